@@ -1,0 +1,19 @@
+"""ConvScope's engine: all computation, numpy and torch only (never Qt or pyqtgraph).
+
+Modules
+-------
+errors      the one error family (``EngineError`` and subclasses); messages name layer + numbers
+ops         fast torch-backed operations, torch.nn.functional's names and arguments, numpy in/out
+reference   the same functions in numpy, written straight from the book's formulas
+spec        ``LayerSpec`` / ``NetworkSpec`` / ``LAYER_TYPES``: plain data describing a network
+layers      per layer type: validate, output shape, parameters, fully connected parameters,
+            multiply-accumulates, per-axis receptive-field connectivity, forward
+network     ``analyze`` (shapes, counts, errors per layer), ``forward`` (a ``Trace``, can start
+            from any layer reusing an earlier trace), ``init_weights`` / ``reconcile_weights``
+receptive   exact receptive fields through a whole network
+trace       ``Trace``: every layer's output, pooling indices, timings, errors
+torch_build an ``nn.Module`` from a spec (for training), with weights in and out
+codegen     standalone PyTorch source for a spec
+serialize   versioned JSON for networks, weights as npz / safetensors, atomic writes
+presets     the book's networks and teaching networks, by name
+"""
