@@ -1,0 +1,26 @@
+"""ConvScope entry point.
+
+``python app.py [--screenshot OUT.png] [--size WxH] [EXAMPLE_OR_FILE]`` starts the lab (or renders
+it offscreen to a PNG); ``python app.py summary|export|train ...`` runs a headless command.
+"""
+
+from __future__ import annotations
+
+import sys
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    from engine.cli import COMMANDS
+
+    if argv and argv[0] in COMMANDS:
+        from engine.cli import main as cli_main
+
+        return cli_main(argv)
+    from gui.launch import main as gui_main
+
+    return gui_main(argv)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,42 @@
+"""Headless commands: ``summary``, ``export`` and ``train``.
+
+Each command lives in its own module, which provides ``register(subparsers)``: it adds its
+sub-parser and sets ``func(args) -> int`` on it. A bad argument or a bad file ends with one
+clear line on stderr and a non-zero exit status, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from .errors import EngineError
+
+# command name -> module that registers it
+COMMANDS = {
+    "summary": "engine.summary",
+    "export": "engine.export",
+    "train": "engine.train_cli",
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="app.py", description="ConvScope headless commands")
+    subparsers = parser.add_subparsers(dest="command", required=True)
+    for module_name in COMMANDS.values():
+        importlib.import_module(module_name).register(subparsers)
+    return parser
+
+
+def main(argv: list[str]) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except EngineError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except OSError as error:
+        print(f"error: {error.strerror or error}: {error.filename or ''}".rstrip(": "), file=sys.stderr)
+        return 2
