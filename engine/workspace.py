@@ -1,0 +1,328 @@
+"""Workspace files (``*.convscope``): the input, network, weights and view settings in one file.
+
+A workspace file is a zip archive holding two members:
+
+``workspace.json``
+    ``{"format": "convscope.workspace", "version": 1, "network": <engine.serialize network
+    JSON>, "view": {...}, "extras": {...}, "metadata": {...}, "arrays": {...}}``; ``arrays``
+    says which tensor in ``arrays.safetensors`` is the input, which are weights, which extras.
+``arrays.safetensors``
+    every array (safetensors: plain bytes and a JSON header, never pickle).
+
+:func:`save_workspace` writes atomically (a temp file, then ``os.replace``);
+:func:`load_workspace` raises :class:`~engine.errors.FileFormatError` naming the file and the
+place inside it for anything that is damaged, from a newer version, or not ConvScope's.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import zipfile
+import zlib
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+
+from .errors import EngineError, FileFormatError
+from .spec import NetworkSpec
+
+FORMAT = "convscope.workspace"
+VERSION = 1
+JSON_MEMBER = "workspace.json"
+ARRAYS_MEMBER = "arrays.safetensors"
+SUFFIX = ".convscope"
+
+# A member claiming more than this is refused before it is read (a damaged or hostile file).
+_MAX_MEMBER_BYTES = 4 << 30
+_INPUT_KEY = "input"
+
+
+@dataclass
+class Workspace:
+    """Everything a person works on, in memory.
+
+    Attributes
+    ----------
+    input:
+        float32 ``(C, L)`` or ``(C, H, W)``.
+    spec:
+        the network.
+    weights:
+        ``{layer name: {"weight": array, "bias": array}}`` (float32).
+    view:
+        view settings, any JSON-able dict (colormap, shared levels, ...).
+    extras:
+        JSON-able extras (e.g. training history); ``extra_arrays`` holds extra arrays by name.
+    metadata:
+        filled in on save (application, format version, time); read back on load.
+    """
+
+    input: np.ndarray
+    spec: NetworkSpec
+    weights: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
+    view: dict[str, Any] = field(default_factory=dict)
+    extras: dict[str, Any] = field(default_factory=dict)
+    extra_arrays: dict[str, np.ndarray] = field(default_factory=dict)
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+
+# ----------------------------------------------------------------------------- saving
+
+
+def workspace_to_bytes(workspace: Workspace) -> bytes:
+    """The bytes of a workspace file (what :func:`save_workspace` writes)."""
+    from safetensors.numpy import save as save_tensors
+
+    from .serialize import network_to_json
+
+    tensors: dict[str, np.ndarray] = {_INPUT_KEY: _c_float32(workspace.input, "the input")}
+    weight_keys: dict[str, dict[str, str]] = {}
+    for layer, params in workspace.weights.items():
+        weight_keys[layer] = {}
+        for key, array in params.items():
+            tensor_name = f"weights/{layer}/{key}"
+            tensors[tensor_name] = _c_float32(array, f"weights of '{layer}' ({key})")
+            weight_keys[layer][key] = tensor_name
+    extra_keys: dict[str, str] = {}
+    for name, array in workspace.extra_arrays.items():
+        tensor_name = f"extras/{name}"
+        tensors[tensor_name] = np.ascontiguousarray(array)
+        extra_keys[name] = tensor_name
+
+    network = network_to_json(workspace.spec)
+    document = {
+        "format": FORMAT,
+        "version": VERSION,
+        "metadata": {
+            **workspace.metadata,
+            "application": "ConvScope",
+            "saved": datetime.now(UTC).isoformat(timespec="seconds"),
+        },
+        "network": json.loads(network) if isinstance(network, str) else network,
+        "view": workspace.view,
+        "extras": workspace.extras,
+        "arrays": {"input": _INPUT_KEY, "weights": weight_keys, "extras": extra_keys},
+    }
+    try:
+        text = json.dumps(document, indent=1, allow_nan=False)
+    except (TypeError, ValueError) as error:
+        raise FileFormatError(f"the view settings or extras cannot be saved: {error}") from None
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr(JSON_MEMBER, text, compress_type=zipfile.ZIP_DEFLATED)
+        # Float arrays barely compress; storing them keeps autosave cheap.
+        archive.writestr(ARRAYS_MEMBER, save_tensors(tensors), compress_type=zipfile.ZIP_STORED)
+    return buffer.getvalue()
+
+
+def save_workspace(path: str | os.PathLike, workspace: Workspace) -> None:
+    """Write ``workspace`` to ``path`` atomically (temp file, then ``os.replace``)."""
+    from .serialize import atomic_write_bytes
+
+    atomic_write_bytes(path, workspace_to_bytes(workspace))
+
+
+def _c_float32(array: np.ndarray, what: str) -> np.ndarray:
+    array = np.asarray(array)
+    if array.dtype != np.float32:
+        raise FileFormatError(f"{what} must be float32 to be saved, not {array.dtype}")
+    return np.ascontiguousarray(array)
+
+
+# ----------------------------------------------------------------------------- loading
+
+
+def load_workspace(path: str | os.PathLike) -> Workspace:
+    """Read a workspace file.
+
+    Raises
+    ------
+    FileFormatError
+        The file is damaged, from a newer ConvScope, or not a ConvScope workspace; the message
+        names the file and the place inside it.
+    OSError
+        The file cannot be read at all (missing, no permission).
+    """
+    with open(path, "rb") as handle:
+        data = handle.read()
+    return workspace_from_bytes(data, os.path.basename(os.fspath(path)))
+
+
+def workspace_from_bytes(data: bytes, source: str = "the workspace file") -> Workspace:
+    """Parse the bytes of a workspace file; ``source`` names it in error messages."""
+    where = _Where(source)
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, ValueError, EOFError, OSError):
+        if data[:1] == b"{":
+            where.fail("is not a ConvScope workspace (it looks like a JSON file; open it as a "
+                       "network or input instead)")
+        where.fail("is not a ConvScope workspace (not a zip archive, or a truncated one)")
+    with archive:
+        names = set(archive.namelist())
+        if JSON_MEMBER not in names:
+            where.fail(f"is not a ConvScope workspace (no {JSON_MEMBER} inside)")
+        document = _read_json(archive, where)
+        _check_header(document, where)
+        if ARRAYS_MEMBER not in names:
+            where.fail(f"is damaged: {ARRAYS_MEMBER} is missing")
+        tensors = _read_tensors(archive, where)
+    return _build(document, tensors, where)
+
+
+class _Where:
+    """Builds error messages that name the file (and the place inside it)."""
+
+    def __init__(self, source: str):
+        self.source = source
+
+    def fail(self, text: str, place: str | None = None):
+        prefix = f"{self.source}"
+        if place:
+            prefix += f", {place}"
+        raise FileFormatError(f"{prefix}: {text}" if place else f"{prefix} {text}")
+
+    def damaged(self, place: str, text: str):
+        self.fail(f"damaged: {text}", place)
+
+
+def _read_member(archive: zipfile.ZipFile, name: str, where: _Where) -> bytes:
+    info = archive.getinfo(name)
+    if info.file_size > _MAX_MEMBER_BYTES:
+        where.damaged(name, f"claims {info.file_size} bytes, more than a workspace can hold")
+    try:
+        return archive.read(name)
+    except (zipfile.BadZipFile, zlib.error, EOFError, ValueError, OSError,
+            NotImplementedError, RuntimeError) as error:
+        where.damaged(name, f"cannot be read ({error})")
+
+
+def _read_json(archive: zipfile.ZipFile, where: _Where) -> dict[str, Any]:
+    raw = _read_member(archive, JSON_MEMBER, where)
+    try:
+        document = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        where.damaged(JSON_MEMBER, "not UTF-8 text")
+    except json.JSONDecodeError as error:
+        where.damaged(JSON_MEMBER, f"invalid JSON at line {error.lineno} column {error.colno} "
+                                   f"({error.msg})")
+    if not isinstance(document, dict):
+        where.fail("is not a ConvScope workspace (workspace.json is not an object)")
+    return document
+
+
+def _check_header(document: dict[str, Any], where: _Where) -> None:
+    if document.get("format") != FORMAT:
+        where.fail(f"is not a ConvScope workspace (format is {document.get('format')!r}, "
+                   f"expected '{FORMAT}')")
+    version = document.get("version")
+    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+        where.damaged(f"{JSON_MEMBER} 'version'", f"{version!r} is not a format version")
+    if version > VERSION:
+        where.fail(f"was made by a newer ConvScope (version {version}); this one reads version "
+                   f"{VERSION}")
+
+
+def _read_tensors(archive: zipfile.ZipFile, where: _Where) -> dict[str, np.ndarray]:
+    from safetensors.numpy import load as load_tensors
+
+    raw = _read_member(archive, ARRAYS_MEMBER, where)
+    try:
+        return load_tensors(raw)
+    except Exception as error:  # noqa: BLE001 - the rust binding raises its own error type
+        where.damaged(ARRAYS_MEMBER, f"cannot be read ({error})")
+
+
+def _build(document: dict[str, Any], tensors: dict[str, np.ndarray], where: _Where) -> Workspace:
+    spec = _read_network(document.get("network"), where)
+    index = document.get("arrays")
+    if not isinstance(index, dict):
+        where.damaged(f"{JSON_MEMBER} 'arrays'", "missing or not an object")
+
+    def tensor(name: Any, place: str) -> np.ndarray:
+        if not isinstance(name, str) or name not in tensors:
+            where.damaged(place, f"array {name!r} is missing from {ARRAYS_MEMBER}")
+        return tensors[name]
+
+    array = tensor(index.get("input"), "the input")
+    _check_float_array(array, "the input", where)
+    if array.ndim not in (2, 3) or 0 in array.shape:
+        where.damaged("the input", f"shape {tuple(array.shape)} is not (C, L) or (C, H, W)")
+
+    weights = _read_weights(index.get("weights"), tensor, spec, array.shape, where)
+
+    extras_index = index.get("extras", {})
+    if not isinstance(extras_index, dict):
+        where.damaged(f"{JSON_MEMBER} 'arrays.extras'", "not an object")
+    extra_arrays = {str(k): tensor(v, f"extra array '{k}'") for k, v in extras_index.items()}
+
+    view = document.get("view", {})
+    extras = document.get("extras", {})
+    metadata = document.get("metadata", {})
+    for key, value in (("view", view), ("extras", extras), ("metadata", metadata)):
+        if not isinstance(value, dict):
+            where.damaged(f"{JSON_MEMBER} '{key}'", "not an object")
+    return Workspace(array, spec, weights, view, extras, extra_arrays, metadata)
+
+
+def _read_network(network: Any, where: _Where) -> NetworkSpec:
+    from .serialize import network_from_json
+
+    if not isinstance(network, dict):
+        where.damaged(f"{JSON_MEMBER} 'network'", "missing or not an object")
+    try:
+        return network_from_json(json.dumps(network))
+    except EngineError as error:
+        where.damaged(f"{JSON_MEMBER} 'network'", str(error))
+
+
+def _read_weights(index, tensor, spec: NetworkSpec, input_shape, where: _Where):
+    if not isinstance(index, dict):
+        where.damaged(f"{JSON_MEMBER} 'arrays.weights'", "missing or not an object")
+    expected = _expected_weight_shapes(spec, tuple(input_shape))
+    names = set(spec.names())
+    weights: dict[str, dict[str, np.ndarray]] = {}
+    for layer, keys in index.items():
+        place = f"weights of layer '{layer}'"
+        if layer not in names:
+            where.damaged(place, "the network has no layer of that name")
+        if not isinstance(keys, dict):
+            where.damaged(place, "not an object")
+        weights[layer] = {}
+        for key, tensor_name in keys.items():
+            array = tensor(tensor_name, f"{place} ({key})")
+            _check_float_array(array, f"{place} ({key})", where)
+            want = expected.get(layer, {}).get(key)
+            if layer in expected and want is None:
+                where.damaged(place, f"the layer has no parameter '{key}'")
+            if want is not None and tuple(array.shape) != tuple(want):
+                where.damaged(f"{place} ({key})", f"shape {tuple(array.shape)} does not fit the "
+                                                  f"layer, which needs {tuple(want)}")
+            weights[layer][key] = array
+    return weights
+
+
+def _expected_weight_shapes(spec: NetworkSpec, input_shape) -> dict[str, dict[str, tuple]]:
+    """The weight shapes the engine would give the network (layers it cannot build: none)."""
+    from .network import init_weights
+
+    try:
+        fresh = init_weights(spec, input_shape, seed=0)
+    except EngineError:
+        return {}
+    return {layer: {k: tuple(np.shape(a)) for k, a in params.items()}
+            for layer, params in fresh.items()}
+
+
+def _check_float_array(array: np.ndarray, place: str, where: _Where) -> None:
+    if array.dtype != np.float32:
+        where.damaged(place, f"dtype {array.dtype}, expected float32")
+    if not np.isfinite(array).all():
+        bad = int(np.size(array) - np.count_nonzero(np.isfinite(array)))
+        where.damaged(place, f"{bad} value{'s' if bad != 1 else ''} not finite (NaN or inf)")
+
