@@ -1,0 +1,614 @@
+"""The arithmetic behind one output value, with the actual numbers (Qt-free).
+
+``explain(spec, weights, trace, layer, channel, position)`` returns an :class:`Explanation`:
+the terms (weight, input value, input position, input channel) that make the value, the
+bias, the sum, the activation the book wraps around it (``h = a[β + Σ ω x]`` when the next
+layer is an activation) and the result, which equals the trace value. ``Explanation.format``
+writes it as one line, abbreviating long sums while the numbers stay exact.
+
+``general_formula(spec, analysis_shapes, layer)`` writes the layer type's formula in the book's
+notation with the layer's numbers filled in (output length and the index pattern).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from itertools import product
+
+import numpy as np
+
+from .errors import EngineError
+from .spec import INPUT, LAYER_TYPES, NetworkSpec
+from .trace import Trace
+
+ACTIVATION_TITLES = {
+    "relu": "ReLU",
+    "leaky_relu": "LeakyReLU",
+    "sigmoid": "sigmoid",
+    "tanh": "tanh",
+}
+
+
+class ExplainError(EngineError):
+    """The value cannot be explained (no trace for the layer, position out of range, ...)."""
+
+
+@dataclass(frozen=True)
+class Term:
+    """One product ``weight · value`` of a weighted sum (weight 1 for copies and pools).
+
+    ``position`` is the input position the kernel touches, in input coordinates (it may lie
+    outside the input: then ``padded`` is True and ``value`` is what the padding supplies,
+    0 for zero padding). ``weight_index`` indexes the layer's ``weight`` array (None when
+    the term has no learned weight).
+    """
+
+    weight: float
+    value: float
+    position: tuple[int, ...]
+    channel: int
+    padded: bool = False
+    weight_index: tuple[int, ...] | None = None
+    source: str = INPUT  # the layer (or "input") the value comes from
+
+
+@dataclass
+class Explanation:
+    """How one value of one layer's output came about.
+
+    ``kind`` says how the terms combine: ``"sum"`` (bias + Σ weight·value: conv, transposed
+    conv, linear, interpolation), ``"max"`` (``winner`` is the term that won), ``"mean"``,
+    ``"copy"`` (one term passed through: subsample, nearest upsample, flatten, dropout,
+    unpool), ``"add"`` or ``"activation"`` (the activation applied to one term).
+    """
+
+    layer: str
+    layer_type: str
+    channel: int
+    position: tuple[int, ...]
+    kind: str
+    terms: list[Term] = field(default_factory=list)
+    bias: float | None = None
+    pre_activation: float = 0.0  # what the terms combine to (bias included)
+    value: float = 0.0  # the layer's own output value from the trace
+    activation: str | None = None  # the activation function wrapped around it
+    activation_layer: str | None = None  # the layer that applies it
+    negative_slope: float = 0.01
+    result: float = 0.0  # the value after the wrapped activation (= value without one)
+    winner: int | None = None  # max pool: index into terms
+    count: int = 0  # mean pool: the divisor
+    note: str = ""
+
+    def format(self, max_terms: int = 4, digits: int = 3) -> str:
+        """One line of arithmetic, e.g. ``h[2, 14, 9] = ReLU[0.1 + (0.5·1.2) + … ] = 0.73``.
+
+        Sums with more than ``max_terms`` + 1 terms show the first ``max_terms``, an ellipsis
+        and the last term; every number shown is the exact number used.
+        """
+        n = lambda v: fmt_num(v, digits)  # noqa: E731
+        where = ", ".join(str(i) for i in (self.channel, *self.position))
+        symbol = "h" if self.activation else ("z" if self.kind == "sum" else "y")
+        lhs = f"{symbol}[{where}]"
+        if self.kind == "sum":
+            parts = [f"({n(t.weight)}·{n(t.value)})" for t in self.terms]
+            parts = _abbreviate(parts, max_terms)
+            if self.bias is not None:
+                parts.insert(0, n(self.bias))
+            inner = " + ".join(parts) if parts else "0"
+        elif self.kind in ("max", "mean"):
+            shown = [
+                n(t.value) + ("*" if i == self.winner else "") for i, t in enumerate(self.terms)
+            ]
+            body = ", ".join(_abbreviate(shown, max_terms))
+            inner = f"{self.kind}[{body}]"
+            if self.kind == "mean":
+                total = sum(t.value for t in self.terms)
+                inner += f" = {n(total)}/{self.count}"
+        elif self.kind == "add":
+            inner = " + ".join(n(t.value) for t in self.terms)
+        elif self.kind == "copy":
+            t = self.terms[0]
+            src = ", ".join(str(i) for i in (t.channel, *t.position))
+            inner = f"{t.source}[{src}]" + (" (padding)" if t.padded else "")
+            inner += f" = {n(t.value)}" if not t.padded else ""
+        else:  # a bare activation
+            inner = n(self.terms[0].value)
+        if self.activation:
+            title = ACTIVATION_TITLES.get(self.activation, self.activation)
+            if self.kind == "activation":
+                return f"{lhs} = {title}[{inner}] = {n(self.result)}"
+            return (
+                f"{lhs} = {title}[{inner}] = {title}[{n(self.pre_activation)}] = {n(self.result)}"
+            )
+        return f"{lhs} = {inner} = {n(self.result)}"
+
+
+def fmt_num(value: float, digits: int = 3) -> str:
+    """A short readable number with a true minus sign: 0.73, −0.25, 1.2e−05."""
+    v = float(value)
+    if v == 0.0:
+        return "0"
+    if not math.isfinite(v):
+        return str(v).replace("-", "−")
+    if 1e-3 <= abs(v) < 1e5:
+        text = f"{v:.{digits}f}".rstrip("0").rstrip(".")
+        if text in ("", "-0", "0"):
+            text = f"{v:.{digits}g}"
+    else:
+        text = f"{v:.{digits}g}"
+    return text.replace("-", "−")
+
+
+def _abbreviate(parts: list[str], max_terms: int) -> list[str]:
+    if len(parts) <= max_terms + 1:
+        return parts
+    return [*parts[:max_terms], f"… ({len(parts) - max_terms - 1} more)", parts[-1]]
+
+
+def per_axis(value, dims: int) -> tuple[int, ...]:
+    """An int or a per-axis tuple as a tuple of ``dims`` ints."""
+    if isinstance(value, (tuple, list)):
+        if len(value) != dims:
+            raise ExplainError(f"expected {dims} values per axis, got {len(value)}")
+        return tuple(int(v) for v in value)
+    return (int(value),) * dims
+
+
+def conv_padding(padding, kernel, dilation) -> tuple[int, ...]:
+    """Left (leading) padding per axis; 'same' pads D·(K−1) in total, the extra one at the end."""
+    dims = len(kernel)
+    if padding == "valid":
+        return (0,) * dims
+    if padding == "same":
+        return tuple(d * (k - 1) // 2 for k, d in zip(kernel, dilation, strict=True))
+    return per_axis(padding, dims)
+
+
+def _source_index(i: int, length: int, mode: str) -> int | None:
+    """Where padding mode ``mode`` reads position ``i`` of an axis of ``length`` (None: zero)."""
+    if 0 <= i < length:
+        return i
+    if mode == "zeros":
+        return None
+    if mode == "replicate":
+        return min(max(i, 0), length - 1)
+    if mode == "circular":
+        return i % length
+    if mode == "reflect":
+        period = 2 * (length - 1)
+        if period == 0:
+            return 0
+        i = i % period
+        return i if i < length else period - i
+    raise ExplainError(f"unknown padding mode '{mode}'")
+
+
+def _output(trace: Trace, name: str) -> np.ndarray:
+    if name in trace.errors:
+        raise ExplainError(f"layer '{name}' has an error: {trace.errors[name]}")
+    if name not in trace.outputs:
+        raise ExplainError(f"the trace holds no output for '{name}'")
+    return trace.outputs[name]
+
+
+def _next_activation(spec: NetworkSpec, index: int):
+    """The activation layer right after ``index`` that reads it, or None."""
+    if index + 1 >= len(spec.layers):
+        return None
+    nxt = spec.layers[index + 1]
+    if nxt.type == "activation" and spec.inputs_of(index + 1) == (spec.layers[index].name,):
+        return nxt
+    return None
+
+
+def _activate(function: str, x: float, slope: float) -> float:
+    if function == "relu":
+        return max(x, 0.0)
+    if function == "leaky_relu":
+        return x if x >= 0 else slope * x
+    if function == "sigmoid":
+        return 1.0 / (1.0 + math.exp(-x)) if x >= 0 else math.exp(x) / (1.0 + math.exp(x))
+    if function == "tanh":
+        return math.tanh(x)
+    raise ExplainError(f"unknown activation '{function}'")
+
+
+def explain(
+    spec: NetworkSpec,
+    weights: dict[str, dict[str, np.ndarray]],
+    trace: Trace,
+    layer: str,
+    channel: int,
+    position: tuple[int, ...],
+) -> Explanation:
+    """The terms, bias, sum, activation and result behind one value of ``trace.outputs[layer]``.
+
+    For a vector output ``(D,)`` the unit is ``channel`` (with ``position == ()``) or
+    ``position[0]``. An activation layer that reads a weighted layer is explained as
+    ``a[β + Σ ω x]`` of that layer; a weighted layer followed by an activation wraps it.
+    Raises :class:`ExplainError` when the value does not exist.
+    """
+    position = tuple(int(p) for p in position)
+    index = spec.index(layer)
+    ls = spec.layers[index]
+    out = _output(trace, layer)
+    where = _locate(out, channel, position)
+    value = float(out[where])
+    if ls.type == "activation":
+        (src,) = spec.inputs_of(index)
+        if src != INPUT:
+            src_index = spec.index(src)
+            if LAYER_TYPES[spec.layers[src_index].type].has_weights:
+                inner = explain(spec, weights, trace, src, channel, position)
+                if inner.activation_layer == layer:
+                    return inner
+    exp = _explain_own(spec, weights, trace, index, where, value)
+    exp.layer, exp.layer_type, exp.value = layer, ls.type, value
+    exp.channel, exp.position = int(where[0]), tuple(int(p) for p in where[1:])
+    exp.result = value
+    act = _next_activation(spec, index) if exp.kind == "sum" else None
+    if act is not None and act.name in trace.outputs:
+        exp.activation = act.param("function")
+        exp.activation_layer = act.name
+        exp.negative_slope = float(act.param("negative_slope"))
+        exp.result = float(trace.outputs[act.name][where])
+    return exp
+
+
+def _locate(out: np.ndarray, channel: int, position: tuple[int, ...]) -> tuple[int, ...]:
+    if out.ndim == 1 and not position:
+        where = (int(channel),)
+    elif out.ndim == 1:
+        where = (int(position[0]),)
+    else:
+        where = (int(channel), *position)
+    if len(where) != out.ndim or any(not 0 <= w < s for w, s in zip(where, out.shape, strict=True)):
+        raise ExplainError(f"position {where} lies outside the output of shape {out.shape}")
+    return where
+
+
+def _explain_own(spec, weights, trace, index, where, value) -> Explanation:
+    ls = spec.layers[index]
+    sources = spec.inputs_of(index)
+    inputs = [_output(trace, s) for s in sources]
+    x = inputs[0]
+    base = dict(layer=ls.name, layer_type=ls.type, channel=where[0], position=where[1:])
+    t = ls.type
+    if t == "conv":
+        return _conv(ls, weights.get(ls.name, {}), x, sources[0], where, base)
+    if t == "conv_transpose":
+        return _conv_transpose(ls, weights.get(ls.name, {}), x, sources[0], where, base)
+    if t == "linear":
+        w = weights[ls.name]["weight"]
+        b = _bias(ls, weights.get(ls.name, {}), where[0])
+        flat = x.reshape(-1)
+        terms = [
+            Term(float(w[where[0], j]), float(flat[j]), (j,), j, False, (where[0], j), sources[0])
+            for j in range(flat.size)
+        ]
+        return _sum(base, terms, b)
+    if t in ("max_pool", "avg_pool"):
+        return _pool(ls, x, sources[0], where, base)
+    if t == "activation":
+        f = ls.param("function")
+        term = Term(1.0, float(x[where]), where[1:], where[0], source=sources[0])
+        slope = float(ls.param("negative_slope"))
+        return Explanation(
+            **base,
+            kind="activation",
+            terms=[term],
+            pre_activation=term.value,
+            activation=f,
+            activation_layer=ls.name,
+            negative_slope=slope,
+        )
+    if t == "subsample":
+        f = int(ls.param("factor"))
+        src = (where[0], *(p * f for p in where[1:]))
+        return _copy(base, x, src, sources[0])
+    if t == "upsample":
+        return _upsample(ls, x, sources[0], where, base)
+    if t in ("dropout",):
+        return _copy(
+            base, x, where, sources[0], note="dropout passes values unchanged when not training"
+        )
+    if t == "flatten":
+        src = np.unravel_index(where[0], x.shape)
+        return _copy(base, x, tuple(int(s) for s in src), sources[0])
+    if t == "global_avg_pool":
+        c = where[0]
+        plane = x[c]
+        terms = [
+            Term(1.0, float(plane[p]), tuple(int(i) for i in p), c, source=sources[0])
+            for p in np.ndindex(plane.shape)
+        ]
+        exp = Explanation(**base, kind="mean", terms=terms, count=len(terms))
+        exp.pre_activation = sum(tt.value for tt in terms) / max(len(terms), 1)
+        return exp
+    if t == "max_unpool":
+        pool = ls.param("pool")
+        idx = trace.indices.get(pool)
+        if idx is None:
+            raise ExplainError(f"the trace holds no indices for max pool '{pool}'")
+        flat_pos = int(np.ravel_multi_index(where[1:], trace.outputs[ls.name].shape[1:]))
+        hits = np.flatnonzero(idx[where[0]].reshape(-1) == flat_pos)
+        if hits.size == 0:
+            exp = Explanation(**base, kind="copy", note="no pooled maximum came from here: 0")
+            exp.terms = [Term(1.0, 0.0, where[1:], where[0], True, None, pool)]
+            return exp
+        src = np.unravel_index(int(hits[0]), idx.shape[1:])
+        return _copy(base, x, (where[0], *(int(s) for s in src)), sources[0])
+    if t == "add":
+        terms = [
+            Term(1.0, float(inp[where]), where[1:], where[0], source=s)
+            for inp, s in zip(inputs, sources, strict=True)
+        ]
+        exp = Explanation(**base, kind="add", terms=terms)
+        exp.pre_activation = sum(tt.value for tt in terms)
+        return exp
+    if t == "concat":
+        c = where[0]
+        first = inputs[0].shape[0]
+        if c < first:
+            return _copy(base, inputs[0], where, sources[0])
+        return _copy(base, inputs[1], (c - first, *where[1:]), sources[1])
+    raise ExplainError(f"no explanation for layers of type '{t}'")
+
+
+def value_shape(trace: Trace, name: str) -> tuple[int, ...]:
+    return tuple(trace.outputs[name].shape[1:])
+
+
+def _bias(ls, w: dict, out_channel: int) -> float | None:
+    if not ls.param("bias"):
+        return None
+    b = w.get("bias")
+    return None if b is None else float(b[out_channel])
+
+
+def _sum(base: dict, terms: list[Term], bias: float | None) -> Explanation:
+    exp = Explanation(**base, kind="sum", terms=terms, bias=bias)
+    # float64 accumulation: the explained value matches the float32 trace to rounding
+    exp.pre_activation = (bias or 0.0) + math.fsum(t.weight * t.value for t in terms)
+    return exp
+
+
+def _copy(base: dict, x: np.ndarray, src: tuple[int, ...], source: str, note: str = ""):
+    term = Term(1.0, float(x[src]), tuple(int(i) for i in src[1:]), int(src[0]), source=source)
+    exp = Explanation(**base, kind="copy", terms=[term], note=note)
+    exp.pre_activation = term.value
+    return exp
+
+
+def _conv(ls, w: dict, x: np.ndarray, source: str, where, base) -> Explanation:
+    weight = w["weight"]
+    dims = x.ndim - 1
+    kernel = tuple(weight.shape[2:])
+    stride = per_axis(ls.param("stride"), dims)
+    dilation = per_axis(ls.param("dilation"), dims)
+    pad = conv_padding(ls.param("padding"), kernel, dilation)
+    mode = ls.param("padding_mode")
+    flip = bool(ls.param("flip"))
+    groups = int(ls.param("groups"))
+    c_out = weight.shape[0]
+    c_in_g = weight.shape[1]
+    o = where[0]
+    group = o // (c_out // groups)
+    spatial = x.shape[1:]
+    terms = []
+    for ci in range(c_in_g):
+        c = group * c_in_g + ci
+        for k in product(*(range(n) for n in kernel)):
+            pos = tuple(where[1 + a] * stride[a] - pad[a] + k[a] * dilation[a] for a in range(dims))
+            src = tuple(_source_index(p, n, mode) for p, n in zip(pos, spatial, strict=True))
+            padded = any(s is None for s in src)
+            val = 0.0 if padded else float(x[(c, *src)])
+            padded = padded or src != pos
+            wk = tuple(n - 1 - kk for kk, n in zip(k, kernel, strict=True)) if flip else k
+            widx = (o, ci, *wk)
+            terms.append(Term(float(weight[widx]), val, pos, c, padded, widx, source))
+    return _sum(base, terms, _bias(ls, w, o))
+
+
+def _conv_transpose(ls, w: dict, x: np.ndarray, source: str, where, base) -> Explanation:
+    weight = w["weight"]  # (C_in, C_out/groups, K...)
+    dims = x.ndim - 1
+    kernel = tuple(weight.shape[2:])
+    stride = per_axis(ls.param("stride"), dims)
+    dilation = per_axis(ls.param("dilation"), dims)
+    pad = per_axis(ls.param("padding"), dims)
+    groups = int(ls.param("groups"))
+    c_in = weight.shape[0]
+    c_out_g = weight.shape[1]
+    o = where[0]
+    group, oo = divmod(o, c_out_g)
+    c_in_g = c_in // groups
+    spatial = x.shape[1:]
+    terms = []
+    for ci in range(group * c_in_g, (group + 1) * c_in_g):
+        for k in product(*(range(n) for n in kernel)):
+            pos = []
+            for a in range(dims):
+                num = where[1 + a] + pad[a] - k[a] * dilation[a]
+                if num % stride[a] or not 0 <= num // stride[a] < spatial[a]:
+                    break
+                pos.append(num // stride[a])
+            else:
+                widx = (ci, oo, *k)
+                p = tuple(pos)
+                terms.append(
+                    Term(float(weight[widx]), float(x[(ci, *p)]), p, ci, False, widx, source)
+                )
+    return _sum(base, terms, _bias(ls, w, o))
+
+
+def _pool(ls, x: np.ndarray, source: str, where, base) -> Explanation:
+    dims = x.ndim - 1
+    kernel = per_axis(ls.param("kernel_size"), dims)
+    s = ls.param("stride")
+    stride = kernel if s is None else per_axis(s, dims)
+    pad = per_axis(ls.param("padding"), dims)
+    spatial = x.shape[1:]
+    c = where[0]
+    terms = []
+    for k in product(*(range(n) for n in kernel)):
+        pos = tuple(where[1 + a] * stride[a] - pad[a] + k[a] for a in range(dims))
+        inside = all(0 <= p < n for p, n in zip(pos, spatial, strict=True))
+        if inside:
+            terms.append(Term(1.0, float(x[(c, *pos)]), pos, c, source=source))
+        elif ls.type == "avg_pool":  # zero padding counts in the mean (torch's default)
+            terms.append(Term(1.0, 0.0, pos, c, True, source=source))
+    if ls.type == "max_pool":
+        winner = max(range(len(terms)), key=lambda i: terms[i].value)  # first maximum wins
+        exp = Explanation(**base, kind="max", terms=terms, winner=winner)
+        exp.pre_activation = terms[winner].value
+        return exp
+    exp = Explanation(**base, kind="mean", terms=terms, count=len(terms))
+    exp.pre_activation = math.fsum(t.value for t in terms) / len(terms)
+    return exp
+
+
+def _upsample(ls, x: np.ndarray, source: str, where, base) -> Explanation:
+    dims = x.ndim - 1
+    f = int(ls.param("scale_factor"))
+    mode = ls.param("mode")
+    spatial = x.shape[1:]
+    c = where[0]
+    if mode == "nearest":
+        src = (c, *(p // f for p in where[1:]))
+        return _copy(base, x, src, source)
+    # linear / bilinear, align_corners=False: source coordinate (o + ½)/f − ½, clamped at 0
+    axes = []
+    for a in range(dims):
+        coord = max((where[1 + a] + 0.5) / f - 0.5, 0.0)
+        i0 = min(int(math.floor(coord)), spatial[a] - 1)
+        i1 = min(i0 + 1, spatial[a] - 1)
+        lam = coord - i0
+        axes.append(((i0, 1.0 - lam), (i1, lam)))
+    terms = []
+    for combo in product(*axes):
+        pos = tuple(i for i, _ in combo)
+        wgt = math.prod(wt for _, wt in combo)
+        terms.append(Term(wgt, float(x[(c, *pos)]), pos, c, source=source))
+    return _sum(base, terms, None)
+
+
+# ----------------------------------------------------------------------------------------
+# the general formula of a layer type, in the book's notation
+
+
+def general_formula(
+    spec: NetworkSpec,
+    layer: str,
+    in_shape: tuple[int, ...] | None,
+    out_shape: tuple[int, ...] | None,
+) -> str:
+    """The layer type's formula in the book's notation, with this layer's numbers filled in.
+
+    ``in_shape`` / ``out_shape`` come from the engine's analysis (the widget never computes
+    shapes); either may be None when the layer is in error.
+    """
+    ls = spec.layer(layer)
+    t = ls.type
+    dims = len(in_shape) - 1 if in_shape else 1
+    lines: list[str] = []
+    if t == "conv":
+        k = per_axis(ls.param("kernel_size"), dims)
+        d = per_axis(ls.param("dilation"), dims)
+        s = per_axis(ls.param("stride"), dims)
+        p = conv_padding(ls.param("padding"), k, d)
+        offs = [(kk - 1) // 2 for kk in k]
+        if dims == 1:
+            idx = _index_expr("i", "j", s[0], d[0], offs[0] + 1)
+            lines.append(f"z_i = β + Σ_c Σ_j ω_cj · x_c,{idx}   (j = 1…{k[0]})")
+        else:
+            i_e = _index_expr("i", "m", s[0], d[0], offs[0] + 1)
+            j_e = _index_expr("j", "n", s[1], d[1], offs[1] + 1)
+            lines.append(f"z_ij = β + Σ_c Σ_m Σ_n ω_cmn · x_c,{i_e},{j_e}")
+        if ls.param("flip"):
+            lines.append("true convolution: the kernel is flipped (ω_j → ω_(K+1−j))")
+        axes = "LHW"[0:1] if dims == 1 else "HW"
+        for a in range(dims):
+            length = in_shape[1 + a] if in_shape else None
+            out = out_shape[1 + a] if out_shape and len(out_shape) == dims + 1 else None
+            lines.append(_length_line(axes[a], length, p[a], d[a], k[a], s[a], out))
+    elif t == "conv_transpose":
+        k = per_axis(ls.param("kernel_size"), dims)
+        s = per_axis(ls.param("stride"), dims)
+        p = per_axis(ls.param("padding"), dims)
+        op = per_axis(ls.param("output_padding"), dims)
+        d = per_axis(ls.param("dilation"), dims)
+        lines.append("z_o = β + Σ_c Σ_(i, j: S·i − P + D·j = o) ω_cj · x_c,i")
+        lines.append("each input position scatters a scaled copy of the kernel")
+        for a in range(dims):
+            length = in_shape[1 + a] if in_shape else "L"
+            out = out_shape[1 + a] if out_shape and len(out_shape) == dims + 1 else "?"
+            lines.append(
+                "output = (L − 1)·S − 2P + D·(K − 1) + OP + 1"
+                f" = ({length} − 1)·{s[a]} − 2·{p[a]} + {d[a]}·({k[a]} − 1) + {op[a]} + 1 = {out}"
+            )
+    elif t == "linear":
+        d_in = math.prod(in_shape) if in_shape else "D_in"
+        d_out = ls.param("out_features")
+        lines.append(f"h_i = β_i + Σ_j ω_ij · x_j   (j = 1…{d_in}, i = 1…{d_out})")
+    elif t in ("max_pool", "avg_pool"):
+        k = per_axis(ls.param("kernel_size"), dims)
+        st = ls.param("stride")
+        s = k if st is None else per_axis(st, dims)
+        p = per_axis(ls.param("padding"), dims)
+        op = "max" if t == "max_pool" else "mean"
+        window, steps = "×".join(map(str, k)), "×".join(map(str, s))
+        lines.append(f"z_i = {op} of x over the window of i   (window {window}, stride {steps})")
+        axes = "L" if dims == 1 else "HW"
+        for a in range(dims):
+            length = in_shape[1 + a] if in_shape else None
+            out = out_shape[1 + a] if out_shape and len(out_shape) == dims + 1 else None
+            lines.append(_length_line(axes[a], length, p[a], 1, k[a], s[a], out))
+    elif t == "subsample":
+        f = ls.param("factor")
+        lines.append(f"z_i = x_({f}·i)   (keep every {f}-th position)")
+    elif t == "upsample":
+        f = ls.param("scale_factor")
+        if ls.param("mode") == "nearest":
+            lines.append(f"z_i = x_floor(i/{f})   (each value duplicated {f}×)")
+        else:
+            lines.append(f"z_i = (1−λ)·x_k + λ·x_(k+1),  k + λ = (i + ½)/{f} − ½")
+    elif t == "activation":
+        f = ls.param("function")
+        lines.append(f"h = a[z],  a = {ACTIVATION_TITLES.get(f, f)}")
+    elif t == "global_avg_pool":
+        lines.append("z_c = mean_i x_c,i   (one value per channel)")
+    elif t == "max_unpool":
+        lines.append("z_i = x_k where the max pool's winner k came from position i; 0 elsewhere")
+    elif t == "flatten":
+        lines.append("z = (x_1,1, x_1,2, …, x_C,L)   (channels laid end to end)")
+    elif t == "dropout":
+        lines.append(f"z_i = x_i (training: 0 with probability {ls.param('p')}, else x_i/(1 − p))")
+    elif t == "add":
+        lines.append("z = x + y   (a residual connection)")
+    elif t == "concat":
+        lines.append("z = [x; y]   (channels of both, stacked)")
+    if out_shape is not None:
+        lines.append(f"output shape {_shape_text(out_shape)}")
+    return "\n".join(lines)
+
+
+def _shape_text(shape) -> str:
+    return "(" + ", ".join(str(s) for s in shape) + ")"
+
+
+def _index_expr(i: str, j: str, stride: int, dilation: int, offset: int) -> str:
+    """The input index the book writes x_(i+j−2), with stride and dilation included."""
+    head = i if stride == 1 else f"{stride}{i}"
+    body = j if dilation == 1 else f"{dilation}{j}"
+    shift = dilation * offset
+    return f"({head}+{body}−{shift})" if shift else f"({head}+{body})"
+
+
+def _length_line(axis, length, pad, dil, k, stride, out) -> str:
+    formula = "floor((L + 2P − D·(K−1) − 1)/S) + 1"
+    if length is None:
+        return f"output {axis} = {formula}"
+    filled = f"floor(({length} + 2·{pad} − {dil}·({k}−1) − 1)/{stride}) + 1"
+    return f"output {axis} = {formula} = {filled} = {out if out is not None else '—'}"
