@@ -1,0 +1,176 @@
+"""Display data for the maps, made in the compute worker (Qt-free: numpy and torch only).
+
+A layer's float output becomes what pyqtgraph can paint without further work: C-contiguous
+uint8 images indexed into a 256-entry lookup table (pyqtgraph's fast Indexed8 path) with the
+channels tiled into one image per layer, or normalised traces for 1D layers.
+
+Quantisation: with levels ``(lo, hi)`` a value ``v`` goes to
+``clip(floor((v - lo) * (255 / (hi - lo))), 0, 254)`` — 255 equal bins, so zero sits in the
+middle bin (127) of a symmetric diverging map — and index :data:`GAP` (255) is reserved for
+the gaps between tiles, which the lookup table paints as the background.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+GAP = 255  # lookup-table index of the 1-px gaps between tiles
+LEVELS = 255  # number of colour bins (indices 0..254)
+
+SEQUENTIAL = ("viridis", "magma", "gray")
+DIVERGING = ("diverging",)
+
+
+@dataclass(frozen=True)
+class DisplayHint:
+    """What the maps view can show: at most ``max_columns`` tiles per row, ``tile_px`` wide."""
+
+    max_columns: int = 16
+    tile_px: int = 96
+
+
+@dataclass
+class LayerRender:
+    """One layer's display data.
+
+    ``kind`` is ``"map2d"`` (tiled uint8 ``image``), ``"traces"`` (1D: ``traces`` (C, L)
+    float32 scaled into [-0.5, 0.5] by ``1 / (2 * max|v|)``), ``"vector"`` (a (1, D) uint8
+    ``image``) or ``"missing"`` (the layer has no output: error or skipped).
+
+    For map2d, ``grid`` is (rows, cols), ``tile`` is the displayed tile (h, w) and ``factor``
+    the downsampling: one displayed pixel is the mean of a ``factor``x``factor`` block of the
+    output (blocks at the far edges may be smaller). ``levels`` are the values of index 0 and
+    of the top of index 254; ``symmetric`` says they are ±max|v| (diverging, centred on zero).
+    """
+
+    name: str
+    kind: str
+    shape: tuple[int, ...]
+    levels: tuple[float, float] = (0.0, 1.0)
+    symmetric: bool = False
+    image: np.ndarray | None = None
+    traces: np.ndarray | None = None
+    grid: tuple[int, int] = (1, 1)
+    tile: tuple[int, int] = (0, 0)
+    factor: int = 1
+    extra: dict = field(default_factory=dict)
+
+
+def wants_symmetric(colormap: str, vmin: float) -> bool:
+    """Diverging maps are centred on zero; 'auto' is diverging exactly when values go negative."""
+    if colormap in DIVERGING:
+        return True
+    if colormap == "auto":
+        return vmin < 0
+    return False
+
+
+def levels_for(vmin: float, vmax: float, symmetric: bool) -> tuple[float, float]:
+    """The (lo, hi) a layer is drawn with; never an empty range."""
+    if symmetric:
+        m = max(abs(vmin), abs(vmax))
+        return (-m, m) if m > 0 else (-1.0, 1.0)
+    lo, hi = (0.0, vmax) if vmin >= 0 else (vmin, vmax)
+    return (lo, hi) if hi > lo else (lo, lo + 1.0)
+
+
+def quantize(values: torch.Tensor, levels: tuple[float, float]) -> torch.Tensor:
+    """float32 values -> uint8 indices 0..254 (see the module docstring)."""
+    lo, hi = levels
+    scale = np.float32(LEVELS / (hi - lo))
+    q = values.sub(np.float32(lo)).mul_(float(scale)).floor_().clamp_(0, LEVELS - 1)
+    return q.to(torch.uint8)
+
+
+def quantize_numpy(values: np.ndarray, levels: tuple[float, float]) -> np.ndarray:
+    """The same mapping in numpy (for tests and for single small arrays)."""
+    lo, hi = levels
+    scale = np.float32(LEVELS / (hi - lo))
+    q = np.floor((values.astype(np.float32) - np.float32(lo)) * scale)
+    return np.clip(q, 0, LEVELS - 1).astype(np.uint8)
+
+
+def grid_for(channels: int, max_columns: int) -> tuple[int, int]:
+    """(rows, cols) for ``channels`` tiles, at most ``max_columns`` wide, rows balanced."""
+    cols = max(1, min(channels, max_columns))
+    rows = math.ceil(channels / cols)
+    cols = math.ceil(channels / rows)  # e.g. 20 channels in 16 columns -> 2 rows of 10
+    return rows, cols
+
+
+def factor_for(h: int, w: int, tile_px: int) -> int:
+    """Integer downsampling so a tile is not much larger than what the screen shows."""
+    return max(1, min(h, w, max(h, w) // max(1, tile_px)))
+
+
+def downsample(values: torch.Tensor, factor: int) -> torch.Tensor:
+    """(C, H, W) -> block means over factor x factor blocks (edge blocks may be smaller)."""
+    if factor <= 1:
+        return values
+    return F.avg_pool2d(values.unsqueeze(0), factor, ceil_mode=True).squeeze(0)
+
+
+def tile(q: torch.Tensor, grid: tuple[int, int]) -> np.ndarray:
+    """(C, h, w) uint8 -> one (rows*(h+1)-1, cols*(w+1)-1) image with GAP between tiles."""
+    rows, cols = grid
+    c, h, w = q.shape
+    padded = torch.full((rows * cols, h + 1, w + 1), GAP, dtype=torch.uint8)
+    padded[:c, :h, :w] = q
+    image = padded.view(rows, cols, h + 1, w + 1).permute(0, 2, 1, 3)
+    image = image.reshape(rows * (h + 1), cols * (w + 1))[:-1, :-1]
+    return np.ascontiguousarray(image.numpy())
+
+
+def value_range(output: np.ndarray) -> tuple[float, float]:
+    if output.size == 0:
+        return 0.0, 0.0
+    lo, hi = torch.aminmax(torch.from_numpy(output))
+    return float(lo), float(hi)
+
+
+def render_layer(
+    name: str,
+    output: np.ndarray,
+    hint: DisplayHint,
+    colormap: str,
+    own_range: tuple[float, float] | None = None,
+    shared_range: tuple[float, float] | None = None,
+) -> LayerRender:
+    """Display data for one layer output (C, H, W), (C, L) or (D,).
+
+    ``own_range`` is the output's (min, max) when already known; ``shared_range`` the
+    (min, max) over all layers when levels are shared. Whether a layer is drawn diverging
+    depends on its own values; how far its levels reach, on the shared range if given.
+    """
+    vmin, vmax = value_range(output) if own_range is None else own_range
+    symmetric = wants_symmetric(colormap, vmin)
+    if shared_range is None:
+        levels = levels_for(vmin, vmax, symmetric)
+    else:
+        smin, smax = shared_range
+        levels = levels_for(smin if vmin < 0 else max(smin, 0.0), smax, symmetric)
+    shape = tuple(output.shape)
+    values = torch.from_numpy(output)
+    if output.ndim == 3:
+        c, h, w = shape
+        grid = grid_for(c, hint.max_columns)
+        factor = factor_for(h, w, hint.tile_px)
+        small = downsample(values, factor)
+        image = tile(quantize(small, levels), grid)
+        return LayerRender(
+            name, "map2d", shape, levels, symmetric, image=image, grid=grid,
+            tile=(small.shape[1], small.shape[2]), factor=factor,
+        )
+    if output.ndim == 2:
+        m = max(abs(vmin), abs(vmax)) or 1.0
+        traces = (values * np.float32(0.5 / m)).numpy()
+        return LayerRender(name, "traces", shape, levels, symmetric, traces=traces)
+    if output.ndim == 1:
+        image = np.ascontiguousarray(quantize(values, levels).numpy()[None, :])
+        return LayerRender(name, "vector", shape, levels, symmetric, image=image)
+    return LayerRender(name, "missing", shape, levels, symmetric)

@@ -1,0 +1,219 @@
+"""The compute scheduler: runs the engine off the GUI thread, newest request wins.
+
+The GUI thread only snapshots the document (its arrays are immutable, so a snapshot is a
+few references) into a single pending slot; a worker thread takes the slot, runs
+``engine.network.forward`` from the first affected layer (reusing its previous trace) and
+prepares display data (``gui.render``), then hands a :class:`ComputeResult` back through
+a queued signal. Requests made while the worker is busy coalesce into one (the earliest
+affected layer wins). Results are delivered in order and never go backwards: a result older
+than one already delivered is dropped.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import torch
+from PySide6.QtCore import QObject, Qt, Signal, Slot
+
+from engine.errors import EngineError
+from engine.spec import INPUT
+from engine.trace import Trace
+
+from .document import Document
+from .render import DisplayHint, LayerRender, render_layer, value_range
+
+log = logging.getLogger(__name__)
+
+RENDER_ONLY = 1 << 30  # start index meaning "the network did not change; only redraw"
+
+
+@dataclass
+class ComputeResult:
+    """What one worker run produced: the trace, display data per layer, and its generation."""
+
+    trace: Trace
+    render: dict[str, LayerRender]
+    generation: int
+    seconds: dict[str, float] = field(default_factory=dict)  # forward / render timings
+
+
+@dataclass
+class _Job:
+    generation: int
+    start: int
+    input: np.ndarray
+    spec: Any
+    weights: dict
+    colormap: str
+    shared_levels: bool
+    hint: DisplayHint
+
+
+class ComputeScheduler(QObject):
+    """Recomputes the network whenever the document changes, off the GUI thread.
+
+    Signals
+    -------
+    traceReady(ComputeResult)
+        A new result, on the GUI thread.
+    failed(str)
+        The engine refused the input itself (also sent to ``document.message``).
+    """
+
+    traceReady = Signal(object)
+    failed = Signal(str)
+    _delivered = Signal(object)  # worker -> GUI thread (queued)
+
+    def __init__(self, document: Document, parent: QObject | None = None, *, threads: int = 2):
+        super().__init__(parent)
+        self._document = document
+        self._hint = DisplayHint()
+        self._latest: ComputeResult | None = None
+        self._generation = 0
+        self._delivered_generation = -1
+        self._pending: _Job | None = None
+        self._busy = False
+        self._cond = threading.Condition()
+        self._stop = False
+        self._threads = threads
+        self._delivered.connect(self._on_delivered, Qt.ConnectionType.QueuedConnection)
+        document.inputChanged.connect(lambda: self.request(0))
+        document.networkChanged.connect(self.request)
+        document.viewChanged.connect(lambda: self.request(RENDER_ONLY))
+        self._thread = threading.Thread(target=self._run, name="convscope-compute", daemon=True)
+        self._thread.start()
+        self.request(0)
+
+    # ---------------------------------------------------------------- public
+    @property
+    def latest(self) -> ComputeResult | None:
+        """The newest delivered result, or None before the first."""
+        return self._latest
+
+    @property
+    def generation(self) -> int:
+        """The generation of the newest request (a result with it reflects the document now)."""
+        return self._generation
+
+    @property
+    def idle(self) -> bool:
+        """True when nothing is pending or running."""
+        with self._cond:
+            return self._pending is None and not self._busy
+
+    @property
+    def display_hint(self) -> DisplayHint:
+        return self._hint
+
+    def set_display_hint(self, hint: DisplayHint) -> None:
+        """How big the maps view shows tiles; a change redraws without recomputing."""
+        if hint != self._hint:
+            self._hint = hint
+            self.request(RENDER_ONLY)
+
+    def request(self, start_index: int = 0) -> int:
+        """Schedule a recompute from layer ``start_index``; returns the request's generation."""
+        doc = self._document
+        view = doc.view
+        with self._cond:
+            self._generation += 1
+            start = start_index
+            if self._pending is not None:
+                start = min(start, self._pending.start)
+            self._pending = _Job(
+                self._generation, start, doc.input, doc.spec, doc.weights,
+                view.colormap, view.shared_levels, self._hint,
+            )
+            self._cond.notify()
+            return self._generation
+
+    def shutdown(self, timeout: float = 5.0) -> None:
+        """Stop the worker thread (waits for a run in progress)."""
+        with self._cond:
+            self._stop = True
+            self._pending = None
+            self._cond.notify()
+        self._thread.join(timeout)
+
+    # ---------------------------------------------------------------- worker
+    def _run(self) -> None:
+        torch.set_num_threads(self._threads)
+        trace: Trace | None = None
+        while True:
+            with self._cond:
+                while self._pending is None and not self._stop:
+                    self._cond.wait()
+                if self._stop:
+                    return
+                job, self._pending = self._pending, None
+                self._busy = True
+            try:
+                result = self._compute(job, trace)
+                trace = result.trace
+                self._delivered.emit(result)
+            except EngineError as error:
+                self._delivered.emit(str(error))
+            except Exception as error:  # noqa: BLE001 - the worker must survive anything
+                log.exception("compute failed")
+                self._delivered.emit(f"computation failed: {error}")
+            finally:
+                with self._cond:
+                    self._busy = False
+
+    @staticmethod
+    def _compute(job: _Job, previous: Trace | None) -> ComputeResult:
+        from engine import network
+
+        t0 = time.perf_counter()
+        if job.start >= RENDER_ONLY and previous is not None:
+            trace = previous
+        elif previous is None or job.start <= 0 or job.start >= len(job.spec.layers):
+            trace = network.forward(job.spec, job.weights, job.input)
+        else:
+            trace = network.forward(
+                job.spec, job.weights, job.input,
+                start_from=job.spec.layers[job.start].name, previous=previous,
+            )
+        t1 = time.perf_counter()
+        render = render_trace(trace, job.spec, job.colormap, job.shared_levels, job.hint)
+        t2 = time.perf_counter()
+        return ComputeResult(trace, render, job.generation, {"forward": t1 - t0, "render": t2 - t1})
+
+    # ------------------------------------------------------------- GUI thread
+    @Slot(object)
+    def _on_delivered(self, result: object) -> None:
+        if isinstance(result, str):
+            self.failed.emit(result)
+            self._document.message.emit("error", result)
+            return
+        assert isinstance(result, ComputeResult)
+        if result.generation <= self._delivered_generation:
+            return  # never show an older state after a newer one
+        self._delivered_generation = result.generation
+        self._latest = result
+        self.traceReady.emit(result)
+
+
+def render_trace(
+    trace: Trace, spec, colormap: str, shared_levels: bool, hint: DisplayHint
+) -> dict[str, LayerRender]:
+    """Display data for the input and every layer of ``trace`` (missing layers marked)."""
+    names = [INPUT, *spec.names()]
+    ranges = {n: value_range(trace.outputs[n]) for n in names if n in trace.outputs}
+    shared = None
+    if shared_levels and ranges:
+        shared = (min(r[0] for r in ranges.values()), max(r[1] for r in ranges.values()))
+    render: dict[str, LayerRender] = {}
+    for name in names:
+        output = trace.outputs.get(name)
+        if output is None:
+            render[name] = LayerRender(name, "missing", ())
+        else:
+            render[name] = render_layer(name, output, hint, colormap, ranges[name], shared)
+    return render
