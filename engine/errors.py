@@ -64,3 +64,7 @@ class FileFormatError(EngineError):
 
 class DataError(EngineError):
     """A data set or input file cannot be used; the message names the file."""
+
+
+class DependencyError(EngineError):
+    """A layer cannot run because a layer it reads cannot run (the message names that one)."""

@@ -204,6 +204,7 @@ class NetworkSpec:
     layers: tuple[LayerSpec, ...]
     input_shape: tuple[int, ...]
     name: str = ""
+    description: str = ""  # one line, e.g. for presets
 
     def __post_init__(self):
         object.__setattr__(self, "layers", tuple(self.layers))
@@ -240,11 +241,14 @@ class NetworkSpec:
         return replace(self, input_shape=tuple(int(s) for s in shape))
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        d = {
             "name": self.name,
             "input_shape": list(self.input_shape),
             "layers": [layer.to_dict() for layer in self.layers],
         }
+        if self.description:
+            d["description"] = self.description
+        return d
 
 
 def spatial_dims(shape: tuple[int, ...]) -> int:

@@ -1,0 +1,579 @@
+"""What each layer type does: parameters, output shape, counts, connectivity, forward.
+
+Everything here works on one layer given the shapes it receives (no batch axis): ``(C, L)``
+for a 1D map, ``(C, H, W)`` for a 2D map and ``(D,)`` for a vector. Layer types are
+dimension-agnostic: a ``conv`` on ``(C, L)`` is 1D, on ``(C, H, W)`` 2D; sizes such as
+``kernel_size`` may be an int or a per-axis tuple.
+
+Counts
+------
+``parameter_count``
+    weights + biases, exactly what the built torch module has.
+``fc_parameter_count``
+    what a fully connected layer mapping the same input size to the same output size would
+    need: D_in * D_out + D_out with D = the number of values in a shape (for two-input layers
+    D_in is the total of both inputs). Reported for *every* layer, with or without weights,
+    so a table can always set the two side by side.
+``mac_count``
+    multiply-accumulates of the weighted layers (conv, transposed conv, linear); bias
+    additions are not counted and layers without weights count 0, as torchinfo does.
+
+Connectivity
+------------
+``connectivity_pairs`` says, along one spatial axis, which input positions feed each output
+position (rows = output positions, cols = input positions). Padding modes are followed
+exactly: with reflect/replicate/circular padding the padded positions are the input positions
+they copy. Layers whose output is a vector are dense: ``connectivity`` returns the
+(D_out, D_in) relation between flattened values (all True for linear).
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from typing import Any
+
+import numpy as np
+
+from .errors import EngineError, OpError, ShapeError, SpecError
+from .spec import LAYER_TYPES, LayerSpec, ParamSpec
+
+Shape = tuple[int, ...]
+Params = dict[str, Any]
+
+# A forward pass refuses to make an array with more values than this (1 GiB of float32):
+# a typo in a size must give a message, not exhaust the memory.
+MAX_VALUES = 1 << 28
+
+
+def fmt(shape: Shape) -> str:
+    """``(15, 4)`` (and ``(60,)``) for messages."""
+    return str(tuple(int(s) for s in shape))
+
+
+# --------------------------------------------------------------------------- parameters
+
+
+def validate_params(layer: LayerSpec) -> Params:
+    """The layer's parameters checked and completed with defaults (lists become tuples).
+
+    Raises
+    ------
+    SpecError
+        Unknown type or parameter, wrong type, NaN, out of range; the message names the
+        parameter and the value (the caller locates it at the layer).
+    """
+    kind = layer.type
+    if not isinstance(kind, str) or kind not in LAYER_TYPES:
+        raise SpecError(
+            f"unknown layer type {kind!r}; known types: {', '.join(LAYER_TYPES)}"
+        )
+    declared = LAYER_TYPES[kind].params
+    given = layer.params
+    if not isinstance(given, dict):
+        raise SpecError(f"params must be a mapping of names to values; got {given!r}")
+    for key in given:
+        if key not in declared:
+            known = ", ".join(declared) or "no parameters"
+            raise SpecError(f"a {kind} layer has no parameter {key!r} (it takes: {known})")
+    params = {key: _check(key, given.get(key, ps.default), ps) for key, ps in declared.items()}
+    if kind == "max_unpool" and not params["pool"]:
+        raise SpecError("max_unpool needs the name of the max pool whose indices it uses "
+                        "(parameter 'pool')")
+    return params
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def _int(key: str, value: Any, ps: ParamSpec) -> int:
+    if not _is_int(value):
+        raise SpecError(f"{key} must be an integer; got {value!r}")
+    n = int(value)
+    if ps.minimum is not None and n < ps.minimum:
+        raise SpecError(f"{key} must be at least {int(ps.minimum)}; got {n}")
+    if ps.maximum is not None and n > ps.maximum:
+        raise SpecError(f"{key} must be at most {int(ps.maximum)}; got {n}")
+    return n
+
+
+def _size(key: str, value: Any, ps: ParamSpec) -> int | tuple[int, ...]:
+    if isinstance(value, (list, tuple)):
+        if not 1 <= len(value) <= 2:
+            raise SpecError(f"{key} must be an integer or one per axis (1 or 2 values); "
+                            f"got {list(value)!r}")
+        return tuple(_int(key, v, ps) for v in value)
+    return _int(key, value, ps)
+
+
+def _check(key: str, value: Any, ps: ParamSpec) -> Any:
+    kind = ps.kind
+    if kind == "int":
+        return _int(key, value, ps)
+    if kind == "size":
+        return _size(key, value, ps)
+    if kind == "optional_size":
+        return None if value is None else _size(key, value, ps)
+    if kind == "padding":
+        if isinstance(value, str):
+            if value not in ("same", "valid"):
+                raise SpecError(f"{key} must be a number, 'same' or 'valid'; got {value!r}")
+            return value
+        return _size(key, value, ps)
+    if kind == "float":
+        if isinstance(value, bool) or not isinstance(value, numbers.Real):
+            raise SpecError(f"{key} must be a number; got {value!r}")
+        f = float(value)
+        if not math.isfinite(f):
+            raise SpecError(f"{key} must be a finite number; got {f}")
+        if (ps.minimum is not None and f < ps.minimum) or (
+            ps.maximum is not None and f > ps.maximum
+        ):
+            raise SpecError(f"{key} must lie between {ps.minimum:g} and {ps.maximum:g}; got {f:g}")
+        return f
+    if kind == "bool":
+        if not isinstance(value, (bool, np.bool_)):
+            raise SpecError(f"{key} must be true or false; got {value!r}")
+        return bool(value)
+    if kind == "choice":
+        if not isinstance(value, str) or value not in ps.choices:
+            raise SpecError(f"{key} must be one of {', '.join(ps.choices)}; got {value!r}")
+        return value
+    if kind == "layer":
+        if not isinstance(value, str):
+            raise SpecError(f"{key} must be the name of a layer; got {value!r}")
+        return value
+    raise SpecError(f"{key}: unknown parameter kind {kind!r}")  # a bug in LAYER_TYPES
+
+
+def per_axis(value: int | tuple[int, ...], n: int, key: str) -> tuple[int, ...]:
+    """An int or per-axis tuple as an ``n``-tuple (ShapeError when the count is wrong)."""
+    if isinstance(value, tuple):
+        if len(value) != n:
+            raise ShapeError(f"{key} {value} has {len(value)} values but the input has "
+                             f"{n} spatial {'axis' if n == 1 else 'axes'}")
+        return value
+    return (value,) * n
+
+
+# --------------------------------------------------------------------------- shapes
+
+
+def _spatial(shape: Shape, what: str) -> int:
+    """Number of spatial axes of a map input (1 or 2), or a ShapeError."""
+    n = len(shape) - 1
+    if n == 0:
+        raise ShapeError(f"{what} needs a (C, L) or (C, H, W) map; got a vector {fmt(shape)}")
+    if n not in (1, 2):
+        raise ShapeError(f"{what} works on (C, L) or (C, H, W) maps; got {fmt(shape)}")
+    return n
+
+
+def conv_pads(params: Params, n: int) -> tuple[tuple[int, int], ...]:
+    """Per-axis (before, after) padding of a conv; 'same' puts an odd extra after (torch)."""
+    k = per_axis(params["kernel_size"], n, "kernel_size")
+    d = per_axis(params["dilation"], n, "dilation")
+    s = per_axis(params["stride"], n, "stride")
+    padding = params["padding"]
+    if padding == "valid":
+        return ((0, 0),) * n
+    if padding == "same":
+        if any(v != 1 for v in s):
+            raise SpecError(f"padding 'same' needs stride 1; got stride {params['stride']}")
+        return tuple((dd * (kk - 1) // 2, dd * (kk - 1) - dd * (kk - 1) // 2)
+                     for kk, dd in zip(k, d, strict=True))
+    return tuple((p, p) for p in per_axis(padding, n, "padding"))
+
+
+def _window_out(length: int, k: int, s: int, before: int, after: int, d: int,
+                what: str = "kernel") -> int:
+    span = d * (k - 1) + 1
+    padded = length + before + after
+    if span > padded:
+        if d == 1:
+            raise ShapeError(f"{what} {k} is larger than the padded input {padded}")
+        raise ShapeError(f"{what} {k} with dilation {d} spans {span} positions "
+                         f"but the padded input has {padded}")
+    return (padded - span) // s + 1
+
+
+def _pool_axes(params: Params, n: int):
+    k = per_axis(params["kernel_size"], n, "kernel_size")
+    stride = params["stride"]
+    s = k if stride is None else per_axis(stride, n, "stride")
+    p = per_axis(params["padding"], n, "padding")
+    return k, s, p
+
+
+def output_shape(layer: LayerSpec, params: Params, in_shapes: list[Shape],
+                 pool: tuple[Params, Shape, Shape] | None = None) -> Shape:
+    """The layer's output shape for the given input shape(s).
+
+    ``pool`` is ``(params, input shape, output shape)`` of the max pool a ``max_unpool``
+    names. Raises ShapeError (or SpecError for a parameter that cannot fit) with the numbers.
+    """
+    kind = layer.type
+    x = in_shapes[0]
+    if kind == "conv":
+        n = _spatial(x, "a convolution")
+        c_in, c_out, g = x[0], params["out_channels"], params["groups"]
+        if c_in % g or c_out % g:
+            raise ShapeError(f"groups {g} must divide the {c_in} input channels and the "
+                             f"{c_out} output channels")
+        k = per_axis(params["kernel_size"], n, "kernel_size")
+        s = per_axis(params["stride"], n, "stride")
+        d = per_axis(params["dilation"], n, "dilation")
+        pads = conv_pads(params, n)
+        mode = params["padding_mode"]
+        out = []
+        for length, kk, ss, (b, a), dd in zip(x[1:], k, s, pads, d, strict=True):
+            wide = max(b, a)
+            if mode == "reflect" and wide >= length:
+                raise ShapeError(f"reflect padding {wide} must be smaller than the input {length}")
+            if mode == "circular" and wide > length:
+                raise ShapeError(f"circular padding {wide} must not exceed the input {length}")
+            out.append(_window_out(length, kk, ss, b, a, dd))
+        return (c_out, *out)
+    if kind == "conv_transpose":
+        n = _spatial(x, "a transposed convolution")
+        c_in, c_out, g = x[0], params["out_channels"], params["groups"]
+        if c_in % g or c_out % g:
+            raise ShapeError(f"groups {g} must divide the {c_in} input channels and the "
+                             f"{c_out} output channels")
+        out = []
+        for length, kk, ss, pp, op, dd in zip(
+            x[1:], *(per_axis(params[key], n, key) for key in
+                     ("kernel_size", "stride", "padding", "output_padding", "dilation")),
+            strict=True,
+        ):
+            if op >= max(ss, dd):
+                raise SpecError(f"output_padding {op} must be smaller than the stride {ss} "
+                                f"or the dilation {dd}")
+            length_out = (length - 1) * ss - 2 * pp + dd * (kk - 1) + op + 1
+            if length_out < 1:
+                raise ShapeError(f"padding {pp} removes everything: the output would have "
+                                 f"{length_out} positions")
+            out.append(length_out)
+        return (c_out, *out)
+    if kind in ("max_pool", "avg_pool"):
+        n = _spatial(x, "a pooling layer")
+        k, s, p = _pool_axes(params, n)
+        out = []
+        for length, kk, ss, pp in zip(x[1:], k, s, p, strict=True):
+            if 2 * pp > kk:
+                raise SpecError(f"padding {pp} must be at most half the window {kk}")
+            out.append(_window_out(length, kk, ss, pp, pp, 1, "window"))
+        return (x[0], *out)
+    if kind == "subsample":
+        _spatial(x, "subsampling")
+        f = params["factor"]
+        return (x[0], *((length + f - 1) // f for length in x[1:]))
+    if kind == "global_avg_pool":
+        _spatial(x, "a global average pool")
+        return (x[0],)
+    if kind == "upsample":
+        n = _spatial(x, "upsampling")
+        mode = params["mode"]
+        if mode == "linear" and n != 1:
+            raise ShapeError(f"mode 'linear' works on 1D signals; use 'bilinear' for the "
+                             f"2D map {fmt(x)}")
+        if mode == "bilinear" and n != 2:
+            raise ShapeError(f"mode 'bilinear' works on 2D maps; use 'linear' for the "
+                             f"1D signal {fmt(x)}")
+        return (x[0], *(length * params["scale_factor"] for length in x[1:]))
+    if kind == "max_unpool":
+        if pool is None:
+            raise SpecError(f"'{params['pool']}' is not a max pool before this layer")
+        _, pool_in, pool_out = pool
+        if tuple(x) != tuple(pool_out):
+            raise ShapeError(f"max_unpool needs the shape of max pool '{params['pool']}''s "
+                             f"output {fmt(pool_out)}; got {fmt(x)}")
+        return tuple(pool_in)
+    if kind in ("activation", "dropout"):
+        return tuple(x)
+    if kind == "flatten":
+        return (math.prod(x),)
+    if kind == "linear":
+        if len(x) != 1:
+            raise ShapeError(f"linear layer needs a vector; got a {fmt(x)} map "
+                             f"— add a flatten layer first")
+        return (params["out_features"],)
+    if kind == "add":
+        a, b = in_shapes
+        if tuple(a) != tuple(b):
+            raise ShapeError(f"add needs two inputs of the same shape; got {fmt(a)} and {fmt(b)}")
+        return tuple(a)
+    if kind == "concat":
+        a, b = in_shapes
+        if len(a) != len(b) or tuple(a[1:]) != tuple(b[1:]):
+            raise ShapeError(f"concat needs inputs that differ only in channels; got {fmt(a)} "
+                             f"and {fmt(b)}")
+        return (a[0] + b[0], *a[1:])
+    raise SpecError(f"unknown layer type {kind!r}")
+
+
+# --------------------------------------------------------------------------- counts
+
+
+def weight_shapes(layer: LayerSpec, params: Params, in_shapes: list[Shape]) -> dict[str, Shape]:
+    """Shapes of the layer's arrays in torch's layout: ``{"weight": ..., "bias": ...}``.
+
+    Empty for layers without weights; no "bias" when ``bias`` is off.
+    """
+    kind = layer.type
+    x = in_shapes[0]
+    if kind == "conv":
+        n = len(x) - 1
+        k = per_axis(params["kernel_size"], n, "kernel_size")
+        c_out = params["out_channels"]
+        shapes = {"weight": (c_out, x[0] // params["groups"], *k)}
+    elif kind == "conv_transpose":
+        n = len(x) - 1
+        k = per_axis(params["kernel_size"], n, "kernel_size")
+        c_out = params["out_channels"]
+        shapes = {"weight": (x[0], c_out // params["groups"], *k)}
+    elif kind == "linear":
+        c_out = params["out_features"]
+        shapes = {"weight": (c_out, x[0])}
+    else:
+        return {}
+    if params["bias"]:
+        shapes["bias"] = (c_out,)
+    return shapes
+
+
+def parameter_count(layer: LayerSpec, params: Params, in_shapes: list[Shape]) -> int:
+    """Weights + biases (equals the built torch module's count)."""
+    return sum(math.prod(s) for s in weight_shapes(layer, params, in_shapes).values())
+
+
+def fc_parameter_count(in_shapes: list[Shape], out_shape: Shape) -> int:
+    """D_in * D_out + D_out: a fully connected layer between the same sizes."""
+    d_in = sum(math.prod(s) for s in in_shapes)
+    d_out = math.prod(out_shape)
+    return d_in * d_out + d_out
+
+
+def mac_count(layer: LayerSpec, params: Params, in_shapes: list[Shape], out_shape: Shape) -> int:
+    """Multiply-accumulates of one forward pass (0 for layers without weights)."""
+    kind = layer.type
+    if kind == "conv":
+        w = weight_shapes(layer, params, in_shapes)["weight"]
+        return math.prod(out_shape) * math.prod(w[1:])
+    if kind == "conv_transpose":
+        w = weight_shapes(layer, params, in_shapes)["weight"]
+        return math.prod(in_shapes[0]) * math.prod(w[1:])
+    if kind == "linear":
+        return in_shapes[0][0] * out_shape[0]
+    return 0
+
+
+# --------------------------------------------------------------------------- connectivity
+
+
+def _window_pairs(l_in: int, l_out: int, k: int, s: int, d: int, before: int,
+                  mode: str = "zeros") -> tuple[np.ndarray, np.ndarray]:
+    out = np.arange(l_out)[:, None]
+    pos = out * s - before + np.arange(k)[None, :] * d
+    rows = np.broadcast_to(out, pos.shape)
+    if mode == "zeros":
+        keep = (pos >= 0) & (pos < l_in)
+        return rows[keep], pos[keep]
+    if mode == "reflect":  # padding < l_in, so one reflection suffices
+        pos = np.abs(pos)
+        pos = np.where(pos >= l_in, 2 * (l_in - 1) - pos, pos)
+    elif mode == "replicate":
+        pos = np.clip(pos, 0, l_in - 1)
+    else:  # circular
+        pos = np.mod(pos, l_in)
+    return rows.ravel(), pos.ravel()
+
+
+def _upsample_pairs(l_in: int, s: int, mode: str) -> tuple[np.ndarray, np.ndarray]:
+    """Mimics torch's linear index arithmetic (float32 scale = 1/s, align_corners=False)."""
+    out = np.arange(l_in * s)
+    scale = np.float32(1.0 / s)
+    if mode == "nearest":  # engine.ops duplicates exactly (no float rounding)
+        return out, out // s
+    src = scale * (out.astype(np.float32) + np.float32(0.5)) - np.float32(0.5)
+    src = np.maximum(src, np.float32(0))
+    i0 = src.astype(np.int64)
+    lam = src - i0.astype(np.float32)
+    second = (i0 < l_in - 1) & (lam > 0)
+    rows = np.concatenate([out, out[second]])
+    cols = np.concatenate([i0, i0[second] + 1])
+    return rows, cols
+
+
+def connectivity_pairs(layer: LayerSpec, params: Params, in_shapes: list[Shape],
+                       out_shape: Shape, axis: int, input_index: int = 0,
+                       pool: tuple[Params, Shape, Shape] | None = None,
+                       ) -> tuple[np.ndarray, np.ndarray]:
+    """(rows, cols): output position rows[i] reads input position cols[i] along ``axis``.
+
+    For map-to-map layers only (``axis`` counts spatial axes from 0). A ``max_unpool``
+    uses its pool's windows (the indices make the true dependence data-dependent: any
+    position of a window may receive the value).
+    """
+    kind = layer.type
+    x = in_shapes[input_index]
+    n = len(x) - 1
+    l_in, l_out = x[1 + axis], out_shape[1 + axis]
+    if kind == "conv":
+        k = per_axis(params["kernel_size"], n, "kernel_size")[axis]
+        s = per_axis(params["stride"], n, "stride")[axis]
+        d = per_axis(params["dilation"], n, "dilation")[axis]
+        before = conv_pads(params, n)[axis][0]
+        return _window_pairs(l_in, l_out, k, s, d, before, params["padding_mode"])
+    if kind in ("max_pool", "avg_pool"):
+        k, s, p = (v[axis] for v in _pool_axes(params, n))
+        return _window_pairs(l_in, l_out, k, s, 1, p)
+    if kind == "conv_transpose":
+        k, s, p, d = (per_axis(params[key], n, key)[axis]
+                      for key in ("kernel_size", "stride", "padding", "dilation"))
+        src = np.arange(l_in)[:, None]
+        pos = src * s - p + np.arange(k)[None, :] * d
+        cols = np.broadcast_to(src, pos.shape)
+        keep = (pos >= 0) & (pos < l_out)
+        return pos[keep], cols[keep]
+    if kind == "subsample":
+        rows = np.arange(l_out)
+        return rows, rows * params["factor"]
+    if kind == "upsample":
+        return _upsample_pairs(l_in, params["scale_factor"], params["mode"])
+    if kind == "max_unpool":
+        assert pool is not None
+        pool_params, pool_in, pool_out = pool
+        k, s, p = (v[axis] for v in _pool_axes(pool_params, n))
+        rows, cols = _window_pairs(pool_in[1 + axis], pool_out[1 + axis], k, s, 1, p)
+        return cols, rows
+    if kind in ("activation", "dropout", "add", "concat"):
+        rows = np.arange(l_out)
+        return rows, rows
+    raise ShapeError(f"a {kind} layer has no per-axis connectivity")
+
+
+def connectivity(layer: LayerSpec, params: Params, in_shapes: list[Shape], out_shape: Shape,
+                 axis: int = 0, input_index: int = 0,
+                 pool: tuple[Params, Shape, Shape] | None = None) -> np.ndarray:
+    """Boolean (out_len, in_len) matrix: which input positions feed each output position.
+
+    For a map-to-map layer along spatial ``axis``; for a layer whose input or output is a
+    vector, the (D_out, D_in) relation between flattened values (``axis`` is ignored).
+    """
+    x = in_shapes[input_index]
+    if len(out_shape) == 1 or len(x) == 1:
+        d_in, d_out = math.prod(x), math.prod(out_shape)
+        if layer.type == "flatten":
+            return np.eye(d_out, d_in, dtype=bool)
+        if layer.type == "global_avg_pool":
+            return np.repeat(np.eye(d_out, dtype=bool), d_in // d_out, axis=1)
+        if layer.type in ("activation", "dropout", "add"):
+            return np.eye(d_out, dtype=bool)
+        if layer.type == "concat":
+            offset = 0 if input_index == 0 else math.prod(in_shapes[0])
+            return np.eye(d_out, d_in, k=offset, dtype=bool)
+        return np.ones((d_out, d_in), dtype=bool)
+    rows, cols = connectivity_pairs(layer, params, in_shapes, out_shape, axis, input_index, pool)
+    m = np.zeros((out_shape[1 + axis], x[1 + axis]), dtype=bool)
+    m[rows, cols] = True
+    return m
+
+
+# --------------------------------------------------------------------------- forward
+
+
+def forward(layer: LayerSpec, params: Params, inputs: list[np.ndarray],
+            weights: dict[str, np.ndarray] | None, *, pool_indices: np.ndarray | None = None,
+            pool: tuple[Params, Shape, Shape] | None = None, training: bool = False,
+            dropout_seed: int = 0) -> tuple[np.ndarray, np.ndarray | None]:
+    """Run one layer through ``engine.ops``: (output, extra) where extra is a max pool's
+    indices or a training dropout's keep-mask (else None).
+
+    Shapes must have been checked with :func:`output_shape`; weights are checked here.
+    """
+    from . import ops
+
+    kind = layer.type
+    x = inputs[0]
+    n = x.ndim - 1
+    if kind in ("conv", "conv_transpose", "linear"):
+        w, b = _weights(layer, params, [a.shape for a in inputs], weights)
+        if kind == "linear":
+            return ops.linear(x, w, b), None
+        if kind == "conv":
+            conv = ops.conv1d if n == 1 else ops.conv2d
+            return conv(x, w, b, stride=params["stride"], padding=params["padding"],
+                        dilation=params["dilation"], groups=params["groups"],
+                        padding_mode=params["padding_mode"], flip=params["flip"]), None
+        conv_t = ops.conv_transpose1d if n == 1 else ops.conv_transpose2d
+        return conv_t(x, w, b, stride=params["stride"], padding=params["padding"],
+                      output_padding=params["output_padding"], groups=params["groups"],
+                      dilation=params["dilation"]), None
+    if kind == "max_pool":
+        pool_fn = ops.max_pool1d if n == 1 else ops.max_pool2d
+        out, idx = pool_fn(x, params["kernel_size"], stride=params["stride"],
+                           padding=params["padding"], return_indices=True)
+        return out, idx
+    if kind == "avg_pool":
+        pool_fn = ops.avg_pool1d if n == 1 else ops.avg_pool2d
+        return pool_fn(x, params["kernel_size"], stride=params["stride"],
+                       padding=params["padding"]), None
+    if kind == "subsample":
+        sub = ops.subsample1d if n == 1 else ops.subsample2d
+        return sub(x, params["factor"]), None
+    if kind == "global_avg_pool":
+        return ops.global_avg_pool(x, n), None
+    if kind == "upsample":
+        return ops.upsample(x, params["scale_factor"], params["mode"], spatial_dims=n), None
+    if kind == "max_unpool":
+        if pool_indices is None or pool is None:
+            raise ShapeError(f"max pool '{params['pool']}' has no indices to unpool with")
+        pool_params = pool[0]
+        unpool = ops.max_unpool1d if n == 1 else ops.max_unpool2d
+        return unpool(x, pool_indices, pool_params["kernel_size"], stride=pool_params["stride"],
+                      padding=pool_params["padding"], output_size=pool[1][1:]), None
+    if kind == "activation":
+        fn = params["function"]
+        if fn == "relu":
+            return ops.relu(x), None
+        if fn == "leaky_relu":
+            return ops.leaky_relu(x, params["negative_slope"]), None
+        return (ops.sigmoid(x) if fn == "sigmoid" else ops.tanh(x)), None
+    if kind == "dropout":
+        if not training:
+            return x, None
+        mask = ops.dropout_mask(x.shape, params["p"], dropout_seed)
+        return ops.dropout(x, params["p"], mask=mask, training=True), mask
+    if kind == "flatten":
+        return x.reshape(-1), None
+    if kind == "add":
+        return x + inputs[1], None
+    if kind == "concat":
+        return np.concatenate([x, inputs[1]], axis=0), None
+    raise SpecError(f"unknown layer type {kind!r}")
+
+
+def _weights(layer: LayerSpec, params: Params, in_shapes: list[Shape],
+             weights: dict[str, np.ndarray] | None) -> tuple[np.ndarray, np.ndarray | None]:
+    expected = weight_shapes(layer, params, in_shapes)
+    if not weights or "weight" not in weights:
+        raise ShapeError("has no weights yet (initialise or reconcile the weights)")
+    arrays = {}
+    for key, shape in expected.items():
+        a = weights.get(key)
+        if a is None:
+            raise ShapeError(f"has no {key} array (expected shape {fmt(shape)})")
+        if tuple(np.shape(a)) != shape:
+            raise ShapeError(f"{key} has shape {fmt(np.shape(a))} but the layer needs "
+                             f"{fmt(shape)}")
+        arrays[key] = a
+    return arrays["weight"], arrays.get("bias")
+
+
+def as_engine_error(error: Exception) -> EngineError:
+    """An op failure as an EngineError (OpError stays itself)."""
+    if isinstance(error, EngineError):
+        return error
+    return OpError(f"the operation failed: {error}")

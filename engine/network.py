@@ -1,0 +1,430 @@
+"""Running networks: analysis (shapes, counts, errors per layer), weights, forward passes.
+
+A layer that cannot work gets its own located error ("layer 3 'conv2': ..."); the layers that
+read it get a :class:`~engine.errors.DependencyError`; layers that do not depend on it still
+work. Nothing here raises for a bad layer; only a bad network input (shape or array) raises.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import zlib
+from dataclasses import dataclass, field
+from time import perf_counter
+from typing import Any
+
+import numpy as np
+
+from . import layers as L
+from .errors import DependencyError, EngineError, OpError, ShapeError, SpecError
+from .spec import INPUT, LAYER_TYPES, NetworkSpec
+from .trace import Trace
+
+Shape = tuple[int, ...]
+Weights = dict[str, dict[str, np.ndarray]]
+
+MAX_SIZE = 1 << 20  # largest single axis of a network input
+
+
+# --------------------------------------------------------------------------- graph
+
+
+@dataclass
+class Node:
+    """One layer resolved against the network: checked params, inputs, dependencies."""
+
+    index: int
+    name: str
+    layer: Any
+    params: dict[str, Any] | None  # None when the layer's spec is wrong (see error)
+    inputs: tuple[str, ...]  # data inputs, in order
+    deps: tuple[str, ...]  # inputs plus the max pool an unpool reads indices from
+    error: EngineError | None = None
+
+
+def plan(spec: NetworkSpec) -> list[Node]:
+    """Every layer resolved and checked at the spec level (no shapes), in order."""
+    nodes: list[Node] = []
+    seen: dict[str, int] = {}
+    later = {getattr(layer, "name", None) for layer in spec.layers}
+    for i, layer in enumerate(spec.layers):
+        name = layer.name if isinstance(getattr(layer, "name", None), str) else f"#{i + 1}"
+        node = Node(i, name, layer, None, (), ())
+        try:
+            node.params, node.inputs, node.deps = _resolve(spec, i, layer, seen, later, nodes)
+        except EngineError as error:
+            node.error = error.at_layer(i, name)
+        if isinstance(getattr(layer, "name", None), str) and layer.name not in seen:
+            seen[layer.name] = i
+        nodes.append(node)
+    return nodes
+
+
+def _resolve(spec, i, layer, seen, later, nodes):
+    name = layer.name
+    if not isinstance(name, str) or not name:
+        raise SpecError(f"a layer needs a non-empty name; got {name!r}")
+    if name == INPUT:
+        raise SpecError(f"'{INPUT}' is reserved for the network input; rename the layer")
+    if name in seen:
+        raise SpecError(f"the name '{name}' is already used by layer {seen[name] + 1}")
+    params = L.validate_params(layer)
+    wanted = LAYER_TYPES[layer.type].n_inputs
+    given = layer.inputs
+    if not isinstance(given, tuple) or not all(isinstance(g, str) for g in given):
+        raise SpecError(f"inputs must be a list of layer names; got {given!r}")
+    if given:
+        inputs = given
+    elif wanted == 1:
+        inputs = (nodes[i - 1].name,) if i > 0 else (INPUT,)
+    else:
+        inputs = ()
+    if len(inputs) != wanted:
+        raise SpecError(f"a {layer.type} layer reads {wanted} "
+                        f"input{'s' if wanted > 1 else ''}; got {len(inputs)}"
+                        + (" (name them in 'inputs')" if wanted > 1 else ""))
+    for source in inputs:
+        _check_source(source, seen, later, name)
+    deps = inputs
+    if layer.type == "max_unpool":
+        pool = params["pool"]
+        _check_source(pool, seen, later, name)
+        if pool == INPUT or nodes[seen[pool]].layer.type != "max_pool":
+            raise SpecError(f"'{pool}' is not a max pool; max_unpool needs the max pool whose "
+                            f"indices it uses")
+        if pool not in deps:
+            deps = (*deps, pool)
+    return params, inputs, deps
+
+
+def _check_source(source: str, seen, later, name: str) -> None:
+    if source == INPUT or source in seen:
+        return
+    if source == name or source in later:
+        raise SpecError(f"reads '{source}', which does not come before it (a layer may only "
+                        f"read earlier layers, so there are no cycles)")
+    raise SpecError(f"reads '{source}', but there is no layer of that name")
+
+
+def dependents(spec: NetworkSpec, name: str) -> set[str]:
+    """``name`` and every layer that depends on it, directly or not."""
+    out = {name}
+    for node in plan(spec):
+        if any(d in out for d in node.deps):
+            out.add(node.name)
+    return out
+
+
+# --------------------------------------------------------------------------- analysis
+
+
+@dataclass(frozen=True)
+class Totals:
+    parameters: int = 0
+    fc_parameters: int = 0
+    macs: int = 0
+
+
+@dataclass
+class LayerInfo:
+    """What the engine knows about one layer (counts are 0 when it has an error)."""
+
+    index: int
+    name: str
+    type: str
+    input_shapes: list[Shape]
+    out_shape: Shape | None
+    parameters: int = 0
+    fc_parameters: int = 0
+    macs: int = 0
+    receptive_field: tuple[int, ...] | None = None
+    error: EngineError | None = None
+    weight_shapes: dict[str, Shape] = field(default_factory=dict)
+    inputs: tuple[str, ...] = ()
+
+
+@dataclass
+class Analysis:
+    input_shape: Shape
+    layers: list[LayerInfo]
+    total: Totals
+
+    @property
+    def ok(self) -> bool:
+        return all(info.error is None for info in self.layers)
+
+    def layer(self, name: str) -> LayerInfo:
+        for info in self.layers:
+            if info.name == name:
+                return info
+        raise SpecError(f"there is no layer named '{name}'")
+
+    def first_error(self) -> EngineError | None:
+        return next((info.error for info in self.layers if info.error is not None), None)
+
+    @property
+    def out_shape(self) -> Shape | None:
+        return self.layers[-1].out_shape if self.layers else self.input_shape
+
+
+def check_input_shape(shape: Any) -> Shape:
+    """A network input shape: (D,), (C, L) or (C, H, W) of positive ints (else SpecError)."""
+    if isinstance(shape, (str, bytes)) or not hasattr(shape, "__len__"):
+        raise SpecError(f"the input shape must be (C, L) or (C, H, W); got {shape!r}")
+    items = list(shape)
+    if not 1 <= len(items) <= 3:
+        raise SpecError(f"the input shape must be (C, L) or (C, H, W); got {tuple(items)}")
+    out = []
+    for v in items:
+        if isinstance(v, bool) or not isinstance(v, numbers.Integral) or not 1 <= v <= MAX_SIZE:
+            raise SpecError(f"the input shape {tuple(items)} must hold whole numbers from 1 to "
+                            f"{MAX_SIZE}")
+        out.append(int(v))
+    if math.prod(out) > L.MAX_VALUES:
+        raise SpecError(f"the input shape {tuple(out)} has {math.prod(out):,} values; the "
+                        f"limit is {L.MAX_VALUES:,}")
+    return tuple(out)
+
+
+def _pool_info(node: Node, infos: dict[str, LayerInfo], params_of: dict[str, dict]):
+    if node.layer.type != "max_unpool":
+        return None
+    pool = infos[node.params["pool"]]
+    return params_of[pool.name], tuple(pool.input_shapes[0]), tuple(pool.out_shape)
+
+
+def _shape_layer(node: Node, shapes: dict[str, Shape], infos, params_of) -> LayerInfo:
+    """Shapes and counts of one layer whose dependencies all worked."""
+    in_shapes = [shapes[s] for s in node.inputs]
+    info = LayerInfo(node.index, node.name, node.layer.type, in_shapes, None, inputs=node.inputs)
+    pool = _pool_info(node, infos, params_of)
+    out = L.output_shape(node.layer, node.params, in_shapes, pool)
+    if math.prod(out) > L.MAX_VALUES:
+        raise ShapeError(f"the output {L.fmt(out)} would have {math.prod(out):,} values; "
+                         f"the limit is {L.MAX_VALUES:,}")
+    w = L.weight_shapes(node.layer, node.params, in_shapes)
+    count = sum(math.prod(s) for s in w.values())
+    if count > L.MAX_VALUES:
+        raise ShapeError(f"needs {count:,} weights; the limit is {L.MAX_VALUES:,}")
+    info.out_shape = out
+    info.weight_shapes = w
+    info.parameters = count
+    info.fc_parameters = L.fc_parameter_count(in_shapes, out)
+    info.macs = L.mac_count(node.layer, node.params, in_shapes, out)
+    return info
+
+
+def _walk(spec: NetworkSpec, input_shape: Shape, nodes: list[Node]):
+    """Shape every layer; yields (node, info) in order."""
+    shapes: dict[str, Shape] = {INPUT: input_shape}
+    infos: dict[str, LayerInfo] = {}
+    params_of: dict[str, dict] = {}
+    failed: dict[str, Node] = {}
+    for node in nodes:
+        if node.error is not None:
+            info = LayerInfo(node.index, node.name, getattr(node.layer, "type", "?"), [], None,
+                             error=node.error, inputs=node.inputs)
+            failed[node.name] = node
+        else:
+            bad = next((d for d in node.deps if d in failed), None)
+            if bad is not None:
+                source = failed[bad]
+                info = LayerInfo(node.index, node.name, node.layer.type,
+                                 [shapes[s] for s in node.inputs if s in shapes], None,
+                                 inputs=node.inputs)
+                info.error = DependencyError(
+                    f"depends on layer {source.index + 1} '{source.name}', which cannot run"
+                ).at_layer(node.index, node.name)
+                failed[node.name] = node
+            else:
+                try:
+                    info = _shape_layer(node, shapes, infos, params_of)
+                    shapes[node.name] = info.out_shape
+                    params_of[node.name] = node.params
+                except EngineError as error:
+                    info = LayerInfo(node.index, node.name, node.layer.type,
+                                     [shapes[s] for s in node.inputs], None,
+                                     error=error.at_layer(node.index, node.name),
+                                     inputs=node.inputs)
+                    failed[node.name] = node
+        if node.name not in infos:
+            infos[node.name] = info
+        yield node, info
+
+
+def analyze(spec: NetworkSpec, input_shape: Shape | None = None) -> Analysis:
+    """Shapes, parameter counts, FC counts, MACs, receptive fields and errors per layer."""
+    from .receptive import receptive_field_sizes
+
+    shape = check_input_shape(spec.input_shape if input_shape is None else input_shape)
+    nodes = plan(spec)
+    infos = [info for _, info in _walk(spec, shape, nodes)]
+    fields = receptive_field_sizes(nodes, infos, shape)
+    for info in infos:
+        info.receptive_field = fields.get(info.name)
+    ok = [i for i in infos if i.error is None]
+    total = Totals(sum(i.parameters for i in ok), sum(i.fc_parameters for i in ok),
+                   sum(i.macs for i in ok))
+    return Analysis(shape, infos, total)
+
+
+# --------------------------------------------------------------------------- weights
+
+
+def _rng(seed: int, name: str) -> np.random.Generator:
+    # Seeded per layer name: adding or editing one layer leaves the others' draws alone.
+    return np.random.default_rng([int(seed) & 0xFFFFFFFF, zlib.crc32(name.encode())])
+
+
+def _init_layer(name: str, shapes: dict[str, Shape], seed: int) -> dict[str, np.ndarray]:
+    """torch's default init: kaiming_uniform(a=sqrt(5)) weights, uniform bias, both with
+    bound 1/sqrt(fan_in), fan_in = size of the weight's axes after the first."""
+    rng = _rng(seed, name)
+    w_shape = shapes["weight"]
+    fan_in = math.prod(w_shape[1:])
+    bound = 1.0 / math.sqrt(fan_in) if fan_in > 0 else 0.0
+    out = {"weight": rng.uniform(-bound, bound, w_shape).astype(np.float32)}
+    if "bias" in shapes:
+        out["bias"] = rng.uniform(-bound, bound, shapes["bias"]).astype(np.float32)
+    return out
+
+
+def _check_seed(seed: Any) -> int:
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
+        raise SpecError(f"seed must be a whole number >= 0; got {seed!r}")
+    return int(seed)
+
+
+def init_weights(spec: NetworkSpec, input_shape: Shape | None = None, seed: int = 0) -> Weights:
+    """Fresh float32 weights for every layer that has them and can be built (deterministic).
+
+    Layers with an error get none (forward then reports them).
+    """
+    seed = _check_seed(seed)
+    analysis = analyze(spec, input_shape)
+    return {info.name: _init_layer(info.name, info.weight_shapes, seed)
+            for info in analysis.layers if info.error is None and info.weight_shapes}
+
+
+def reconcile_weights(spec: NetworkSpec, weights: Weights, input_shape: Shape | None = None,
+                      seed: int = 0) -> Weights:
+    """Keep every array whose shape still fits; initialise the rest (after a layer edit)."""
+    seed = _check_seed(seed)
+    analysis = analyze(spec, input_shape)
+    out: Weights = {}
+    for info in analysis.layers:
+        if info.error is not None or not info.weight_shapes:
+            continue
+        old = weights.get(info.name) or {} if isinstance(weights, dict) else {}
+        keep = {k: old[k] for k, s in info.weight_shapes.items()
+                if isinstance(old.get(k), np.ndarray) and tuple(old[k].shape) == s}
+        if len(keep) < len(info.weight_shapes):
+            fresh = _init_layer(info.name, info.weight_shapes, seed)
+            keep = {k: keep.get(k, fresh[k]) for k in info.weight_shapes}
+        out[info.name] = {k: np.ascontiguousarray(v, dtype=np.float32) for k, v in keep.items()}
+    return out
+
+
+# --------------------------------------------------------------------------- forward
+
+
+def check_input(x: Any) -> np.ndarray:
+    """The network input as float32 C-contiguous (C, L) / (C, H, W) / (D,), or SpecError."""
+    if not isinstance(x, np.ndarray):
+        raise SpecError(f"the input must be a numpy array; got {type(x).__name__}")
+    if x.dtype.kind not in "fiub":
+        raise SpecError(f"the input has dtype {x.dtype}; expected numbers")
+    check_input_shape(x.shape)
+    return np.ascontiguousarray(x, dtype=np.float32)
+
+
+def forward(spec: NetworkSpec, weights: Weights, x: np.ndarray, *, start_from: str | None = None,
+            previous: Trace | None = None, training: bool = False,
+            dropout_seed: int = 0) -> Trace:
+    """Run the network on one input ``x`` (no batch axis) and keep every layer's output.
+
+    With ``start_from`` and ``previous`` (an earlier trace of the same input), the outputs of
+    layers that do not depend on ``start_from`` are reused and only the rest is computed.
+    Dropout is the identity unless ``training``; then its keep-mask (drawn from
+    ``dropout_seed`` and the layer's position) is stored in ``trace.indices``.
+    """
+    x = check_input(x)
+    nodes = plan(spec)
+    trace = Trace()
+    trace.outputs[INPUT] = x
+    dirty: set[str] | None = None
+    if start_from is not None and previous is not None:
+        old_input = previous.outputs.get(INPUT)
+        if old_input is not None and old_input.shape == x.shape:
+            dirty = {start_from}
+            for node in nodes:
+                if any(d in dirty for d in node.deps):
+                    dirty.add(node.name)
+    params_of: dict[str, dict] = {}
+    by_name = {node.name: node for node in nodes}
+    down: set[str] = set()  # layers that failed or were skipped
+    outputs, indices = trace.outputs, trace.indices
+    for node in nodes:
+        name = node.name
+        if node.error is not None:
+            trace.errors[name] = node.error
+            down.add(name)
+            continue
+        if any(d in down for d in node.deps):
+            trace.skipped.append(name)
+            down.add(name)
+            continue
+        params_of[name] = node.params
+        if dirty is not None and name not in dirty and name in previous.outputs:
+            outputs[name] = previous.outputs[name]
+            if name in previous.indices:
+                indices[name] = previous.indices[name]
+            trace.seconds[name] = previous.seconds.get(name, 0.0)
+            trace.order.append(name)
+            continue
+        start = perf_counter()
+        try:
+            out, extra = _run(node, trace, params_of, by_name, weights, training,
+                              dropout_seed)
+        except EngineError as error:
+            trace.errors[name] = error.at_layer(node.index, name)
+            down.add(name)
+            continue
+        except (RuntimeError, ValueError, TypeError, MemoryError) as error:
+            trace.errors[name] = OpError(f"the operation failed: {error}").at_layer(
+                node.index, name)
+            down.add(name)
+            continue
+        outputs[name] = out
+        if extra is not None:
+            indices[name] = extra
+        trace.seconds[name] = perf_counter() - start
+        trace.order.append(name)
+    return trace
+
+
+def _run(node: Node, trace: Trace, params_of, by_name, weights, training: bool,
+         dropout_seed: int):
+    inputs = [trace.outputs[s] for s in node.inputs]
+    in_shapes = [a.shape for a in inputs]
+    pool = pool_indices = None
+    if node.layer.type == "max_unpool":
+        pool_name = node.params["pool"]
+        pool_out = trace.outputs[pool_name]
+        pool_in = trace.outputs[by_name[pool_name].inputs[0]]
+        pool = (params_of[pool_name], pool_in.shape, pool_out.shape)
+        pool_indices = trace.indices.get(pool_name)
+    out_shape = L.output_shape(node.layer, node.params, in_shapes, pool)
+    if math.prod(out_shape) > L.MAX_VALUES:
+        raise ShapeError(f"the output {L.fmt(out_shape)} would have "
+                         f"{math.prod(out_shape):,} values; the limit is {L.MAX_VALUES:,}")
+    layer_weights = weights.get(node.name) if isinstance(weights, dict) else None
+    seed = (int(dropout_seed) * 1009 + node.index) & 0x7FFFFFFF
+    out, extra = L.forward(node.layer, node.params, inputs, layer_weights,
+                           pool_indices=pool_indices, pool=pool, training=training,
+                           dropout_seed=seed)
+    if out.dtype != np.float32 or not out.flags.c_contiguous:
+        out = np.ascontiguousarray(out, dtype=np.float32)
+    return out, extra
+
