@@ -1,0 +1,428 @@
+"""Load and save network inputs: images (PNG, JPEG, BMP, TIFF) and signals (CSV, NPY, WAV).
+
+An input is a float32 C-contiguous array: ``(C, L)`` for a 1D signal, ``(C, H, W)`` for a 2D
+image. Images are scaled to [0, 1]; signals keep their values (WAV is scaled to [-1, 1]).
+Every bad file raises :class:`~engine.errors.DataError` whose message starts with the file's
+name; nothing is ever clamped or cut silently: a change is reported in ``LoadedInput.notice``.
+
+Rules worth knowing
+-------------------
+- Images: grayscale (also palette images whose colours are all gray) -> 1 channel, anything
+  else -> 3 channels (alpha dropped); 16-bit images are divided by 65535, float images are
+  min-max scaled to [0, 1] (with a notice). An image whose longer side exceeds ``max_side`` is
+  scaled down (Lanczos, which averages like an area filter when shrinking) to exactly that
+  side. JPEGs are first decoded at a reduced size (``Image.draft``); any image whose decoded
+  size would exceed :data:`MAX_IMAGE_PIXELS` is refused before decoding (no gigabytes).
+- CSV: one column per channel, one row per sample; an optional header row (any cell that is
+  not a number); without a header, a single row of several numbers is one channel written
+  across. Blank lines and lines starting with ``#`` are skipped. Separator: comma, else
+  semicolon, else tab, else whitespace.
+- NPY: 1-D -> ``(1, L)``; 2-D -> ``(C, L)`` taking the shorter axis as channels (rows when
+  square); 3-D -> an image ``(C, H, W)`` as stored. Object arrays are refused (no pickle).
+- WAV: 8/16/24/32-bit PCM, channels -> channels, scaled to [-1, 1].
+- Long signals (any source) are shortened to at most ``max_length`` samples by averaging
+  blocks of ``ceil(L / max_length)`` samples (keeps the whole signal's shape), with a notice.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import os
+import tempfile
+import warnings
+import wave
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, UnidentifiedImageError
+
+from .errors import DataError
+
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff")
+SIGNAL_SUFFIXES = (".csv", ".txt", ".npy", ".wav")
+IMAGE_FORMATS = ("PNG", "JPEG", "BMP", "TIFF")
+MAX_IMAGE_PIXELS = 40_000_000  # decoded pixels we accept (an 8k x 5k photo); larger is refused
+MAX_SIGNAL_LENGTH = 4096
+
+
+@dataclass(frozen=True)
+class LoadedInput:
+    """A loaded input: the array, ``'1d'`` or ``'2d'``, what was changed (or None), the file."""
+
+    array: np.ndarray
+    kind: str
+    notice: str | None
+    source: Path
+
+
+def load_input(
+    path: str | os.PathLike, *, max_side: int = 512, max_length: int = MAX_SIGNAL_LENGTH
+) -> LoadedInput:
+    """Load an image or a signal file as a network input (see the module notes for the rules)."""
+    path = Path(path)
+    if max_side < 1 or max_length < 1:
+        raise DataError(f"{path.name}: max_side and max_length must be at least 1")
+    _check_readable(path)
+    suffix = path.suffix.lower()
+    if suffix in IMAGE_SUFFIXES:
+        array, notice = _load_image(path, max_side)
+    elif suffix in (".csv", ".txt"):
+        array, notice = _shorten(path, _load_csv(path), max_length)
+    elif suffix == ".npy":
+        array = _load_npy(path)
+        if array.ndim == 3:
+            array, notice = _resize_float_image(path, array, max_side)
+        else:
+            array, notice = _shorten(path, array, max_length)
+    elif suffix == ".wav":
+        array, notice = _shorten(path, _load_wav(path), max_length)
+    else:
+        known = ", ".join(IMAGE_SUFFIXES + SIGNAL_SUFFIXES)
+        raise DataError(f"{path.name}: unsupported file type '{path.suffix}' (use {known})")
+    array = np.ascontiguousarray(array, dtype=np.float32)
+    return LoadedInput(array, "2d" if array.ndim == 3 else "1d", notice, path)
+
+
+def _check_readable(path: Path) -> None:
+    if not path.exists():
+        raise DataError(f"{path.name}: no such file")
+    if path.is_dir():
+        raise DataError(f"{path.name}: is a folder, not a file")
+    try:
+        size = path.stat().st_size
+    except OSError as error:
+        raise DataError(f"{path.name}: cannot read ({error.strerror})") from error
+    if size == 0:
+        raise DataError(f"{path.name}: the file is empty")
+
+
+def _read_bytes(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as error:
+        raise DataError(f"{path.name}: cannot read ({error.strerror})") from error
+
+
+# ----------------------------------------------------------------------------- images
+
+
+def _load_image(path: Path, max_side: int) -> tuple[np.ndarray, str | None]:
+    name = path.name
+    data = io.BytesIO(_read_bytes(path))
+    try:
+        with warnings.catch_warnings():
+            # We check the pixel count ourselves (lower limit, clear message).
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            img = Image.open(data)
+    except Image.DecompressionBombError as error:
+        raise DataError(f"{name}: the image is far too large to load ({error})") from error
+    except UnidentifiedImageError as error:
+        raise DataError(f"{name}: not an image file (cannot identify its format)") from error
+    except (OSError, SyntaxError, ValueError, EOFError) as error:
+        raise DataError(f"{name}: damaged image file ({error})") from error
+    if img.format not in IMAGE_FORMATS:
+        raise DataError(f"{name}: {img.format} images are not supported (use PNG, JPEG, BMP, TIFF)")
+    original = img.size
+    if img.format == "JPEG" and max(original) > max_side:
+        # Decode at 1/2, 1/4 or 1/8 scale straight from the DCT: cheap for huge photos.
+        scale = max_side / max(original)
+        img.draft(
+            "RGB" if img.mode not in ("L", "1") else "L",
+            (math.ceil(original[0] * scale), math.ceil(original[1] * scale)),
+        )
+    w, h = img.size
+    if w * h > MAX_IMAGE_PIXELS:
+        raise DataError(
+            f"{name}: {original[0]} x {original[1]} pixels is too large to load "
+            f"(at most {MAX_IMAGE_PIXELS // 1_000_000} megapixels); scale it down first"
+        )
+    try:
+        img = _standard_mode(img)
+        if img.mode in ("L", "RGB"):
+            # Resize 8-bit images natively: a float copy of a large photo would be huge.
+            notice = None
+            if max(w, h) > max_side:
+                scale = max_side / max(w, h)
+                size = (max(1, round(w * scale)), max(1, round(h * scale)))
+                img = img.resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0)
+                notice = _scaled_notice(name, original, size)
+            pixels = np.asarray(img, dtype=np.float32) / 255.0
+            array = pixels[None] if pixels.ndim == 2 else pixels.transpose(2, 0, 1)
+            return array, notice
+        array, value_notice = _numeric_image(img)
+    except (OSError, SyntaxError, ValueError, EOFError) as error:
+        raise DataError(f"{name}: damaged or truncated image file ({error})") from error
+    array, notice = _resize_float_image(path, array, max_side, original)
+    notices = [n for n in (value_notice and f"{name}: {value_notice}", notice) if n]
+    return array, "; ".join(notices) or None
+
+
+def _standard_mode(img: Image.Image) -> Image.Image:
+    """Gray 'L' or 'RGB' (alpha dropped, palette expanded), or a numeric 'I*'/'F' image."""
+    mode = img.mode
+    if mode == "P" or mode == "PA":
+        rgb = img.convert("RGB")
+        r, g, b = (np.asarray(band) for band in rgb.split())
+        return rgb.convert("L") if np.array_equal(r, g) and np.array_equal(r, b) else rgb
+    if mode in ("1", "L", "LA", "La"):
+        return img.convert("L")
+    if mode.startswith("I") or mode == "F":
+        return img
+    return img.convert("RGB")
+
+
+def _numeric_image(img: Image.Image) -> tuple[np.ndarray, str | None]:
+    """(1, H, W) float32 in [0, 1] from a 16/32-bit or float image, and a notice if rescaled."""
+    values = np.asarray(img).astype(np.float32)
+    if not np.isfinite(values).all():
+        raise ValueError("the image holds NaN or infinite values")
+    lo, hi = float(values.min()), float(values.max())
+    if img.mode == "F":
+        if lo >= 0.0 and hi <= 1.0:
+            return values[None], None
+        return _minmax(values, lo, hi), f"floating-point values {lo:g}..{hi:g} scaled to [0, 1]"
+    if lo < 0 or hi > 65535:
+        return _minmax(values, lo, hi), f"32-bit values {lo:g}..{hi:g} scaled to [0, 1]"
+    return values[None] / 65535.0, None
+
+
+def _minmax(values: np.ndarray, lo: float, hi: float) -> np.ndarray:
+    scaled = (values - lo) / (hi - lo) if hi > lo else np.zeros_like(values)
+    return scaled[None].astype(np.float32)
+
+
+def _scaled_notice(name: str, original: tuple[int, int], size: tuple[int, int]) -> str:
+    return f"{name}: scaled down from {original[0]} x {original[1]} to {size[0]} x {size[1]} pixels"
+
+
+def _resize_float_image(
+    path: Path, array: np.ndarray, max_side: int, original: tuple[int, int] | None = None
+) -> tuple[np.ndarray, str | None]:
+    """Scale a (C, H, W) array down so its longer side is ``max_side`` (Lanczos per channel)."""
+    _, h, w = array.shape
+    if max(h, w) <= max_side:
+        return array, None
+    scale = max_side / max(h, w)
+    size = (max(1, round(w * scale)), max(1, round(h * scale)))
+    channels = [
+        np.asarray(
+            Image.fromarray(np.ascontiguousarray(ch, dtype=np.float32)).resize(
+                size, Image.Resampling.LANCZOS, reducing_gap=3.0
+            )
+        )
+        for ch in array
+    ]
+    out = np.stack(channels)
+    # Lanczos rings slightly past the input's range at sharp edges; keep the input's range.
+    np.clip(out, float(array.min()), float(array.max()), out=out)
+    return out, _scaled_notice(path.name, original or (w, h), size)
+
+
+# ----------------------------------------------------------------------------- signals
+
+
+def _shorten(path: Path, signal: np.ndarray, max_length: int) -> tuple[np.ndarray, str | None]:
+    length = signal.shape[-1]
+    if length <= max_length:
+        return signal, None
+    factor = math.ceil(length / max_length)
+    n = length // factor
+    out = signal[:, : n * factor].reshape(signal.shape[0], n, factor).mean(axis=2)
+    notice = f"{path.name}: {length} samples shortened to {n} by averaging every {factor} samples"
+    return out, notice
+
+
+def _parse_number(text: str) -> float | None:
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+def _load_csv(path: Path) -> np.ndarray:
+    name = path.name
+    try:
+        text = _read_bytes(path).decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise DataError(f"{name}: not a text file (cannot decode it as UTF-8)") from error
+    lines = [
+        (number, line)
+        for number, line in enumerate(text.splitlines(), start=1)
+        if line.strip() and not line.lstrip().startswith("#")
+    ]
+    if not lines:
+        raise DataError(f"{name}: holds no numbers")
+    first = lines[0][1]
+    delimiter = next((d for d in (",", ";", "\t") if d in first), None)
+
+    def split(line: str) -> list[str]:
+        if delimiter is None:
+            return line.split()
+        return [cell.strip() for cell in next(csv.reader([line], delimiter=delimiter))]
+
+    rows = [(number, split(line)) for number, line in lines]
+    has_header = any(_parse_number(cell) is None for cell in rows[0][1])
+    if has_header:
+        rows = rows[1:]
+        if not rows:
+            raise DataError(f"{name}: has a header row but no numbers")
+    width = len(rows[0][1])
+    values = np.empty((len(rows), width), dtype=np.float64)
+    for r, (number, cells) in enumerate(rows):
+        if len(cells) != width:
+            raise DataError(
+                f"{name} line {number}: {len(cells)} values, but line {rows[0][0]} has {width}"
+            )
+        for c, cell in enumerate(cells):
+            where = f"{name} line {number}, column {c + 1}"
+            if cell == "":
+                raise DataError(f"{where}: the value is missing")
+            value = _parse_number(cell)
+            if value is None:
+                raise DataError(f"{where}: '{cell}' is not a number")
+            if math.isnan(value):
+                raise DataError(f"{name} line {number}: NaN is not allowed")
+            if math.isinf(value):
+                raise DataError(f"{name} line {number}: an infinite value is not allowed")
+            values[r, c] = value
+    if len(rows) == 1 and not has_header:
+        return values  # one row written across: a single channel
+    return values.T
+
+
+def _load_npy(path: Path) -> np.ndarray:
+    name = path.name
+    try:
+        array = np.load(io.BytesIO(_read_bytes(path)), allow_pickle=False)
+    except ValueError as error:
+        if "allow_pickle" in str(error):
+            raise DataError(f"{name}: holds Python objects, which are never loaded") from error
+        raise DataError(f"{name}: not a valid NPY file ({error})") from error
+    except (OSError, EOFError) as error:
+        raise DataError(f"{name}: not a valid NPY file ({error})") from error
+    if not isinstance(array, np.ndarray):
+        raise DataError(f"{name}: not a single NPY array")
+    if array.dtype.kind not in "biuf":
+        raise DataError(f"{name}: holds {array.dtype} values; numbers are needed")
+    if array.size == 0:
+        raise DataError(f"{name}: the array is empty {tuple(array.shape)}")
+    if array.dtype.kind == "f" and not np.isfinite(array).all():
+        bad = tuple(int(i) for i in np.argwhere(~np.isfinite(array))[0])
+        raise DataError(f"{name}: NaN or infinite value at index {bad}")
+    if array.ndim == 1:
+        return array[None].astype(np.float32)
+    if array.ndim == 2:
+        rows, cols = array.shape
+        return (array if rows <= cols else array.T).astype(np.float32)
+    if array.ndim == 3:
+        return array.astype(np.float32)
+    raise DataError(
+        f"{name}: a {array.ndim}-D array {tuple(array.shape)}; "
+        "expected 1-D or 2-D (a signal) or 3-D (C, H, W) (an image)"
+    )
+
+
+def _load_wav(path: Path) -> np.ndarray:
+    name = path.name
+    try:
+        with wave.open(io.BytesIO(_read_bytes(path)), "rb") as reader:
+            channels = reader.getnchannels()
+            width = reader.getsampwidth()
+            frames = reader.getnframes()
+            raw = reader.readframes(frames)
+    except wave.Error as error:
+        raise DataError(f"{name}: not a PCM WAV file ({error})") from error
+    except (EOFError, OSError, ValueError) as error:
+        raise DataError(f"{name}: damaged WAV file ({error})") from error
+    if frames == 0:
+        raise DataError(f"{name}: the WAV file holds no samples")
+    got = len(raw) // (width * channels)
+    if got < frames:
+        raise DataError(f"{name}: truncated: the header says {frames} samples, the file has {got}")
+    if width == 1:
+        samples = (np.frombuffer(raw, np.uint8).astype(np.float32) - 128.0) / 128.0
+    elif width == 2:
+        samples = np.frombuffer(raw, "<i2").astype(np.float32) / 32768.0
+    elif width == 3:
+        b = np.frombuffer(raw, np.uint8).reshape(-1, 3).astype(np.int32)
+        ints = b[:, 0] | (b[:, 1] << 8) | (b[:, 2] << 16)
+        ints = np.where(ints >= 1 << 23, ints - (1 << 24), ints)
+        samples = ints.astype(np.float32) / float(1 << 23)
+    elif width == 4:
+        samples = (np.frombuffer(raw, "<i4").astype(np.float64) / float(1 << 31)).astype(np.float32)
+    else:
+        raise DataError(f"{name}: {8 * width}-bit samples are not supported (8, 16, 24, 32)")
+    return samples.reshape(frames, channels).T
+
+
+# ----------------------------------------------------------------------------- saving
+
+
+def save_input(path: str | os.PathLike, array: np.ndarray) -> None:
+    """Save an input atomically: PNG for an image, CSV or NPY for a signal (NPY also images).
+
+    PNG stores 8 bits per value: values are clipped to [0, 1] for the encoding only (the
+    array is not changed); only 1 or 3 channels fit a PNG. CSV writes one column per channel
+    under a ``channel_1, ...`` header, with 9 significant digits (float32 round-trips exactly).
+    """
+    path = Path(path)
+    array = np.asarray(array)
+    name = path.name
+    if array.dtype.kind not in "biuf" or array.ndim not in (2, 3) or array.size == 0:
+        raise DataError(
+            f"{name}: an input is (C, L) or (C, H, W) numbers; got {array.dtype} "
+            f"{tuple(array.shape)}"
+        )
+    if not np.isfinite(array).all():
+        raise DataError(f"{name}: the input holds NaN or infinite values")
+    suffix = path.suffix.lower()
+    if suffix == ".png":
+        if array.ndim != 3 or array.shape[0] not in (1, 3):
+            raise DataError(
+                f"{name}: a PNG holds an image with 1 or 3 channels; "
+                f"this input is {tuple(array.shape)}"
+            )
+        pixels = np.round(np.clip(array, 0.0, 1.0) * 255.0).astype(np.uint8)
+        img = (
+            Image.fromarray(pixels[0])
+            if pixels.shape[0] == 1
+            else Image.fromarray(np.ascontiguousarray(pixels.transpose(1, 2, 0)))
+        )
+        buffer = io.BytesIO()
+        img.save(buffer, format="PNG")
+        data = buffer.getvalue()
+    elif suffix == ".csv":
+        if array.ndim != 2:
+            raise DataError(
+                f"{name}: a CSV holds a 1D signal (C, L); this input is {tuple(array.shape)}"
+            )
+        lines = [",".join(f"channel_{c + 1}" for c in range(array.shape[0]))]
+        lines += [",".join(f"{float(v):.9g}" for v in column) for column in array.T]
+        data = ("\n".join(lines) + "\n").encode()
+    elif suffix == ".npy":
+        buffer = io.BytesIO()
+        np.save(buffer, np.ascontiguousarray(array, dtype=np.float32), allow_pickle=False)
+        data = buffer.getvalue()
+    else:
+        raise DataError(f"{name}: save as .png (image), .csv (signal) or .npy (either)")
+    _atomic_write_bytes(path, data)
+
+
+def _atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write to a temporary file in the same folder, then rename over ``path``."""
+    try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent or ".", prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as error:
+        raise DataError(f"{path.name}: cannot write ({error.strerror})") from error
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except OSError as error:
+        Path(tmp).unlink(missing_ok=True)
+        raise DataError(f"{path.name}: cannot write ({error.strerror})") from error
