@@ -159,10 +159,12 @@ def workspace_from_bytes(data: bytes, source: str = "the workspace file") -> Wor
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, ValueError, EOFError, OSError):
+        if data[:2] == b"PK":
+            where.fail("is damaged: the zip archive is truncated or corrupt")
         if data[:1] == b"{":
             where.fail("is not a ConvScope workspace (it looks like a JSON file; open it as a "
                        "network or input instead)")
-        where.fail("is not a ConvScope workspace (not a zip archive, or a truncated one)")
+        where.fail("is not a ConvScope workspace (not a zip archive)")
     with archive:
         names = set(archive.namelist())
         if JSON_MEMBER not in names:
@@ -276,7 +278,9 @@ def _read_network(network: Any, where: _Where) -> NetworkSpec:
     if not isinstance(network, dict):
         where.damaged(f"{JSON_MEMBER} 'network'", "missing or not an object")
     try:
-        return network_from_json(json.dumps(network))
+        return network_from_json(json.dumps(network), f"{where.source}, {JSON_MEMBER} 'network'")
+    except FileFormatError:
+        raise  # names the file and the place already
     except EngineError as error:
         where.damaged(f"{JSON_MEMBER} 'network'", str(error))
 
@@ -308,15 +312,15 @@ def _read_weights(index, tensor, spec: NetworkSpec, input_shape, where: _Where):
 
 
 def _expected_weight_shapes(spec: NetworkSpec, input_shape) -> dict[str, dict[str, tuple]]:
-    """The weight shapes the engine would give the network (layers it cannot build: none)."""
-    from .network import init_weights
+    """The weight shapes of every layer the engine can build (layers with an error: absent)."""
+    from .network import analyze
 
     try:
-        fresh = init_weights(spec, input_shape, seed=0)
+        analysis = analyze(spec, input_shape)
     except EngineError:
         return {}
-    return {layer: {k: tuple(np.shape(a)) for k, a in params.items()}
-            for layer, params in fresh.items()}
+    return {info.name: {k: tuple(s) for k, s in info.weight_shapes.items()}
+            for info in analysis.layers if info.error is None}
 
 
 def _check_float_array(array: np.ndarray, place: str, where: _Where) -> None:
