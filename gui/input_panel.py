@@ -1,23 +1,422 @@
-"""The input panel (left side): draw, load, examples and transforms of the network input."""
+"""The input panel (left side): draw, load, built-in examples and live transforms.
+
+Everything goes through the document's undoable methods; the panel keeps only the state of
+its own controls. Transforms are applied to the *source* (the input as it was before the
+first transform), so moving a slider back returns the original exactly; any other change of
+the input (drawing, loading, undo) makes the new input the source and resets the controls.
+"""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+import itertools
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QRadioButton,
+    QSlider,
+    QSpinBox,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from engine import transforms
+from engine.errors import EngineError
+from engine.examples import example_names, make_example
+from engine.inputs import IMAGE_SUFFIXES, SIGNAL_SUFFIXES, load_input, save_input
+
+from .draw_image import DrawImage
+from .draw_signal import DrawSignal
+
+DEFAULT_EXAMPLE = {1: "mnist1d-3", 2: "shapes"}
+LAB_PRESET = {1: "lab-1d", 2: "lab-2d"}
+OPEN_FILTER = (
+    "Inputs (" + " ".join(f"*{s}" for s in IMAGE_SUFFIXES + SIGNAL_SUFFIXES) + ");;"
+    "Images (" + " ".join(f"*{s}" for s in IMAGE_SUFFIXES) + ");;"
+    "Signals (" + " ".join(f"*{s}" for s in SIGNAL_SUFFIXES) + ");;All files (*)"
+)
+SAVE_FILTER = {1: "CSV signal (*.csv);;NumPy array (*.npy)", 2: "PNG image (*.png);;NumPy (*.npy)"}
+_gestures = itertools.count(1)
+
+
+def lab_network(dims: int):
+    """The default lab network for 1D or 2D inputs (``engine.presets``)."""
+    from engine.presets import get_preset
+
+    preset = get_preset(LAB_PRESET[dims])
+    return getattr(preset, "spec", preset)
+
+
+class TranslateAxis(QWidget):
+    """A slider and a spin box for one axis's shift, kept in step."""
+
+    def __init__(self, label: str, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.slider = QSlider(Qt.Orientation.Horizontal)
+        self.spin = QSpinBox()
+        self.spin.setToolTip(f"Shift along {label} (positive: towards higher indices)")
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.slider, 1)
+        layout.addWidget(self.spin)
+        self.slider.valueChanged.connect(self.spin.setValue)
+        self.spin.valueChanged.connect(self.slider.setValue)
+
+    def set_limit(self, limit: int) -> None:
+        for w in (self.slider, self.spin):
+            w.blockSignals(True)
+            w.setRange(-limit, limit)
+            w.setValue(0)
+            w.blockSignals(False)
 
 
 class InputPanel(QWidget):
-    """Edits ``document.input`` through the document's undoable methods only."""
+    """Draw, load, choose an example, and transform ``document.input``."""
 
     def __init__(self, document, scheduler, parent: QWidget | None = None):
         super().__init__(parent)
         self.document = document
         self.scheduler = scheduler
-        layout = QVBoxLayout(self)
-        layout.addWidget(QLabel("Input"))
-        layout.addStretch(1)
+        self.setAcceptDrops(True)
+        self.setMinimumWidth(300)
+        self._source: np.ndarray = document.input
+        self._applied: np.ndarray | None = None  # the last input this panel set by transform
+        self._gesture = next(_gestures)
+        self.last_dir = str(Path.home())
 
+        # -- mode and examples
+        self.mode_1d = QRadioButton("1D signal")
+        self.mode_2d = QRadioButton("2D image")
+        self._mode_group = QButtonGroup(self)
+        self._mode_group.addButton(self.mode_1d, 1)
+        self._mode_group.addButton(self.mode_2d, 2)
+        self.example_combo = QComboBox()
+        self.example_combo.setToolTip("Load a built-in example")
+        self.open_button = QPushButton("Open…")
+        self.open_button.setToolTip("Open an image (PNG, JPEG, …) or a signal (CSV, NPY, WAV)")
+        self.save_button = QPushButton("Save…")
+        self.error_label = QLabel()
+        self.error_label.setObjectName("inputError")
+        self.error_label.setWordWrap(True)
+        self.error_label.setStyleSheet("color: #ff6b6b;")
+        self.error_label.hide()
+
+        source_box = QGroupBox("Input")
+        form = QVBoxLayout(source_box)
+        modes = QHBoxLayout()
+        modes.addWidget(self.mode_1d)
+        modes.addWidget(self.mode_2d)
+        modes.addStretch(1)
+        form.addLayout(modes)
+        row = QHBoxLayout()
+        row.addWidget(QLabel("Example"))
+        row.addWidget(self.example_combo, 1)
+        form.addLayout(row)
+        files = QHBoxLayout()
+        files.addWidget(self.open_button)
+        files.addWidget(self.save_button)
+        form.addLayout(files)
+        form.addWidget(self.error_label)
+        self.shape_label = QLabel()
+        self.shape_label.setStyleSheet("color: palette(mid);")
+        form.addWidget(self.shape_label)
+
+        # -- drawing
+        self.draw_signal = DrawSignal(document)
+        self.draw_image = DrawImage(document)
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.draw_signal)
+        self.stack.addWidget(self.draw_image)
+
+        # -- transforms
+        self.axes = [TranslateAxis("x (width)"), TranslateAxis("y (height)")]
+        self.axis_labels = [QLabel("shift"), QLabel("shift y")]
+        self.wrap_check = QCheckBox("wrap around (else fill with 0)")
+        self.flip_checks = [QCheckBox("flip ↔"), QCheckBox("flip ↕")]
+        self.scale_spin = QDoubleSpinBox()
+        self.scale_spin.setRange(0.25, 4.0)
+        self.scale_spin.setSingleStep(0.05)
+        self.scale_spin.setValue(1.0)
+        self.scale_spin.setSuffix(" ×")
+        self.scale_spin.setToolTip("Zoom about the centre (the size stays)")
+        self.sigma_spin = QDoubleSpinBox()
+        self.sigma_spin.setRange(0.0, 10.0)
+        self.sigma_spin.setSingleStep(0.02)
+        self.sigma_spin.setDecimals(3)
+        self.sigma_spin.setToolTip("Standard deviation of added Gaussian noise")
+        self.seed_spin = QSpinBox()
+        self.seed_spin.setRange(0, 2**31 - 1)
+        self.seed_spin.setToolTip("Noise seed: the same seed gives the same noise")
+        self.reset_button = QPushButton("Reset")
+        self.reset_button.setToolTip("Back to the untransformed input")
+
+        transform_box = QGroupBox("Transform")
+        tf = QFormLayout(transform_box)
+        tf.addRow(self.axis_labels[0], self.axes[0])
+        tf.addRow(self.axis_labels[1], self.axes[1])
+        tf.addRow("", self.wrap_check)
+        flips = QHBoxLayout()
+        for check in self.flip_checks:
+            flips.addWidget(check)
+        flips.addStretch(1)
+        tf.addRow("", flips)
+        tf.addRow("scale", self.scale_spin)
+        noise = QHBoxLayout()
+        noise.addWidget(self.sigma_spin, 1)
+        noise.addWidget(QLabel("seed"))
+        noise.addWidget(self.seed_spin, 1)
+        tf.addRow("noise σ", noise)
+        tf.addRow("", self.reset_button)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(source_box)
+        layout.addWidget(self.stack, 1)
+        layout.addWidget(transform_box)
+
+        # -- wiring
+        self.mode_1d.toggled.connect(lambda on: on and self.switch_mode(1))
+        self.mode_2d.toggled.connect(lambda on: on and self.switch_mode(2))
+        self.example_combo.activated.connect(
+            lambda i: self.load_example(self.example_combo.itemText(i))
+        )
+        self.open_button.clicked.connect(self.open_input)
+        self.save_button.clicked.connect(self.save_input)
+        for i, axis in enumerate(self.axes):
+            axis.slider.sliderPressed.connect(self._new_gesture)
+            axis.slider.sliderReleased.connect(self._new_gesture)
+            axis.spin.valueChanged.connect(lambda _v, i=i: self._transform(f"shift{i}"))
+        self.wrap_check.toggled.connect(lambda _: self._transform("wrap"))
+        for i, check in enumerate(self.flip_checks):
+            check.toggled.connect(lambda _c, i=i: self._transform(f"flip{i}"))
+        self.scale_spin.valueChanged.connect(lambda _: self._transform("scale"))
+        self.sigma_spin.valueChanged.connect(lambda _: self._transform("sigma"))
+        self.seed_spin.valueChanged.connect(lambda _: self._transform("seed"))
+        self.reset_button.clicked.connect(self.reset_transforms)
+        document.inputChanged.connect(self._input_changed)
+        self._show_mode()
+        self._reset_controls()
+
+    # ------------------------------------------------------------ examples
+    def switch_mode(self, dims: int) -> bool:
+        """Load the default example and lab network of 1D or 2D (one undo step)."""
+        if dims == self.document.dims:
+            return True
+        name = DEFAULT_EXAMPLE[dims]
+        try:
+            array = make_example(name)
+            spec = lab_network(dims)
+        except (EngineError, ImportError) as error:
+            self._show_mode()
+            return self._error(f"cannot switch to {dims}D: {error}")
+        ok = self.document.load(array, spec, text=f"Switch to {dims}D ({name})")
+        if ok:
+            self._clear_error()
+        self._show_mode()
+        return ok
+
+    def load_example(self, name: str) -> bool:
+        try:
+            array = make_example(name)
+        except EngineError as error:
+            return self._error(str(error))
+        if array.ndim - 1 != self.document.dims:
+            return self._load_other_kind(array, f"Example {name}")
+        ok = self.document.set_input(array, text=f"Example {name}")
+        if ok:
+            self._clear_error()
+        return ok
+
+    # ------------------------------------------------------------ files
     def open_input(self) -> None:
-        """File > Open input… (filled in later)."""
+        """File > Open input…: choose a file and load it."""
+        path, _ = QFileDialog.getOpenFileName(self, "Open input", self.last_dir, OPEN_FILTER)
+        if path:
+            self.load_path(path)
 
     def save_input(self) -> None:
-        """File > Save input… (filled in later)."""
+        """File > Save input…: choose where to save the current input."""
+        suffix = ".csv" if self.document.dims == 1 else ".png"
+        start = str(Path(self.last_dir) / f"input{suffix}")
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Save input", start, SAVE_FILTER[self.document.dims]
+        )
+        if path:
+            self.save_path(path)
+
+    def load_path(self, path: str | Path) -> bool:
+        """Load an input file; on any problem the message says why and nothing changes."""
+        path = Path(path)
+        self.last_dir = str(path.parent)
+        try:
+            loaded = load_input(path)
+        except EngineError as error:
+            return self._error(str(error))
+        except OSError as error:  # e.g. a directory or a vanished file
+            return self._error(f"{path.name}: {error.strerror or error}")
+        array = loaded.array
+        if array.ndim - 1 != self.document.dims:
+            ok = self._load_other_kind(array, f"Open {path.name}")
+        else:
+            ok = self.document.set_input(array, text=f"Open {path.name}")
+        if not ok:
+            return False
+        self._clear_error()
+        if loaded.notice:
+            self.document.message.emit("warning", loaded.notice)
+        else:
+            self.document.message.emit("info", f"Opened {path.name} {tuple(array.shape)}")
+        return True
+
+    def save_path(self, path: str | Path) -> bool:
+        path = Path(path)
+        self.last_dir = str(path.parent)
+        try:
+            save_input(path, self.document.input)
+        except EngineError as error:
+            return self._error(str(error))
+        except OSError as error:
+            return self._error(f"{path.name}: {error.strerror or error}")
+        self.document.message.emit("info", f"Saved the input to {path}")
+        return True
+
+    def _load_other_kind(self, array: np.ndarray, text: str) -> bool:
+        """A signal in 2D mode (or an image in 1D mode) brings the matching lab network."""
+        dims = array.ndim - 1
+        try:
+            spec = lab_network(dims)
+        except (EngineError, ImportError) as error:
+            return self._error(f"cannot switch to {dims}D: {error}")
+        ok = self.document.load(array, spec, text=text)
+        if ok:
+            self.document.message.emit("info", f"Switched to {dims}D with the {LAB_PRESET[dims]}")
+        return ok
+
+    # -- drag and drop of a file onto the panel
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt's name
+        urls = event.mimeData().urls()
+        if len(urls) == 1 and urls[0].isLocalFile():
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 - Qt's name
+        urls = event.mimeData().urls()
+        if len(urls) == 1 and urls[0].isLocalFile():
+            event.acceptProposedAction()
+            self.load_path(urls[0].toLocalFile())
+
+    # ------------------------------------------------------------ transforms
+    def transformed(self) -> np.ndarray:
+        """The source with the current transform controls applied (engine.transforms)."""
+        x = self._source
+        dims = x.ndim - 1
+        # flip and scale first, then shift, then noise: a shift moves the scaled content
+        for i, check in enumerate(self.flip_checks[:dims]):
+            if check.isChecked():
+                x = transforms.flip(x, axis=dims - 1 - i)  # check 0 mirrors the last axis
+        if self.scale_spin.value() != 1.0:
+            x = transforms.scale(x, float(self.scale_spin.value()))
+        shift = [self.axes[dims - 1 - a].spin.value() for a in range(dims)]
+        if any(shift):
+            mode = "wrap" if self.wrap_check.isChecked() else "zeros"
+            x = transforms.translate(x, shift[0] if dims == 1 else tuple(shift), mode)
+        if self.sigma_spin.value() > 0:
+            x = transforms.add_noise(x, float(self.sigma_spin.value()), self.seed_spin.value())
+        return x
+
+    def reset_transforms(self) -> None:
+        changed = self.document.input is not self._source
+        self._reset_controls()
+        if changed:
+            self._applied = self._source
+            self.document.set_input(self._source, text="Reset transform")
+
+    def _new_gesture(self) -> None:
+        self._gesture = next(_gestures)
+
+    def _transform(self, control: str) -> None:
+        try:
+            x = self.transformed()
+        except EngineError as error:
+            self._error(str(error))
+            return
+        if x.flags.writeable:
+            x.flags.writeable = False  # read-only: the document keeps this very array
+        self._applied = x  # so _input_changed knows the change came from here
+        self.document.set_input(
+            x, text="Transform input", merge_key=("transform", control, self._gesture)
+        )
+
+    def _reset_controls(self) -> None:
+        x = self.document.input
+        dims = x.ndim - 1
+        widgets = [*self.flip_checks, self.scale_spin, self.sigma_spin, self.wrap_check]
+        for w in widgets:
+            w.blockSignals(True)
+        for check in self.flip_checks:
+            check.setChecked(False)
+        self.scale_spin.setValue(1.0)
+        self.sigma_spin.setValue(0.0)
+        for w in widgets:
+            w.blockSignals(False)
+        sizes = x.shape[1:][::-1]  # axis 0 of the controls is the last (x) axis
+        for i, axis in enumerate(self.axes):
+            axis.set_limit(sizes[i] - 1 if i < dims else 0)
+            axis.setVisible(i < dims)
+            self.axis_labels[i].setVisible(i < dims)
+        self.axis_labels[0].setText("shift" if dims == 1 else "shift x")
+        self.flip_checks[0].setText("flip" if dims == 1 else "flip ↔")
+        self.flip_checks[1].setVisible(dims == 2)
+
+    # ------------------------------------------------------------ document
+    def _input_changed(self) -> None:
+        x = self.document.input
+        if x is not self._applied:  # drawn, loaded or undone: that is the new source
+            self._source = x
+            self._applied = None
+            self._reset_controls()
+        self._show_mode()
+
+    def _show_mode(self) -> None:
+        dims = self.document.dims
+        for button, d in ((self.mode_1d, 1), (self.mode_2d, 2)):
+            button.blockSignals(True)
+            button.setChecked(d == dims)
+            button.blockSignals(False)
+        self.stack.setCurrentIndex(dims - 1)
+        names = example_names(f"{dims}d")
+        if [self.example_combo.itemText(i) for i in range(self.example_combo.count())] != list(
+            names
+        ):
+            self.example_combo.blockSignals(True)
+            self.example_combo.clear()
+            self.example_combo.addItems(list(names))
+            self.example_combo.setCurrentIndex(-1)
+            self.example_combo.setPlaceholderText("choose…")
+            self.example_combo.blockSignals(False)
+        shape = "×".join(str(s) for s in self.document.input.shape)
+        kind = "signal (C, L)" if dims == 1 else "image (C, H, W)"
+        self.shape_label.setText(f"{kind}: {shape}")
+
+    def _error(self, text: str) -> bool:
+        self.error_label.setText(text)
+        self.error_label.show()
+        self.document.message.emit("error", text)
+        return False
+
+    def _clear_error(self) -> None:
+        self.error_label.clear()
+        self.error_label.hide()

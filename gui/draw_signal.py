@@ -1,0 +1,206 @@
+"""Drawing a 1D signal with the mouse, and the stroke-capturing plot it is built on.
+
+:class:`StrokePlot` turns left-button drags on a pyqtgraph plot into ``strokeStarted`` /
+``strokeMoved`` / ``strokeFinished`` signals in data coordinates (the right button keeps
+pyqtgraph's menu). :class:`DrawSignal` uses it to set signal values: between successive mouse
+events the values are interpolated linearly, so a fast stroke leaves no gaps, and a whole
+stroke is one undo step (one ``merge_key`` per stroke).
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QPointF, Qt, Signal
+from PySide6.QtGui import QMouseEvent
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+
+CHANNEL_COLOURS = ("#4cc9f0", "#f72585", "#b5e48c", "#ffb703", "#c77dff", "#90e0ef")
+_strokes = itertools.count(1)  # stroke ids: each stroke's edits merge into one undo step
+
+
+def new_stroke_id() -> int:
+    return next(_strokes)
+
+
+class StrokePlot(pg.PlotWidget):
+    """A plot whose left-button drags are strokes, reported in view (data) coordinates."""
+
+    strokeStarted = Signal(float, float)
+    strokeMoved = Signal(float, float)
+    strokeFinished = Signal()
+
+    def __init__(self, parent: QWidget | None = None, **kwargs):
+        super().__init__(parent, **kwargs)
+        self._stroking = False
+        self.setMouseEnabled(x=False, y=False)  # left drags draw; nothing pans by accident
+        self.hideButtons()
+
+    @property
+    def stroking(self) -> bool:
+        return self._stroking
+
+    def view_point(self, event: QMouseEvent) -> QPointF:
+        scene = self.mapToScene(event.position().toPoint())
+        return self.getPlotItem().getViewBox().mapSceneToView(scene)
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt's name
+        if event.button() == Qt.MouseButton.LeftButton:
+            self._stroking = True
+            p = self.view_point(event)
+            self.strokeStarted.emit(p.x(), p.y())
+            event.accept()
+            return
+        super().mousePressEvent(event)
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt's name
+        if self._stroking:
+            p = self.view_point(event)
+            self.strokeMoved.emit(p.x(), p.y())
+            event.accept()
+            return
+        super().mouseMoveEvent(event)
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt's name
+        if self._stroking and event.button() == Qt.MouseButton.LeftButton:
+            p = self.view_point(event)
+            self.strokeMoved.emit(p.x(), p.y())
+            self._stroking = False
+            self.strokeFinished.emit()
+            event.accept()
+            return
+        super().mouseReleaseEvent(event)
+
+
+def paint_segment(
+    values: np.ndarray, x0: float, y0: float, x1: float, y1: float
+) -> tuple[int, int] | None:
+    """Set ``values[i]`` on the line from (x0, y0) to (x1, y1) for every index i it crosses.
+
+    Returns the (first, last) index changed, or None when the segment misses the array.
+    Points beyond the ends are clipped to the array (a stroke may leave the plot).
+    """
+    n = values.shape[0]
+    i0, i1 = int(round(x0)), int(round(x1))
+    lo, hi = max(min(i0, i1), 0), min(max(i0, i1), n - 1)
+    if lo > hi:
+        return None
+    idx = np.arange(lo, hi + 1)
+    if i1 == i0:
+        values[idx] = y1
+    else:
+        t = (idx - i0) / (i1 - i0)
+        values[idx] = y0 + t * (y1 - y0)
+    return lo, hi
+
+
+class DrawSignal(QWidget):
+    """The input signal (C, L), one curve per channel; dragging draws into the chosen channel."""
+
+    def __init__(self, document, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.document = document
+        self._stroke: int | None = None
+        self._last: tuple[float, float] | None = None
+        self._work: np.ndarray | None = None
+
+        self.channel_combo = QComboBox()
+        self.channel_combo.setToolTip("The channel the mouse draws into")
+        top = QHBoxLayout()
+        top.addWidget(QLabel("Draw into"))
+        top.addWidget(self.channel_combo, 1)
+        self.plot = StrokePlot()
+        self.plot.setMinimumHeight(160)
+        self.plot.showGrid(x=True, y=True, alpha=0.2)
+        self.plot.setLabel("bottom", "position i")
+        self.plot.setLabel("left", "x_i")
+        self.plot.setToolTip("Drag with the left button to draw the signal")
+        self._curves: list[pg.PlotDataItem] = []
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(top)
+        layout.addWidget(self.plot, 1)
+
+        self.plot.strokeStarted.connect(self._start)
+        self.plot.strokeMoved.connect(self._move)
+        self.plot.strokeFinished.connect(self._finish)
+        self.channel_combo.currentIndexChanged.connect(lambda _: self._restyle())
+        document.inputChanged.connect(self.refresh)
+        self.refresh()
+
+    @property
+    def channel(self) -> int:
+        return max(self.channel_combo.currentIndex(), 0)
+
+    def refresh(self) -> None:
+        """Show the document's input (only when it is a signal)."""
+        x = self.document.input
+        if x.ndim != 2:
+            return
+        channels = x.shape[0]
+        if self.channel_combo.count() != channels:
+            keep = min(self.channel, channels - 1)
+            self.channel_combo.blockSignals(True)
+            self.channel_combo.clear()
+            self.channel_combo.addItems([f"channel {c}" for c in range(channels)])
+            self.channel_combo.setCurrentIndex(keep)
+            self.channel_combo.blockSignals(False)
+        self.channel_combo.setEnabled(channels > 1)
+        while len(self._curves) < channels:
+            self._curves.append(self.plot.plot())
+        while len(self._curves) > channels:
+            self.plot.removeItem(self._curves.pop())
+        positions = np.arange(x.shape[1])
+        for c, curve in enumerate(self._curves):
+            curve.setData(positions, x[c])
+        self._restyle()
+        if not self.plot.stroking:  # the range stays put while drawing
+            self._fit_range(x)
+
+    def _restyle(self) -> None:
+        for c, curve in enumerate(self._curves):
+            colour = CHANNEL_COLOURS[c % len(CHANNEL_COLOURS)]
+            active = c == self.channel
+            curve.setPen(pg.mkPen(colour, width=2.5 if active else 1.2))
+            few = curve.xData is not None and len(curve.xData) <= 64
+            curve.setSymbol("o" if active and few else None)
+            curve.setSymbolSize(5)
+            curve.setSymbolBrush(colour)
+            curve.setZValue(1 if active else 0)
+
+    def _fit_range(self, x: np.ndarray) -> None:
+        lo, hi = float(x.min()), float(x.max())
+        lo, hi = min(lo, 0.0), max(hi, 1.0)
+        margin = 0.1 * (hi - lo)
+        self.plot.setXRange(-0.5, x.shape[1] - 0.5, padding=0)
+        self.plot.setYRange(lo - margin, hi + margin, padding=0)
+
+    # ------------------------------------------------------------- strokes
+    def _start(self, x: float, y: float) -> None:
+        if self.document.input.ndim != 2:
+            return
+        self._stroke = new_stroke_id()
+        self._work = np.array(self.document.input, dtype=np.float32, copy=True)
+        self._last = (x, y)
+        self._paint(x, y)
+
+    def _move(self, x: float, y: float) -> None:
+        if self._stroke is not None:
+            self._paint(x, y)
+
+    def _finish(self) -> None:
+        self._stroke, self._last, self._work = None, None, None
+        self._fit_range(self.document.input)
+
+    def _paint(self, x: float, y: float) -> None:
+        assert self._work is not None and self._last is not None
+        x0, y0 = self._last
+        self._last = (x, y)
+        if paint_segment(self._work[self.channel], x0, y0, x, y) is None:
+            return
+        self.document.set_input(
+            self._work.copy(), text="Draw signal", merge_key=("draw", self._stroke)
+        )
