@@ -1,0 +1,267 @@
+"""Standalone PyTorch source for a network spec.
+
+The generated file imports only torch at module level (numpy or safetensors only inside
+``load_weights``, when a weights file is read), defines ``class Net(nn.Module)`` with one
+attribute per layer, ``load_weights(net, path)``, ``build(weights_path=WEIGHTS_PATH)`` and
+a ``__main__`` block that runs a random input and prints the output shape and the number of
+parameters. Weights files are the engine's (``"<layer name>.weight"`` keys).
+"""
+
+from __future__ import annotations
+
+import keyword
+import re
+
+from torch import nn
+
+from .network import analyze, plan
+from .spec import INPUT, NetworkSpec
+
+_HELPERS = {
+    "Subsample": '''
+class Subsample(nn.Module):
+    """Keeps positions 0, f, 2f, ... along every spatial axis."""
+
+    def __init__(self, factor, dims):
+        super().__init__()
+        self.factor, self.dims = factor, dims
+
+    def forward(self, x):
+        f = self.factor
+        return x[..., ::f] if self.dims == 1 else x[..., ::f, ::f]
+''',
+    "GlobalAvgPool": '''
+class GlobalAvgPool(nn.Module):
+    """(N, C, *spatial) -> (N, C): the mean of each channel."""
+
+    def __init__(self, dims):
+        super().__init__()
+        self.dims = dims
+
+    def forward(self, x):
+        return x.mean(dim=tuple(range(2, 2 + self.dims)))
+''',
+    "Duplicate": '''
+class Duplicate(nn.Module):
+    """Nearest upsampling by exact duplication of each position."""
+
+    def __init__(self, factor, dims):
+        super().__init__()
+        self.factor, self.dims = factor, dims
+
+    def forward(self, x):
+        for axis in range(self.dims):
+            x = x.repeat_interleave(self.factor, dim=2 + axis)
+        return x
+''',
+    "FlippedConv1d": '''
+class FlippedConv1d(nn.Conv1d):
+    """True convolution: the kernel reversed (parameters keep torch's layout)."""
+
+    def forward(self, x):
+        return self._conv_forward(x, self.weight.flip(-1), self.bias)
+''',
+    "FlippedConv2d": '''
+class FlippedConv2d(nn.Conv2d):
+    """True convolution: the kernel turned by 180 degrees."""
+
+    def forward(self, x):
+        return self._conv_forward(x, self.weight.flip(-2, -1), self.bias)
+''',
+}
+
+_TAIL = '''
+
+def load_weights(net, path):
+    """Load a ConvScope weights file (.npz or .safetensors) into ``net``."""
+    if str(path).lower().endswith(".npz"):
+        import numpy as np
+
+        with np.load(path, allow_pickle=False) as archive:
+            arrays = {key: torch.from_numpy(archive[key]) for key in archive.files}
+    else:
+        from safetensors.torch import load_file
+
+        arrays = load_file(str(path))
+    with torch.no_grad():
+        for key, value in arrays.items():
+            name, _, part = key.rpartition(".")
+            getattr(getattr(net, Net.LAYERS[name]), part).copy_(value)
+    return net
+
+
+def build(weights_path=WEIGHTS_PATH):
+    """The network in eval mode, with the weights file loaded when there is one (a relative
+    path is relative to this file)."""
+    net = Net()
+    if weights_path is not None:
+        import os
+
+        if not os.path.isabs(weights_path):
+            weights_path = os.path.join(os.path.dirname(os.path.abspath(__file__)), weights_path)
+        load_weights(net, weights_path)
+    return net.eval()
+
+
+if __name__ == "__main__":
+    net = build()
+    x = torch.randn(1, *INPUT_SHAPE)
+    with torch.no_grad():
+        y = net(x)
+    print("output shape:", tuple(y.shape))
+    print("parameters:", sum(p.numel() for p in net.parameters()))
+'''
+
+_RESERVED = {"x", "self", "torch", "nn", "net", "super", "tuple", "range"}
+
+
+def _identifiers(names: list[str]) -> list[str]:
+    """A distinct Python identifier per layer name (attribute and local variable)."""
+    out: list[str] = []
+    for i, name in enumerate(names):
+        ident = re.sub(r"\W", "_", name)
+        if (not ident or ident[0].isdigit() or keyword.iskeyword(ident) or ident in _RESERVED
+                or hasattr(nn.Module, ident) or ident.startswith("__") or ident in out
+                or ident.endswith("_indices")):
+            ident = f"layer{i + 1}_{ident}".rstrip("_")
+            while ident in out:
+                ident += "_"
+        out.append(ident)
+    return out
+
+
+def _t(value, n: int) -> str:
+    return repr(tuple(value) if isinstance(value, tuple) else (value,) * n)
+
+
+def _module(kind: str, p: dict, in_shape: tuple, pool_params: dict | None,
+            unpooled: bool, helpers: set[str]) -> str | None:
+    n = len(in_shape) - 1
+    if kind == "conv":
+        cls = f"nn.Conv{n}d"
+        if p["flip"]:
+            cls = f"FlippedConv{n}d"
+            helpers.add(cls)
+        padding = repr(p["padding"]) if isinstance(p["padding"], str) else _t(p["padding"], n)
+        return (f"{cls}({in_shape[0]}, {p['out_channels']}, kernel_size={_t(p['kernel_size'], n)}"
+                f", stride={_t(p['stride'], n)}, padding={padding}, "
+                f"dilation={_t(p['dilation'], n)}, groups={p['groups']}, bias={p['bias']}, "
+                f"padding_mode={p['padding_mode']!r})")
+    if kind == "conv_transpose":
+        return (f"nn.ConvTranspose{n}d({in_shape[0]}, {p['out_channels']}, "
+                f"kernel_size={_t(p['kernel_size'], n)}, stride={_t(p['stride'], n)}, "
+                f"padding={_t(p['padding'], n)}, output_padding={_t(p['output_padding'], n)}, "
+                f"groups={p['groups']}, bias={p['bias']}, dilation={_t(p['dilation'], n)})")
+    if kind in ("max_pool", "avg_pool", "max_unpool"):
+        q = pool_params if kind == "max_unpool" else p
+        k = _t(q["kernel_size"], n)
+        s = k if q["stride"] is None else _t(q["stride"], n)
+        pad = _t(q["padding"], n)
+        if kind == "max_pool":
+            return f"nn.MaxPool{n}d({k}, {s}, {pad}, return_indices={unpooled})"
+        if kind == "avg_pool":
+            return f"nn.AvgPool{n}d({k}, {s}, {pad})"
+        return f"nn.MaxUnpool{n}d({k}, {s}, {pad})"
+    if kind == "subsample":
+        helpers.add("Subsample")
+        return f"Subsample({p['factor']}, {n})"
+    if kind == "global_avg_pool":
+        helpers.add("GlobalAvgPool")
+        return f"GlobalAvgPool({n})"
+    if kind == "upsample":
+        if p["mode"] == "nearest":
+            helpers.add("Duplicate")
+            return f"Duplicate({p['scale_factor']}, {n})"
+        return (f"nn.Upsample(scale_factor={float(p['scale_factor'])!r}, mode={p['mode']!r}, "
+                f"align_corners=False)")
+    if kind == "activation":
+        fn = p["function"]
+        if fn == "leaky_relu":
+            return f"nn.LeakyReLU({p['negative_slope']!r})"
+        return {"relu": "nn.ReLU()", "sigmoid": "nn.Sigmoid()", "tanh": "nn.Tanh()"}[fn]
+    if kind == "dropout":
+        return f"nn.Dropout({p['p']!r})"
+    if kind == "flatten":
+        return "nn.Flatten()"
+    if kind == "linear":
+        return f"nn.Linear({in_shape[0]}, {p['out_features']}, bias={p['bias']})"
+    return None  # add / concat: written inline in forward
+
+
+def pytorch_source(spec: NetworkSpec, weights_path: str | None = None) -> str:
+    """A standalone .py rebuilding ``spec`` (raises the first layer error if it cannot run).
+
+    ``weights_path`` becomes ``WEIGHTS_PATH``, loaded by ``build()``.
+    """
+    analysis = analyze(spec)
+    error = analysis.first_error()
+    if error is not None:
+        raise error
+    nodes = plan(spec)
+    idents = _identifiers([node.name for node in nodes])
+    var = dict(zip((node.name for node in nodes), idents, strict=True))
+    var[INPUT] = "x"
+    unpooled = {node.params["pool"] for node in nodes if node.layer.type == "max_unpool"}
+    params_of = {node.name: node.params for node in nodes}
+    helpers: set[str] = set()
+    init_lines, forward_lines = [], []
+    for node, info, ident in zip(nodes, analysis.layers, idents, strict=True):
+        kind, p = node.layer.type, node.params
+        ins = [var[s] for s in node.inputs]
+        pool = p["pool"] if kind == "max_unpool" else None
+        module = _module(kind, p, info.input_shapes[0], params_of.get(pool), node.name in unpooled,
+                         helpers)
+        comment = f"  # {node.name!r}: {kind} -> {tuple(info.out_shape)}"
+        if module is not None:
+            init_lines.append(f"        self.{ident} = {module}")
+        if kind == "add":
+            forward_lines.append(f"        {ident} = {ins[0]} + {ins[1]}{comment}")
+        elif kind == "concat":
+            forward_lines.append(f"        {ident} = torch.cat([{ins[0]}, {ins[1]}], dim=1)"
+                                 f"{comment}")
+        elif kind == "max_unpool":
+            pool_in = var[next(n for n in nodes if n.name == pool).inputs[0]]
+            forward_lines.append(f"        {ident} = self.{ident}({ins[0]}, {var[pool]}_indices, "
+                                 f"output_size={pool_in}.shape[2:]){comment}")
+        elif kind == "max_pool" and node.name in unpooled:
+            forward_lines.append(f"        {ident}, {ident}_indices = self.{ident}({ins[0]})"
+                                 f"{comment}")
+        else:
+            forward_lines.append(f"        {ident} = self.{ident}({ins[0]}){comment}")
+    last = idents[-1] if idents else "x"
+    title = spec.name or "network"
+    header = [
+        f'"""{title}{": " + spec.description if spec.description else ""}',
+        "",
+        "Generated by ConvScope: a standalone PyTorch module (imports only torch).",
+        f"Input: a batch (N, {', '.join(map(str, analysis.input_shape))}); "
+        f"parameters: {analysis.total.parameters:,}.",
+        '"""',
+        "",
+        "import torch",
+        "from torch import nn",
+        "",
+        f"INPUT_SHAPE = {tuple(analysis.input_shape)!r}",
+        f"WEIGHTS_PATH = {weights_path!r}",
+        "",
+    ]
+    body = ["\n" + _HELPERS[h] for h in sorted(helpers)]
+    layer_map = ",\n".join(f"        {name!r}: {ident!r}" for name, ident in
+                           zip((n.name for n in nodes), idents, strict=True)
+                           if init_lines and any(f"self.{ident} =" in line for line in init_lines))
+    net = [
+        "",
+        "",
+        "class Net(nn.Module):",
+        "    # ConvScope layer name -> attribute",
+        "    LAYERS = {" + ("\n" + layer_map + ",\n    " if layer_map else "") + "}",
+        "",
+        "    def __init__(self):",
+        "        super().__init__()",
+        *init_lines,
+        "",
+        "    def forward(self, x):",
+        *forward_lines,
+        f"        return {last}",
+    ]
+    return "\n".join(header) + "".join(body) + "\n".join(net) + "\n" + _TAIL
