@@ -1,0 +1,60 @@
+"""``python app.py export NETWORK --pytorch OUT.py [--weights W.npz|W.safetensors]``.
+
+Writes standalone PyTorch source for the network (atomically); with ``--weights`` also a
+weights file the generated ``build()`` loads. The weights are ``--from-weights FILE`` (e.g.
+trained ones) or freshly initialised from ``--seed``.
+"""
+
+from __future__ import annotations
+
+import os
+
+from .codegen import pytorch_source
+from .errors import ShapeError
+from .network import analyze, init_weights
+from .serialize import atomic_write_text, load_weights, save_weights
+from .summary import resolve_network
+
+
+def _checked_weights(spec, path: str):
+    weights = load_weights(path)
+    for info in analyze(spec).layers:
+        for key, shape in info.weight_shapes.items():
+            a = weights.get(info.name, {}).get(key)
+            if a is None or tuple(a.shape) != tuple(shape):
+                found = "missing" if a is None else f"shape {tuple(a.shape)}"
+                raise ShapeError(f"{path}: layer '{info.name}' {key} is {found}; the network "
+                                 f"needs {tuple(shape)}")
+    return weights
+
+
+def run(args) -> int:
+    spec = resolve_network(args.network)
+    weights_ref = None
+    if args.weights:
+        out_dir = os.path.dirname(os.path.abspath(args.pytorch))
+        weights_ref = os.path.relpath(os.path.abspath(args.weights), out_dir)
+    source = pytorch_source(spec, weights_ref)  # raises for a network that cannot run
+    if args.weights:
+        weights = (_checked_weights(spec, args.from_weights) if args.from_weights
+                   else init_weights(spec, seed=args.seed))
+        save_weights(args.weights, weights)
+        print(f"wrote {args.weights}")
+    atomic_write_text(args.pytorch, source)
+    print(f"wrote {args.pytorch} ({analyze(spec).total.parameters:,} parameters)")
+    return 0
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "export", help="write the network as standalone PyTorch source",
+        description="Write a standalone .py (imports only torch) defining class Net, build() "
+                    "and a __main__ that runs a random input.")
+    parser.add_argument("network", help="a preset name or a saved network file (.json)")
+    parser.add_argument("--pytorch", required=True, metavar="OUT.py", help="source to write")
+    parser.add_argument("--weights", metavar="W.npz|W.safetensors",
+                        help="also write weights here; build() loads them")
+    parser.add_argument("--from-weights", metavar="FILE",
+                        help="weights to export (default: freshly initialised)")
+    parser.add_argument("--seed", type=int, default=0, help="seed of fresh weights")
+    parser.set_defaults(func=run)
