@@ -1,14 +1,291 @@
-"""The layer maps (placeholder: replaced by the full view)."""
+"""The layer maps in the middle of the window: every layer's channels, top to bottom.
+
+Binds to the document (titles, errors, probe, view settings) and to the scheduler's
+results (images, traces, receptive-field overlays). Hovering a map sets the document's
+probe; clicking pins it (hovering elsewhere no longer moves it) until the next click.
+"""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from html import escape
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from engine.spec import INPUT
+
+from .document import COLORMAPS, Document, Probe
+from .layer_map import COLORBAR_WIDTH, LayerMap
+from .render import DisplayHint
+from .scheduler import ComputeResult, ComputeScheduler, ReceptiveResult
+
+MIN_TILE, MAX_TILE = 40, 200
+COLORBAR_SPACE = COLORBAR_WIDTH + 70  # the bar and its tick labels
+
+
+def _shape_text(shape) -> str:
+    return " × ".join(str(s) for s in shape) if shape else "?"
 
 
 class MapsView(QWidget):
-    def __init__(self, document, scheduler, parent: QWidget | None = None):
+    """All layer maps, scrolling vertically.
+
+    Signals
+    -------
+    applied(int)
+        A result's generation, after its images were handed to the layer maps.
+    repainted(int)
+        A result's generation, after every visible layer map painted it.
+    """
+
+    applied = Signal(int)
+    repainted = Signal(int)
+
+    def __init__(
+        self, document: Document, scheduler: ComputeScheduler, parent: QWidget | None = None
+    ):
         super().__init__(parent)
         self.document = document
         self.scheduler = scheduler
+        self.maps: dict[str, LayerMap] = {}
+        self._pinned = False
+        self._waiting_paint: set[str] = set()
+        self._paint_generation = -1
+        self._last_hover: Probe | None = None
+
+        self.colormap_box = QComboBox()
+        self.colormap_box.addItems(COLORMAPS)
+        self.colormap_box.setToolTip("Colours: 'auto' is blue-white-red around zero for "
+                                     "signed layers, viridis for non-negative ones")
+        self.shared_box = QCheckBox("Shared levels")
+        self.shared_box.setToolTip("One colour scale for all layers instead of one per layer")
+        self.rf_box = QCheckBox("Receptive field")
+        self.rf_box.setToolTip("Highlight what the hovered output depends on, in every layer")
+        self.readout = QLabel("Hover a map to read a value")
+        self.readout.setObjectName("readout")
+        self.readout.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        bar = QHBoxLayout()
+        bar.setContentsMargins(8, 4, 8, 4)
+        bar.addWidget(QLabel("Colours"))
+        bar.addWidget(self.colormap_box)
+        bar.addSpacing(12)
+        bar.addWidget(self.shared_box)
+        bar.addWidget(self.rf_box)
+        bar.addSpacing(16)
+        bar.addWidget(self.readout, 1)
+
+        self._inner = QWidget()
+        self._column = QVBoxLayout(self._inner)
+        self._column.setContentsMargins(8, 0, 8, 8)
+        self._column.setSpacing(6)
+        self._column.addStretch(1)
+        self.scroll = QScrollArea()
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.scroll.setWidget(self._inner)
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel("maps"))
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addLayout(bar)
+        layout.addWidget(self.scroll, 1)
+
+        self.colormap_box.currentTextChanged.connect(
+            lambda name: document.set_view(colormap=name)
+        )
+        self.shared_box.toggled.connect(lambda on: document.set_view(shared_levels=on))
+        self.rf_box.toggled.connect(lambda on: document.set_view(show_receptive_field=on))
+        document.networkChanged.connect(lambda _i: self._sync_layers())
+        document.inputChanged.connect(self._sync_layers)
+        document.viewChanged.connect(self._sync_view)
+        document.selectionChanged.connect(self._sync_probe)
+        scheduler.traceReady.connect(self._apply_result)
+        scheduler.receptiveReady.connect(self._apply_receptive)
+
+        self._sync_view()
+        self._sync_layers()
+        if scheduler.latest is not None:
+            self._apply_result(scheduler.latest)
+
+    # ------------------------------------------------------------ layers
+    def layer_names(self) -> list[str]:
+        return [INPUT, *self.document.spec.names()]
+
+    def _sync_layers(self) -> None:
+        """Rebuild the column when layers change; refresh titles, errors and sizes."""
+        names = self.layer_names()
+        if list(self.maps) != names:
+            for widget in self.maps.values():
+                self._column.removeWidget(widget)
+                widget.deleteLater()
+            self.maps = {}
+            for i, name in enumerate(names):
+                widget = LayerMap(name)
+                widget.hovered.connect(lambda hit, n=name: self._hovered(n, hit))
+                widget.clicked.connect(lambda hit, n=name: self._clicked(n, hit))
+                widget.canvas.painted.connect(lambda n=name: self._painted(n))
+                self._column.insertWidget(i, widget)
+                self.maps[name] = widget
+        analysis = self.document.analysis
+        self.maps[INPUT].set_title(
+            f"<b>input</b> &nbsp;<span style='color:#9aa'>{_shape_text(self.document.input.shape)}"
+            "</span>"
+        )
+        self.maps[INPUT].set_error(None)
+        spec = self.document.spec
+        for info in analysis.layers:
+            widget = self.maps.get(info.name)
+            if widget is None:
+                continue
+            layer = spec.layers[info.index]
+            details = self._layer_details(layer)
+            shape = _shape_text(info.out_shape) if info.out_shape is not None else "—"
+            params = f" · {info.parameters:,} parameters" if info.parameters else ""
+            widget.set_title(
+                f"<b>{escape(info.name)}</b> &nbsp;<span style='color:#9aa'>{escape(details)}"
+                f" &nbsp;→ {shape}{params}</span>"
+            )
+            widget.set_error(str(info.error) if info.error is not None else None)
+        self._resize_maps()
+
+    @staticmethod
+    def _layer_details(layer) -> str:
+        p = layer.params
+        if layer.type == "conv":
+            k = layer.param("kernel_size")
+            extras = [f"{key} {p[key]}" for key in ("stride", "padding", "dilation") if key in p]
+            return ", ".join([f"conv {k}", *extras])
+        if layer.type == "activation":
+            return layer.param("function")
+        if layer.type == "upsample":
+            return f"upsample ×{layer.param('scale_factor')} {layer.param('mode')}"
+        if layer.type in ("max_pool", "avg_pool"):
+            return f"{layer.type.replace('_', ' ')} {layer.param('kernel_size')}"
+        return layer.type.replace("_", " ")
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        self._resize_maps()
+
+    def _resize_maps(self) -> None:
+        hint = self.display_hint()
+        self.scheduler.set_display_hint(hint)
+        for name, widget in self.maps.items():
+            widget.set_height_for(self.document.layer_shape(name), hint.tile_px, hint.max_columns)
+
+    def display_hint(self) -> DisplayHint:
+        """Tile size and columns that fit the current width (the worker downsamples to it)."""
+        width = self.scroll.viewport().width() - 16 - COLORBAR_SPACE
+        shapes = [self.document.layer_shape(n) for n in self.layer_names()]
+        channels = max([s[0] for s in shapes if s and len(s) == 3] or [1])
+        columns = 16
+        while columns > 4 and width / columns < 64:
+            columns //= 2
+        across = min(columns, channels)
+        tile = int(max(MIN_TILE, min(MAX_TILE, (width - 2 * across) // max(across, 1))))
+        return DisplayHint(max_columns=columns, tile_px=tile)
+
+    # ------------------------------------------------------------ results
+    def _apply_result(self, result: ComputeResult) -> None:
+        colormap = self.document.view.colormap
+        errors = {name: str(err) for name, err in result.trace.errors.items()}
+        for name, widget in self.maps.items():
+            render = result.render.get(name)
+            if render is None:
+                continue
+            widget.apply(render, colormap)
+            if name in errors and not widget.error_text:
+                widget.set_error(errors[name])
+        self._sync_probe()
+        self._waiting_paint = {n for n, w in self.maps.items() if w.canvas.isVisible()
+                               and not w.canvas.visibleRegion().isEmpty()}
+        self._paint_generation = result.generation
+        self.applied.emit(result.generation)
+        if not self._waiting_paint:
+            self.repainted.emit(result.generation)
+
+    def _painted(self, name: str) -> None:
+        if name in self._waiting_paint:
+            self._waiting_paint.discard(name)
+            if not self._waiting_paint:
+                self.repainted.emit(self._paint_generation)
+
+    def _apply_receptive(self, result: ReceptiveResult) -> None:
+        show = self.document.view.show_receptive_field and result.probe == self.document.probe
+        for name, widget in self.maps.items():
+            widget.set_overlay(result.overlays.get(name) if show else None)
+
+    # ------------------------------------------------------------ probe
+    def _hovered(self, layer: str, hit) -> None:
+        if hit is None:
+            if self._last_hover is not None and self._last_hover.layer == layer:
+                self._last_hover = None
+                if not self._pinned:
+                    self.document.set_probe(None)
+            return
+        channel, position = hit
+        probe = Probe(layer, int(channel), tuple(int(p) for p in position))
+        self._last_hover = probe
+        self._show_value(probe)
+        if not self._pinned:
+            self.document.set_probe(probe)
+
+    def _clicked(self, layer: str, hit) -> None:
+        channel, position = hit
+        probe = Probe(layer, int(channel), tuple(int(p) for p in position))
+        if self._pinned and probe == self.document.probe:
+            self._pinned = False
+        else:
+            self._pinned = True
+            self.document.set_probe(probe)
+
+    def _show_value(self, probe: Probe) -> None:
+        result = self.scheduler.latest
+        output = None if result is None else result.trace.outputs.get(probe.layer)
+        where = ", ".join(str(p) for p in probe.position)
+        if output is None:
+            self.readout.setText(f"{probe.layer} · channel {probe.channel} · ({where})")
+            return
+        value = output[(probe.channel, *probe.position)] if output.ndim > 1 else output[
+            probe.position[0]]
+        self.readout.setText(
+            f"<b>{escape(probe.layer)}</b> · channel {probe.channel} · ({where}) = "
+            f"<b>{float(value):.4g}</b>"
+        )
+
+    def _sync_probe(self) -> None:
+        probe = self.document.probe
+        for name, widget in self.maps.items():
+            if probe is not None and probe.layer == name:
+                widget.set_marker(probe.channel, probe.position)
+            else:
+                widget.set_marker(None, None)
+        if probe is None:
+            for widget in self.maps.values():
+                widget.set_overlay(None)
+        else:
+            self._show_value(probe)
+            rf = self.scheduler.latest_receptive
+            if rf is not None and rf.probe == probe:
+                self._apply_receptive(rf)
+
+    def _sync_view(self) -> None:
+        view = self.document.view
+        for box, value in ((self.shared_box, view.shared_levels),
+                           (self.rf_box, view.show_receptive_field)):
+            box.blockSignals(True)
+            box.setChecked(value)
+            box.blockSignals(False)
+        self.colormap_box.blockSignals(True)
+        self.colormap_box.setCurrentText(view.colormap)
+        self.colormap_box.blockSignals(False)
+        if not view.show_receptive_field:
+            for widget in self.maps.values():
+                widget.set_overlay(None)

@@ -19,6 +19,21 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+
+def _prime_readonly_warning() -> None:
+    # torch warns once per process when it wraps a read-only array (the document's arrays
+    # are read-only on purpose); trigger that once here, silenced, on the importing thread.
+    import warnings
+
+    readonly = np.zeros(1, dtype=np.float32)
+    readonly.flags.writeable = False
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.from_numpy(readonly)
+
+
+_prime_readonly_warning()
+
 GAP = 255  # lookup-table index of the 1-px gaps between tiles
 LEVELS = 255  # number of colour bins (indices 0..254)
 
@@ -104,8 +119,8 @@ def grid_for(channels: int, max_columns: int) -> tuple[int, int]:
 
 
 def factor_for(h: int, w: int, tile_px: int) -> int:
-    """Integer downsampling so a tile is not much larger than what the screen shows."""
-    return max(1, min(h, w, max(h, w) // max(1, tile_px)))
+    """Integer downsampling so a displayed tile is at most ``tile_px`` (block means)."""
+    return max(1, min(h, w, math.ceil(max(h, w) / max(1, tile_px))))
 
 
 def downsample(values: torch.Tensor, factor: int) -> torch.Tensor:
@@ -174,3 +189,20 @@ def render_layer(
         image = np.ascontiguousarray(quantize(values, levels).numpy()[None, :])
         return LayerRender(name, "vector", shape, levels, symmetric, image=image)
     return LayerRender(name, "missing", shape, levels, symmetric)
+
+
+def overlay_for(mask: np.ndarray, shape: tuple[int, ...], hint: DisplayHint) -> np.ndarray:
+    """A receptive-field mask in the display layout of a layer of ``shape``.
+
+    2D (C, H, W): the (H, W) mask downsampled like the maps (a displayed pixel is inside
+    when any position of its block is) and repeated in every channel's tile; 1D and vectors:
+    a (1, N) row. Values: 1 inside, 0 outside, GAP between tiles.
+    """
+    m = torch.from_numpy(np.ascontiguousarray(mask, dtype=np.uint8))
+    if len(shape) == 3:
+        c, h, w = shape
+        factor = factor_for(h, w, hint.tile_px)
+        if factor > 1:
+            m = F.max_pool2d(m[None].float(), factor, ceil_mode=True)[0].to(torch.uint8)
+        return tile(m.expand(c, *m.shape), grid_for(c, hint.max_columns))
+    return np.ascontiguousarray(m.reshape(1, -1).numpy())

@@ -25,8 +25,8 @@ from engine.errors import EngineError
 from engine.spec import INPUT
 from engine.trace import Trace
 
-from .document import Document
-from .render import DisplayHint, LayerRender, render_layer, value_range
+from .document import Document, Probe
+from .render import DisplayHint, LayerRender, overlay_for, render_layer, value_range
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +41,33 @@ class ComputeResult:
     render: dict[str, LayerRender]
     generation: int
     seconds: dict[str, float] = field(default_factory=dict)  # forward / render timings
+
+
+@dataclass
+class ReceptiveResult:
+    """The receptive field of ``probe``: engine masks and display overlays per layer.
+
+    ``masks`` is ``engine.receptive.receptive_field``'s answer (name -> bool mask over that
+    layer's spatial grid, "input" included); ``overlays`` the same masks in each layer's
+    display layout (uint8: 1 inside, 0 outside, GAP between tiles), ready for an ImageItem.
+    ``error`` is set (and masks empty) when the probed layer cannot run.
+    """
+
+    probe: Probe
+    masks: dict[str, np.ndarray]
+    overlays: dict[str, np.ndarray]
+    generation: int
+    error: str | None = None
+
+
+@dataclass
+class _ReceptiveJob:
+    generation: int
+    spec: Any
+    input_shape: tuple[int, ...]
+    probe: Probe
+    shapes: dict[str, tuple[int, ...]]
+    hint: DisplayHint
 
 
 @dataclass
@@ -62,11 +89,15 @@ class ComputeScheduler(QObject):
     -------
     traceReady(ComputeResult)
         A new result, on the GUI thread.
+    receptiveReady(ReceptiveResult)
+        The receptive field of the document's probe (recomputed when the probe or the
+        network changes; only while ``view.show_receptive_field``).
     failed(str)
         The engine refused the input itself (also sent to ``document.message``).
     """
 
     traceReady = Signal(object)
+    receptiveReady = Signal(object)
     failed = Signal(str)
     _delivered = Signal(object)  # worker -> GUI thread (queued)
 
@@ -78,6 +109,9 @@ class ComputeScheduler(QObject):
         self._generation = 0
         self._delivered_generation = -1
         self._pending: _Job | None = None
+        self._pending_rf: _ReceptiveJob | None = None
+        self._rf_generation = 0
+        self._latest_rf: ReceptiveResult | None = None
         self._busy = False
         self._cond = threading.Condition()
         self._stop = False
@@ -86,6 +120,11 @@ class ComputeScheduler(QObject):
         document.inputChanged.connect(lambda: self.request(0))
         document.networkChanged.connect(self.request)
         document.viewChanged.connect(lambda: self.request(RENDER_ONLY))
+        document.selectionChanged.connect(self._probe_maybe_changed)
+        document.networkChanged.connect(lambda _i: self.request_receptive())
+        document.inputChanged.connect(self.request_receptive)
+        document.viewChanged.connect(self.request_receptive)
+        self._rf_probe: Probe | None = None
         self._thread = threading.Thread(target=self._run, name="convscope-compute", daemon=True)
         self._thread.start()
         self.request(0)
@@ -133,6 +172,35 @@ class ComputeScheduler(QObject):
             self._cond.notify()
             return self._generation
 
+    @property
+    def latest_receptive(self) -> ReceptiveResult | None:
+        return self._latest_rf
+
+    def request_receptive(self) -> None:
+        """Schedule the receptive field of the document's probe (nothing without a probe)."""
+        doc = self._document
+        probe = doc.probe if doc.view.show_receptive_field else None
+        self._rf_probe = probe
+        if probe is None:
+            with self._cond:
+                self._pending_rf = None
+            return
+        shapes = {"input": tuple(doc.input.shape)}
+        shapes.update(
+            {i.name: tuple(i.out_shape) for i in doc.analysis.layers if i.out_shape is not None}
+        )
+        with self._cond:
+            self._rf_generation += 1
+            self._pending_rf = _ReceptiveJob(
+                self._rf_generation, doc.spec, tuple(doc.input.shape), probe, shapes, self._hint
+            )
+            self._cond.notify()
+
+    def _probe_maybe_changed(self) -> None:
+        wanted = self._document.probe if self._document.view.show_receptive_field else None
+        if wanted != self._rf_probe:
+            self.request_receptive()
+
     def shutdown(self, timeout: float = 5.0) -> None:
         """Stop the worker thread (waits for a run in progress)."""
         with self._cond:
@@ -147,12 +215,25 @@ class ComputeScheduler(QObject):
         trace: Trace | None = None
         while True:
             with self._cond:
-                while self._pending is None and not self._stop:
+                while self._pending is None and self._pending_rf is None and not self._stop:
                     self._cond.wait()
                 if self._stop:
                     return
-                job, self._pending = self._pending, None
+                if self._pending is None:
+                    rf_job, self._pending_rf = self._pending_rf, None
+                    job = None
+                else:
+                    job, self._pending = self._pending, None
                 self._busy = True
+            if job is None:
+                try:
+                    self._delivered.emit(_receptive(rf_job))
+                except Exception:  # noqa: BLE001 - the worker must survive anything
+                    log.exception("receptive field failed")
+                finally:
+                    with self._cond:
+                        self._busy = False
+                continue
             try:
                 result = self._compute(job, trace)
                 trace = result.trace
@@ -188,6 +269,11 @@ class ComputeScheduler(QObject):
     # ------------------------------------------------------------- GUI thread
     @Slot(object)
     def _on_delivered(self, result: object) -> None:
+        if isinstance(result, ReceptiveResult):
+            if result.generation == self._rf_generation:  # only the newest probe counts
+                self._latest_rf = result
+                self.receptiveReady.emit(result)
+            return
         if isinstance(result, str):
             self.failed.emit(result)
             self._document.message.emit("error", result)
@@ -217,3 +303,24 @@ def render_trace(
         else:
             render[name] = render_layer(name, output, hint, colormap, ranges[name], shared)
     return render
+
+
+def _receptive(job: _ReceptiveJob) -> ReceptiveResult:
+    from engine.receptive import receptive_field
+
+    probe = job.probe
+    if probe.layer == INPUT:
+        mask = np.zeros(job.input_shape[1:], dtype=bool)
+        mask[tuple(probe.position)] = True
+        masks = {INPUT: mask}
+    else:
+        try:
+            masks = receptive_field(job.spec, job.input_shape, probe.layer, probe.position)
+        except EngineError as error:
+            return ReceptiveResult(probe, {}, {}, job.generation, str(error))
+    overlays = {
+        name: overlay_for(mask, job.shapes[name], job.hint)
+        for name, mask in masks.items()
+        if name in job.shapes
+    }
+    return ReceptiveResult(probe, masks, overlays, job.generation)

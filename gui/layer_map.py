@@ -1,0 +1,299 @@
+"""One layer's maps: a title, then its channels (a tiled image or stacked traces) with a
+colour bar, or the engine's error message in red where the maps would be.
+
+The widget only draws what a :class:`gui.render.LayerRender` holds; it maps the cursor back
+to (channel, position) with the same layout numbers and reports it, and it never computes
+shapes or receptive fields itself.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QPen
+from PySide6.QtWidgets import QGraphicsRectItem, QLabel, QSizePolicy, QVBoxLayout, QWidget
+
+from .colormaps import BACKGROUND, colormap, lookup_table, overlay_table
+from .render import LayerRender, grid_for
+
+TRACE_PEN = (230, 230, 230)
+ERROR_STYLE = "color: #ff6b6b; font-size: 15px; padding: 6px 10px;"
+COLORBAR_WIDTH = 14
+
+
+class MapViewBox(pg.ViewBox):
+    """A ViewBox where the plain wheel scrolls the page and Ctrl+wheel zooms."""
+
+    def wheelEvent(self, ev, axis=None):  # noqa: N802 - Qt's name
+        if ev.modifiers() & Qt.KeyboardModifier.ControlModifier:
+            super().wheelEvent(ev, axis)
+        else:
+            ev.ignore()
+
+
+class MapCanvas(pg.GraphicsLayoutWidget):
+    """The graphics view of one layer; says when it has painted (for latency measurement)."""
+
+    painted = Signal()
+
+    def paintEvent(self, ev):  # noqa: N802 - Qt's name
+        super().paintEvent(ev)
+        self.painted.emit()
+
+
+class LayerMap(QWidget):
+    """The maps of one layer (or of the network input).
+
+    Signals
+    -------
+    hovered(object)
+        ``(channel, position)`` under the cursor, or None when it leaves the maps.
+    clicked(object)
+        ``(channel, position)`` clicked.
+    """
+
+    hovered = Signal(object)
+    clicked = Signal(object)
+
+    def __init__(self, name: str, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.name = name
+        self.render: LayerRender | None = None
+        self._colormap = "auto"
+        self._cmap_key: tuple | None = None
+        self._layout_key: tuple | None = None
+        self._levels: tuple[float, float] | None = None
+        self._curves: list[pg.PlotDataItem] = []
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 4, 0, 4)
+        layout.setSpacing(2)
+        self.title = QLabel(name)
+        self.title.setTextFormat(Qt.TextFormat.RichText)
+        self.title.setObjectName("layerTitle")
+        self.error_label = QLabel()
+        self.error_label.setStyleSheet(ERROR_STYLE)
+        self.error_label.setWordWrap(True)
+        self.error_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.error_label.hide()
+
+        self.canvas = MapCanvas()
+        self.canvas.setBackground(QColor(*BACKGROUND))
+        self.canvas.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.canvas.ci.setContentsMargins(2, 2, 2, 2)
+        self.canvas.ci.setSpacing(6)
+        self.view = MapViewBox(invertY=True, lockAspect=True, enableMenu=False)
+        self.view.setDefaultPadding(0.0)
+        self.canvas.addItem(self.view, 0, 0)
+        self.image = pg.ImageItem(axisOrder="row-major")
+        self.overlay = pg.ImageItem(axisOrder="row-major")
+        self.overlay.setZValue(10)
+        self.overlay.hide()
+        self.marker = QGraphicsRectItem()
+        pen = QPen(QColor(255, 215, 0))
+        pen.setCosmetic(True)
+        pen.setWidth(2)
+        self.marker.setPen(pen)
+        self.marker.setZValue(20)
+        self.marker.hide()
+        for item in (self.image, self.overlay, self.marker):
+            self.view.addItem(item)
+        self.colorbar = pg.ColorBarItem(
+            values=(0.0, 1.0), colorMap=colormap("auto", True), interactive=False,
+            width=COLORBAR_WIDTH,
+        )
+        self.colorbar.axis.setStyle(tickTextOffset=3)
+        self.canvas.addItem(self.colorbar, 0, 1)
+        self.canvas.scene().sigMouseMoved.connect(self._mouse_moved)
+        self.canvas.scene().sigMouseClicked.connect(self._mouse_clicked)
+        self.canvas.viewport().installEventFilter(self)
+
+        layout.addWidget(self.title)
+        layout.addWidget(self.error_label)
+        layout.addWidget(self.canvas)
+
+    # ------------------------------------------------------------ content
+    def set_title(self, html: str) -> None:
+        self.title.setText(html)
+
+    def set_error(self, text: str | None) -> None:
+        """Show the engine's message in place of the maps (None: show the maps)."""
+        self.error_label.setText(text or "")
+        self.error_label.setVisible(bool(text))
+        self.canvas.setVisible(not text)
+
+    @property
+    def error_text(self) -> str:
+        return self.error_label.text() if self.error_label.isVisible() else ""
+
+    def set_height_for(self, shape: tuple[int, ...] | None, tile_px: int, max_columns: int):
+        """Size the canvas for a layer output of ``shape`` shown with tiles ``tile_px`` big."""
+        if not shape:
+            height = 40
+        elif len(shape) == 3:
+            c, h, w = shape
+            rows, _cols = grid_for(c, max_columns)
+            tile_h = max(8, round(tile_px * h / max(h, w)))
+            height = rows * tile_h + (rows - 1) * 2 + 8
+        elif len(shape) == 2:
+            c = shape[0]
+            height = int(min(420, max(60, c * max(18, min(36, 360 // max(c, 1))) + 30)))
+        else:
+            height = 48
+        self.canvas.setFixedHeight(height)
+
+    def apply(self, render: LayerRender, colormap_name: str) -> None:
+        """Draw ``render`` (the layer's display data from the compute worker)."""
+        self.render = render
+        self._colormap = colormap_name
+        if render.kind in ("map2d", "vector"):
+            self._apply_image(render)
+        elif render.kind == "traces":
+            self._apply_traces(render)
+        else:
+            self.image.clear()
+            self._set_curves(0)
+        cmap_key = (colormap_name, render.symmetric)
+        if cmap_key != self._cmap_key:
+            self._cmap_key = cmap_key
+            self.colorbar.setColorMap(colormap(colormap_name, render.symmetric))
+        if render.levels != self._levels:
+            self._levels = render.levels
+            self.colorbar.setLevels(render.levels)
+
+    def _apply_image(self, r: LayerRender) -> None:
+        self._set_curves(0)
+        lut = lookup_table(self._colormap, r.symmetric)
+        self.image.setImage(r.image, levels=(0, 255), lut=lut, autoLevels=False)
+        key = (r.kind, r.image.shape, r.factor)
+        if key != self._layout_key:
+            self._layout_key = key
+            self.view.setAspectLocked(r.kind == "map2d")
+            self.view.invertY(True)
+            h, w = r.image.shape
+            f = r.factor
+            # Scene units are the layer's own positions: one displayed pixel spans f of them.
+            self.image.setRect(QRectF(0, 0, w * f, h * f))
+            self.overlay.setRect(QRectF(0, 0, w * f, h * f))
+            self.view.setRange(QRectF(0, 0, w * f, h * f), padding=0)
+
+    def _apply_traces(self, r: LayerRender) -> None:
+        self.image.clear()
+        traces = r.traces
+        c, length = traces.shape
+        self._set_curves(c)
+        x = np.arange(length, dtype=np.float32)
+        for i, curve in enumerate(self._curves):
+            curve.setData(x, traces[i] * -1.0 + i)  # inverted y: channel 0 on top, up is up
+        key = (r.kind, traces.shape)
+        if key != self._layout_key:
+            self._layout_key = key
+            self.view.setAspectLocked(False)
+            self.view.invertY(True)
+            self.overlay.setRect(QRectF(-0.5, -0.5, length, c))
+            self.view.setRange(QRectF(-0.5, -0.55, length, c + 0.1), padding=0)
+
+    def _set_curves(self, n: int) -> None:
+        while len(self._curves) > n:
+            self.view.removeItem(self._curves.pop())
+        while len(self._curves) < n:
+            curve = pg.PlotDataItem(pen=pg.mkPen(TRACE_PEN, width=1.5))
+            self.view.addItem(curve)
+            self._curves.append(curve)
+
+    def set_overlay(self, overlay: np.ndarray | None) -> None:
+        """Highlight a receptive field (display-layout uint8 from the worker), or hide it."""
+        if overlay is None or self.render is None or self.render.kind == "missing":
+            self.overlay.hide()
+            return
+        expected = self._overlay_shape()
+        if expected is not None and overlay.shape != expected:
+            self.overlay.hide()  # made for another layout; a fresh one is on its way
+            return
+        self.overlay.setImage(overlay, levels=(0, 255), lut=overlay_table(), autoLevels=False)
+        self.overlay.show()
+
+    def _overlay_shape(self) -> tuple[int, ...] | None:
+        r = self.render
+        if r is None:
+            return None
+        if r.kind in ("map2d", "vector"):
+            return r.image.shape
+        if r.kind == "traces":
+            return (1, r.traces.shape[1])
+        return None
+
+    def set_marker(self, channel: int | None, position: tuple[int, ...] | None) -> None:
+        """Outline the probed position (in its channel's tile), or hide the outline."""
+        r = self.render
+        if channel is None or r is None or r.kind == "missing":
+            self.marker.hide()
+            return
+        if r.kind == "map2d":
+            _, cols = r.grid
+            f = r.factor
+            th, tw = r.tile
+            row, col = divmod(channel, cols)
+            y = row * (th + 1) * f + (position[0] // f) * f
+            x = col * (tw + 1) * f + (position[1] // f) * f
+            self.marker.setRect(QRectF(x, y, f, f))
+        elif r.kind == "traces":
+            self.marker.setRect(QRectF(position[0] - 0.5, channel - 0.5, 1, 1))
+        else:
+            self.marker.setRect(QRectF(position[0], 0, 1, 1))
+        self.marker.show()
+
+    # ------------------------------------------------------------ pointer
+    def locate(self, x: float, y: float) -> tuple[int, tuple[int, ...]] | None:
+        """(channel, position) under scene-view coordinates (x, y), or None (gap, outside)."""
+        r = self.render
+        if r is None or r.kind == "missing":
+            return None
+        if r.kind == "map2d":
+            c, h, w = r.shape
+            rows, cols = r.grid
+            th, tw = r.tile
+            f = r.factor
+            px, py = (tw + 1) * f, (th + 1) * f
+            if x < 0 or y < 0:
+                return None
+            col, ox = divmod(x, px)
+            row, oy = divmod(y, py)
+            col, row = int(col), int(row)
+            if col >= cols or row >= rows or ox >= tw * f or oy >= th * f:
+                return None
+            channel = row * cols + col
+            if channel >= c:
+                return None
+            # The last displayed block may be narrower than f: it is still that block.
+            return channel, (min(int(oy), h - 1), min(int(ox), w - 1))
+        if r.kind == "traces":
+            c, length = r.shape
+            i, ch = int(round(x)), int(round(y))
+            if 0 <= i < length and 0 <= ch < c:
+                return ch, (i,)
+            return None
+        d = r.shape[0]
+        i = int(x)
+        return (0, (i,)) if 0 <= x and i < d and 0 <= y < 1 else None
+
+    def _mouse_moved(self, pos: QPointF) -> None:
+        if not self.view.sceneBoundingRect().contains(pos):
+            self.hovered.emit(None)
+            return
+        p = self.view.mapSceneToView(pos)
+        self.hovered.emit(self.locate(p.x(), p.y()))
+
+    def _mouse_clicked(self, event) -> None:
+        if event.button() != Qt.MouseButton.LeftButton:
+            return
+        p = self.view.mapSceneToView(event.scenePos())
+        hit = self.locate(p.x(), p.y())
+        if hit is not None:
+            self.clicked.emit(hit)
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt's name
+        if event.type() == event.Type.Leave:
+            self.hovered.emit(None)
+        return False
