@@ -1,0 +1,503 @@
+"""The File menu's workspace entries: New, Open…, Save, Save As…, Open Recent, Export ▸ ….
+
+A workspace (``engine.workspace``) is the input, network, weights and view settings in one
+``*.convscope`` file. Saving snapshots the document on the GUI thread (references only) and
+writes in a worker (:class:`gui.autosave.BackgroundWriter`); the title shows ``[*]`` while
+the undo stack is not clean. A file that cannot be opened leaves the document as it was and
+says why in the status bar. Dialogs go through :class:`Dialogs` so tests can inject answers.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import asdict, fields
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QEvent, QObject, QSettings, Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox, QWidget
+
+from engine.errors import EngineError
+from engine.spec import LayerSpec, NetworkSpec
+from engine.workspace import SUFFIX, Workspace, load_workspace
+
+from .autosave import Autosaver, BackgroundWriter
+
+WORKSPACE_FILTER = "ConvScope workspace (*.convscope)"
+RECENT_KEY = "recentWorkspaces"
+MAX_RECENT = 8
+
+
+class Dialogs:
+    """The questions the workspace actions ask; tests replace it with scripted answers."""
+
+    def open_path(self, parent: QWidget, title: str, filter: str) -> str | None:
+        path, _ = QFileDialog.getOpenFileName(parent, title, "", filter)
+        return path or None
+
+    def save_path(self, parent: QWidget, title: str, filter: str, suggested: str) -> str | None:
+        path, _ = QFileDialog.getSaveFileName(parent, title, suggested, filter)
+        return path or None
+
+    def ask_save_changes(self, parent: QWidget, name: str) -> str:
+        """'save', 'discard' or 'cancel'."""
+        buttons = (QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
+                   | QMessageBox.StandardButton.Cancel)
+        answer = QMessageBox.question(parent, "Unsaved changes",
+                                      f"Save the changes to {name}?", buttons,
+                                      QMessageBox.StandardButton.Save)
+        return {QMessageBox.StandardButton.Save: "save",
+                QMessageBox.StandardButton.Discard: "discard"}.get(answer, "cancel")
+
+    def ask_restore(self, parent: QWidget, path: str, saved: str) -> bool:
+        answer = QMessageBox.question(
+            parent, "Restore unsaved work?",
+            f"ConvScope did not close cleanly last time. Restore the work autosaved {saved}?"
+            f"\n\n({path})",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.Yes)
+        return answer == QMessageBox.StandardButton.Yes
+
+
+def default_network(input_shape: tuple[int, ...]) -> NetworkSpec:
+    """The network File ▸ New starts with: one 3-tap convolution and a ReLU."""
+    return NetworkSpec(
+        (LayerSpec("conv1", "conv", {"out_channels": 4, "kernel_size": 3, "padding": 1}),
+         LayerSpec("relu1", "activation", {"function": "relu"})),
+        input_shape,
+    )
+
+
+class WorkspaceActions(QObject):
+    """Adds the workspace entries to ``window.file_menu`` and keeps the title current.
+
+    Parameters
+    ----------
+    window:
+        The :class:`gui.main_window.MainWindow` (needs ``document``, ``file_menu``,
+        ``add_file_action`` and ``maps_view``).
+    settings:
+        Where the recent-files list lives (default: ``QSettings("ConvScope", "ConvScope")``).
+    dialogs:
+        File choosers and questions (default: real Qt dialogs).
+    recovery_directory:
+        Passed to the :class:`Autosaver` (default: ``$CONVSCOPE_RECOVERY_DIR`` or app data).
+
+    Signals
+    -------
+    saved(str path)
+        A save finished (the file is on disk).
+    opened(str path)
+        A workspace was opened into the document.
+    """
+
+    saved = Signal(str)
+    opened = Signal(str)
+
+    def __init__(
+        self,
+        window,
+        settings: QSettings | None = None,
+        dialogs: Dialogs | None = None,
+        recovery_directory: str | os.PathLike | None = None,
+        autosave_ms: int | None = None,
+    ):
+        super().__init__(window)
+        self.window = window
+        self.document = window.document
+        self.settings = settings if settings is not None else QSettings("ConvScope", "ConvScope")
+        self.dialogs = dialogs or Dialogs()
+        self.path: Path | None = None
+        # Extras others keep in the workspace (e.g. training history): carried through.
+        self.extras: dict[str, Any] = {}
+        self.extra_arrays: dict[str, Any] = {}
+        self.writer = BackgroundWriter(self)
+        self.writer.finished.connect(self._save_finished)
+        self._pending_clean: dict[int, int] = {}  # save token -> undo index at snapshot
+        self._token = 0
+        self._closed = False
+        kwargs = {} if autosave_ms is None else {"interval_ms": autosave_ms}
+        self.autosaver = Autosaver(self.document, self.snapshot, recovery_directory,
+                                   parent=self, **kwargs)
+        self._build_actions()
+        self.document.undo_stack.cleanChanged.connect(self._update_title)
+        self.document.undo_stack.indexChanged.connect(self._update_title)
+        window.installEventFilter(self)
+        self._update_title()
+
+    # ------------------------------------------------------------- actions
+    def _build_actions(self) -> None:
+        w = self.window
+        # The workspace takes the standard Open/Save keys from the input's entries.
+        for name in ("open_action", "save_action"):
+            action = getattr(w, name, None)
+            if action is not None:
+                action.setShortcut(QKeySequence())
+
+        def make(text, slot, shortcut=None, tip=""):
+            action = QAction(text, w)
+            if shortcut:
+                action.setShortcut(QKeySequence(shortcut))
+            action.setStatusTip(tip)
+            action.triggered.connect(lambda _=False: slot())
+            return action
+
+        self.new_action = make("&New workspace", self.new, "Ctrl+N",
+                               "Start again with a small network")
+        self.open_action = make("&Open…", self.open, "Ctrl+O", "Open a .convscope workspace")
+        self.save_action = make("&Save", self.save, "Ctrl+S", "Save the workspace")
+        self.save_as_action = make("Save &As…", self.save_as, "Ctrl+Shift+S",
+                                   "Save the workspace under a new name")
+        self.recent_menu = QMenu("Open &Recent", w)
+        self.recent_menu.aboutToShow.connect(self._fill_recent)
+
+        self.export_menu = QMenu("&Export", w)
+        self.export_source_action = make("PyTorch source…", self.export_source)
+        self.export_weights_action = make("Weights (safetensors / npz)…", self.export_weights)
+        self.export_png_action = make("Maps as PNG…", self.export_png)
+        self.export_svg_action = make("Maps as SVG…", self.export_svg)
+        for a in (self.export_source_action, self.export_weights_action,
+                  self.export_png_action, self.export_svg_action):
+            self.export_menu.addAction(a)
+
+        menu: QMenu = w.file_menu
+        first = menu.actions()[0] if menu.actions() else None
+        for a in (self.new_action, self.open_action):
+            menu.insertAction(first, a)
+        menu.insertMenu(first, self.recent_menu)
+        for a in (self.save_action, self.save_as_action):
+            menu.insertAction(first, a)
+        menu.insertSeparator(first)
+        add = getattr(w, "add_file_action", None)
+        export = self.export_menu.menuAction()
+        if add is not None:
+            add(export)
+        else:
+            menu.addAction(export)
+
+    # ------------------------------------------------------------ snapshot
+    def snapshot(self) -> Workspace:
+        """The document as a :class:`Workspace` (references to its immutable arrays)."""
+        doc = self.document
+        return Workspace(
+            input=doc.input,
+            spec=doc.spec,
+            weights={layer: dict(arrays) for layer, arrays in doc.weights.items()},
+            view=asdict(doc.view),
+            extras=dict(self.extras),
+            extra_arrays=dict(self.extra_arrays),
+            metadata={"path": os.fspath(self.path) if self.path else ""},
+        )
+
+    def apply(self, workspace: Workspace, text: str = "Open workspace") -> bool:
+        """Put a workspace into the document as a fresh start (undo history cleared)."""
+        if not self.document.load(workspace.input, workspace.spec, workspace.weights, text):
+            return False
+        self.document.undo_stack.clear()
+        self._apply_view(workspace.view)
+        self.extras = dict(workspace.extras)
+        self.extra_arrays = dict(workspace.extra_arrays)
+        return True
+
+    def _apply_view(self, view: dict[str, Any]) -> None:
+        current = self.document.view
+        good, bad = {}, []
+        for f in fields(current):
+            if f.name not in view:
+                continue
+            value = view[f.name]
+            if type(value) is type(getattr(current, f.name)):
+                good[f.name] = value
+            else:
+                bad.append(f.name)
+        from .document import COLORMAPS
+
+        if good.get("colormap", COLORMAPS[0]) not in COLORMAPS:
+            bad.append("colormap")
+            good.pop("colormap")
+        if good:
+            self.document.set_view(**good)
+        if bad:
+            self.document.message.emit(
+                "warning", f"Ignored view settings the file got wrong: {', '.join(bad)}")
+
+    # ----------------------------------------------------------- file menu
+    def display_name(self) -> str:
+        return self.path.name if self.path else "Untitled"
+
+    def _update_title(self, *_args) -> None:
+        self.window.setWindowTitle(f"{self.display_name()}[*] — ConvScope")
+        self.window.setWindowModified(not self.document.undo_stack.isClean())
+
+    def maybe_save(self) -> bool:
+        """Ask to save unsaved changes; False when the person cancels (or saving fails)."""
+        if self.document.undo_stack.isClean():
+            return True
+        answer = self.dialogs.ask_save_changes(self.window, self.display_name())
+        if answer == "discard":
+            return True
+        if answer == "save":
+            return self.save(wait=True)
+        return False
+
+    def new(self) -> bool:
+        if not self.maybe_save():
+            return False
+        spec = default_network(self.document.input.shape)
+        if not self.document.load(self.document.input, spec, None, "New workspace"):
+            return False
+        self.document.undo_stack.clear()
+        self.path = None
+        self.extras, self.extra_arrays = {}, {}
+        self._update_title()
+        return True
+
+    def open(self, path: str | os.PathLike | None = None) -> bool:
+        """Open a workspace (asks for the file when ``path`` is None)."""
+        if not self.maybe_save():
+            return False
+        if path is None:
+            path = self.dialogs.open_path(self.window, "Open workspace", WORKSPACE_FILTER)
+            if not path:
+                return False
+        return self.open_file(path)
+
+    def open_file(self, path: str | os.PathLike) -> bool:
+        """Load ``path`` into the document; on any problem: one message, nothing changed."""
+        path = Path(path)
+        try:
+            workspace = load_workspace(path)
+        except EngineError as error:
+            self._error(f"Cannot open {path.name}: {error}")
+            return False
+        except OSError as error:
+            self._error(f"Cannot open {path.name}: {error.strerror or error}")
+            return False
+        if not self.apply(workspace):
+            return False
+        self.path = path
+        self._remember(path)
+        self._update_title()
+        self.document.message.emit("info", f"Opened {path.name}")
+        self.opened.emit(os.fspath(path))
+        return True
+
+    def save(self, wait: bool = False) -> bool:
+        """Save to the current file (Save As… when there is none)."""
+        if self.path is None:
+            return self.save_as(wait=wait)
+        return self.save_to(self.path, wait=wait)
+
+    def save_as(self, wait: bool = False) -> bool:
+        suggested = os.fspath(self.path) if self.path else f"untitled{SUFFIX}"
+        path = self.dialogs.save_path(self.window, "Save workspace", WORKSPACE_FILTER, suggested)
+        if not path:
+            return False
+        path = Path(path)
+        if path.suffix != SUFFIX:
+            path = path.with_name(path.name + SUFFIX)
+        return self.save_to(path, wait=wait)
+
+    def save_to(self, path: str | os.PathLike, wait: bool = False) -> bool:
+        """Write the workspace to ``path`` in the background (``wait``: block until written).
+
+        The undo stack becomes clean when the write succeeds (if nothing changed meanwhile).
+        """
+        path = Path(path)
+        self._token += 1
+        token = self._token
+        self._pending_clean[token] = self.document.undo_stack.index()
+        self.path = path
+        self._update_title()
+        future = self.writer.save(path, self.snapshot(), token)
+        if not wait:
+            return True
+        error = future.result()
+        # The queued 'finished' signal arrives later; settle the state now.
+        self._save_finished(token, os.fspath(path), error)
+        return not error
+
+    def _save_finished(self, token: Any, path: str, error: str) -> None:
+        index = self._pending_clean.pop(token, None)
+        if index is None:
+            return  # already settled (a waited save)
+        if error:
+            self._error(f"Could not save {Path(path).name}: {error}")
+            return
+        stack = self.document.undo_stack
+        if stack.index() == index:
+            stack.setClean()
+        self._remember(Path(path))
+        self._update_title()
+        self.document.message.emit("info", f"Saved {Path(path).name}")
+        self.saved.emit(path)
+
+    # --------------------------------------------------------------- recent
+    def recent_files(self) -> list[str]:
+        value = self.settings.value(RECENT_KEY, [])
+        if isinstance(value, str):  # QSettings gives a lone entry back as a string
+            value = [value]
+        return [str(v) for v in (value or [])]
+
+    def _remember(self, path: Path) -> None:
+        entry = os.fspath(path.resolve())
+        files = [entry, *[p for p in self.recent_files() if p != entry]][:MAX_RECENT]
+        self.settings.setValue(RECENT_KEY, files)
+
+    def prune_recent(self) -> list[str]:
+        """Drop files that no longer exist (with a message); returns the remaining list."""
+        files = self.recent_files()
+        present = [p for p in files if os.path.isfile(p)]
+        if len(present) != len(files):
+            gone = [Path(p).name for p in files if p not in present]
+            self.settings.setValue(RECENT_KEY, present)
+            self.document.message.emit(
+                "info", f"Removed from Open Recent (no longer there): {', '.join(gone)}")
+        return present
+
+    def _fill_recent(self) -> None:
+        self.recent_menu.clear()
+        files = self.prune_recent()
+        for p in files:
+            action = self.recent_menu.addAction(Path(p).name)
+            action.setToolTip(p)
+            action.setStatusTip(p)
+            action.triggered.connect(lambda _=False, p=p: self.open(p))
+        if not files:
+            self.recent_menu.addAction("(none)").setEnabled(False)
+
+    # --------------------------------------------------------------- export
+    def _export_path(self, title: str, filter: str, suffix: str) -> Path | None:
+        stem = self.path.stem if self.path else "convscope"
+        path = self.dialogs.save_path(self.window, title, filter, f"{stem}{suffix}")
+        return Path(path) if path else None
+
+    def export_source(self, path: str | os.PathLike | None = None) -> bool:
+        from engine.codegen import pytorch_source
+        from engine.serialize import atomic_write_text
+
+        path = Path(path) if path else self._export_path(
+            "Export PyTorch source", "Python (*.py)", ".py")
+        if path is None:
+            return False
+        return self._write(path, lambda: atomic_write_text(path, pytorch_source(
+            self.document.spec)))
+
+    def export_weights(self, path: str | os.PathLike | None = None) -> bool:
+        from engine.serialize import save_weights
+
+        path = Path(path) if path else self._export_path(
+            "Export weights", "safetensors (*.safetensors);;numpy (*.npz)", ".safetensors")
+        if path is None:
+            return False
+        if path.suffix not in (".safetensors", ".npz"):
+            self._error(f"Weights are saved as .safetensors or .npz, not '{path.suffix}'")
+            return False
+        return self._write(path, lambda: save_weights(path, self.document.weights))
+
+    def export_png(self, path: str | os.PathLike | None = None) -> bool:
+        path = Path(path) if path else self._export_path("Export maps", "PNG (*.png)", ".png")
+        if path is None:
+            return False
+        return self._write(path, lambda: save_png(self.window.maps_view, path))
+
+    def export_svg(self, path: str | os.PathLike | None = None) -> bool:
+        path = Path(path) if path else self._export_path("Export maps", "SVG (*.svg)", ".svg")
+        if path is None:
+            return False
+        return self._write(path, lambda: save_svg(self.window.maps_view, path))
+
+    def _write(self, path: Path, job) -> bool:
+        try:
+            job()
+        except (EngineError, OSError) as error:
+            reason = getattr(error, "strerror", None) or error
+            self._error(f"Could not write {path.name}: {reason}")
+            return False
+        self.document.message.emit("info", f"Wrote {path}")
+        return True
+
+    # ---------------------------------------------------------- close, crash
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 - Qt's name
+        if watched is self.window and event.type() == QEvent.Type.Close:
+            if not self.maybe_save():
+                event.ignore()
+                return True
+            self.shutdown()
+        return False
+
+    def shutdown(self) -> None:
+        """A clean exit: remove the recovery file, stop the timer and the writer threads."""
+        if self._closed:
+            return
+        self._closed = True
+        self.autosaver.clean_exit()
+        self.writer.wait()
+        self.writer.shutdown()
+
+    def offer_recovery(self) -> bool:
+        """At start: if a recovery file is there, ask whether to restore it."""
+        path = self.autosaver.path
+        if not path.is_file():
+            return False
+        from datetime import datetime
+
+        when = datetime.fromtimestamp(path.stat().st_mtime).strftime("%Y-%m-%d %H:%M")
+        if not self.dialogs.ask_restore(self.window, os.fspath(path), when):
+            return False
+        try:
+            workspace = load_workspace(path)
+        except (EngineError, OSError) as error:
+            self._error(f"The autosaved work cannot be restored: {error}")
+            return False
+        if not self.apply(workspace, "Restore autosaved work"):
+            return False
+        original = workspace.metadata.get("path") or ""
+        self.path = Path(original) if original else None
+        # Restored work is unsaved work: keep the mark until it is saved again.
+        self.document.undo_stack.resetClean()
+        self._update_title()
+        self.document.message.emit("info", "Restored the autosaved work; save it to keep it")
+        return True
+
+    def _error(self, text: str) -> None:
+        self.document.message.emit("error", text)
+
+
+def save_png(widget: QWidget, path: Path) -> None:
+    """The widget as it looks on screen, as a PNG."""
+    if not widget.grab().save(os.fspath(path), "PNG"):
+        raise OSError(f"Qt could not write the PNG {path}")
+
+
+def save_svg(widget: QWidget, path: Path) -> None:
+    """The widget painted into an SVG (lines stay vectors, maps become embedded images).
+
+    Written to a temp file first and moved into place, like every save.
+    """
+    from PySide6.QtCore import QPoint, QRect, QSize
+    from PySide6.QtGui import QPainter
+    from PySide6.QtSvg import QSvgGenerator
+
+    tmp = path.with_name(f".{path.name}.tmp")
+    generator = QSvgGenerator()
+    generator.setFileName(os.fspath(tmp))
+    generator.setSize(QSize(widget.width(), widget.height()))
+    generator.setViewBox(QRect(0, 0, widget.width(), widget.height()))
+    generator.setTitle("ConvScope maps")
+    painter = QPainter()
+    if not painter.begin(generator):
+        raise OSError(f"cannot write {path}")
+    try:
+        widget.render(painter, QPoint(0, 0))
+    finally:
+        painter.end()
+    os.replace(tmp, path)
+
+
+def install_workspace(window, **kwargs) -> WorkspaceActions:
+    """Add the workspace File entries, autosave and crash recovery to ``window``."""
+    actions = WorkspaceActions(window, **kwargs)
+    window.workspace_actions = actions
+    return actions
