@@ -30,7 +30,6 @@ import csv
 import io
 import math
 import os
-import tempfile
 import warnings
 import wave
 from dataclasses import dataclass
@@ -84,6 +83,19 @@ def load_input(
         raise DataError(f"{path.name}: unsupported file type '{path.suffix}' (use {known})")
     array = np.ascontiguousarray(array, dtype=np.float32)
     return LoadedInput(array, "2d" if array.ndim == 3 else "1d", notice, path)
+
+
+def read_image(path: str | os.PathLike) -> np.ndarray:
+    """An image file as (C, H, W) float32 in [0, 1] at its full size (for data sets).
+
+    Same rules and messages as :func:`load_input`, without scaling down.
+    """
+    path = Path(path)
+    _check_readable(path)
+    if path.suffix.lower() not in IMAGE_SUFFIXES:
+        raise DataError(f"{path.name}: not an image file name (use {', '.join(IMAGE_SUFFIXES)})")
+    array, _ = _load_image(path, max_side=1 << 30)
+    return np.ascontiguousarray(array, dtype=np.float32)
 
 
 def _check_readable(path: Path) -> None:
@@ -412,17 +424,10 @@ def save_input(path: str | os.PathLike, array: np.ndarray) -> None:
 
 
 def _atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write to a temporary file in the same folder, then rename over ``path``."""
+    """engine.serialize's atomic write (temp file in the same folder, then os.replace)."""
+    from .serialize import atomic_write_bytes  # imported late: it pulls in the layer code
+
     try:
-        fd, tmp = tempfile.mkstemp(dir=path.parent or ".", prefix=f".{path.name}.", suffix=".tmp")
+        atomic_write_bytes(path, data)
     except OSError as error:
-        raise DataError(f"{path.name}: cannot write ({error.strerror})") from error
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except OSError as error:
-        Path(tmp).unlink(missing_ok=True)
-        raise DataError(f"{path.name}: cannot write ({error.strerror})") from error
+        raise DataError(f"{path.name}: cannot write ({error.strerror or error})") from error

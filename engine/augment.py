@@ -1,0 +1,146 @@
+"""Batch data augmentation in torch, for training (the trainer calls :func:`augment` per batch).
+
+An :class:`Augmentation` holds strengths, all off by default (then :func:`augment` returns the
+batch itself). Each sample gets its own random draw from the caller's ``torch.Generator``, so a
+seeded generator reproduces a batch exactly. Geometric changes (translate, rotate, scale,
+flips) are one affine map per sample applied by ``affine_grid`` + ``grid_sample`` (bilinear;
+what comes in from beyond the edges is 0); flips alone are exact mirror copies. Then
+contrast, brightness and noise. Values are not clipped afterwards.
+
+1D batches (N, C, L) take everything but rotation and vertical flips.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, fields
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from .errors import DataError
+
+
+@dataclass(frozen=True)
+class Augmentation:
+    """Strengths of each augmentation; 0 / False is off.
+
+    translate:  largest shift, as a fraction of the width/height (0.1 = up to 10 %)
+    rotate:     largest rotation in degrees, either way
+    scale:      zoom drawn log-uniformly from [1 / (1 + scale), 1 + scale]
+    flip:       mirror left-right with probability 1/2
+    flip_vertical: mirror top-bottom with probability 1/2
+    brightness: add a number drawn from [-brightness, brightness]
+    contrast:   multiply deviations from each sample's mean by [1 - contrast, 1 + contrast]
+    noise:      standard deviation of added Gaussian noise
+    """
+
+    translate: float = 0.0
+    rotate: float = 0.0
+    scale: float = 0.0
+    flip: bool = False
+    flip_vertical: bool = False
+    brightness: float = 0.0
+    contrast: float = 0.0
+    noise: float = 0.0
+
+    def __post_init__(self):
+        limits = {
+            "translate": 1.0,
+            "rotate": 180.0,
+            "scale": 4.0,
+            "brightness": 10.0,
+            "contrast": 1.0,
+            "noise": 10.0,
+        }
+        for name, top in limits.items():
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise DataError(f"augmentation {name} must be a number, not {value!r}")
+            if not (math.isfinite(value) and 0.0 <= value <= top):
+                raise DataError(f"augmentation {name} must be from 0 to {top:g}, not {value!r}")
+        for name in ("flip", "flip_vertical"):
+            if not isinstance(getattr(self, name), bool):
+                raise DataError(f"augmentation {name} must be True or False")
+
+    @property
+    def active(self) -> bool:
+        return any(bool(getattr(self, f.name)) for f in fields(self))
+
+    @property
+    def geometric(self) -> bool:
+        return bool(self.translate or self.rotate or self.scale)
+
+
+def augment(batch: torch.Tensor, aug: Augmentation, generator: torch.Generator) -> torch.Tensor:
+    """Augmented copy of a float batch (N, C, H, W) or (N, C, L); the batch itself if all off."""
+    if (
+        not isinstance(batch, torch.Tensor)
+        or batch.ndim not in (3, 4)
+        or not batch.is_floating_point()
+    ):
+        shape = tuple(batch.shape) if hasattr(batch, "shape") else type(batch).__name__
+        raise DataError(f"augment needs a float batch (N, C, H, W) or (N, C, L), not {shape}")
+    if not aug.active:
+        return batch
+    one_d = batch.ndim == 3
+    if one_d and (aug.rotate or aug.flip_vertical):
+        raise DataError("rotation and vertical flips need images (N, C, H, W); this batch is 1D")
+    n = batch.shape[0]
+    opts = {"generator": generator, "device": batch.device, "dtype": batch.dtype}
+    # Always draw every number in the same order, so each strength's randomness does not
+    # depend on which others are on.
+    u = torch.rand(n, 8, **opts) * 2 - 1  # uniform in [-1, 1)
+    out = batch.unsqueeze(2) if one_d else batch  # 1D as images of height 1
+    flip_x = (u[:, 4] < 0) if aug.flip else torch.zeros(n, dtype=torch.bool, device=batch.device)
+    flip_y = (u[:, 5] < 0) if aug.flip_vertical else torch.zeros_like(flip_x)
+    if aug.geometric:
+        out = _affine(out, aug, u, flip_x, flip_y)
+    else:
+        out = torch.where(flip_x[:, None, None, None], out.flip(-1), out)
+        out = torch.where(flip_y[:, None, None, None], out.flip(-2), out)
+    if aug.contrast:
+        mean = out.mean(dim=(1, 2, 3), keepdim=True)
+        out = (out - mean) * (1 + aug.contrast * u[:, 6])[:, None, None, None] + mean
+    if aug.brightness:
+        out = out + (aug.brightness * u[:, 7])[:, None, None, None]
+    if aug.noise:
+        out = out + aug.noise * torch.randn(out.shape, **opts)
+    out = out.squeeze(2) if one_d else out
+    return out.contiguous() if out is not batch else out.clone()
+
+
+def _affine(images, aug, u, flip_x, flip_y):
+    """One affine resampling per sample: output coordinates -> input coordinates."""
+    angle = torch.deg2rad(aug.rotate * u[:, 0])
+    zoom = torch.exp(math.log1p(aug.scale) * u[:, 1])
+    sx = torch.where(flip_x, -1.0, 1.0).to(images.dtype) / zoom
+    sy = torch.where(flip_y, -1.0, 1.0).to(images.dtype) / zoom
+    cos, sin = torch.cos(angle), torch.sin(angle)
+    # Normalized coordinates span [-1, 1]: a shift of fraction f is 2 f.
+    tx = 2 * aug.translate * u[:, 2]
+    ty = 2 * aug.translate * u[:, 3] if images.shape[2] > 1 else torch.zeros_like(tx)
+    theta = torch.stack(
+        [
+            torch.stack([cos * sx, -sin * sy, tx], dim=1),
+            torch.stack([sin * sx, cos * sy, ty], dim=1),
+        ],
+        dim=1,
+    )
+    grid = F.affine_grid(theta, list(images.shape), align_corners=False)
+    return F.grid_sample(images, grid, mode="bilinear", padding_mode="zeros", align_corners=False)
+
+
+def preview(x: np.ndarray, aug: Augmentation, n: int = 8, seed: int = 0) -> np.ndarray:
+    """``n`` augmented versions of one sample (C, H, W) or (C, L), float32 (n, C, ...)."""
+    x = np.asarray(x, dtype=np.float32)
+    if x.ndim not in (2, 3):
+        raise DataError(f"a sample is (C, L) or (C, H, W), not {tuple(x.shape)}")
+    if not isinstance(n, int) or not 1 <= n <= 1024:
+        raise DataError(f"the preview count must be from 1 to 1024, not {n!r}")
+    generator = torch.Generator().manual_seed(int(seed))
+    batch = torch.from_numpy(np.ascontiguousarray(x)).unsqueeze(0).repeat(n, *([1] * x.ndim))
+    with torch.no_grad():
+        out = augment(batch, aug, generator)
+    return np.ascontiguousarray(out.numpy(), dtype=np.float32)
