@@ -38,14 +38,30 @@ def signed_distance(kind, y, x, cy, cx, r) -> np.ndarray:
     one-pixel anti-aliasing.
     """
     dy, dx = y - cy, x - cx
-    circle = np.sqrt(dx * dx + dy * dy) - r
-    square = np.maximum(np.abs(dx), np.abs(dy)) - r
-    triangle = np.maximum(dy, np.abs(dx) * _SQRT3_2 - dy * 0.5) - r * 0.5
+    if np.ndim(kind) == 0:
+        return _DISTANCES[int(kind)](dy, dx, r)
+    return np.choose(np.asarray(kind), [f(dy, dx, r) for f in _DISTANCES])
+
+
+def _circle(dy, dx, r):
+    return np.sqrt(dx * dx + dy * dy) - r
+
+
+def _square(dy, dx, r):
+    return np.maximum(np.abs(dx), np.abs(dy)) - r
+
+
+def _triangle(dy, dx, r):
+    return np.maximum(dy, np.abs(dx) * _SQRT3_2 - dy * 0.5) - r * 0.5
+
+
+def _cross(dy, dx, r):
     arm = r * 0.25
-    cross = np.minimum(
-        np.maximum(np.abs(dx) - r, np.abs(dy) - arm), np.maximum(np.abs(dx) - arm, np.abs(dy) - r)
-    )
-    return np.choose(np.asarray(kind), [circle, square, triangle, cross])
+    ax, ay = np.abs(dx), np.abs(dy)
+    return np.minimum(np.maximum(ax - r, ay - arm), np.maximum(ax - arm, ay - r))
+
+
+_DISTANCES = (_circle, _square, _triangle, _cross)
 
 
 def coverage(distance: np.ndarray) -> np.ndarray:
@@ -116,9 +132,11 @@ def _draw(rng: np.random.Generator, n: int, size: int, max_objects: int, noise: 
         cy = rng.uniform(r, size - r).astype(np.float32)
         cx = rng.uniform(r, size - r).astype(np.float32)
         intensity = rng.uniform(0.5, 1.0, n).astype(np.float32)
-        dist = signed_distance(
-            kind[:, None, None], y, x, cy[:, None, None], cx[:, None, None], r[:, None, None]
-        )
+        dist = np.empty((n, size, size), np.float32)
+        for k in range(len(CLASS_NAMES)):  # each class's distance only where it is drawn
+            sel = kind == k
+            c = (cy[sel, None, None], cx[sel, None, None], r[sel, None, None])
+            dist[sel] = signed_distance(k, y, x, *c)
         cover = coverage(dist) * present[:, None, None]
         images += cover * (intensity[:, None, None] - images)
         masks = np.where((cover > 0.5), kind[:, None, None] + 1, masks)
