@@ -47,6 +47,7 @@ class BackgroundWriter(QObject):
         super().__init__(parent)
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="convscope-save")
         self._last: Future | None = None
+        self._closed = False
 
     def save(self, path: str | os.PathLike, workspace: Workspace, token: Any = None) -> Future:
         """Write ``workspace`` to ``path`` (atomic) off the GUI thread."""
@@ -62,6 +63,10 @@ class BackgroundWriter(QObject):
                 return str(error) or type(error).__name__
             return ""
 
+        if self._closed:  # after shutdown (late signals on exit): run in place
+            future: Future = Future()
+            future.set_result(work())
+            return future
         future = self._pool.submit(work)
         # Emitting from the worker thread: Qt queues it to this object's (the GUI) thread.
         future.add_done_callback(lambda f: self.finished.emit(token, path, f.result()))
@@ -74,6 +79,7 @@ class BackgroundWriter(QObject):
             self._last.result(timeout)
 
     def shutdown(self) -> None:
+        self._closed = True
         self._pool.shutdown(wait=True)
 
 
@@ -113,6 +119,7 @@ class Autosaver(QObject):
         self.writer = BackgroundWriter(self)
         self.writer.finished.connect(self._finished)
         self._dirty = False
+        self._stopped = False
         self._timer = QTimer(self)
         self._timer.setInterval(interval_ms)
         self._timer.timeout.connect(self.tick)
@@ -168,8 +175,15 @@ class Autosaver(QObject):
 
     def clean_exit(self) -> None:
         """On a clean close: stop the timer and remove the recovery file."""
+        if self._stopped:
+            return
+        self._stopped = True
         self._timer.stop()
         self._dirty = False
+        for signal in (self.document.inputChanged, self.document.networkChanged,
+                       self.document.viewChanged):
+            signal.disconnect(self._changed)
+        self.document.undo_stack.cleanChanged.disconnect(self._clean_changed)
         self.discard(wait=True)
         self.writer.shutdown()
 

@@ -432,6 +432,9 @@ class WorkspaceActions(QObject):
         if self._closed:
             return
         self._closed = True
+        stack = self.document.undo_stack
+        stack.cleanChanged.disconnect(self._update_title)
+        stack.indexChanged.disconnect(self._update_title)
         self.autosaver.clean_exit()
         self.writer.wait()
         self.writer.shutdown()
