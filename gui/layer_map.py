@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QPen
+from PySide6.QtGui import QColor, QPen
 from PySide6.QtWidgets import QGraphicsRectItem, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from .colormaps import BACKGROUND, colormap, lookup_table, overlay_table
@@ -20,6 +20,7 @@ from .render import LayerRender, grid_for
 TRACE_PEN = (230, 230, 230)
 ERROR_STYLE = "color: #ff6b6b; font-size: 15px; padding: 6px 10px;"
 COLORBAR_WIDTH = 14
+COLORBAR_SPACE = COLORBAR_WIDTH + 70  # the bar, its tick labels and spacing
 
 
 class MapViewBox(pg.ViewBox):
@@ -127,20 +128,32 @@ class LayerMap(QWidget):
     def error_text(self) -> str:
         return self.error_label.text() if self.error_label.isVisible() else ""
 
-    def set_height_for(self, shape: tuple[int, ...] | None, tile_px: int, max_columns: int):
-        """Size the canvas for a layer output of ``shape`` shown with tiles ``tile_px`` big."""
+    def set_height_for(self, shape: tuple[int, ...] | None, tile_px: int, max_columns: int,
+                       width: int):
+        """Size the canvas for a layer output of ``shape`` shown with tiles ``tile_px`` big.
+
+        2D maps get exactly the width their tiles need (left-aligned, colour bar beside);
+        traces and vectors use the full ``width``.
+        """
+        self.colorbar.setVisible(not shape or len(shape) != 2)
         if not shape:
-            height = 40
-        elif len(shape) == 3:
+            self.canvas.setMinimumWidth(0)
+            self.canvas.setMaximumWidth(width)
+            self.canvas.setFixedHeight(40)
+            return
+        if len(shape) == 3:
             c, h, w = shape
-            rows, _cols = grid_for(c, max_columns)
+            rows, cols = grid_for(c, max_columns)
             tile_h = max(8, round(tile_px * h / max(h, w)))
+            tile_w = max(8, round(tile_px * w / max(h, w)))
             height = rows * tile_h + (rows - 1) * 2 + 8
-        elif len(shape) == 2:
-            c = shape[0]
-            height = int(min(420, max(60, c * max(18, min(36, 360 // max(c, 1))) + 30)))
+            self.canvas.setFixedWidth(min(width, cols * tile_w + (cols - 1) * 2 + COLORBAR_SPACE))
         else:
-            height = 48
+            c = shape[0] if len(shape) == 2 else 1
+            height = int(min(420, max(60, c * max(18, min(36, 360 // max(c, 1))) + 30)))
+            if len(shape) == 1:
+                height = 56
+            self.canvas.setFixedWidth(width)
         self.canvas.setFixedHeight(height)
 
     def apply(self, render: LayerRender, colormap_name: str) -> None:
@@ -161,6 +174,12 @@ class LayerMap(QWidget):
         if render.levels != self._levels:
             self._levels = render.levels
             self.colorbar.setLevels(render.levels)
+            lo, hi = render.levels
+            ticks = [(lo, f"{lo:.3g}"), (hi, f"{hi:.3g}")]
+            if lo < 0 < hi:
+                ticks.insert(1, (0.0, "0"))
+            # Three labels at most: they stay readable on the shortest bar.
+            self.colorbar.axis.setTicks([ticks, []])
 
     def _apply_image(self, r: LayerRender) -> None:
         self._set_curves(0)

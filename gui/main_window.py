@@ -42,6 +42,7 @@ class MainWindow(QMainWindow):
         splitter.setCollapsible(1, False)
         self.splitter = splitter
         self.setCentralWidget(splitter)
+        self._sized = False
 
         self._message = QLabel()
         self._message.setObjectName("messageLabel")
@@ -130,6 +131,15 @@ class MainWindow(QMainWindow):
     def add_file_action(self, action: QAction) -> None:
         """Put ``action`` into the File menu above Quit."""
         self.file_menu.insertAction(self._quit_separator, action)
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        if not self._sized:
+            # Most of the width to the maps; the side panels keep what they need.
+            self._sized = True
+            total = sum(self.splitter.sizes()) or self.width()
+            side = max(300, int(total * 0.2))
+            self.splitter.setSizes([side, total - 2 * side, side])
+        super().showEvent(event)
 
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt's name
         self.scheduler.shutdown()

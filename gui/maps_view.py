@@ -23,12 +23,11 @@ from PySide6.QtWidgets import (
 from engine.spec import INPUT
 
 from .document import COLORMAPS, Document, Probe
-from .layer_map import COLORBAR_WIDTH, LayerMap
+from .layer_map import COLORBAR_SPACE, LayerMap
 from .render import DisplayHint
 from .scheduler import ComputeResult, ComputeScheduler, ReceptiveResult
 
 MIN_TILE, MAX_TILE = 40, 200
-COLORBAR_SPACE = COLORBAR_WIDTH + 70  # the bar and its tick labels
 
 
 def _shape_text(shape) -> str:
@@ -177,8 +176,11 @@ class MapsView(QWidget):
     def _resize_maps(self) -> None:
         hint = self.display_hint()
         self.scheduler.set_display_hint(hint)
+        width = self.scroll.viewport().width() - 16
         for name, widget in self.maps.items():
-            widget.set_height_for(self.document.layer_shape(name), hint.tile_px, hint.max_columns)
+            widget.set_height_for(
+                self.document.layer_shape(name), hint.tile_px, hint.max_columns, width
+            )
 
     def display_hint(self) -> DisplayHint:
         """Tile size and columns that fit the current width (the worker downsamples to it)."""
@@ -186,7 +188,7 @@ class MapsView(QWidget):
         shapes = [self.document.layer_shape(n) for n in self.layer_names()]
         channels = max([s[0] for s in shapes if s and len(s) == 3] or [1])
         columns = 16
-        while columns > 4 and width / columns < 64:
+        while columns > 4 and width / columns < 56:
             columns //= 2
         across = min(columns, channels)
         tile = int(max(MIN_TILE, min(MAX_TILE, (width - 2 * across) // max(across, 1))))
