@@ -56,8 +56,8 @@ def batched(x: np.ndarray, spatial: int, name: str = "input") -> tuple[np.ndarra
     if x.ndim not in (spatial + 1, spatial + 2):
         layout = _layout(spatial)
         raise OpError(
-            f"{name} has {x.ndim} axes {tuple(x.shape)}; expected {spatial + 1} {layout[1:]} "
-            f"or {spatial + 2} {layout}"
+            f"{name} has shape {tuple(x.shape)}; expected {spatial + 1} axes "
+            f"({layout[4:]} or {spatial + 2} axes {layout}"
         )
     if any(s <= 0 for s in x.shape):
         raise OpError(f"{name} shape {tuple(x.shape)} has an empty axis")
@@ -157,13 +157,18 @@ def check_pad_fits(spatial: tuple[int, ...], pads: Pads, mode: str) -> None:
                 f"reflect padding {widest} must be smaller than the input {what} {length}"
             )
         if mode == "circular" and widest > length:
-            raise OpError(
-                f"circular padding {widest} must not exceed the input {what} {length}"
-            )
+            raise OpError(f"circular padding {widest} must not exceed the input {what} {length}")
 
 
-def conv_out(length: int, kernel: int, stride: int, before: int, after: int, dilation: int,
-             what: str = "input") -> int:
+def conv_out(
+    length: int,
+    kernel: int,
+    stride: int,
+    before: int,
+    after: int,
+    dilation: int,
+    what: str = "input",
+) -> int:
     """Output length floor((L + P_before + P_after - D*(K-1) - 1) / S) + 1, checked."""
     span = dilation * (kernel - 1) + 1
     padded = length + before + after
@@ -183,7 +188,7 @@ def check_conv_weight(
     """Check a convolution's weight (C_out, C_in/groups, K...) and bias; return C_out."""
     if weight.ndim != spatial + 2:
         raise OpError(
-            f"weight has {weight.ndim} axes {tuple(weight.shape)}; expected {spatial + 2} "
+            f"weight has shape {tuple(weight.shape)}; expected {spatial + 2} axes "
             f"(C_out, C_in/groups, {'K' if spatial == 1 else 'K, K'})"
         )
     if any(s <= 0 for s in weight.shape):
@@ -194,10 +199,12 @@ def check_conv_weight(
     if c_out % groups:
         raise OpError(f"groups {groups} does not divide the {c_out} output channels")
     if weight.shape[1] * groups != c_in:
-        raise OpError(
-            f"weight expects {weight.shape[1]} x {groups} group(s) = "
-            f"{weight.shape[1] * groups} input channels but the input has {c_in}"
+        expects = (
+            f"{weight.shape[1]}"
+            if groups == 1
+            else (f"{weight.shape[1]} per group x {groups} groups = {weight.shape[1] * groups}")
         )
+        raise OpError(f"weight expects {expects} input channels but the input has {c_in}")
     _check_bias(bias, c_out)
     return c_out
 
@@ -213,7 +220,7 @@ def check_transpose_weight(
     """Check a transposed convolution's weight (C_in, C_out/groups, K...); return C_out."""
     if weight.ndim != spatial + 2:
         raise OpError(
-            f"weight has {weight.ndim} axes {tuple(weight.shape)}; expected {spatial + 2} "
+            f"weight has shape {tuple(weight.shape)}; expected {spatial + 2} axes "
             f"(C_in, C_out/groups, {'K' if spatial == 1 else 'K, K'})"
         )
     if any(s <= 0 for s in weight.shape):
@@ -221,9 +228,7 @@ def check_transpose_weight(
     if c_in % groups:
         raise OpError(f"groups {groups} does not divide the {c_in} input channels")
     if weight.shape[0] != c_in:
-        raise OpError(
-            f"weight expects {weight.shape[0]} input channels but the input has {c_in}"
-        )
+        raise OpError(f"weight expects {weight.shape[0]} input channels but the input has {c_in}")
     c_out = weight.shape[1] * groups
     _check_bias(bias, c_out)
     return c_out
@@ -232,8 +237,9 @@ def check_transpose_weight(
 class ConvArgs:
     """A checked convolution call: the batched input, weights and every derived size."""
 
-    def __init__(self, input, weight, bias, stride, padding, dilation, groups, padding_mode,
-                 spatial: int):
+    def __init__(
+        self, input, weight, bias, stride, padding, dilation, groups, padding_mode, spatial: int
+    ):
         x = float_array(input)
         self.x, self.was_batched = batched(x, spatial)
         self.weight = like(weight, x.dtype, "weight")
@@ -269,8 +275,9 @@ class TransposeArgs:
     Output length: (L - 1)*S - 2P + D*(K - 1) + output_padding + 1.
     """
 
-    def __init__(self, input, weight, bias, stride, padding, output_padding, groups, dilation,
-                 spatial: int):
+    def __init__(
+        self, input, weight, bias, stride, padding, output_padding, groups, dilation, spatial: int
+    ):
         x = float_array(input)
         self.x, self.was_batched = batched(x, spatial)
         self.weight = like(weight, x.dtype, "weight")
@@ -287,12 +294,18 @@ class TransposeArgs:
         self.padding = size(padding, spatial, "padding", minimum=0)
         self.output_padding = size(output_padding, spatial, "output_padding", minimum=0)
         out = []
-        for n, k, s, p, op, d in zip(self.x.shape[2:], self.kernel, self.stride, self.padding,
-                                     self.output_padding, self.dilation, strict=True):
+        for n, k, s, p, op, d in zip(
+            self.x.shape[2:],
+            self.kernel,
+            self.stride,
+            self.padding,
+            self.output_padding,
+            self.dilation,
+            strict=True,
+        ):
             if op >= max(s, d):
                 raise OpError(
-                    f"output_padding {op} must be smaller than the stride {s} "
-                    f"or the dilation {d}"
+                    f"output_padding {op} must be smaller than the stride {s} or the dilation {d}"
                 )
             length = (n - 1) * s - 2 * p + d * (k - 1) + op + 1
             if length < 1:
@@ -363,10 +376,9 @@ def unpool_size(
             head = tuple(whole(v, "output_size", 0) for v in items[: len(leading)])
             if head != tuple(leading):
                 raise OpError(
-                    f"output_size {tuple(items)} does not start with the input's "
-                    f"{tuple(leading)}"
+                    f"output_size {tuple(items)} does not start with the input's {tuple(leading)}"
                 )
-            items = items[len(leading):]
+            items = items[len(leading) :]
         wanted = tuple(whole(v, "output_size", 1) for v in items)
     else:
         wanted = (whole(output_size, "output_size", 1),) * n
@@ -472,8 +484,7 @@ def dropout_args(
         if keep.dtype != np.bool_:
             raise OpError(f"mask has dtype {keep.dtype}; expected bool (True = keep)")
         if keep.shape != x.shape:
-            raise OpError(f"mask has shape {tuple(keep.shape)} but the input has "
-                          f"{tuple(x.shape)}")
+            raise OpError(f"mask has shape {tuple(keep.shape)} but the input has {tuple(x.shape)}")
     scale = 0.0 if prob == 1.0 else 1.0 / (1.0 - prob)
     return x, keep, scale
 
@@ -489,9 +500,7 @@ def linear_args(
     if w.ndim != 2 or any(s <= 0 for s in w.shape):
         raise OpError(f"weight has shape {tuple(w.shape)}; expected (D_out, D_in)")
     if w.shape[1] != x.shape[-1]:
-        raise OpError(
-            f"weight takes {w.shape[1]} inputs but the input has {x.shape[-1]} features"
-        )
+        raise OpError(f"weight takes {w.shape[1]} inputs but the input has {x.shape[-1]} features")
     b = None if bias is None else like(bias, x.dtype, "bias")
     _check_bias(b, w.shape[0])
     return x, w, b

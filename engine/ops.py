@@ -33,8 +33,12 @@ __all__ = [
     "relu", "leaky_relu", "sigmoid", "tanh",
 ]  # fmt: skip
 
-_TORCH_PAD_MODE = {"zeros": "constant", "reflect": "reflect", "replicate": "replicate",
-                   "circular": "circular"}
+_TORCH_PAD_MODE = {
+    "zeros": "constant",
+    "reflect": "reflect",
+    "replicate": "replicate",
+    "circular": "circular",
+}
 
 
 def _t(a: np.ndarray) -> torch.Tensor:
@@ -78,8 +82,17 @@ def _conv(a: A.ConvArgs, fn: Callable, flip: bool, spatial: int, name: str) -> n
         return A.unbatch(y.numpy(), a.was_batched)
 
 
-def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1,
-           padding_mode="zeros", flip=False) -> np.ndarray:
+def conv1d(
+    input,
+    weight,
+    bias=None,
+    stride=1,
+    padding=0,
+    dilation=1,
+    groups=1,
+    padding_mode="zeros",
+    flip=False,
+) -> np.ndarray:
     """1D cross-correlation z_i = b + sum_j w_j x[i*S + j*D - P] (the book's "convolution").
 
     ``padding`` is an int, ``'valid'`` (0) or ``'same'`` (output length = input length;
@@ -94,8 +107,17 @@ def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1,
     return _conv(a, F.conv1d, flip, 1, "conv1d")
 
 
-def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1,
-           padding_mode="zeros", flip=False) -> np.ndarray:
+def conv2d(
+    input,
+    weight,
+    bias=None,
+    stride=1,
+    padding=0,
+    dilation=1,
+    groups=1,
+    padding_mode="zeros",
+    flip=False,
+) -> np.ndarray:
     """2D cross-correlation z_ij = b + sum_mn w_mn x[i*S + m*D - P, j*S + n*D - P].
 
     Arguments as :func:`conv1d`, per axis; 'same' with an even kernel puts the extra row at
@@ -109,29 +131,30 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1,
 def _conv_t(a: A.TransposeArgs, fn: Callable, name: str) -> np.ndarray:
     with _torch_errors(name):
         b = None if a.bias is None else _t(a.bias)
-        y = fn(_t(a.x), _t(a.weight), b, a.stride, a.padding, a.output_padding, a.groups,
-               a.dilation)
+        y = fn(
+            _t(a.x), _t(a.weight), b, a.stride, a.padding, a.output_padding, a.groups, a.dilation
+        )
         return A.unbatch(y.numpy(), a.was_batched)
 
 
-def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0,
-                     groups=1, dilation=1) -> np.ndarray:
+def conv_transpose1d(
+    input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1
+) -> np.ndarray:
     """Transposed convolution: each input position i adds x_i * w at i*S + j*D - P.
 
     ``weight`` is (C_in, C_out/groups, K). Output length
     (L - 1)*S - 2P + D*(K - 1) + output_padding + 1; ``output_padding`` adds positions on
     the right and must be smaller than the stride or the dilation.
     """
-    a = A.TransposeArgs(input, weight, bias, stride, padding, output_padding, groups,
-                        dilation, 1)
+    a = A.TransposeArgs(input, weight, bias, stride, padding, output_padding, groups, dilation, 1)
     return _conv_t(a, F.conv_transpose1d, "conv_transpose1d")
 
 
-def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0,
-                     groups=1, dilation=1) -> np.ndarray:
+def conv_transpose2d(
+    input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1
+) -> np.ndarray:
     """2D transposed convolution; arguments as :func:`conv_transpose1d`, per axis."""
-    a = A.TransposeArgs(input, weight, bias, stride, padding, output_padding, groups,
-                        dilation, 2)
+    a = A.TransposeArgs(input, weight, bias, stride, padding, output_padding, groups, dilation, 2)
     return _conv_t(a, F.conv_transpose2d, "conv_transpose2d")
 
 
@@ -165,36 +188,38 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, *, return_indices=Fal
     return _max_pool(a, F.max_pool2d, return_indices, "max_pool2d")
 
 
-def avg_pool1d(input, kernel_size, stride=None, padding=0, *,
-               count_include_pad=True) -> np.ndarray:
+def avg_pool1d(input, kernel_size, stride=None, padding=0, *, count_include_pad=True) -> np.ndarray:
     """Mean over each window. Padding counts as zeros unless ``count_include_pad`` is False
     (then each mean is over the window's real positions only)."""
     a = A.PoolArgs(input, kernel_size, stride, padding, 1)
     with _torch_errors("avg_pool1d"):
-        y = F.avg_pool1d(_t(a.x), a.kernel, a.stride, a.padding,
-                         count_include_pad=count_include_pad)
+        y = F.avg_pool1d(
+            _t(a.x), a.kernel, a.stride, a.padding, count_include_pad=count_include_pad
+        )
         return A.unbatch(y.numpy(), a.was_batched)
 
 
-def avg_pool2d(input, kernel_size, stride=None, padding=0, *,
-               count_include_pad=True) -> np.ndarray:
+def avg_pool2d(input, kernel_size, stride=None, padding=0, *, count_include_pad=True) -> np.ndarray:
     """2D mean pool; arguments as :func:`avg_pool1d`, per axis."""
     a = A.PoolArgs(input, kernel_size, stride, padding, 2)
     with _torch_errors("avg_pool2d"):
-        y = F.avg_pool2d(_t(a.x), a.kernel, a.stride, a.padding,
-                         count_include_pad=count_include_pad)
+        y = F.avg_pool2d(
+            _t(a.x), a.kernel, a.stride, a.padding, count_include_pad=count_include_pad
+        )
         return A.unbatch(y.numpy(), a.was_batched)
 
 
-def _unpool(input, indices, kernel_size, stride, padding, output_size, spatial: int,
-            fn: Callable, name: str) -> np.ndarray:
+def _unpool(
+    input, indices, kernel_size, stride, padding, output_size, spatial: int, fn: Callable, name: str
+) -> np.ndarray:
     x = A.float_array(input)
     xb, was_batched = A.batched(x, spatial)
     kernel = A.size(kernel_size, spatial, "kernel_size")
     stride_ = kernel if stride is None else A.size(stride, spatial, "stride")
     pad = A.size(padding, spatial, "padding", minimum=0)
-    out = A.unpool_size(tuple(x.shape[-spatial:]), kernel, stride_, pad, output_size,
-                        tuple(x.shape[:-spatial]))
+    out = A.unpool_size(
+        tuple(x.shape[-spatial:]), kernel, stride_, pad, output_size, tuple(x.shape[:-spatial])
+    )
     idx = A.check_indices(indices, x.shape, out)
     idx = idx if was_batched else idx[None]
     with _torch_errors(name):
@@ -202,22 +227,26 @@ def _unpool(input, indices, kernel_size, stride, padding, output_size, spatial: 
         return A.unbatch(y.numpy(), was_batched)
 
 
-def max_unpool1d(input, indices, kernel_size, stride=None, padding=0,
-                 output_size=None) -> np.ndarray:
+def max_unpool1d(
+    input, indices, kernel_size, stride=None, padding=0, output_size=None
+) -> np.ndarray:
     """Puts each value back at the position its max pool took it from; zeros elsewhere.
 
     Output length (L - 1)*S - 2P + K unless ``output_size`` says otherwise (it must lie
     strictly within S of that, e.g. to restore an odd length the pool rounded down).
     """
-    return _unpool(input, indices, kernel_size, stride, padding, output_size, 1,
-                   F.max_unpool1d, "max_unpool1d")
+    return _unpool(
+        input, indices, kernel_size, stride, padding, output_size, 1, F.max_unpool1d, "max_unpool1d"
+    )
 
 
-def max_unpool2d(input, indices, kernel_size, stride=None, padding=0,
-                 output_size=None) -> np.ndarray:
+def max_unpool2d(
+    input, indices, kernel_size, stride=None, padding=0, output_size=None
+) -> np.ndarray:
     """2D max unpool; arguments as :func:`max_unpool1d`, per axis."""
-    return _unpool(input, indices, kernel_size, stride, padding, output_size, 2,
-                   F.max_unpool2d, "max_unpool2d")
+    return _unpool(
+        input, indices, kernel_size, stride, padding, output_size, 2, F.max_unpool2d, "max_unpool2d"
+    )
 
 
 def global_avg_pool(input, spatial_dims: int) -> np.ndarray:
@@ -280,8 +309,9 @@ def upsample(input, scale_factor, mode="nearest", *, spatial_dims=None) -> np.nd
                 if s > 1:
                     t = t.repeat_interleave(s, dim=2 + axis)
         else:
-            t = F.interpolate(t, scale_factor=tuple(float(s) for s in scale), mode=mode,
-                              align_corners=False)
+            t = F.interpolate(
+                t, scale_factor=tuple(float(s) for s in scale), mode=mode, align_corners=False
+            )
         return A.unbatch(t.numpy(), was_batched)
 
 

@@ -82,8 +82,9 @@ def _correlate1d(xp: np.ndarray, w: np.ndarray, S: int, D: int, L_out: int) -> n
     return z
 
 
-def _correlate2d(xp: np.ndarray, w: np.ndarray, S: tuple[int, int], D: tuple[int, int],
-                 out: tuple[int, int]) -> np.ndarray:
+def _correlate2d(
+    xp: np.ndarray, w: np.ndarray, S: tuple[int, int], D: tuple[int, int], out: tuple[int, int]
+) -> np.ndarray:
     """z[n, o, y, x] = sum_c sum_(m, k) w[o, c, m, k] * xp[n, c, y*S + m*D, x*S + k*D]."""
     C_out, _, K_h, K_w = w.shape
     z = np.zeros((xp.shape[0], C_out, *out), dtype=xp.dtype)
@@ -96,8 +97,17 @@ def _correlate2d(xp: np.ndarray, w: np.ndarray, S: tuple[int, int], D: tuple[int
     return z
 
 
-def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1,
-           padding_mode="zeros", flip=False) -> np.ndarray:
+def conv1d(
+    input,
+    weight,
+    bias=None,
+    stride=1,
+    padding=0,
+    dilation=1,
+    groups=1,
+    padding_mode="zeros",
+    flip=False,
+) -> np.ndarray:
     """z_i = b + sum_j w_j x[i*S + j*D - P] for every output channel (cross-correlation).
 
     Padding first extends x by P positions on each side (``padding_mode`` says with what;
@@ -113,8 +123,17 @@ def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1,
     return A.unbatch(_add_bias(z, a.bias), a.was_batched)
 
 
-def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1,
-           padding_mode="zeros", flip=False) -> np.ndarray:
+def conv2d(
+    input,
+    weight,
+    bias=None,
+    stride=1,
+    padding=0,
+    dilation=1,
+    groups=1,
+    padding_mode="zeros",
+    flip=False,
+) -> np.ndarray:
     """z_yx = b + sum_(m, k) w_mk x[y*S + m*D - P, x*S + k*D - P] (per axis S, D, P).
 
     ``flip=True`` turns the kernel by 180 degrees (true convolution).
@@ -123,7 +142,10 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1,
     w = a.weight[:, :, ::-1, ::-1] if flip else a.weight
     xp = _pad(a.x, a.pads, a.mode)
     z = _by_groups(
-        xp, w, a.groups, 0,
+        xp,
+        w,
+        a.groups,
+        0,
         lambda xg, wg: _correlate2d(xg, wg, a.stride, a.dilation, a.out_spatial),
     )
     return A.unbatch(_add_bias(z, a.bias), a.was_batched)
@@ -137,12 +159,13 @@ def _scatter1d(x: np.ndarray, w: np.ndarray, S: int, D: int, P: int, L_out: int)
     """
     L = x.shape[2]
     C_out, K = w.shape[1], w.shape[2]
-    canvas = np.zeros((x.shape[0], C_out, max(P + L_out, (L - 1) * S + D * (K - 1) + 1)),
-                      dtype=x.dtype)
+    canvas = np.zeros(
+        (x.shape[0], C_out, max(P + L_out, (L - 1) * S + D * (K - 1) + 1)), dtype=x.dtype
+    )
     starts = np.arange(L) * S
     for j in range(K):
         canvas[:, :, starts + j * D] += np.einsum("co,nci->noi", w[:, :, j], x)
-    return canvas[:, :, P:P + L_out]
+    return canvas[:, :, P : P + L_out]
 
 
 def _scatter2d(x: np.ndarray, w: np.ndarray, S, D, P, out) -> np.ndarray:
@@ -151,42 +174,45 @@ def _scatter2d(x: np.ndarray, w: np.ndarray, S, D, P, out) -> np.ndarray:
     H, W = x.shape[2:]
     C_out, K_h, K_w = w.shape[1:]
     reach = [
-        (n - 1) * s + d * (k - 1) + 1
-        for n, s, d, k in zip((H, W), S, D, (K_h, K_w), strict=True)
+        (n - 1) * s + d * (k - 1) + 1 for n, s, d, k in zip((H, W), S, D, (K_h, K_w), strict=True)
     ]
-    canvas = np.zeros((x.shape[0], C_out, max(P[0] + out[0], reach[0]),
-                       max(P[1] + out[1], reach[1])), dtype=x.dtype)
+    canvas = np.zeros(
+        (x.shape[0], C_out, max(P[0] + out[0], reach[0]), max(P[1] + out[1], reach[1])),
+        dtype=x.dtype,
+    )
     rows, cols = np.arange(H) * S[0], np.arange(W) * S[1]
     for m in range(K_h):
         for k in range(K_w):
             canvas[:, :, (rows + m * D[0])[:, None], (cols + k * D[1])[None, :]] += np.einsum(
                 "co,nchw->nohw", w[:, :, m, k], x
             )
-    return canvas[:, :, P[0]:P[0] + out[0], P[1]:P[1] + out[1]]
+    return canvas[:, :, P[0] : P[0] + out[0], P[1] : P[1] + out[1]]
 
 
-def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0,
-                     groups=1, dilation=1) -> np.ndarray:
+def conv_transpose1d(
+    input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1
+) -> np.ndarray:
     """Transposed convolution, scatter form: z[i*S + j*D - P] += w_j x_i.
 
     ``weight`` is (C_in, C_out/groups, K). Output length
     (L - 1)*S - 2P + D*(K - 1) + output_padding + 1.
     """
-    a = A.TransposeArgs(input, weight, bias, stride, padding, output_padding, groups,
-                        dilation, 1)
+    a = A.TransposeArgs(input, weight, bias, stride, padding, output_padding, groups, dilation, 1)
     (S,), (D,), (P,), (L_out,) = a.stride, a.dilation, a.padding, a.out_spatial
-    z = _by_groups(a.x, a.weight, a.groups, 0,
-                   lambda xg, wg: _scatter1d(xg, wg, S, D, P, L_out))
+    z = _by_groups(a.x, a.weight, a.groups, 0, lambda xg, wg: _scatter1d(xg, wg, S, D, P, L_out))
     return A.unbatch(_add_bias(np.ascontiguousarray(z), a.bias), a.was_batched)
 
 
-def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0,
-                     groups=1, dilation=1) -> np.ndarray:
+def conv_transpose2d(
+    input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1
+) -> np.ndarray:
     """2D transposed convolution; as :func:`conv_transpose1d`, per axis."""
-    a = A.TransposeArgs(input, weight, bias, stride, padding, output_padding, groups,
-                        dilation, 2)
+    a = A.TransposeArgs(input, weight, bias, stride, padding, output_padding, groups, dilation, 2)
     z = _by_groups(
-        a.x, a.weight, a.groups, 0,
+        a.x,
+        a.weight,
+        a.groups,
+        0,
         lambda xg, wg: _scatter2d(xg, wg, a.stride, a.dilation, a.padding, a.out_spatial),
     )
     return A.unbatch(_add_bias(np.ascontiguousarray(z), a.bias), a.was_batched)
@@ -228,8 +254,12 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, *, return_indices=Fal
     """z_yx = max over the window of x[y*S + m - P, x*S + k - P]; indices are flat
     positions row*W + column in each channel's input plane."""
     a = A.PoolArgs(input, kernel_size, stride, padding, 2)
-    (K_h, K_w), (S_h, S_w), (P_h, P_w), (H_out, W_out) = a.kernel, a.stride, a.padding, \
-        a.out_spatial
+    (K_h, K_w), (S_h, S_w), (P_h, P_w), (H_out, W_out) = (
+        a.kernel,
+        a.stride,
+        a.padding,
+        a.out_spatial,
+    )
     W = a.x.shape[3]
     xp = _pad(a.x, ((P_h, P_h), (P_w, P_w)), value=-np.inf)
     best = np.full(a.x.shape[:2] + (H_out, W_out), -np.inf, dtype=a.x.dtype)
@@ -273,15 +303,13 @@ def _avg_pool(a: A.PoolArgs, count_include_pad: bool) -> np.ndarray:
     return A.unbatch(sums / count, a.was_batched)
 
 
-def avg_pool1d(input, kernel_size, stride=None, padding=0, *,
-               count_include_pad=True) -> np.ndarray:
+def avg_pool1d(input, kernel_size, stride=None, padding=0, *, count_include_pad=True) -> np.ndarray:
     """z_i = (1/K) sum_j x[i*S + j - P]; with ``count_include_pad=False`` each window is
     divided by its number of real (unpadded) positions instead of K."""
     return _avg_pool(A.PoolArgs(input, kernel_size, stride, padding, 1), count_include_pad)
 
 
-def avg_pool2d(input, kernel_size, stride=None, padding=0, *,
-               count_include_pad=True) -> np.ndarray:
+def avg_pool2d(input, kernel_size, stride=None, padding=0, *, count_include_pad=True) -> np.ndarray:
     """2D mean pool; as :func:`avg_pool1d`, per axis."""
     return _avg_pool(A.PoolArgs(input, kernel_size, stride, padding, 2), count_include_pad)
 
@@ -292,8 +320,9 @@ def _unpool(input, indices, kernel_size, stride, padding, output_size, spatial: 
     kernel = A.size(kernel_size, spatial, "kernel_size")
     stride_ = kernel if stride is None else A.size(stride, spatial, "stride")
     pad = A.size(padding, spatial, "padding", minimum=0)
-    out = A.unpool_size(tuple(x.shape[-spatial:]), kernel, stride_, pad, output_size,
-                        tuple(x.shape[:-spatial]))
+    out = A.unpool_size(
+        tuple(x.shape[-spatial:]), kernel, stride_, pad, output_size, tuple(x.shape[:-spatial])
+    )
     idx = A.check_indices(indices, x.shape, out)
     idx = idx if was_batched else idx[None]
     N, C = xb.shape[:2]
@@ -303,15 +332,17 @@ def _unpool(input, indices, kernel_size, stride, padding, output_size, spatial: 
     return A.unbatch(z.reshape((N, C) + out), was_batched)
 
 
-def max_unpool1d(input, indices, kernel_size, stride=None, padding=0,
-                 output_size=None) -> np.ndarray:
+def max_unpool1d(
+    input, indices, kernel_size, stride=None, padding=0, output_size=None
+) -> np.ndarray:
     """z[indices[i]] = x[i]; zeros everywhere else. Output length (L - 1)*S - 2P + K
     unless ``output_size`` (strictly within S of that) says otherwise."""
     return _unpool(input, indices, kernel_size, stride, padding, output_size, 1)
 
 
-def max_unpool2d(input, indices, kernel_size, stride=None, padding=0,
-                 output_size=None) -> np.ndarray:
+def max_unpool2d(
+    input, indices, kernel_size, stride=None, padding=0, output_size=None
+) -> np.ndarray:
     """2D max unpool; indices are flat positions row*W + column in the output plane."""
     return _unpool(input, indices, kernel_size, stride, padding, output_size, 2)
 

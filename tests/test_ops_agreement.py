@@ -67,9 +67,11 @@ def conv_case(draw, spatial: int):
         padding = "same"
     else:
         stride = tuple(draw(st.integers(1, 3)) for _ in range(spatial))
-        pads = [draw(st.integers(0, 3))] * spatial if kind == "int" else [
-            draw(st.integers(0, 3)) for _ in range(spatial)
-        ]
+        pads = (
+            [draw(st.integers(0, 3))] * spatial
+            if kind == "int"
+            else [draw(st.integers(0, 3)) for _ in range(spatial)]
+        )
         pads = [0] * spatial if kind == "valid" else pads
         padding = {"int": pads[0], "tuple": tuple(pads), "valid": "valid"}[kind]
     sizes = []
@@ -83,8 +85,14 @@ def conv_case(draw, spatial: int):
     flip = draw(st.booleans())
     if len(set(stride)) == 1 and draw(st.booleans()):
         stride = stride[0]  # a plain int works too
-    kwargs = dict(stride=stride, padding=padding, dilation=dilation, groups=groups,
-                  padding_mode=mode, flip=flip)
+    kwargs = dict(
+        stride=stride,
+        padding=padding,
+        dilation=dilation,
+        groups=groups,
+        padding_mode=mode,
+        flip=flip,
+    )
     return x, xt, batched, dtype, weight, bias, kwargs
 
 
@@ -95,9 +103,15 @@ def torch_conv(spatial: int, xt, weight, bias, kwargs) -> torch.Tensor:
         w = w.flip(dims=tuple(range(2, 2 + spatial)))
     cls = torch.nn.Conv1d if spatial == 1 else torch.nn.Conv2d
     layer = cls(
-        weight.shape[1] * kwargs["groups"], weight.shape[0], tuple(weight.shape[2:]),
-        stride=kwargs["stride"], padding=kwargs["padding"], dilation=kwargs["dilation"],
-        groups=kwargs["groups"], bias=bias is not None, padding_mode=kwargs["padding_mode"],
+        weight.shape[1] * kwargs["groups"],
+        weight.shape[0],
+        tuple(weight.shape[2:]),
+        stride=kwargs["stride"],
+        padding=kwargs["padding"],
+        dilation=kwargs["dilation"],
+        groups=kwargs["groups"],
+        bias=bias is not None,
+        padding_mode=kwargs["padding_mode"],
         dtype=xt.dtype,
     )
     with torch.no_grad():
@@ -153,8 +167,13 @@ def transpose_case(draw, spatial: int):
     seed = draw(st.integers(0, 2**31))
     weight = rand(seed, (c_in, c_out // groups, *kernel), dtype)
     bias = rand(seed + 1, (c_out,), dtype) if draw(st.booleans()) else None
-    kwargs = dict(stride=tuple(stride), padding=tuple(padding), output_padding=tuple(out_pad),
-                  groups=groups, dilation=tuple(dilation))
+    kwargs = dict(
+        stride=tuple(stride),
+        padding=tuple(padding),
+        output_padding=tuple(out_pad),
+        groups=groups,
+        dilation=tuple(dilation),
+    )
     return x, xt, batched, dtype, weight, bias, kwargs
 
 
@@ -178,8 +197,9 @@ def pool_case(draw, spatial: int):
     kernel = tuple(draw(st.integers(1, 4)) for _ in range(spatial))
     stride = None if draw(st.booleans()) else tuple(draw(st.integers(1, 3)) for _ in kernel)
     padding = tuple(draw(st.integers(0, k // 2)) for k in kernel)
-    sizes = [max(1, k - 2 * p) + draw(st.integers(0, 4)) for k, p in zip(kernel, padding,
-                                                                          strict=True)]
+    sizes = [
+        max(1, k - 2 * p) + draw(st.integers(0, 4)) for k, p in zip(kernel, padding, strict=True)
+    ]
     x, xt, batched, dtype = draw(batch((draw(st.integers(1, 3)), *sizes)))
     return x, xt, batched, dtype, kernel, stride, padding
 
@@ -218,24 +238,31 @@ def test_max_unpool_agrees_with_torch(spatial, data, restore_size):
     pool = F.max_pool1d if spatial == 1 else F.max_pool2d
     unpool = F.max_unpool1d if spatial == 1 else F.max_unpool2d
     pooled, idx = pool(xt, kernel, stride, padding, return_indices=True)
-    default = [(n - 1) * s - 2 * p + k for n, k, s, p in
-               zip(pooled.shape[2:], kernel, stride or kernel, padding, strict=True)]
+    default = [
+        (n - 1) * s - 2 * p + k
+        for n, k, s, p in zip(pooled.shape[2:], kernel, stride or kernel, padding, strict=True)
+    ]
     # the default size can be too small for a maximum found near the end (or in padding)
     fits = int(idx.max()) < int(np.prod(default))
     size = None if fits and not restore_size else tuple(xt.shape[2:])
     want = unpool(pooled, idx, kernel, stride, padding, output_size=size)
     for mod in (ops, ref):
         ours = mod.max_unpool1d if spatial == 1 else mod.max_unpool2d
-        got = ours(unbatch(pooled, batched).numpy(), unbatch(idx, batched).numpy(), kernel,
-                   stride, padding, output_size=size)
+        got = ours(
+            unbatch(pooled, batched).numpy(),
+            unbatch(idx, batched).numpy(),
+            kernel,
+            stride,
+            padding,
+            output_size=size,
+        )
         assert_agrees(got, unbatch(want, batched), dtype)
 
 
 @pytest.mark.parametrize("spatial", [1, 2])
 @given(data=st.data())
 def test_global_avg_pool_agrees_with_torch(spatial, data):
-    shape = [data.draw(st.integers(1, 3))] + [data.draw(st.integers(1, 6)) for _ in
-                                              range(spatial)]
+    shape = [data.draw(st.integers(1, 3))] + [data.draw(st.integers(1, 6)) for _ in range(spatial)]
     x, xt, batched, dtype = data.draw(batch(tuple(shape)))
     want = xt.mean(dim=tuple(range(2, 2 + spatial)))
     for mod in (ops, ref):
@@ -248,8 +275,7 @@ def test_global_avg_pool_agrees_with_torch(spatial, data):
 @pytest.mark.parametrize("spatial", [1, 2])
 @given(data=st.data(), factor=st.integers(1, 4))
 def test_subsample_is_pooling_with_window_one(spatial, data, factor):
-    shape = [data.draw(st.integers(1, 3))] + [data.draw(st.integers(1, 9)) for _ in
-                                              range(spatial)]
+    shape = [data.draw(st.integers(1, 3))] + [data.draw(st.integers(1, 9)) for _ in range(spatial)]
     x, xt, batched, dtype = data.draw(batch(tuple(shape)))
     fn = F.avg_pool1d if spatial == 1 else F.avg_pool2d
     want = fn(xt, 1, factor)  # a window of one position moved by the factor
@@ -261,8 +287,7 @@ def test_subsample_is_pooling_with_window_one(spatial, data, factor):
 @given(data=st.data(), mode=st.sampled_from(["nearest", "linear", "bilinear"]))
 def test_upsample_agrees_with_interpolate(data, mode):
     spatial = {"linear": 1, "bilinear": 2}.get(mode) or data.draw(st.sampled_from([1, 2]))
-    shape = [data.draw(st.integers(1, 3))] + [data.draw(st.integers(1, 6)) for _ in
-                                              range(spatial)]
+    shape = [data.draw(st.integers(1, 3))] + [data.draw(st.integers(1, 6)) for _ in range(spatial)]
     x, xt, batched, dtype = data.draw(batch(tuple(shape)))
     scale = tuple(data.draw(st.integers(1, 4)) for _ in range(spatial))
     kwargs = {} if mode == "nearest" else {"align_corners": False}
@@ -284,8 +309,9 @@ def test_linear_agrees_with_torch(data, with_bias):
     x = rand(seed, (d_in,) if data.draw(st.booleans()) else (3, d_in), dtype)
     w, b = rand(seed + 1, (d_out, d_in), dtype), rand(seed + 2, (d_out,), dtype)
     b = b if with_bias else None
-    want = F.linear(torch.from_numpy(x), torch.from_numpy(w),
-                    None if b is None else torch.from_numpy(b))
+    want = F.linear(
+        torch.from_numpy(x), torch.from_numpy(w), None if b is None else torch.from_numpy(b)
+    )
     for mod in (ops, ref):
         assert_agrees(mod.linear(x, w, b), want, dtype)
 
@@ -334,10 +360,15 @@ def any_conv1d_call(draw):
     """Unconstrained small conv1d calls, valid or not."""
     padding = draw(st.one_of(st.integers(0, 4), st.sampled_from(["same", "valid"])))
     return dict(
-        length=draw(st.integers(1, 6)), kernel=draw(st.integers(1, 6)),
-        stride=draw(st.integers(1, 3)), dilation=draw(st.integers(1, 3)), padding=padding,
-        padding_mode=draw(PADDING_MODES), c_in=draw(st.integers(1, 4)),
-        groups=draw(st.integers(1, 3)), c_out=draw(st.integers(1, 4)),
+        length=draw(st.integers(1, 6)),
+        kernel=draw(st.integers(1, 6)),
+        stride=draw(st.integers(1, 3)),
+        dilation=draw(st.integers(1, 3)),
+        padding=padding,
+        padding_mode=draw(PADDING_MODES),
+        c_in=draw(st.integers(1, 4)),
+        groups=draw(st.integers(1, 3)),
+        c_out=draw(st.integers(1, 4)),
     )
 
 
@@ -347,11 +378,22 @@ def test_conv1d_refuses_exactly_what_torch_refuses(call):
     x = rand(0, (call["c_in"], call["length"]), np.float64)
     w_in = max(1, call["c_in"] // call["groups"])
     weight = rand(1, (call["c_out"], w_in, call["kernel"]), np.float64)
-    kwargs = dict(stride=call["stride"], padding=call["padding"], dilation=call["dilation"],
-                  groups=call["groups"], padding_mode=call["padding_mode"])
+    kwargs = dict(
+        stride=call["stride"],
+        padding=call["padding"],
+        dilation=call["dilation"],
+        groups=call["groups"],
+        padding_mode=call["padding_mode"],
+    )
     try:
-        layer = torch.nn.Conv1d(w_in * call["groups"], call["c_out"], call["kernel"],
-                                bias=False, dtype=torch.float64, **kwargs)
+        layer = torch.nn.Conv1d(
+            w_in * call["groups"],
+            call["c_out"],
+            call["kernel"],
+            bias=False,
+            dtype=torch.float64,
+            **kwargs,
+        )
         with torch.no_grad():
             layer.weight.copy_(torch.from_numpy(weight))
             want = layer(torch.from_numpy(x))
@@ -370,8 +412,12 @@ def test_conv1d_refuses_exactly_what_torch_refuses(call):
             assert_agrees(got, want, np.float64)
 
 
-@given(length=st.integers(1, 6), kernel=st.integers(1, 5), stride=st.integers(1, 3),
-       padding=st.integers(0, 3))
+@given(
+    length=st.integers(1, 6),
+    kernel=st.integers(1, 5),
+    stride=st.integers(1, 3),
+    padding=st.integers(0, 3),
+)
 def test_max_pool_refuses_exactly_what_torch_refuses(length, kernel, stride, padding):
     x = rand(2, (2, length), np.float32)
     try:
