@@ -29,7 +29,9 @@ class _Graph:
 
     def __init__(self, nodes, infos, input_shape):
         self.nodes = nodes
-        self.infos = {info.name: info for info in infos}
+        self.infos: dict = {}
+        for info in infos:  # a duplicate name (an error) never shadows the first layer
+            self.infos.setdefault(info.name, info)
         self.shapes = {INPUT: tuple(input_shape)}
         for info in infos:
             if info.error is None:
@@ -127,7 +129,7 @@ def _axis_span(graph: _Graph, node, info, axis: int, input_shape) -> int:
     masks = {node.name: start}
     for other in reversed(graph.nodes[: node.index + 1]):
         mask = masks.get(other.name)
-        if mask is None:
+        if mask is None or other.error is not None:
             continue
         kind = other.layer.type
         for k, source in enumerate(other.inputs):
