@@ -607,7 +607,7 @@ def _index_expr(i: str, j: str, stride: int, dilation: int, offset: int) -> str:
 
 
 def _length_line(axis, length, pad, dil, k, stride, out) -> str:
-    formula = "floor((L + 2P − D·(K−1) − 1)/S) + 1"
+    formula = f"floor(({axis} + 2P − D·(K−1) − 1)/S) + 1"
     if length is None:
         return f"output {axis} = {formula}"
     filled = f"floor(({length} + 2·{pad} − {dil}·({k}−1) − 1)/{stride}) + 1"

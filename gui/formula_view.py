@@ -1,0 +1,119 @@
+"""The formula panel: the selected layer's formula in the book's notation, with its numbers,
+and the arithmetic behind the probed output value (``engine.explain``) from the latest trace.
+
+It only shows what a trace holds: when the newest result is older than the document (a
+recompute is on its way) it waits for ``traceReady`` rather than mixing old outputs with new
+weights.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QFontDatabase
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+
+from engine.errors import EngineError
+from engine.explain import explain, fmt_num, general_formula
+from engine.spec import INPUT
+
+HINT = "Hover or click a value in the maps to see the arithmetic behind it."
+
+
+class FormulaView(QWidget):
+    def __init__(self, document, scheduler, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.document = document
+        self.scheduler = scheduler
+        mono = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+        self.general = QLabel()
+        self.general.setFont(mono)
+        self.general.setWordWrap(True)
+        self.general.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.where = QLabel()
+        self.where.setWordWrap(True)
+        self.arithmetic = QLabel(HINT)
+        self.arithmetic.setFont(mono)
+        self.arithmetic.setWordWrap(True)
+        self.arithmetic.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.details = QLabel()
+        self.details.setWordWrap(True)
+        self.details.setStyleSheet("color: palette(mid);")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.general)
+        layout.addWidget(self.where)
+        layout.addWidget(self.arithmetic)
+        layout.addWidget(self.details)
+        self.explanation = None  # the last Explanation shown (for tests and other views)
+        document.selectionChanged.connect(self.refresh)
+        document.networkChanged.connect(lambda _i: self.refresh())
+        scheduler.traceReady.connect(lambda _r: self.refresh())
+        self.refresh()
+
+    def refresh(self) -> None:
+        self._show_general()
+        self._show_probe()
+
+    def _show_general(self) -> None:
+        doc = self.document
+        name = doc.selected_layer
+        if name is None or name == INPUT or name not in doc.spec.names():
+            self.general.setText("")
+            self.general.hide()
+            return
+        try:
+            info = doc.analysis.layer(name)
+            in_shape = info.input_shapes[0] if info.input_shapes else None
+            text = general_formula(doc.spec, name, in_shape, info.out_shape)
+        except (EngineError, IndexError) as error:
+            text = f"({error})"
+        self.general.setText(text)
+        self.general.setVisible(bool(text))
+
+    def _show_probe(self) -> None:
+        doc, probe = self.document, self.document.probe
+        self.explanation = None
+        self.details.clear()
+        if probe is None or probe.layer == INPUT:
+            self.where.clear()
+            self.arithmetic.setText(HINT)
+            return
+        where = ", ".join(str(p) for p in probe.position) or "—"
+        self.where.setText(f"<b>{probe.layer}</b> · channel {probe.channel} · position ({where})")
+        result = self.scheduler.latest
+        if result is None or result.generation != self.scheduler.generation:
+            self.arithmetic.setText("computing…")
+            return
+        try:
+            exp = explain(
+                doc.spec, doc.weights, result.trace, probe.layer, probe.channel, probe.position
+            )
+        except EngineError as error:
+            self.arithmetic.setText(str(error))
+            return
+        self.explanation = exp
+        self.arithmetic.setText(exp.format())
+        self.details.setText(_details(exp))
+
+
+def _details(exp) -> str:
+    """One line about the terms: how many, what padding supplied, which position won."""
+    n = len(exp.terms)
+    if exp.kind == "sum":
+        padded = sum(t.padded for t in exp.terms)
+        text = f"{n} terms"
+        if padded:
+            text += f", {padded} from padding"
+        if exp.bias is not None:
+            text += f"; bias β = {fmt_num(exp.bias)}"
+        text += f"; sum z = {fmt_num(exp.pre_activation, 6)}"
+        if exp.activation:
+            text += f"; after {exp.activation} ({exp.activation_layer}): {fmt_num(exp.result, 6)}"
+        return text
+    if exp.kind == "max" and exp.winner is not None:
+        won = exp.terms[exp.winner]
+        at = ", ".join(str(p) for p in won.position)
+        return f"max of {n} values; the winner (*) is {won.source}[{won.channel}, {at}]"
+    if exp.kind == "mean":
+        return f"mean of {n} values (zero padding counts)"
+    return exp.note
