@@ -125,8 +125,8 @@ class ComputeScheduler(QObject):
         document.inputChanged.connect(self.request_receptive)
         document.viewChanged.connect(self.request_receptive)
         self._rf_probe: Probe | None = None
-        self._thread = threading.Thread(target=self._run, name="convscope-compute", daemon=True)
-        self._thread.start()
+        self._trace: Trace | None = None  # the worker's newest trace (reused by the next run)
+        self._thread: threading.Thread | None = None
         self.request(0)
 
     # ---------------------------------------------------------------- public
@@ -169,7 +169,7 @@ class ComputeScheduler(QObject):
                 self._generation, start, doc.input, doc.spec, doc.weights,
                 view.colormap, view.shared_levels, self._hint,
             )
-            self._cond.notify()
+            self._wake()
             return self._generation
 
     @property
@@ -194,7 +194,7 @@ class ComputeScheduler(QObject):
             self._pending_rf = _ReceptiveJob(
                 self._rf_generation, doc.spec, tuple(doc.input.shape), probe, shapes, self._hint
             )
-            self._cond.notify()
+            self._wake()
 
     def _probe_maybe_changed(self) -> None:
         wanted = self._document.probe if self._document.view.show_receptive_field else None
@@ -202,22 +202,33 @@ class ComputeScheduler(QObject):
             self.request_receptive()
 
     def shutdown(self, timeout: float = 5.0) -> None:
-        """Stop the worker thread (waits for a run in progress)."""
+        """Drop pending work, refuse new work and wait for a run in progress to end."""
         with self._cond:
             self._stop = True
-            self._pending = None
-            self._cond.notify()
-        self._thread.join(timeout)
+            self._pending = self._pending_rf = None
+            thread = self._thread
+        if thread is not None:
+            thread.join(timeout)
+
+    def _wake(self) -> None:
+        # Called with the lock held. The worker lives only while there is work, so an idle
+        # scheduler holds no thread (nothing to leak, nothing to stop at exit).
+        if self._stop:
+            self._pending = self._pending_rf = None
+        elif self._thread is None:
+            self._thread = threading.Thread(
+                target=self._run, name="convscope-compute", daemon=True
+            )
+            self._thread.start()
 
     # ---------------------------------------------------------------- worker
     def _run(self) -> None:
-        torch.set_num_threads(self._threads)
-        trace: Trace | None = None
+        if torch.get_num_threads() != self._threads:
+            torch.set_num_threads(self._threads)
         while True:
             with self._cond:
-                while self._pending is None and self._pending_rf is None and not self._stop:
-                    self._cond.wait()
-                if self._stop:
+                if self._stop or (self._pending is None and self._pending_rf is None):
+                    self._thread = None
                     return
                 if self._pending is None:
                     rf_job, self._pending_rf = self._pending_rf, None
@@ -235,8 +246,8 @@ class ComputeScheduler(QObject):
                         self._busy = False
                 continue
             try:
-                result = self._compute(job, trace)
-                trace = result.trace
+                result = self._compute(job, self._trace)
+                self._trace = result.trace
                 self._delivered.emit(result)
             except EngineError as error:
                 self._delivered.emit(str(error))

@@ -16,3 +16,92 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "convscope"))
+
+
+# --------------------------------------------------------------------------- GUI fixtures
+# (added by the GUI core: a document + scheduler for the lab networks, and a guard that
+# fails a Qt test leaving visible windows or compute threads behind, napari-style)
+
+import threading  # noqa: E402
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+# The offscreen platform warns whenever a window's size constraints change; it is harmless.
+QT_LOG_IGNORE = ("This plugin does not support propagateSizeHints",)
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "qtbot" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.qt_log_ignore(*QT_LOG_IGNORE))
+
+
+def _compute_threads():
+    return [t for t in threading.enumerate() if t.name.startswith("convscope-") and t.is_alive()]
+
+
+@pytest.fixture(autouse=True)
+def _no_leaked_windows_or_threads(request):
+    """Fail a Qt test that leaves a visible top-level window or a compute thread running."""
+    if "qtbot" not in request.fixturenames:
+        yield
+        return
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance()
+    before = {id(w) for w in app.topLevelWidgets()} if app is not None else set()
+    yield
+    app = QApplication.instance()
+    if app is None:
+        return
+    # A compute run in progress may finish (the worker never waits for the GUI thread);
+    # anything still alive after that is a leak.
+    for thread in _compute_threads():
+        thread.join(10.0)
+    if _compute_threads():
+        pytest.fail(f"compute threads still running after the test: {_compute_threads()}")
+    app.processEvents()
+    leaked = [
+        w for w in app.topLevelWidgets()
+        if id(w) not in before and w.isVisible() and w.isWindow() and w.windowType() not in (
+            # popups, tooltips and menus are Qt's own and hide themselves
+            w.windowType().Popup, w.windowType().ToolTip,
+        )
+    ]
+    if leaked:
+        names = ", ".join(type(w).__name__ for w in leaked)
+        for w in leaked:
+            w.close()
+        pytest.fail(f"the test left visible windows open: {names} (use qtbot.addWidget)")
+
+
+def _lab(preset: str, shape: tuple[int, ...], seed: int = 0):
+    from engine.presets import get_preset
+    from gui.document import Document
+
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal(shape).astype(np.float32)
+    return Document(x, get_preset(preset))
+
+
+@pytest.fixture
+def lab_2d(qtbot):
+    """(document, scheduler) for lab-2d on a small (1, 48, 40) input; stopped afterwards."""
+    from gui.scheduler import ComputeScheduler
+
+    document = _lab("lab-2d", (1, 48, 40))
+    scheduler = ComputeScheduler(document)
+    yield document, scheduler
+    scheduler.shutdown()
+
+
+@pytest.fixture
+def lab_1d(qtbot):
+    """(document, scheduler) for lab-1d on a (1, 64) input; stopped afterwards."""
+    from gui.scheduler import ComputeScheduler
+
+    document = _lab("lab-1d", (1, 64))
+    scheduler = ComputeScheduler(document)
+    yield document, scheduler
+    scheduler.shutdown()
