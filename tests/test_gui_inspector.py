@@ -1,0 +1,162 @@
+"""The inspector: live parameter edits with undo, refusals, the engine's figures and errors,
+and the formula of a probed value."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtTest import QTest
+
+from engine.spec import LayerSpec, NetworkSpec
+from gui.document import Document, Probe
+from gui.inspector import Inspector, count_text
+from gui.scheduler import ComputeScheduler
+
+pytestmark = pytest.mark.qt_log_ignore("propagateSizeHints")
+
+
+def _spec():
+    return NetworkSpec(
+        [
+            LayerSpec("conv1", "conv", {"out_channels": 4, "kernel_size": 3, "padding": 1}),
+            LayerSpec("relu1", "activation", {"function": "relu"}),
+            LayerSpec("pool1", "max_pool", {"kernel_size": 2}),
+            LayerSpec("conv2", "conv", {"out_channels": 2, "kernel_size": 3}),
+        ],
+        (1, 64),
+    )
+
+
+@pytest.fixture
+def doc(qtbot):
+    rng = np.random.default_rng(0)
+    document = Document(rng.standard_normal((1, 64)).astype(np.float32), _spec())
+    document.select_layer("conv1")
+    return document
+
+
+@pytest.fixture
+def scheduler(qtbot, doc):
+    sched = ComputeScheduler(doc)
+    yield sched
+    sched.shutdown()
+
+
+@pytest.fixture
+def inspector(qtbot, doc, scheduler):
+    widget = Inspector(doc, scheduler)
+    qtbot.addWidget(widget)
+    return widget
+
+
+def _settled(qtbot, scheduler):
+    qtbot.waitUntil(
+        lambda: (
+            scheduler.latest is not None and scheduler.latest.generation == scheduler.generation
+        ),
+        timeout=10000,
+    )
+
+
+def test_a_parameter_change_applies_live_and_undo_restores_it(qtbot, doc, inspector):
+    spin = inspector.param_form.editors["kernel_size"][0]
+    assert spin.value() == 3
+    spin.setValue(5)
+    assert doc.spec.layer("conv1").param("kernel_size") == 5
+    assert doc.weights["conv1"]["weight"].shape == (4, 1, 5)
+    info = doc.analysis.layer("conv1")
+    assert inspector.figures["output"].text() == "(4, 62)"
+    assert inspector.figures["parameters"].text() == count_text(info.parameters) == "24"
+    doc.undo_stack.undo()
+    assert doc.spec.layer("conv1").param("kernel_size") == 3
+    assert spin.value() == 3 and inspector.figures["output"].text() == "(4, 64)"
+
+
+def test_a_spin_drag_is_one_undo_step(qtbot, doc, inspector):
+    steps = doc.undo_stack.count()
+    spin = inspector.param_form.editors["out_channels"]
+    for v in (5, 6, 7, 8):
+        spin.setValue(v)
+    assert doc.spec.layer("conv1").param("out_channels") == 8
+    assert doc.undo_stack.count() == steps + 1
+    doc.undo_stack.undo()
+    assert doc.spec.layer("conv1").param("out_channels") == 4
+
+
+def test_text_that_is_not_a_number_is_refused_with_a_message(qtbot, doc, inspector):
+    spec = doc.spec
+    spin = inspector.param_form.editors["stride"][0]
+    spin.selectAll()
+    with qtbot.waitSignal(doc.message, timeout=1000) as blocker:
+        QTest.keyClicks(spin, "x")
+    assert "stride" in blocker.args[1] and "'x'" in blocker.args[1]
+    assert doc.spec is spec and spin.value() == 1
+
+
+def test_an_impossible_combination_is_applied_and_shown_as_the_engine_error(qtbot, doc, inspector):
+    inspector.param_form.editors["kernel_size"][0].setValue(99)
+    assert doc.spec.layer("conv1").param("kernel_size") == 99  # not clamped
+    error = doc.analysis.layer("conv1").error
+    assert error is not None
+    assert not inspector.error_label.isHidden() and inspector.error_label.text() == str(error)
+    assert inspector.figures["output"].text() == "—"
+
+
+def test_padding_same_and_choices_and_checkboxes(qtbot, doc, inspector):
+    mode, spins = inspector.param_form.editors["padding"]
+    mode.setCurrentText("same")
+    assert doc.spec.layer("conv1").param("padding") == "same" and not spins[0].isEnabled()
+    mode.setCurrentText("P =")
+    spins[0].setValue(2)
+    assert doc.spec.layer("conv1").param("padding") == 2
+    inspector.param_form.editors["padding_mode"].setCurrentText("circular")
+    assert doc.spec.layer("conv1").param("padding_mode") == "circular"
+    inspector.param_form.editors["bias"].setChecked(False)
+    assert doc.spec.layer("conv1").param("bias") is False and "bias" not in doc.weights["conv1"]
+
+
+def test_the_form_follows_the_selected_layer(qtbot, doc, inspector):
+    doc.select_layer("pool1")
+    editors = inspector.param_form.editors
+    assert set(editors) == {"kernel_size", "stride", "padding"}
+    assert editors["stride"][0].text() == "auto"  # optional stride left at its default
+    editors["stride"][0].setValue(1)
+    assert doc.spec.layer("pool1").param("stride") == 1
+    assert inspector.kernel_box.isHidden()
+    doc.select_layer("conv2")
+    assert not inspector.kernel_box.isHidden()
+    info = doc.analysis.layer("conv2")
+    assert inspector.figures["receptive_field"].text().startswith(str(info.receptive_field[0]))
+    assert inspector.figures["fc"].text() == count_text(info.fc_parameters)
+
+
+def test_the_formula_explains_the_probed_value_from_the_trace(qtbot, doc, scheduler, inspector):
+    _settled(qtbot, scheduler)
+    doc.set_probe(Probe("conv2", 1, (7,)))
+    view = inspector.formula_view
+    exp = view.explanation
+    assert exp is not None
+    value = float(scheduler.latest.trace.outputs["conv2"][1, 7])
+    assert exp.result == value and exp.pre_activation == pytest.approx(value, abs=1e-5)
+    assert len(exp.terms) == 4 * 3  # 4 input channels x K = 3
+    assert view.arithmetic.text() == exp.format()
+    # after an edit the formula waits for the new trace, then shows the new value
+    doc.set_kernel_value("conv2", (1, 0, 0), 3.0)
+    _settled(qtbot, scheduler)
+    value = float(scheduler.latest.trace.outputs["conv2"][1, 7])
+    assert view.explanation.result == value
+    assert any(t.weight == 3.0 for t in view.explanation.terms)
+
+
+def test_a_probe_on_an_activation_wraps_the_conv_below(qtbot, doc, scheduler, inspector):
+    _settled(qtbot, scheduler)
+    doc.set_probe(Probe("relu1", 2, (10,)))
+    exp = inspector.formula_view.explanation
+    assert exp.layer == "conv1" and exp.activation == "relu"
+    assert exp.result == float(scheduler.latest.trace.outputs["relu1"][2, 10])
+    assert inspector.formula_view.arithmetic.text().startswith("h[2, 10] = ReLU[")
+
+
+def test_the_general_formula_has_the_numbers(qtbot, doc, inspector):
+    text = inspector.formula_view.general.text()
+    assert "floor((64 + 2·1 − 1·(3−1) − 1)/1) + 1 = 64" in text
