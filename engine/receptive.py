@@ -150,9 +150,10 @@ def receptive_field(spec: NetworkSpec, input_shape, layer: str,
     """Boolean masks of everything one output value of ``layer`` depends on.
 
     ``position`` is the output's spatial index (no channel), or ``(d,)`` for a vector layer.
-    Keys: ``"input"`` (a mask over the input's spatial grid), ``layer`` itself and every
-    earlier layer it depends on (spatial masks for maps, (D,) masks for vectors); layers it
-    does not depend on are absent. Raises the layer's error if it cannot run.
+    Keys: ``"input"`` (a mask over the input's spatial grid; always present, all False
+    when the value reads only padding), ``layer`` itself and every earlier layer it depends
+    on (spatial masks for maps, (D,) masks for vectors); layers it does not depend on are
+    absent. Raises the layer's error if it cannot run.
     """
     from .network import _walk, check_input_shape, plan
 
@@ -175,4 +176,6 @@ def receptive_field(spec: NetworkSpec, input_shape, layer: str,
     start = np.zeros(grid, dtype=bool)
     start[pos] = True
     masks = _propagate(_Graph(nodes, infos, shape), index, start)
-    return {name: m for name, m in masks.items() if name == layer or m.any()}
+    if INPUT not in masks:
+        masks[INPUT] = np.zeros(shape[1:] if len(shape) > 1 else shape, dtype=bool)
+    return {name: m for name, m in masks.items() if name in (layer, INPUT) or m.any()}
