@@ -168,7 +168,8 @@ def render_layer(
         levels = levels_for(vmin, vmax, symmetric)
     else:
         smin, smax = shared_range
-        levels = levels_for(smin if vmin < 0 else max(smin, 0.0), smax, symmetric)
+        low = smin if (symmetric or vmin < 0) else max(smin, 0.0)
+        levels = levels_for(low, smax, symmetric)
     shape = tuple(output.shape)
     values = torch.from_numpy(output)
     if output.ndim == 3:
