@@ -114,6 +114,8 @@ def settings_summary(layer: LayerSpec) -> str:
 
 
 def _compact(value: Any) -> str:
+    if isinstance(value, str):  # padding 'same' / 'valid'
+        return f" {value}"
     if isinstance(value, (tuple, list)):
         return "×".join(str(v) for v in value)
     return str(value)

@@ -7,7 +7,7 @@ in the document (the inspector shows it). Shapes, counts and receptive fields co
 
 from __future__ import annotations
 
-from PySide6.QtCore import QItemSelectionModel, QPoint, Qt
+from PySide6.QtCore import QItemSelectionModel, QPoint, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -61,6 +61,8 @@ class LayerStack(QWidget):
         self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.table.verticalHeader().hide()
         self.table.verticalHeader().setDefaultSectionSize(22)
+        # Small screens: three rows are enough to work with (the dock can float or grow).
+        self.table.setMinimumHeight(22 * 3 + 26)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setStretchLastSection(False)
@@ -300,3 +302,14 @@ def _input_for(spec):
     example = np.asarray(example, dtype=np.float32)
     # Examples have one channel (or three for photos); repeat the first to fill the channels.
     return np.ascontiguousarray(np.broadcast_to(example[:1], shape), dtype=np.float32)
+
+
+def install_layer_stack(window) -> LayerStack:
+    """Put the layer stack in a dock under the maps (``window.layer_stack``)."""
+    stack = LayerStack(window.document)
+    stack.setObjectName("layerStack")
+    dock = window.add_dock(stack, Qt.DockWidgetArea.BottomDockWidgetArea, "Layers")
+    # Room for about eight rows once the window has its size; the maps keep the rest.
+    QTimer.singleShot(0, lambda: window.resizeDocks([dock], [260], Qt.Orientation.Vertical))
+    window.layer_stack = stack
+    return stack
