@@ -99,6 +99,13 @@ def create_window(start: Start):
     scheduler = ComputeScheduler(document)
     window = MainWindow(document, scheduler)
     window.setWindowTitle(f"ConvScope — {start.label}")
+    from .compare_view import install_compare
+    from .layer_stack import install_layer_stack
+    from .workspace_actions import install_workspace
+
+    install_layer_stack(window)
+    install_compare(window)
+    install_workspace(window)
     if start.notice:
         document.message.emit("info", start.notice)
     return window
@@ -119,6 +126,7 @@ def main(argv: list[str]) -> int:
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
 
     import PySide6.QtWidgets  # noqa: F401 - PySide6 before pyqtgraph
+    from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
     from .theme import apply_theme
@@ -131,6 +139,8 @@ def main(argv: list[str]) -> int:
     if args.screenshot:
         return screenshot(app, window, args.screenshot)
     window.show()
+    # After a crash: offer the autosaved work once the window is up.
+    QTimer.singleShot(0, window.workspace_actions.offer_recovery)
     return app.exec()
 
 
