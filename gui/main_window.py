@@ -8,7 +8,17 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMenu, QSplitter, QWidget
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QFrame,
+    QLabel,
+    QMainWindow,
+    QMenu,
+    QScrollArea,
+    QSizePolicy,
+    QSplitter,
+    QWidget,
+)
 
 from .document import Document
 from .input_panel import InputPanel
@@ -18,6 +28,15 @@ from .scheduler import ComputeScheduler
 
 MESSAGE_MS = {"info": 4000, "warning": 8000, "error": 0}  # errors stay until the next message
 MESSAGE_COLOURS = {"info": "", "warning": "#f0b429", "error": "#ff6b6b"}
+
+
+def _scrolling(widget: QWidget) -> QScrollArea:
+    area = QScrollArea()
+    area.setWidget(widget)
+    area.setWidgetResizable(True)
+    area.setFrameShape(QFrame.Shape.NoFrame)
+    area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
+    return area
 
 
 class MainWindow(QMainWindow):
@@ -33,9 +52,10 @@ class MainWindow(QMainWindow):
         self.maps_view = MapsView(document, scheduler)
         self.inspector = Inspector(document, scheduler)
         splitter = QSplitter(Qt.Orientation.Horizontal)
-        splitter.addWidget(self.input_panel)
+        # The side panels scroll rather than force a minimum window size (small screens).
+        splitter.addWidget(_scrolling(self.input_panel))
         splitter.addWidget(self.maps_view)
-        splitter.addWidget(self.inspector)
+        splitter.addWidget(_scrolling(self.inspector))
         splitter.setStretchFactor(0, 0)
         splitter.setStretchFactor(1, 1)
         splitter.setStretchFactor(2, 0)
@@ -46,6 +66,7 @@ class MainWindow(QMainWindow):
 
         self._message = QLabel()
         self._message.setObjectName("messageLabel")
+        self._message.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.statusBar().addWidget(self._message, 1)
         document.message.connect(self.show_message)
 

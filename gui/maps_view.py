@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QScrollArea,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -70,6 +71,7 @@ class MapsView(QWidget):
         self.rf_box.setToolTip("Highlight what the hovered output depends on, in every layer")
         self.readout = QLabel("Hover a map to read a value")
         self.readout.setObjectName("readout")
+        self.readout.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.readout.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         bar = QHBoxLayout()
         bar.setContentsMargins(8, 4, 8, 4)
