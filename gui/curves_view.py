@@ -1,0 +1,93 @@
+"""Live loss and accuracy curves of one or several training runs (pyqtgraph).
+
+Each network has a colour; test data is drawn solid, training data dashed. Curves only
+grow by the records the trainer sends (a few per second), so an update is one ``setData``
+per line on arrays of at most a few hundred points.
+"""
+
+from __future__ import annotations
+
+import pyqtgraph as pg  # noqa: I001 - PySide6 must be imported before pyqtgraph
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
+
+COLOURS = ["#4cc9f0", "#f77f00", "#90be6d", "#f94144"]
+SERIES = ("train", "test")
+
+
+class CurvesView(QWidget):
+    """Loss (left) and accuracy (right) against steps, with a one-line summary below."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.loss_plot = self._plot("loss", "cross-entropy loss")
+        self.accuracy_plot = self._plot("accuracy", "accuracy")
+        self.accuracy_plot.setYRange(0, 1, padding=0.02)
+        self.accuracy_plot.getViewBox().setLimits(yMin=-0.05, yMax=1.05)
+        self.summary = QLabel("No training yet.")
+        self.summary.setObjectName("curvesSummary")
+        self.summary.setWordWrap(True)
+        self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        plots = QHBoxLayout()
+        plots.setContentsMargins(0, 0, 0, 0)
+        plots.addWidget(self.loss_plot, 1)
+        plots.addWidget(self.accuracy_plot, 1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(plots, 1)
+        layout.addWidget(self.summary)
+        self._records: list[list[dict]] = []
+        self._lines: list[dict[str, pg.PlotDataItem]] = []
+
+    @staticmethod
+    def _plot(title: str, ylabel: str) -> pg.PlotWidget:
+        plot = pg.PlotWidget()
+        plot.setTitle(title)
+        plot.setLabel("bottom", "step")
+        plot.setLabel("left", ylabel)
+        plot.showGrid(x=True, y=True, alpha=0.2)
+        if title == "accuracy":  # one legend is enough; accuracy rises, so bottom right is free
+            plot.addLegend(offset=(-4, -4), labelTextSize="7pt", verSpacing=-6)
+        plot.setMinimumHeight(140)
+        return plot
+
+    def reset(self, labels: list[str]) -> None:
+        """Clear the plots and make lines for networks called ``labels``."""
+        self.loss_plot.clear()
+        self.accuracy_plot.clear()
+        for plot in (self.loss_plot, self.accuracy_plot):
+            if plot.plotItem.legend is not None:
+                plot.plotItem.legend.clear()
+        self._records = [[] for _ in labels]
+        self._lines = []
+        for i, label in enumerate(labels):
+            colour = COLOURS[i % len(COLOURS)]
+            lines = {}
+            for plot, metric in ((self.loss_plot, "loss"), (self.accuracy_plot, "accuracy")):
+                for series in SERIES:
+                    style = Qt.PenStyle.SolidLine if series == "test" else Qt.PenStyle.DashLine
+                    pen = pg.mkPen(colour, width=2, style=style)
+                    name = f"{label} {series}" if len(labels) > 1 else f"{series} data"
+                    lines[f"{series}_{metric}"] = plot.plot([], [], pen=pen, name=name)
+            self._lines.append(lines)
+
+    def add_records(self, index: int, records: list[dict]) -> None:
+        """Append evaluation records ({step, train_loss, ...}) of network ``index``."""
+        if not records or index >= len(self._records):
+            return
+        known = self._records[index]
+        for record in records:
+            if known and known[-1]["step"] == record["step"]:
+                known[-1] = record
+            else:
+                known.append(record)
+        steps = [r["step"] for r in known]
+        for key, line in self._lines[index].items():
+            line.setData(steps, [r[key] for r in known])
+
+    def records(self, index: int = 0) -> list[dict]:
+        """The records shown for network ``index`` (for tests and export)."""
+        return list(self._records[index]) if index < len(self._records) else []
+
+    def set_summary(self, text: str) -> None:
+        self.summary.setText(text)

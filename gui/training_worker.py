@@ -1,0 +1,230 @@
+"""Training and other slow jobs off the GUI thread, with results back as signals.
+
+:class:`TrainingWorker` runs ``engine.training.Trainer`` on a Python thread (torch releases
+the GIL in its kernels). The trainer reports at most ``PROGRESS_INTERVAL`` seconds apart,
+never per step; each report crosses to the GUI thread through one queued signal.
+:class:`BackgroundJobs` runs short jobs (loading a data set, a forward pass for the maps,
+class probabilities, an augmentation preview) on one thread, newest request per tag wins.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, Qt, Signal, Slot
+
+from engine.errors import EngineError
+from engine.training import Progress, TrainConfig, TrainControl, Trainer
+
+log = logging.getLogger(__name__)
+
+PROGRESS_INTERVAL = 0.05  # seconds between progress reports (at most 20 a second)
+
+
+def _message(error: BaseException) -> str:
+    if isinstance(error, EngineError):
+        return str(error)
+    return f"training failed: {error}"
+
+
+class TrainingWorker(QObject):
+    """One training run at a time, on its own thread.
+
+    Signals (all delivered on the GUI thread)
+    -------
+    started(object)   the Trainer, once built (labels, parameter counts, total steps, device)
+    progress(object)  an ``engine.training.Progress`` (state 'running')
+    paused(int)       the run is paused at this step (it does no work until resumed)
+    resumed(int)      the run continues from this step
+    finished(object)  list of ``TrainResult`` (one per network); ``result.stopped`` if stopped
+    failed(str)       the run could not start or broke; one clear message
+    """
+
+    started = Signal(object)
+    progress = Signal(object)
+    paused = Signal(int)
+    resumed = Signal(int)
+    finished = Signal(object)
+    failed = Signal(str)
+    _relay = Signal(str, object)  # worker thread -> GUI thread
+
+    def __init__(self, parent: QObject | None = None):
+        super().__init__(parent)
+        self._thread: threading.Thread | None = None
+        self._control = TrainControl()
+        self._active = False  # True from start() until finished/failed is delivered
+        self._paused = False
+        self.trainer: Trainer | None = None
+        self._relay.connect(self._dispatch, Qt.ConnectionType.QueuedConnection)
+
+    # ---------------------------------------------------------------- control
+    @property
+    def running(self) -> bool:
+        """True while a run is going (paused included)."""
+        return self._active
+
+    @property
+    def is_paused(self) -> bool:
+        return self._paused
+
+    def start(
+        self,
+        specs,
+        dataset: Any | Callable[[], Any],
+        config: TrainConfig,
+        weights: list | None = None,
+    ) -> None:
+        """Train ``specs`` (one, or several to compare) on ``dataset``.
+
+        ``dataset`` may be a callable returning the data set, so loading it runs off the
+        GUI thread too.
+        """
+        if self._active:
+            raise RuntimeError("a training run is already going")
+        self.join()
+        self._control = TrainControl()
+        self._active, self._paused = True, False
+        self.trainer = None
+        self._thread = threading.Thread(
+            target=self._work,
+            args=(list(specs), dataset, config, weights, self._control),
+            name="convscope-training",
+            daemon=True,
+        )
+        self._thread.start()
+
+    def pause(self) -> None:
+        if self._active:
+            self._control.pause()
+
+    def resume(self) -> None:
+        if self._active:
+            self._control.resume()
+
+    def stop(self) -> None:
+        """Ask the run to stop; ``finished`` follows with the results so far."""
+        self._control.stop()
+
+    def join(self, timeout: float = 10.0) -> None:
+        """Wait for the thread to end (after :meth:`stop`); for shutdown and tests."""
+        if self._thread is not None:
+            self._thread.join(timeout)
+            if not self._thread.is_alive():
+                self._thread = None
+
+    def shutdown(self) -> None:
+        self.stop()
+        self.join()
+
+    # ---------------------------------------------------------------- worker thread
+    def _work(self, specs, dataset, config, weights, control) -> None:
+        try:
+            data = dataset() if callable(dataset) else dataset
+            trainer = Trainer.compare(specs, data, config, weights=weights)
+            self._relay.emit("started", trainer)
+            results = trainer.run(self._report, control, progress_interval=PROGRESS_INTERVAL)
+            self._relay.emit("finished", results)
+        except EngineError as error:
+            self._relay.emit("failed", _message(error))
+        except Exception as error:  # noqa: BLE001 - the thread must report, never die silently
+            log.exception("training failed")
+            self._relay.emit("failed", _message(error))
+
+    def _report(self, progress: Progress) -> None:
+        self._relay.emit(progress.state, progress)
+
+    # ---------------------------------------------------------------- GUI thread
+    @Slot(str, object)
+    def _dispatch(self, kind: str, payload: object) -> None:
+        if kind == "started":
+            self.trainer = payload  # type: ignore[assignment]
+            self.started.emit(payload)
+        elif kind == "running":
+            if self._paused:
+                self._paused = False
+                self.resumed.emit(payload.step)  # type: ignore[union-attr]
+            self.progress.emit(payload)
+        elif kind == "paused":
+            self._paused = True
+            self.progress.emit(payload)
+            self.paused.emit(payload.step)  # type: ignore[union-attr]
+        elif kind == "finished" and isinstance(payload, Progress):
+            self.progress.emit(payload)  # the last report; results follow
+        elif kind == "finished":
+            self._active, self._paused = False, False
+            self.finished.emit(payload)
+        elif kind == "failed":
+            self._active, self._paused = False, False
+            self.failed.emit(payload)
+
+
+class BackgroundJobs(QObject):
+    """Short jobs on one thread; a newer request with the same tag replaces a pending one.
+
+    Signals: ``done(tag, result)`` and ``failed(tag, message)`` on the GUI thread.
+    """
+
+    done = Signal(str, object)
+    failed = Signal(str, str)
+    _relay = Signal(str, object, bool)
+
+    def __init__(self, parent: QObject | None = None):
+        super().__init__(parent)
+        self._pending: dict[str, tuple[Callable, tuple]] = {}
+        self._cond = threading.Condition()
+        self._busy = False
+        self._stop = False
+        self._relay.connect(self._dispatch, Qt.ConnectionType.QueuedConnection)
+        self._thread = threading.Thread(target=self._run, name="convscope-jobs", daemon=True)
+        self._thread.start()
+
+    def submit(self, tag: str, fn: Callable, *args) -> None:
+        with self._cond:
+            self._pending[tag] = (fn, args)
+            self._cond.notify()
+
+    @property
+    def idle(self) -> bool:
+        with self._cond:
+            return not self._pending and not self._busy
+
+    def shutdown(self, timeout: float = 5.0) -> None:
+        with self._cond:
+            self._stop = True
+            self._pending.clear()
+            self._cond.notify()
+        self._thread.join(timeout)
+
+    def _run(self) -> None:
+        import torch
+
+        torch.set_num_threads(1)
+        while True:
+            with self._cond:
+                while not self._pending and not self._stop:
+                    self._cond.wait()
+                if self._stop:
+                    return
+                tag = next(iter(self._pending))
+                fn, args = self._pending.pop(tag)
+                self._busy = True
+            try:
+                self._relay.emit(tag, fn(*args), True)
+            except EngineError as error:
+                self._relay.emit(tag, str(error), False)
+            except Exception as error:  # noqa: BLE001
+                log.exception("background job %s failed", tag)
+                self._relay.emit(tag, f"{tag} failed: {error}", False)
+            finally:
+                with self._cond:
+                    self._busy = False
+
+    @Slot(str, object, bool)
+    def _dispatch(self, tag: str, payload: object, ok: bool) -> None:
+        if ok:
+            self.done.emit(tag, payload)
+        else:
+            self.failed.emit(tag, str(payload))
