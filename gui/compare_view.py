@@ -93,6 +93,8 @@ class CompareView(QWidget):
 
         self.choice = QComboBox(self)
         self.choice.addItem("Choose network B…")
+        self.choice.setToolTip("A preset to compare with; 'From file…' takes a network "
+                               ".json or a .convscope workspace")
         from engine.presets import preset_names
 
         self.choice.addItems(list(preset_names()))
@@ -109,8 +111,8 @@ class CompareView(QWidget):
         self.table.setHorizontalHeaderLabels(list(HEADERS))
         self.table.verticalHeader().hide()
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        self.table.horizontalHeader().setSectionResizeMode(
-            QHeaderView.ResizeMode.ResizeToContents)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.table.verticalHeader().setDefaultSectionSize(22)
         self.totals = QLabel(self)
         self.totals.setTextFormat(Qt.TextFormat.RichText)
         self.totals.setWordWrap(True)
@@ -143,6 +145,7 @@ class CompareView(QWidget):
         split.addWidget(self.maps_row)
         split.setStretchFactor(0, 1)
         split.setStretchFactor(1, 2)
+        split.setSizes([320, 480] if maps else [800, 0])
 
         layout = QVBoxLayout(self)
         layout.addLayout(top)
@@ -184,7 +187,10 @@ class CompareView(QWidget):
         except EngineError as error:
             self.document.message.emit("error", str(error))
             return False
-        return self.set_other(spec, None, name)
+        if not self.set_other(spec, None, name):
+            return False
+        self.choice.setCurrentIndex(max(0, self.choice.findText(name)))
+        return True
 
     def load_file(self, path: str | os.PathLike) -> bool:
         try:
@@ -194,7 +200,10 @@ class CompareView(QWidget):
             self.document.message.emit("error", f"Cannot compare with {Path(path).name}: "
                                                 f"{reason}")
             return False
-        return self.set_other(spec, weights, Path(path).name)
+        if not self.set_other(spec, weights, Path(path).name):
+            return False
+        self.choice.setCurrentIndex(0)
+        return True
 
     def _drop_other(self) -> None:
         if self.other_scheduler is not None:
