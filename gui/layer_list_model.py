@@ -13,6 +13,7 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QByteArray, QMimeData, QModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
 
+from engine.errors import DependencyError
 from engine.spec import LAYER_TYPES, LayerSpec
 
 ROW_MIME = "application/x-convscope-layer-row"
@@ -31,6 +32,8 @@ COLUMN_TIPS = (
 )
 ERROR_COLOR = QColor(200, 30, 30)
 ERROR_BACKGROUND = QColor(255, 225, 225)
+DEPENDENT_COLOR = QColor(150, 150, 150)  # rows that only fail because an earlier one does
+ERROR_TEXT_MAX = 70  # characters of the message shown in the row (all of it in the tooltip)
 
 # The column a row's error text goes to (where the output shape would be).
 OUTPUT_COLUMN = COLUMNS.index("Output")
@@ -165,10 +168,27 @@ class LayerListModel(QAbstractTableModel):
             return COLUMN_TIPS[section]
         return None
 
-    def error_text(self, row: int) -> str | None:
+    def error(self, row: int):
         info = self._infos[row]
-        error = getattr(info, "error", None) if info is not None else None
+        return getattr(info, "error", None) if info is not None else None
+
+    def error_text(self, row: int) -> str | None:
+        """The engine's whole message for the row's layer, or None."""
+        error = self.error(row)
         return None if error is None else str(error)
+
+    def breaks_here(self, row: int) -> bool:
+        """True where the network breaks (not merely downstream of a broken layer)."""
+        error = self.error(row)
+        return error is not None and not isinstance(error, DependencyError)
+
+    def short_error(self, row: int) -> str:
+        """The message without the 'layer N 'name': ' the row already shows, shortened."""
+        error = self.error(row)
+        text = getattr(error, "detail", None) or str(error)
+        if len(text) > ERROR_TEXT_MAX:
+            text = text[: ERROR_TEXT_MAX - 1].rstrip() + "…"
+        return text
 
     def text(self, row: int, column: int) -> str:
         layer, info = self._layers[row], self._infos[row]
@@ -180,9 +200,8 @@ class LayerListModel(QAbstractTableModel):
             return LAYER_TYPES[layer.type].title if layer.type in LAYER_TYPES else layer.type
         if column == 3:
             return settings_summary(layer)
-        error = self.error_text(row)
-        if column == OUTPUT_COLUMN and error is not None:
-            return f"⚠ {error}"
+        if column == OUTPUT_COLUMN and self.error(row) is not None:
+            return f"{'⚠ ' if self.breaks_here(row) else ''}{self.short_error(row)}"
         if info is None:
             return "—"
         if column == OUTPUT_COLUMN:
@@ -209,8 +228,8 @@ class LayerListModel(QAbstractTableModel):
                 return LAYER_TYPES.get(self._layers[row].type).description or None
             return COLUMN_TIPS[column]
         if role == Qt.ItemDataRole.ForegroundRole and error is not None:
-            return QBrush(ERROR_COLOR)
-        if role == Qt.ItemDataRole.BackgroundRole and error is not None:
+            return QBrush(ERROR_COLOR if self.breaks_here(row) else DEPENDENT_COLOR)
+        if role == Qt.ItemDataRole.BackgroundRole and self.breaks_here(row):
             return QBrush(ERROR_BACKGROUND)
         if role == Qt.ItemDataRole.TextAlignmentRole and column in NUMBER_COLUMNS:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)

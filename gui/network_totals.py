@@ -5,6 +5,8 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QWidget
 
+from engine.errors import DependencyError
+
 from .layer_list_model import fmt_count, fmt_shape
 
 
@@ -12,7 +14,9 @@ def totals_text(analysis) -> str:
     """'Total: 2,050 parameters · fully connected: 59,065 · 66,560 MACs · output 10'."""
     total = analysis.total
     layers = analysis.layers
-    errors = [info for info in layers if getattr(info, "error", None) is not None]
+    errors = [info for info in layers if getattr(info, "error", None) is not None
+              and not isinstance(info.error, DependencyError)]
+    blocked = sum(isinstance(getattr(info, "error", None), DependencyError) for info in layers)
     out = next((info.out_shape for info in reversed(layers) if info.out_shape is not None), None)
     text = (
         f"<b>Total: {fmt_count(total.parameters)} parameters</b>"
@@ -24,7 +28,8 @@ def totals_text(analysis) -> str:
     if errors:
         first = errors[0]
         text += (f" &nbsp;·&nbsp; <span style='color:#c81e1e'>{len(errors)} layer"
-                 f"{'s' if len(errors) != 1 else ''} cannot work (first: {first.name})</span>")
+                 f"{'s' if len(errors) != 1 else ''} cannot work (first: {first.name})"
+                 + (f"; {blocked} after it cannot run" if blocked else "") + "</span>")
     elif out is not None:
         text += f" &nbsp;·&nbsp; output {fmt_shape(out)}"
     return text

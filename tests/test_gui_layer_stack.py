@@ -185,12 +185,12 @@ def test_impossible_layer_is_red_with_engine_message_and_earlier_maps_remain(qtb
         assert expected is not None
         model = stack.model
         text = model.data(model.index(3, OUTPUT_COLUMN))
-        assert str(expected) in text
+        assert text == f"⚠ {expected.detail}"  # the row already names the layer
         assert model.data(model.index(3, 1), Qt.ItemDataRole.ToolTipRole) == str(expected)
         assert model.data(model.index(3, 1), Qt.ItemDataRole.ForegroundRole) is not None
         assert model.data(model.index(2, 1), Qt.ItemDataRole.ForegroundRole) is None
         assert doc.spec.layers[3].param("kernel_size") == 99  # nothing silently changed
-        assert "cannot work" in stack.totals.text()
+        assert "1 layer cannot work (first: conv2)" in stack.totals.text()
         generation = scheduler.generation
         qtbot.waitUntil(lambda: scheduler.latest is not None
                         and scheduler.latest.generation >= generation, timeout=10_000)
@@ -266,3 +266,16 @@ def test_keyboard_delete_on_table(qtbot, stack, doc):
     stack.table.setFocus()
     qtbot.keyClick(stack.table, Qt.Key.Key_Delete)
     assert names(doc) == ["conv1", "pool1", "conv2"]
+
+
+def test_layers_after_the_break_are_dimmed_not_red(stack, doc):
+    from gui.layer_list_model import DEPENDENT_COLOR, ERROR_COLOR
+
+    stack.add_at_end(choice("Activation: relu"))
+    doc.set_layer_params(0, {"kernel_size": 99, "padding": 0})  # breaks at conv1
+    model = stack.model
+    fg = [model.data(model.index(r, 1), Qt.ItemDataRole.ForegroundRole) for r in range(5)]
+    assert fg[0].color() == ERROR_COLOR
+    assert all(b.color() == DEPENDENT_COLOR for b in fg[1:])
+    assert model.data(model.index(1, 1), Qt.ItemDataRole.BackgroundRole) is None
+    assert "1 layer cannot work (first: conv1); 4 after it cannot run" in stack.totals.text()
