@@ -12,11 +12,10 @@ import pyqtgraph as pg
 from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
-    QGridLayout,
+    QHBoxLayout,
     QLabel,
     QPushButton,
     QSpinBox,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -87,12 +86,12 @@ class DrawImage(QWidget):
         self.size_spin.setSuffix(" px")
         self.size_spin.setToolTip("Brush diameter in pixels")
         self.value_spin = QDoubleSpinBox()
-        self.value_spin.setRange(-100.0, 100.0)
+        self.value_spin.setRange(-10.0, 10.0)
         self.value_spin.setDecimals(2)
         self.value_spin.setSingleStep(0.1)
         self.value_spin.setValue(1.0)
         self.value_spin.setToolTip("The value the brush paints")
-        self.eraser = QToolButton()
+        self.eraser = QPushButton()
         self.eraser.setText("Eraser")
         self.eraser.setCheckable(True)
         self.eraser.setToolTip("Paint zeros instead of the brush value")
@@ -103,19 +102,27 @@ class DrawImage(QWidget):
         self.invert_button = QPushButton("Invert")
         self.invert_button.setToolTip("Replace every value x by 1 − x")
 
-        tools = QGridLayout()
-        tools.addWidget(QLabel("Brush"), 0, 0)
-        tools.addWidget(self.size_spin, 0, 1)
-        tools.addWidget(QLabel("value"), 0, 2)
-        tools.addWidget(self.value_spin, 0, 3)
-        tools.addWidget(self.eraser, 1, 0)
-        tools.addWidget(self.channel_combo, 1, 1)
-        tools.addWidget(self.clear_button, 1, 2)
-        tools.addWidget(self.invert_button, 1, 3)
+        self.size_spin.setPrefix("brush ")
+        self.value_spin.setPrefix("value ")
+        brush = QHBoxLayout()
+        brush.addWidget(self.size_spin, 1)
+        brush.addWidget(self.value_spin, 1)
+        buttons = QHBoxLayout()
+        for button in (self.eraser, self.clear_button, self.invert_button):
+            button.setMinimumWidth(56)  # below the style's 80 px: the panel is narrow
+            buttons.addWidget(button, 1)
+        for spin in (self.size_spin, self.value_spin):
+            spin.setMinimumWidth(90)
+        self.channel_label = QLabel("paint")
+        channels = QHBoxLayout()
+        channels.addWidget(self.channel_label)
+        channels.addWidget(self.channel_combo, 1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.plot, 1)
-        layout.addLayout(tools)
+        layout.addLayout(brush)
+        layout.addLayout(buttons)
+        layout.addLayout(channels)
 
         self.plot.strokeStarted.connect(self._start)
         self.plot.strokeMoved.connect(self._move)
@@ -149,7 +156,8 @@ class DrawImage(QWidget):
             for c in range(x.shape[0]):
                 self.channel_combo.addItem(f"channel {c}", c)
             self.channel_combo.blockSignals(False)
-        self.channel_combo.setEnabled(x.shape[0] > 1)
+        self.channel_combo.setVisible(x.shape[0] > 1)  # one channel: nothing to choose
+        self.channel_label.setVisible(x.shape[0] > 1)
         shown = self._display(x)
         lo, hi = float(x.min()), float(x.max())
         levels = (min(lo, 0.0), max(hi, 1.0))

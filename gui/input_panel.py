@@ -91,7 +91,6 @@ class InputPanel(QWidget):
         self.document = document
         self.scheduler = scheduler
         self.setAcceptDrops(True)
-        self.setMinimumWidth(300)
         self._source: np.ndarray = document.input
         self._applied: np.ndarray | None = None  # the last input this panel set by transform
         self._gesture = next(_gestures)
@@ -144,7 +143,8 @@ class InputPanel(QWidget):
         # -- transforms
         self.axes = [TranslateAxis("x (width)"), TranslateAxis("y (height)")]
         self.axis_labels = [QLabel("shift"), QLabel("shift y")]
-        self.wrap_check = QCheckBox("wrap around (else fill with 0)")
+        self.wrap_check = QCheckBox("wrap around")
+        self.wrap_check.setToolTip("What leaves one edge comes back at the other (else: zeros)")
         self.flip_checks = [QCheckBox("flip ↔"), QCheckBox("flip ↕")]
         self.scale_spin = QDoubleSpinBox()
         self.scale_spin.setRange(0.25, 4.0)
@@ -158,7 +158,7 @@ class InputPanel(QWidget):
         self.sigma_spin.setDecimals(3)
         self.sigma_spin.setToolTip("Standard deviation of added Gaussian noise")
         self.seed_spin = QSpinBox()
-        self.seed_spin.setRange(0, 2**31 - 1)
+        self.seed_spin.setRange(0, 99_999)
         self.seed_spin.setToolTip("Noise seed: the same seed gives the same noise")
         self.reset_button = QPushButton("Reset")
         self.reset_button.setToolTip("Back to the untransformed input")
@@ -174,17 +174,20 @@ class InputPanel(QWidget):
         flips.addStretch(1)
         tf.addRow("", flips)
         tf.addRow("scale", self.scale_spin)
-        noise = QHBoxLayout()
-        noise.addWidget(self.sigma_spin, 1)
-        noise.addWidget(QLabel("seed"))
-        noise.addWidget(self.seed_spin, 1)
-        tf.addRow("noise σ", noise)
+        tf.addRow("noise σ", self.sigma_spin)
+        tf.addRow("noise seed", self.seed_spin)
         tf.addRow("", self.reset_button)
 
+        body = QWidget()
+        column = QVBoxLayout(body)
+        column.setContentsMargins(6, 6, 6, 6)
+        column.addWidget(source_box)
+        column.addWidget(self.stack, 1)
+        column.addWidget(transform_box)
+        # the main window puts the panel in a scroll area: no scrolling of our own here
         layout = QVBoxLayout(self)
-        layout.addWidget(source_box)
-        layout.addWidget(self.stack, 1)
-        layout.addWidget(transform_box)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(body)
 
         # -- wiring
         self.mode_1d.toggled.connect(lambda on: on and self.switch_mode(1))

@@ -9,10 +9,8 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QFormLayout,
-    QFrame,
     QGroupBox,
     QLabel,
-    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -41,7 +39,6 @@ class Inspector(QWidget):
         super().__init__(parent)
         self.document = document
         self.scheduler = scheduler
-        self.setMinimumWidth(340)
 
         self.title = QLabel(NO_LAYER)
         self.title.setWordWrap(True)
@@ -60,11 +57,12 @@ class Inspector(QWidget):
         }
         figures_box = QGroupBox("Shape and counts")
         form = QFormLayout(figures_box)
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         labels = {
             "input": "input shape",
             "output": "output shape",
             "parameters": "parameters",
-            "fc": "fully connected",
+            "fc": "FC params",
             "macs": "multiply-adds",
             "receptive_field": "receptive field",
         }
@@ -91,6 +89,7 @@ class Inspector(QWidget):
 
         body = QWidget()
         column = QVBoxLayout(body)
+        column.setContentsMargins(6, 6, 6, 6)
         column.addWidget(self.title)
         column.addWidget(self.description)
         column.addWidget(self.error_label)
@@ -99,14 +98,10 @@ class Inspector(QWidget):
         column.addWidget(self.kernel_box)
         column.addWidget(formula_box)
         column.addStretch(1)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setWidget(body)
+        # the main window puts the inspector in a scroll area
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(scroll)
+        layout.addWidget(body)
 
         document.selectionChanged.connect(self.refresh)
         document.networkChanged.connect(lambda _i: self.refresh())
@@ -129,8 +124,10 @@ class Inspector(QWidget):
         kind = LAYER_TYPES[layer.type]
         index = doc.spec.index(name)
         self.title.setText(f"<b>{index + 1}. {name}</b> · {kind.title}")
-        self.description.setText(kind.description)
-        self.description.setVisible(bool(kind.description))
+        # a conv's description is its formula, which the formula box writes out in full
+        text = "" if layer.type == "conv" else kind.description
+        self.description.setText(text)
+        self.description.setVisible(bool(text))
         self.params_box.show()
         self.figures_box.show()
         self.kernel_box.setVisible(layer.type in KERNEL_TYPES)

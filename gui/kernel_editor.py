@@ -107,7 +107,7 @@ class KernelModel(QAbstractTableModel):
             return None
         v = float(self._values[index.row(), index.column()])
         if role == Qt.ItemDataRole.DisplayRole:
-            return f"{v:.3f}".replace("-", "−")
+            return f"{v:.3g}".replace("-", "−")  # 3 significant digits: 1, −4, 0.0625
         if role == Qt.ItemDataRole.EditRole:
             return f"{v:.6g}"
         if role == Qt.ItemDataRole.ToolTipRole:
@@ -156,7 +156,7 @@ class KernelEditor(QWidget):
 
         self.title = QLabel()
         self.title.setWordWrap(True)
-        self.out_label, self.in_label = QLabel("output"), QLabel("input")
+        self.out_label, self.in_label = QLabel("out"), QLabel("in")
         self.out_spin, self.in_spin = QSpinBox(), QSpinBox()
         pair = QHBoxLayout()
         for label, spin in ((self.out_label, self.out_spin), (self.in_label, self.in_spin)):
@@ -172,9 +172,13 @@ class KernelEditor(QWidget):
             | QAbstractItemView.EditTrigger.AnyKeyPressed
         )
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        font = self.table.font()
+        if font.pointSizeF() > 0:
+            font.setPointSizeF(font.pointSizeF() * 0.9)  # kernel values fit narrow cells
+            self.table.setFont(font)
         for header in (self.table.horizontalHeader(), self.table.verticalHeader()):
             header.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-            header.setDefaultSectionSize(58)
+            header.setDefaultSectionSize(self.table.fontMetrics().horizontalAdvance("−0.000") + 12)
             header.setMinimumSectionSize(24)
         self.table.verticalHeader().setDefaultSectionSize(28)
 
@@ -186,7 +190,12 @@ class KernelEditor(QWidget):
         self.bars_plot.addItem(self.bars)
 
         self.preset_combo = QComboBox()
+        self.preset_combo.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.preset_combo.setMinimumContentsLength(6)
         self.apply_button = QPushButton("Apply")
+        self.apply_button.setMinimumWidth(56)
         self.normalize_button = QPushButton("Normalize")
         self.normalize_button.setToolTip("Scale to sum 1 (or largest magnitude 1 if the sum is 0)")
         self.flip_button = QPushButton("Flip")
@@ -198,13 +207,16 @@ class KernelEditor(QWidget):
 
         tools = QGridLayout()
         tools.addWidget(QLabel("preset"), 0, 0)
-        tools.addWidget(self.preset_combo, 0, 1, 1, 2)
-        tools.addWidget(self.apply_button, 0, 3)
-        tools.addWidget(self.normalize_button, 1, 1)
-        tools.addWidget(self.flip_button, 1, 2)
-        tools.addWidget(self.zero_button, 1, 3)
+        tools.addWidget(self.preset_combo, 0, 1)
+        tools.addWidget(self.apply_button, 0, 2)
+        buttons = QHBoxLayout()
+        for button in (self.normalize_button, self.flip_button, self.zero_button):
+            button.setMinimumWidth(56)  # below the style's 80 px: the panel is narrow
+            buttons.addWidget(button, 1)
+        tools.addLayout(buttons, 1, 0, 1, 3)
         tools.addWidget(self.bias_label, 2, 0)
-        tools.addWidget(self.bias_edit, 2, 1, 1, 3)
+        tools.addWidget(self.bias_edit, 2, 1, 1, 2)
+        tools.setColumnStretch(1, 1)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -281,8 +293,13 @@ class KernelEditor(QWidget):
         linear = layer.type == "linear"
         a, b = self.document.kernel_pair
         transposed = layer.type == "conv_transpose"
-        self.out_label.setText("input channel" if transposed else "output channel")
-        self.in_label.setText("output (in group)" if transposed else "input (in group)")
+        # the pair indexes weight axes 0 and 1; axis 1 counts within the group
+        self.out_label.setText("in ch" if transposed else "out ch")
+        self.in_label.setText("out ch" if transposed else "in ch")
+        self.out_spin.setToolTip(f"weight axis 0: {'input' if transposed else 'output'} channel")
+        self.in_spin.setToolTip(
+            f"weight axis 1: {'output' if transposed else 'input'} channel within its group"
+        )
         for spin, n, v in ((self.out_spin, weight.shape[0], a), (self.in_spin, weight.shape[1], b)):
             spin.blockSignals(True)
             spin.setRange(0, n - 1)
@@ -319,11 +336,15 @@ class KernelEditor(QWidget):
                 self.table.setCurrentIndex(current)
 
     def _fit_table(self) -> None:
-        """Show a small kernel whole (no scrolling); large matrices scroll within 10 rows."""
-        rows = min(self.model.rowCount(), 10)
+        """A small kernel fills the width and shows whole; a large matrix scrolls (10 rows)."""
+        rows, cols = self.model.rowCount(), self.model.columnCount()
+        few = cols <= 9
+        mode = QHeaderView.ResizeMode.Stretch if few else QHeaderView.ResizeMode.Fixed
+        self.table.horizontalHeader().setSectionResizeMode(mode)
+        bar = 0 if few else self.table.horizontalScrollBar().sizeHint().height()
         header = self.table.horizontalHeader().sizeHint().height()
-        height = header + rows * self.table.verticalHeader().defaultSectionSize()
-        self.table.setFixedHeight(height + 2 * self.table.frameWidth() + 2)
+        height = header + min(rows, 10) * self.table.verticalHeader().defaultSectionSize()
+        self.table.setFixedHeight(height + bar + 2 * self.table.frameWidth() + 2)
 
     def _fill_presets(self, dims: int) -> None:
         if dims == self._preset_dims:

@@ -73,6 +73,7 @@ class ParamForm(QWidget):
         self.document = document
         self.layout_ = QFormLayout(self)
         self.layout_.setContentsMargins(0, 0, 0, 0)
+        self.layout_.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         self.editors: dict[str, Any] = {}  # param name -> its editor(s), for tests and refresh
         self._built_for: tuple[str, str, tuple] | None = None
         document.selectionChanged.connect(self.refresh)
