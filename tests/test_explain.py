@@ -257,3 +257,61 @@ def test_fmt_num_uses_a_true_minus():
     assert fmt_num(-0.25) == "−0.25"
     assert fmt_num(0.0) == "0"
     assert fmt_num(1.2e-5) == "1.2e−05"
+
+
+@st.composite
+def networks(draw):
+    """A small random conv → activation → pool/upsample network and an input."""
+    dims = draw(st.sampled_from([1, 2]))
+    c_in = draw(st.integers(1, 3))
+    groups = draw(st.sampled_from([g for g in (1, 2, 3) if c_in % g == 0]))
+    c_out = groups * draw(st.integers(1, 2))
+    k = draw(st.integers(1, 3))
+    stride = draw(st.integers(1, 2))
+    padding = draw(st.sampled_from(["same", 0, 1])) if stride == 1 else draw(st.integers(0, 1))
+    conv = LayerSpec(
+        "conv",
+        "conv",
+        {
+            "out_channels": c_out,
+            "kernel_size": k,
+            "stride": stride,
+            "padding": padding,
+            "dilation": draw(st.integers(1, 2)),
+            "groups": groups,
+            "bias": draw(st.booleans()),
+            "padding_mode": draw(st.sampled_from(["zeros", "reflect", "circular"])),
+            "flip": draw(st.booleans()),
+        },
+    )
+    act = LayerSpec("act", "activation", {"function": draw(st.sampled_from(["relu", "tanh"]))})
+    last = draw(st.sampled_from(["max_pool", "avg_pool", "upsample", "subsample"]))
+    params = {
+        "upsample": {"scale_factor": 2, "mode": "nearest" if dims == 1 else "bilinear"},
+        "subsample": {"factor": 2},
+    }.get(last, {"kernel_size": 2, "padding": 1})
+    spec = NetworkSpec([conv, act, LayerSpec("last", last, params)], (c_in, *([9] * dims)))
+    seed = draw(st.integers(0, 1000))
+    return spec, seed, draw(st.randoms(use_true_random=False))
+
+
+@given(networks())
+def test_explain_equals_the_engine_forward_pass(case):
+    from engine import network
+
+    spec, seed, rnd = case
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal(spec.input_shape).astype(np.float32)
+    weights = network.init_weights(spec, x.shape, seed=seed)
+    trace = network.forward(spec, weights, x)
+    assert trace.ok, trace.first_error()
+    for layer in ("conv", "act", "last"):
+        out = trace.outputs[layer]
+        where = tuple(rnd.randrange(s) for s in out.shape)
+        exp = explain(spec, weights, trace, layer, where[0], where[1:])
+        # probing the activation explains the conv below it, wrapped in the activation
+        assert exp.layer == ("conv" if layer == "act" else layer)
+        own = float(trace.outputs[exp.layer][where])
+        assert exp.value == own
+        assert exp.pre_activation == pytest.approx(own, rel=1e-5, abs=1e-5)
+        assert exp.result == float(trace.outputs["act" if exp.activation else layer][where])
