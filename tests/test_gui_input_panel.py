@@ -194,3 +194,25 @@ def test_drawing_after_a_transform_makes_a_new_source(qtbot, doc, panel):
     assert panel.axes[0].spin.value() == 0  # the controls start again from the new input
     panel.axes[0].spin.setValue(1)
     np.testing.assert_array_equal(doc.input, transforms.translate(drawn, (0, 1)))
+
+
+def test_switching_mode_loads_the_lab_network_in_one_step(qtbot, doc, panel):
+    from engine.presets import get_preset
+
+    steps = doc.undo_stack.count()
+    panel.mode_1d.setChecked(True)
+    assert doc.dims == 1 and panel.stack.currentWidget() is panel.draw_signal
+    np.testing.assert_array_equal(doc.input, make_example("mnist1d-3"))
+    assert doc.spec.names() == get_preset("lab-1d").names()
+    names = [panel.example_combo.itemText(i) for i in range(panel.example_combo.count())]
+    assert "sine" in names and "checkerboard" not in names
+    assert doc.undo_stack.count() == steps + 1
+    doc.undo_stack.undo()
+    assert doc.dims == 2 and panel.mode_2d.isChecked() and doc.spec.names() == ["conv1", "relu1"]
+
+
+def test_a_signal_file_in_2d_mode_brings_the_1d_network(qtbot, doc, panel, tmp_path):
+    (tmp_path / "s.csv").write_text("0.5\n1.0\n-0.25\n" * 10)
+    assert panel.load_path(tmp_path / "s.csv")
+    assert doc.input.shape == (1, 30) and doc.dims == 1
+    assert doc.analysis.ok and panel.mode_1d.isChecked()
