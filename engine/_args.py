@@ -425,8 +425,8 @@ def upsample_dims(ndim: int, mode: Any, spatial_dims: Any) -> int:
     """
     if mode not in ("nearest", "linear", "bilinear"):
         raise OpError(f"mode must be 'nearest', 'linear' or 'bilinear', got {mode!r}")
-    if spatial_dims is not None and spatial_dims not in (1, 2):
-        raise OpError(f"spatial_dims must be 1 or 2, got {spatial_dims!r}")
+    if spatial_dims is not None:
+        spatial_dims = check_spatial_dims(spatial_dims)
     implied = {"linear": 1, "bilinear": 2}.get(mode)
     if implied is not None:
         if spatial_dims is not None and spatial_dims != implied:
@@ -445,6 +445,13 @@ def upsample_dims(ndim: int, mode: Any, spatial_dims: Any) -> int:
     raise OpError(f"input has {ndim} axes; expected 2 to 4")
 
 
+def check_spatial_dims(value: Any) -> int:
+    """1 or 2 (as an int: a bool or a float is refused)."""
+    if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value not in (1, 2):
+        raise OpError(f"spatial_dims must be 1 or 2, got {value!r}")
+    return int(value)
+
+
 def check_p(p: Any) -> float:
     return real(p, "p", 0.0, 1.0)
 
@@ -459,9 +466,7 @@ def dropout_mask(shape: Any, p: Any, seed: Any = None) -> np.ndarray:
         dims = tuple(whole(s, "shape", 0) for s in shape)
     else:
         dims = (whole(shape, "shape", 0),)
-    if seed is not None:
-        whole(seed, "seed", 0)
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(None if seed is None else whole(seed, "seed", 0))
     return rng.random(dims) >= prob
 
 
@@ -513,7 +518,7 @@ def flatten_checked(x: np.ndarray, batched: Any) -> np.ndarray:
     if batched:
         if x.ndim < 2:
             raise OpError(f"a batched input needs at least 2 axes, got {tuple(x.shape)}")
-        return x.reshape(x.shape[0], -1)
+        return x.reshape(x.shape[0], math.prod(x.shape[1:]))
     if x.ndim < 1:
         raise OpError("input is a single number; flatten needs at least one axis")
     return x.reshape(-1)

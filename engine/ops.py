@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
 
 import numpy as np
 import torch
@@ -45,7 +44,9 @@ def _t(a: np.ndarray) -> torch.Tensor:
     """A tensor sharing ``a``'s memory (a copy only when torch cannot share it)."""
     if not a.flags.writeable:
         a = np.array(a)  # torch warns on read-only memory; a private copy is safe
-    return torch.from_numpy(np.ascontiguousarray(a))
+    if not a.flags.c_contiguous:
+        a = np.ascontiguousarray(a)  # (also makes negative strides positive)
+    return torch.from_numpy(a)
 
 
 @contextmanager
@@ -255,17 +256,11 @@ def global_avg_pool(input, spatial_dims: int) -> np.ndarray:
     ``spatial_dims`` (1 or 2) says how many trailing axes are spatial, since a 3-axis
     input could be (N, C, L) or (C, H, W).
     """
-    n = _spatial_dims(spatial_dims)
+    n = A.check_spatial_dims(spatial_dims)
     x, was_batched = A.batched(A.float_array(input), n)
     with _torch_errors("global_avg_pool"):
         y = _t(x).mean(dim=tuple(range(2, 2 + n)))
         return A.unbatch(y.numpy(), was_batched)
-
-
-def _spatial_dims(value: Any) -> int:
-    if value not in (1, 2) or isinstance(value, bool):
-        raise OpError(f"spatial_dims must be 1 or 2, got {value!r}")
-    return int(value)
 
 
 # --------------------------------------------------------------------------- resampling
@@ -367,9 +362,10 @@ def relu(input) -> np.ndarray:
 
 
 def leaky_relu(input, negative_slope=0.01) -> np.ndarray:
-    """x where x >= 0, negative_slope * x elsewhere."""
+    """x where x > 0, negative_slope * x elsewhere."""
+    x = A.float_array(input)
     slope = A.real(negative_slope, "negative_slope")
-    return _pointwise(input, lambda t: F.leaky_relu(t, slope), "leaky_relu")
+    return _pointwise(x, lambda t: F.leaky_relu(t, slope), "leaky_relu")
 
 
 def sigmoid(input) -> np.ndarray:

@@ -20,7 +20,6 @@ import math
 import numpy as np
 
 from . import _args as A
-from .errors import OpError
 
 __all__ = [
     "conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d",
@@ -349,10 +348,9 @@ def max_unpool2d(
 
 def global_avg_pool(input, spatial_dims: int) -> np.ndarray:
     """The mean of each channel: (C, *spatial) -> (C,), (N, C, *spatial) -> (N, C)."""
-    if spatial_dims not in (1, 2) or isinstance(spatial_dims, bool):
-        raise OpError(f"spatial_dims must be 1 or 2, got {spatial_dims!r}")
-    x, was_batched = A.batched(A.float_array(input), spatial_dims)
-    axes = tuple(range(2, 2 + spatial_dims))
+    n = A.check_spatial_dims(spatial_dims)
+    x, was_batched = A.batched(A.float_array(input), n)
+    axes = tuple(range(2, 2 + n))
     count = math.prod(x.shape[2:])
     return A.unbatch(x.sum(axis=axes) / count, was_batched)
 
