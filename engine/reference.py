@@ -47,17 +47,16 @@ def _pad(x: np.ndarray, pads: A.Pads, mode: str = "zeros", value: float = 0.0) -
     return np.pad(x, widths, mode=_NUMPY_PAD_MODE[mode])
 
 
-def _by_groups(x: np.ndarray, w: np.ndarray, groups: int, w_in_axis: int, fn) -> np.ndarray:
+def _by_groups(x: np.ndarray, w: np.ndarray, groups: int, fn) -> np.ndarray:
     """Runs ``fn(x_g, w_g)`` on each group of channels and stacks the outputs.
 
-    Group g sees only its share of the input channels and owns its share of the weights;
-    ``w_in_axis`` is the weight axis that runs over the groups (0 for (C_out, ...),
-    also 0 for a transposed convolution's (C_in, ...)).
+    Group g sees only its share of the input channels and owns its share of the weights
+    (split along weight axis 0: C_out for a convolution, C_in for a transposed one).
     """
     if groups == 1:
         return fn(x, w)
     xs = np.split(x, groups, axis=1)
-    ws = np.split(w, groups, axis=w_in_axis)
+    ws = np.split(w, groups, axis=0)
     return np.concatenate([fn(xg, wg) for xg, wg in zip(xs, ws, strict=True)], axis=1)
 
 
@@ -118,7 +117,7 @@ def conv1d(
     w = a.weight[:, :, ::-1] if flip else a.weight
     xp = _pad(a.x, a.pads, a.mode)
     (S,), (D,), (L_out,) = a.stride, a.dilation, a.out_spatial
-    z = _by_groups(xp, w, a.groups, 0, lambda xg, wg: _correlate1d(xg, wg, S, D, L_out))
+    z = _by_groups(xp, w, a.groups, lambda xg, wg: _correlate1d(xg, wg, S, D, L_out))
     return A.unbatch(_add_bias(z, a.bias), a.was_batched)
 
 
@@ -144,7 +143,6 @@ def conv2d(
         xp,
         w,
         a.groups,
-        0,
         lambda xg, wg: _correlate2d(xg, wg, a.stride, a.dilation, a.out_spatial),
     )
     return A.unbatch(_add_bias(z, a.bias), a.was_batched)
@@ -198,7 +196,7 @@ def conv_transpose1d(
     """
     a = A.TransposeArgs(input, weight, bias, stride, padding, output_padding, groups, dilation, 1)
     (S,), (D,), (P,), (L_out,) = a.stride, a.dilation, a.padding, a.out_spatial
-    z = _by_groups(a.x, a.weight, a.groups, 0, lambda xg, wg: _scatter1d(xg, wg, S, D, P, L_out))
+    z = _by_groups(a.x, a.weight, a.groups, lambda xg, wg: _scatter1d(xg, wg, S, D, P, L_out))
     return A.unbatch(_add_bias(np.ascontiguousarray(z), a.bias), a.was_batched)
 
 
@@ -211,7 +209,6 @@ def conv_transpose2d(
         a.x,
         a.weight,
         a.groups,
-        0,
         lambda xg, wg: _scatter2d(xg, wg, a.stride, a.dilation, a.padding, a.out_spatial),
     )
     return A.unbatch(_add_bias(np.ascontiguousarray(z), a.bias), a.was_batched)
