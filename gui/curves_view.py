@@ -37,6 +37,7 @@ class CurvesView(QWidget):
         layout.addLayout(plots, 1)
         layout.addWidget(self.summary)
         self._records: list[list[dict]] = []
+        self._loss_top = 0.0
         self._lines: list[dict[str, pg.PlotDataItem]] = []
 
     @staticmethod
@@ -71,6 +72,21 @@ class CurvesView(QWidget):
                     lines[f"{series}_{metric}"] = plot.plot([], [], pen=pen, name=name)
             self._lines.append(lines)
 
+    def set_step_range(self, total_steps: int) -> None:
+        """Fix the step axis to the whole run: axes then stay still while curves grow
+        (re-laying out the axes on every update was the costliest part of a repaint)."""
+        for plot in (self.loss_plot, self.accuracy_plot):
+            plot.disableAutoRange()
+            plot.setXRange(0, max(1, total_steps), padding=0.02)
+        self.accuracy_plot.setYRange(0, 1, padding=0.02)
+        self._loss_top = 0.0
+
+    def _fit_loss(self, values: list[float]) -> None:
+        top = max((v for v in values if v == v and v != float("inf")), default=0.0)
+        if top > self._loss_top:  # grow only: the y axis changes rarely
+            self._loss_top = top * 1.1
+            self.loss_plot.setYRange(0, self._loss_top, padding=0)
+
     def add_records(self, index: int, records: list[dict]) -> None:
         """Append evaluation records ({step, train_loss, ...}) of network ``index``."""
         if not records or index >= len(self._records):
@@ -84,6 +100,7 @@ class CurvesView(QWidget):
         steps = [r["step"] for r in known]
         for key, line in self._lines[index].items():
             line.setData(steps, [r[key] for r in known])
+        self._fit_loss([r[k] for r in records for k in ("train_loss", "test_loss")])
 
     def records(self, index: int = 0) -> list[dict]:
         """The records shown for network ``index`` (for tests and export)."""

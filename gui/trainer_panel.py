@@ -116,6 +116,7 @@ class TrainerPanel(QWidget):
         self._set_running(False)
         self._set_trained(False)
         self._data_chosen(self.form.data_source)  # load the default data set in the background
+        self.jobs.submit("warmup", _warm_up)
 
     def _build_layout(self) -> None:
         left = QWidget()
@@ -269,6 +270,7 @@ class TrainerPanel(QWidget):
         self._labels = [m.label for m in trainer.members]
         self._total = trainer.total_steps
         self.curves.reset(self._labels)
+        self.curves.set_step_range(trainer.total_steps)
         self.watch.reset(len(trainer.dataset.x_test))
         self.member.blockSignals(True)
         self.member.clear()
@@ -441,6 +443,32 @@ class TrainerPanel(QWidget):
         """Stop training and the job thread (the window is closing)."""
         self.worker.shutdown()
         self.jobs.shutdown()
+
+
+def _warm_up() -> None:
+    """Two tiny runs, so torch's lazy first-use set-up (optimizers, kernels) happens now in
+    the background and not as a GUI stall of a few hundred ms when training starts."""
+    from engine.data import Dataset
+    from engine.spec import LayerSpec, NetworkSpec
+    from engine.training import TrainConfig, Trainer
+
+    x = np.zeros((8, 1, 16), np.float32)
+    y = np.arange(8, dtype=np.int64) % 2
+    data = Dataset(x, y, x, y, ("a", "b"), (1, 16))
+    spec = NetworkSpec(
+        [
+            LayerSpec("c", "conv", {"out_channels": 2}),
+            LayerSpec("d", "dropout", {}),
+            LayerSpec("f", "flatten"),
+            LayerSpec("o", "linear", {"out_features": 2}),
+        ],
+        (1, 16),
+    )
+    for optimizer in ("sgd", "adam"):
+        config = TrainConfig(
+            optimizer=optimizer, batch_size=4, steps=2, eval_every=1, checkpoint_every=1
+        )
+        Trainer(spec, data, config, device="cpu").run()
 
 
 def _preview_image(x: np.ndarray, aug, seed: int, n: int = 8) -> np.ndarray:

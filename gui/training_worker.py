@@ -10,18 +10,28 @@ class probabilities, an augmentation preview) on one thread, newest request per 
 from __future__ import annotations
 
 import logging
+import sys
 import threading
 from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QObject, Qt, Signal, Slot
 
+# Imported here, on the GUI thread at start-up: a first import on the training thread would
+# hold the import lock and the GIL for a few hundred ms while the GUI waits.
+import engine.augment  # noqa: F401
+import engine.torch_build  # noqa: F401
 from engine.errors import EngineError
 from engine.training import Progress, TrainConfig, TrainControl, Trainer
 
 log = logging.getLogger(__name__)
 
 PROGRESS_INTERVAL = 0.05  # seconds between progress reports (at most 20 a second)
+# While training, the GUI thread and the trainer share the GIL. Python hands it over only
+# every switch interval (5 ms by default), so each of the many Python<->Qt transitions of a
+# repaint could wait that long; a shorter interval keeps repaints short (measured with
+# benchmarks/train_throughput.py).
+TRAINING_SWITCH_INTERVAL = 0.0005
 
 
 def _message(error: BaseException) -> str:
@@ -58,6 +68,7 @@ class TrainingWorker(QObject):
         self._active = False  # True from start() until finished/failed is delivered
         self._paused = False
         self.trainer: Trainer | None = None
+        self._saved_interval: float | None = None
         self._relay.connect(self._dispatch, Qt.ConnectionType.QueuedConnection)
 
     # ---------------------------------------------------------------- control
@@ -88,6 +99,9 @@ class TrainingWorker(QObject):
         self._control = TrainControl()
         self._active, self._paused = True, False
         self.trainer = None
+        if self._saved_interval is None:
+            self._saved_interval = sys.getswitchinterval()
+            sys.setswitchinterval(TRAINING_SWITCH_INTERVAL)
         self._thread = threading.Thread(
             target=self._work,
             args=(list(specs), dataset, config, weights, self._control),
@@ -154,11 +168,17 @@ class TrainingWorker(QObject):
         elif kind == "finished" and isinstance(payload, Progress):
             self.progress.emit(payload)  # the last report; results follow
         elif kind == "finished":
-            self._active, self._paused = False, False
+            self._ended()
             self.finished.emit(payload)
         elif kind == "failed":
-            self._active, self._paused = False, False
+            self._ended()
             self.failed.emit(payload)
+
+    def _ended(self) -> None:
+        self._active, self._paused = False, False
+        if self._saved_interval is not None:
+            sys.setswitchinterval(self._saved_interval)
+            self._saved_interval = None
 
 
 class BackgroundJobs(QObject):
