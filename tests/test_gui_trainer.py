@@ -25,12 +25,17 @@ def panel(qtbot, mnist1d):
     panel = TrainerPanel(document)
     qtbot.addWidget(panel)
     qtbot.waitUntil(lambda: "mnist1d" in panel._datasets, timeout=WAIT)
+    qtbot.waitUntil(lambda: panel.jobs.idle, timeout=WAIT)  # the torch warm-up is done
     form = panel.form
     form.batch_size.setValue(50)
     form.eval_every.setValue(20)
     form.checkpoint_every.setValue(20)
     yield panel
     panel.shutdown()
+
+
+def is_tag(tag: str):
+    return lambda done_tag, result: done_tag == tag
 
 
 def train(qtbot, panel, steps: int) -> list:
@@ -54,7 +59,7 @@ def test_pause_resume_and_stop_from_the_gui(qtbot, panel):
     assert worker.trainer.step_count == step
     # Real work through the event loop (a maps job round trip) while paused: no steps.
     for _ in range(3):
-        with qtbot.waitSignal(panel.jobs.done, timeout=WAIT):
+        with qtbot.waitSignal(panel.jobs.done, timeout=WAIT, check_params_cb=is_tag("maps")):
             panel._refresh_maps()
     assert worker.trainer.step_count == step
     assert "Paused at step" in panel.status.text()
@@ -111,7 +116,7 @@ def test_use_in_lab_and_classify(qtbot, panel, mnist1d):
     np.testing.assert_array_equal(doc.weights["conv1"]["weight"], weights["conv1"]["weight"])
     assert doc.spec.names() == get_preset("udl-mnist1d-cnn").names()
 
-    with qtbot.waitSignal(panel.jobs.done, timeout=WAIT):
+    with qtbot.waitSignal(panel.jobs.done, timeout=WAIT, check_params_cb=is_tag("classify")):
         panel.classify_button.click()
     expected = predict(get_preset("udl-mnist1d-cnn"), weights, doc.input)
     np.testing.assert_allclose(panel.probabilities, expected, rtol=1e-5)
@@ -165,7 +170,7 @@ def test_augmentation_preview(qtbot, panel):
     form = panel.form
     form.augmentation.setChecked(True)
     form.aug_fields["noise"].setValue(0.5)
-    with qtbot.waitSignal(panel.jobs.done, timeout=WAIT):
+    with qtbot.waitSignal(panel.jobs.done, timeout=WAIT, check_params_cb=is_tag("preview")):
         form.preview_button.click()
     image = panel._preview_item.image
     assert image.shape == (8, 40)  # the sample and 7 noisy versions, one row each
