@@ -115,6 +115,10 @@ class LayerMap(QWidget):
         layout.addWidget(self.canvas)
 
     # ------------------------------------------------------------ content
+    @property
+    def colormap_name(self) -> str:
+        return self._colormap
+
     def set_title(self, html: str) -> None:
         self.title.setText(html)
 

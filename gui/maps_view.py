@@ -200,16 +200,19 @@ class MapsView(QWidget):
     def _apply_result(self, result: ComputeResult) -> None:
         colormap = self.document.view.colormap
         errors = {name: str(err) for name, err in result.trace.errors.items()}
+        changed = set()
         for name, widget in self.maps.items():
             render = result.render.get(name)
             if render is None:
                 continue
-            widget.apply(render, colormap)
+            if render is not widget.render or colormap != widget.colormap_name:
+                widget.apply(render, colormap)
+                changed.add(name)
             if name in errors and not widget.error_text:
                 widget.set_error(errors[name])
         self._sync_probe()
-        self._waiting_paint = {n for n, w in self.maps.items() if w.canvas.isVisible()
-                               and not w.canvas.visibleRegion().isEmpty()}
+        self._waiting_paint = {n for n in changed if self.maps[n].canvas.isVisible()
+                               and not self.maps[n].canvas.visibleRegion().isEmpty()}
         self._paint_generation = result.generation
         self.applied.emit(result.generation)
         if not self._waiting_paint:

@@ -127,6 +127,7 @@ class ComputeScheduler(QObject):
         self._rf_probe: Probe | None = None
         self._trace: Trace | None = None  # the worker's newest trace (reused by the next run)
         self._thread: threading.Thread | None = None
+        self._render_basis: tuple | None = None  # (settings, trace, render) of the last run
         self.request(0)
 
     # ---------------------------------------------------------------- public
@@ -258,8 +259,7 @@ class ComputeScheduler(QObject):
                 with self._cond:
                     self._busy = False
 
-    @staticmethod
-    def _compute(job: _Job, previous: Trace | None) -> ComputeResult:
+    def _compute(self, job: _Job, previous: Trace | None) -> ComputeResult:
         from engine import network
 
         t0 = time.perf_counter()
@@ -273,7 +273,13 @@ class ComputeScheduler(QObject):
                 start_from=job.spec.layers[job.start].name, previous=previous,
             )
         t1 = time.perf_counter()
-        render = render_trace(trace, job.spec, job.colormap, job.shared_levels, job.hint)
+        # A layer whose output was reused keeps its display data when nothing else changed.
+        settings = (job.colormap, job.shared_levels, job.hint)
+        reuse = None
+        if self._render_basis is not None and self._render_basis[0] == settings:
+            reuse = self._render_basis[1:]
+        render = render_trace(trace, job.spec, job.colormap, job.shared_levels, job.hint, reuse)
+        self._render_basis = (settings, trace, render)
         t2 = time.perf_counter()
         return ComputeResult(trace, render, job.generation, {"forward": t1 - t0, "render": t2 - t1})
 
@@ -298,9 +304,14 @@ class ComputeScheduler(QObject):
 
 
 def render_trace(
-    trace: Trace, spec, colormap: str, shared_levels: bool, hint: DisplayHint
+    trace: Trace, spec, colormap: str, shared_levels: bool, hint: DisplayHint,
+    reuse: tuple[Trace, dict[str, LayerRender]] | None = None,
 ) -> dict[str, LayerRender]:
-    """Display data for the input and every layer of ``trace`` (missing layers marked)."""
+    """Display data for the input and every layer of ``trace`` (missing layers marked).
+
+    ``reuse`` is an earlier (trace, render) made with the same settings: a layer whose output
+    is the very same array keeps its display data (per-layer levels only).
+    """
     names = [INPUT, *spec.names()]
     ranges = {n: value_range(trace.outputs[n]) for n in names if n in trace.outputs}
     shared = None
@@ -311,6 +322,11 @@ def render_trace(
         output = trace.outputs.get(name)
         if output is None:
             render[name] = LayerRender(name, "missing", ())
+        elif (
+            reuse is not None and not shared_levels
+            and reuse[0].outputs.get(name) is output and name in reuse[1]
+        ):
+            render[name] = reuse[1][name]
         else:
             render[name] = render_layer(name, output, hint, colormap, ranges[name], shared)
     return render

@@ -1,0 +1,209 @@
+"""Edit-to-repaint latency of the live lab, against the naive drawing path, in one run.
+
+Drives the real main window (offscreen, 1920x1080) on the reference workload (lab-2d on a
+256x256 photograph): each step edits one cell of conv1's kernel through the document, as the
+kernel editor does, and measures until every visible layer map has painted that edit's
+result (compute in the worker, transfer, ImageItem updates and the paint itself).
+
+The naive path, measured in the same run: a full forward on the GUI thread, then one
+pyqtgraph ImageItem per channel map (100 of them) fed float data with auto-levels, and a
+synchronous repaint.
+
+max_stall_ms: the longest gap seen by a 5 ms QTimer while a 1024x1024 input recomputes
+again and again under edits every 40 ms (the event loop must never stall > 50 ms).
+
+Usage: python benchmarks/live_latency.py [--edits 60] [--naive 20] [--stall-seconds 4]
+Last line: median_ms=… p95_ms=… naive_median_ms=… ratio=… max_stall_ms=…
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import numpy as np  # noqa: E402
+from PySide6.QtCore import QEventLoop, QTimer  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+SIZE = (1920, 1080)
+
+
+def wait_until(predicate, timeout_s: float = 30.0, signal=None) -> bool:
+    """Run the event loop (sleeping between events) until ``predicate()`` holds.
+
+    It is checked whenever ``signal`` fires and every 2 ms; never a busy loop, which would
+    hold the GIL and slow the compute worker.
+    """
+    if predicate():
+        return True
+    loop = QEventLoop()
+
+    def check(*_args) -> None:
+        if predicate():
+            loop.quit()
+
+    poll = QTimer()
+    poll.setInterval(2)
+    poll.timeout.connect(check)
+    poll.start()
+    if signal is not None:
+        signal.connect(check)
+    QTimer.singleShot(int(timeout_s * 1000), loop.quit)
+    loop.exec()
+    poll.stop()
+    if signal is not None:
+        signal.disconnect(check)
+    return predicate()
+
+
+def live_latency(window, edits: int) -> list[float]:
+    document, scheduler, maps = window.document, window.scheduler, window.maps_view
+    painted: list[int] = []
+    maps.repainted.connect(painted.append)
+    rng = np.random.default_rng(0)
+    times = []
+    for i in range(edits + 5):  # the first 5 warm up
+        target = (i % 16, 0, i % 3, (i // 3) % 3)
+        t0 = time.perf_counter()
+        document.set_kernel_value("conv1", target, float(rng.uniform(-1, 1)), merge_key="bench")
+        generation = scheduler.generation
+        if not wait_until(lambda g=generation: painted and painted[-1] >= g,
+                          signal=maps.repainted):
+            raise RuntimeError(f"edit {i} was never painted")
+        if i >= 5:
+            times.append(time.perf_counter() - t0)
+    maps.repainted.disconnect(painted.append)
+    return times
+
+
+def naive_latency(document, runs: int) -> list[float]:
+    import pyqtgraph as pg  # after PySide6
+
+    from engine import network
+
+    widget = pg.GraphicsLayoutWidget()
+    widget.resize(*SIZE)
+    items: list[pg.ImageItem] = []
+    trace = network.forward(document.spec, document.weights, document.input)
+    names = document.spec.names()
+    row = 0
+    for name in names:
+        out = trace.outputs[name]
+        for c in range(out.shape[0]):
+            view = widget.addViewBox(row=row, col=c)
+            view.setAspectLocked(True)
+            item = pg.ImageItem()
+            view.addItem(item)
+            items.append(item)
+        row += 1
+    widget.show()
+    QApplication.processEvents()
+    times = []
+    weights = document.weights
+    for i in range(runs + 3):
+        t0 = time.perf_counter()
+        trace = network.forward(document.spec, weights, document.input)
+        k = 0
+        for name in names:
+            for channel in trace.outputs[name]:
+                items[k].setImage(channel, autoLevels=True)
+                k += 1
+        widget.repaint()
+        if i >= 3:
+            times.append(time.perf_counter() - t0)
+    widget.close()
+    widget.deleteLater()
+    QApplication.processEvents()
+    return times
+
+
+def max_stall(window, seconds: float) -> float:
+    from engine.examples import make_example
+
+    document, scheduler = window.document, window.scheduler
+    document.set_input(make_example("cameraman", 1024))
+    wait_until(lambda: scheduler.idle and scheduler.latest.generation == scheduler.generation,
+               120)
+    gaps: list[float] = []
+    last = [time.perf_counter()]
+
+    def tick() -> None:
+        now = time.perf_counter()
+        gaps.append(now - last[0])
+        last[0] = now
+
+    rng = np.random.default_rng(1)
+    step = [0]
+
+    def edit() -> None:
+        step[0] += 1
+        document.set_kernel_value(
+            "conv1", (step[0] % 16, 0, 1, 1), float(rng.uniform(-1, 1)), merge_key="stall"
+        )
+
+    ticker, editor = QTimer(), QTimer()
+    ticker.setInterval(5)
+    ticker.timeout.connect(tick)
+    editor.setInterval(40)
+    editor.timeout.connect(edit)
+    last[0] = time.perf_counter()
+    ticker.start()
+    editor.start()
+    loop = QEventLoop()
+    QTimer.singleShot(int(seconds * 1000), loop.quit)
+    loop.exec()
+    ticker.stop()
+    editor.stop()
+    wait_until(lambda: scheduler.idle, 120)
+    return max(gaps) if gaps else float("nan")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--edits", type=int, default=60)
+    parser.add_argument("--naive", type=int, default=20)
+    parser.add_argument("--stall-seconds", type=float, default=4.0)
+    args = parser.parse_args()
+
+    from engine.examples import make_example
+    from gui.launch import Start, create_window
+    from gui.theme import apply_theme
+
+    app = QApplication.instance() or QApplication([])
+    apply_theme(app)
+    window = create_window(Start(make_example("cameraman", 256), "lab-2d", None, "cameraman"))
+    window.resize(*SIZE)
+    window.show()
+    scheduler = window.scheduler
+    if not wait_until(lambda: scheduler.latest is not None and scheduler.idle, 60):
+        raise RuntimeError("no first result")
+    wait_until(lambda: False, 0.3)  # let the first layout settle
+
+    live = np.array(live_latency(window, args.edits)) * 1000
+    naive = np.array(naive_latency(window.document, args.naive)) * 1000
+    stall = max_stall(window, args.stall_seconds) * 1000
+    median, p95 = float(np.median(live)), float(np.percentile(live, 95))
+    naive_median = float(np.median(naive))
+    print(f"live edits: {len(live)}  min {live.min():.1f}  max {live.max():.1f} ms")
+    if scheduler.latest is not None:
+        s = scheduler.latest.seconds
+        print(f"last worker run at 1024x1024: forward {s['forward'] * 1000:.1f} ms, "
+              f"display data {s['render'] * 1000:.1f} ms")
+    print(f"naive runs: {len(naive)}  min {naive.min():.1f}  max {naive.max():.1f} ms")
+    print(
+        f"median_ms={median:.2f} p95_ms={p95:.2f} naive_median_ms={naive_median:.2f} "
+        f"ratio={median / naive_median:.2f} max_stall_ms={stall:.2f}",
+        flush=True,
+    )
+    window.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
