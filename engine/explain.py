@@ -30,6 +30,9 @@ ACTIVATION_TITLES = {
 }
 
 
+KEEP_TERMS = 256  # longer sums (a linear layer on a big map) keep only their ends as terms
+
+
 class ExplainError(EngineError):
     """The value cannot be explained (no trace for the layer, position out of range, ...)."""
 
@@ -79,6 +82,12 @@ class Explanation:
     winner: int | None = None  # max pool: index into terms
     count: int = 0  # mean pool: the divisor
     note: str = ""
+    omitted: int = 0  # terms left out before the last one (very long sums; see KEEP_TERMS)
+
+    @property
+    def n_terms(self) -> int:
+        """How many terms the value really has (``terms`` may hold only the ends)."""
+        return len(self.terms) + self.omitted
 
     def format(self, max_terms: int = 4, digits: int = 3) -> str:
         """One line of arithmetic, e.g. ``h[2, 14, 9] = ReLU[0.1 + (0.5·1.2) + … ] = 0.73``.
@@ -92,7 +101,7 @@ class Explanation:
         lhs = f"{symbol}[{where}]"
         if self.kind == "sum":
             parts = [f"({n(t.weight)}·{n(t.value)})" for t in self.terms]
-            parts = _abbreviate(parts, max_terms)
+            parts = _abbreviate(parts, max_terms, self.omitted)
             if self.bias is not None:
                 parts.insert(0, n(self.bias))
             inner = " + ".join(parts) if parts else "0"
@@ -100,11 +109,10 @@ class Explanation:
             shown = [
                 n(t.value) + ("*" if i == self.winner else "") for i, t in enumerate(self.terms)
             ]
-            body = ", ".join(_abbreviate(shown, max_terms))
+            body = ", ".join(_abbreviate(shown, max_terms, self.omitted))
             inner = f"{self.kind}[{body}]"
             if self.kind == "mean":
-                total = sum(t.value for t in self.terms)
-                inner += f" = {n(total)}/{self.count}"
+                inner += f" = {n(self.pre_activation * self.count)}/{self.count}"
         elif self.kind == "add":
             inner = " + ".join(n(t.value) for t in self.terms)
         elif self.kind == "copy":
@@ -140,10 +148,12 @@ def fmt_num(value: float, digits: int = 3) -> str:
     return text.replace("-", "−")
 
 
-def _abbreviate(parts: list[str], max_terms: int) -> list[str]:
-    if len(parts) <= max_terms + 1:
+def _abbreviate(parts: list[str], max_terms: int, omitted: int = 0) -> list[str]:
+    """The first ``max_terms`` parts, an ellipsis counting what is hidden, the last part."""
+    if len(parts) <= max_terms + 1 and not omitted:
         return parts
-    return [*parts[:max_terms], f"… ({len(parts) - max_terms - 1} more)", parts[-1]]
+    hidden = len(parts) - min(max_terms, len(parts) - 1) - 1 + omitted
+    return [*parts[: min(max_terms, len(parts) - 1)], f"… ({hidden} more)", parts[-1]]
 
 
 def per_axis(value, dims: int) -> tuple[int, ...]:
@@ -283,11 +293,17 @@ def _explain_own(spec, weights, trace, index, where, value) -> Explanation:
         w = weights[ls.name]["weight"]
         b = _bias(ls, weights.get(ls.name, {}), where[0])
         flat = x.reshape(-1)
+        keep = _kept(flat.size)
         terms = [
             Term(float(w[where[0], j]), float(flat[j]), (j,), j, False, (where[0], j), sources[0])
-            for j in range(flat.size)
+            for j in keep
         ]
-        return _sum(base, terms, b)
+        exp = _sum(base, terms, b)
+        if len(keep) < flat.size:  # the sum over all terms, exactly as float64 (fsum-free)
+            exp.omitted = flat.size - len(keep)
+            row = w[where[0]].astype(np.float64)
+            exp.pre_activation = (b or 0.0) + float(np.dot(row, flat.astype(np.float64)))
+        return exp
     if t in ("max_pool", "avg_pool"):
         return _pool(ls, x, sources[0], where, base)
     if t == "activation":
@@ -319,12 +335,14 @@ def _explain_own(spec, weights, trace, index, where, value) -> Explanation:
     if t == "global_avg_pool":
         c = where[0]
         plane = x[c]
+        keep = _kept(plane.size)
         terms = [
-            Term(1.0, float(plane[p]), tuple(int(i) for i in p), c, source=sources[0])
-            for p in np.ndindex(plane.shape)
+            Term(1.0, float(plane.flat[i]), _unravel(i, plane.shape), c, source=sources[0])
+            for i in keep
         ]
-        exp = Explanation(**base, kind="mean", terms=terms, count=len(terms))
-        exp.pre_activation = sum(tt.value for tt in terms) / max(len(terms), 1)
+        exp = Explanation(**base, kind="mean", terms=terms, count=plane.size)
+        exp.omitted = plane.size - len(keep)
+        exp.pre_activation = float(plane.astype(np.float64).mean())
         return exp
     if t == "max_unpool":
         pool = ls.param("pool")
@@ -356,8 +374,15 @@ def _explain_own(spec, weights, trace, index, where, value) -> Explanation:
     raise ExplainError(f"no explanation for layers of type '{t}'")
 
 
-def value_shape(trace: Trace, name: str) -> tuple[int, ...]:
-    return tuple(trace.outputs[name].shape[1:])
+def _unravel(i: int, shape) -> tuple[int, ...]:
+    return tuple(int(v) for v in np.unravel_index(i, shape))
+
+
+def _kept(n: int) -> list[int]:
+    """Indices of the terms kept of ``n``: all, or the first KEEP_TERMS − 1 and the last."""
+    if n <= KEEP_TERMS:
+        return list(range(n))
+    return [*range(KEEP_TERMS - 1), n - 1]
 
 
 def _bias(ls, w: dict, out_channel: int) -> float | None:

@@ -98,7 +98,7 @@ class FormulaView(QWidget):
 
 def _details(exp) -> str:
     """One line about the terms: how many, what padding supplied, which position won."""
-    n = len(exp.terms)
+    n = exp.n_terms
     if exp.kind == "sum":
         padded = sum(t.padded for t in exp.terms)
         text = f"{n} terms"

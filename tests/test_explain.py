@@ -315,3 +315,26 @@ def test_explain_equals_the_engine_forward_pass(case):
         assert exp.value == own
         assert exp.pre_activation == pytest.approx(own, rel=1e-5, abs=1e-5)
         assert exp.result == float(trace.outputs["act" if exp.activation else layer][where])
+
+
+def test_very_long_sums_keep_their_ends_and_the_exact_total():
+    from engine import network
+    from engine.explain import KEEP_TERMS
+
+    spec = NetworkSpec(
+        [LayerSpec("f", "flatten"), LayerSpec("fc", "linear", {"out_features": 2})], (4, 300)
+    )
+    x = np.random.default_rng(0).standard_normal((4, 300)).astype(np.float32)
+    weights = network.init_weights(spec, x.shape, seed=1)
+    trace = network.forward(spec, weights, x)
+    exp = explain(spec, weights, trace, "fc", 1, ())
+    assert exp.n_terms == 1200 and len(exp.terms) == KEEP_TERMS
+    assert exp.terms[-1].position == (1199,)
+    assert exp.pre_activation == pytest.approx(float(trace.outputs["fc"][1]), abs=1e-5)
+    assert f"… ({1200 - 4 - 1} more)" in exp.format(max_terms=4)
+    spec2 = NetworkSpec([LayerSpec("g", "global_avg_pool")], (2, 30, 30))
+    x2 = np.random.default_rng(1).random((2, 30, 30)).astype(np.float32)
+    trace2 = network.forward(spec2, {}, x2)
+    exp2 = explain(spec2, {}, trace2, "g", 1, ())
+    assert exp2.n_terms == 900 and exp2.count == 900
+    assert exp2.pre_activation == pytest.approx(float(trace2.outputs["g"][1]), abs=1e-6)
