@@ -4,9 +4,9 @@ A table of editable cells coloured by value (blue negative, white 0, red positiv
 bars for 1D kernels, presets from ``engine.kernels`` and normalize / flip / zero buttons, and
 the bias of the output channel. The pair indexes the first two axes of the weight array in
 torch's layout: (C_out, C_in/groups, K...) for conv, (C_in, C_out/groups, K...) for a
-transposed conv; a linear layer's whole (D_out, D_in) matrix is the table.
-Every edit goes through the document (set_kernel_value / set_weights); text that is not a
-number is refused with a message.
+transposed conv; a linear layer's whole (D_out, D_in) matrix is the table (cells:
+:class:`gui.kernel_model.KernelModel`). Every edit goes through the document
+(set_kernel_value / set_weights); text that is not a number is refused with a message.
 """
 
 from __future__ import annotations
@@ -15,8 +15,7 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, Signal
-from PySide6.QtGui import QColor
+from PySide6.QtCore import QModelIndex
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -41,106 +40,11 @@ from engine.kernels import (
     preset_kernel,
 )
 
-from .colormaps import colormap
 from .draw_signal import StrokePlot, new_stroke_id, paint_segment
+from .kernel_model import KernelModel, parse_number, value_colour
 
 KERNEL_TYPES = ("conv", "conv_transpose", "linear")
 RANDOM = "random (Kaiming)"
-_LUT = colormap("diverging").getLookupTable(nPts=256)  # (256, 3) uint8
-
-
-def parse_number(text: str) -> float | None:
-    """A float from what a person types ('−0,5' and '-0.5' alike), or None."""
-    t = text.strip().replace("−", "-")
-    if "," in t and "." not in t:
-        t = t.replace(",", ".")
-    try:
-        return float(t)
-    except ValueError:
-        return None
-
-
-def value_colour(value: float, magnitude: float) -> QColor:
-    """The diverging colour of ``value`` on a scale symmetric about 0 up to ``magnitude``."""
-    t = 0.5 if magnitude <= 0 else 0.5 + 0.5 * max(-1.0, min(1.0, value / magnitude))
-    r, g, b = (int(c) for c in _LUT[min(int(t * 255.999), 255)][:3])
-    return QColor(r, g, b)
-
-
-class KernelModel(QAbstractTableModel):
-    """A 2D array of kernel values as an editable table; edits become ``edited(row, col, v)``."""
-
-    edited = Signal(int, int, float)
-    refused = Signal(str)
-
-    def __init__(self, parent=None):
-        super().__init__(parent)
-        self._values = np.zeros((0, 0), np.float32)
-        self._magnitude = 1.0
-
-    @property
-    def values(self) -> np.ndarray:
-        return self._values
-
-    def set_values(self, values: np.ndarray) -> None:
-        values = np.atleast_2d(np.asarray(values))
-        self._magnitude = float(np.abs(values).max()) if values.size else 1.0
-        if values.shape == self._values.shape:
-            self._values = values
-            if values.size:
-                self.dataChanged.emit(
-                    self.index(0, 0), self.index(values.shape[0] - 1, values.shape[1] - 1)
-                )
-        else:
-            self.beginResetModel()
-            self._values = values
-            self.endResetModel()
-
-    def rowCount(self, parent=QModelIndex()) -> int:  # noqa: B008, N802 - Qt's API
-        return 0 if parent.isValid() else self._values.shape[0]
-
-    def columnCount(self, parent=QModelIndex()) -> int:  # noqa: B008, N802 - Qt's API
-        return 0 if parent.isValid() else self._values.shape[1]
-
-    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
-        if not index.isValid():
-            return None
-        v = float(self._values[index.row(), index.column()])
-        if role == Qt.ItemDataRole.DisplayRole:
-            return f"{v:.3g}".replace("-", "−")  # 3 significant digits: 1, −4, 0.0625
-        if role == Qt.ItemDataRole.EditRole:
-            return f"{v:.6g}"
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return f"{v:.9g}"
-        if role == Qt.ItemDataRole.BackgroundRole:
-            return value_colour(v, self._magnitude)
-        if role == Qt.ItemDataRole.ForegroundRole:
-            c = value_colour(v, self._magnitude)
-            light = 0.299 * c.red() + 0.587 * c.green() + 0.114 * c.blue() > 140
-            return QColor(0, 0, 0) if light else QColor(255, 255, 255)
-        if role == Qt.ItemDataRole.TextAlignmentRole:
-            return int(Qt.AlignmentFlag.AlignCenter)
-        return None
-
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):  # noqa: N802
-        # 0-based like every other index in the app (weights, positions, channels)
-        if role == Qt.ItemDataRole.DisplayRole:
-            return str(section)
-        return super().headerData(section, orientation, role)
-
-    def flags(self, index):
-        base = super().flags(index)
-        return base | Qt.ItemFlag.ItemIsEditable if index.isValid() else base
-
-    def setData(self, index, value, role=Qt.ItemDataRole.EditRole) -> bool:  # noqa: N802
-        if not index.isValid() or role != Qt.ItemDataRole.EditRole:
-            return False
-        number = value if isinstance(value, int | float) else parse_number(str(value))
-        if number is None or not math.isfinite(number):
-            self.refused.emit(str(value))
-            return False
-        self.edited.emit(index.row(), index.column(), float(number))
-        return True
 
 
 class KernelEditor(QWidget):
