@@ -15,7 +15,7 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QModelIndex
+from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -76,10 +76,13 @@ class KernelEditor(QWidget):
             | QAbstractItemView.EditTrigger.AnyKeyPressed
         )
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        font = self.table.font()
-        if font.pointSizeF() > 0:
-            font.setPointSizeF(font.pointSizeF() * 0.9)  # kernel values fit narrow cells
-            self.table.setFont(font)
+        # a smaller font and no padding: five kernel values fit a 300 px panel
+        size = max(self.font().pointSizeF() * 0.85, 8.0)
+        self.table.setStyleSheet(
+            f"QTableView, QHeaderView {{ font-size: {size:.1f}pt; }}"
+            " QTableView::item { padding: 0px; }"
+        )
+        self.table.setTextElideMode(Qt.TextElideMode.ElideNone)  # digits, never "…"
         for header in (self.table.horizontalHeader(), self.table.verticalHeader()):
             header.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
             header.setDefaultSectionSize(self.table.fontMetrics().horizontalAdvance("−0.000") + 12)

@@ -77,7 +77,9 @@ class KernelModel(QAbstractTableModel):
             return None
         v = float(self._values[index.row(), index.column()])
         if role == Qt.ItemDataRole.DisplayRole:
-            return f"{v:.3g}".replace("-", "−")  # 3 significant digits: 1, −4, 0.0625
+            # 3 significant digits (1, −4, 0.125) while they fit; 2 in wider kernels
+            digits = 3 if self._values.shape[1] <= 3 else 2
+            return f"{v:.{digits}g}".replace("-", "−")
         if role == Qt.ItemDataRole.EditRole:
             return f"{v:.6g}"
         if role == Qt.ItemDataRole.ToolTipRole:
