@@ -12,6 +12,7 @@ than one already delivered is dropped.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from dataclasses import dataclass, field
@@ -101,7 +102,9 @@ class ComputeScheduler(QObject):
     failed = Signal(str)
     _delivered = Signal(object)  # worker -> GUI thread (queued)
 
-    def __init__(self, document: Document, parent: QObject | None = None, *, threads: int = 2):
+    def __init__(
+        self, document: Document, parent: QObject | None = None, *, threads: int | None = None
+    ):
         super().__init__(parent)
         self._document = document
         self._hint = DisplayHint()
@@ -115,7 +118,8 @@ class ComputeScheduler(QObject):
         self._busy = False
         self._cond = threading.Condition()
         self._stop = False
-        self._threads = threads
+        # Leave a core to the GUI thread: with every core busy in torch, painting waits.
+        self._threads = threads or max(1, (os.cpu_count() or 2) - 1)
         self._delivered.connect(self._on_delivered, Qt.ConnectionType.QueuedConnection)
         document.inputChanged.connect(lambda: self.request(0))
         document.networkChanged.connect(self.request)
