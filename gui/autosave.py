@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject, QStandardPaths, QTimer, Signal
+from shiboken6 import isValid
 
 from engine.workspace import Workspace, save_workspace
 
@@ -180,10 +181,11 @@ class Autosaver(QObject):
         self._stopped = True
         self._timer.stop()
         self._dirty = False
-        for signal in (self.document.inputChanged, self.document.networkChanged,
-                       self.document.viewChanged):
-            signal.disconnect(self._changed)
-        self.document.undo_stack.cleanChanged.disconnect(self._clean_changed)
+        if isValid(self.document):  # a script may have destroyed it without closing
+            for signal in (self.document.inputChanged, self.document.networkChanged,
+                           self.document.viewChanged):
+                signal.disconnect(self._changed)
+            self.document.undo_stack.cleanChanged.disconnect(self._clean_changed)
         self.discard(wait=True)
         self.writer.shutdown()
 

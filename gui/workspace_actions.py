@@ -1,4 +1,6 @@
-"""The File menu's workspace entries: New, Open…, Save, Save As…, Open Recent, Export ▸ ….
+"""The File menu's workspace entries: New, Open…, Save, Save As…, Open Recent.
+
+(File ▸ Export ▸ … lives in :mod:`gui.export_actions`; :func:`install_workspace` adds both.)
 
 A workspace (``engine.workspace``) is the input, network, weights and view settings in one
 ``*.convscope`` file. Saving snapshots the document on the GUI thread (references only) and
@@ -17,6 +19,7 @@ from typing import Any
 from PySide6.QtCore import QEvent, QObject, QSettings, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox, QWidget
+from shiboken6 import isValid
 
 from engine.errors import EngineError
 from engine.spec import LayerSpec, NetworkSpec
@@ -117,6 +120,8 @@ class WorkspaceActions(QObject):
         self._pending_clean: dict[int, int] = {}  # save token -> undo index at snapshot
         self._token = 0
         self._closed = False
+        # False for windows nobody works in (e.g. --screenshot): closing never asks.
+        self.ask_on_close = True
         kwargs = {} if autosave_ms is None else {"interval_ms": autosave_ms}
         self.autosaver = Autosaver(self.document, self.snapshot, recovery_directory,
                                    parent=self, **kwargs)
@@ -152,15 +157,6 @@ class WorkspaceActions(QObject):
         self.recent_menu = QMenu("Open &Recent", w)
         self.recent_menu.aboutToShow.connect(self._fill_recent)
 
-        self.export_menu = QMenu("&Export", w)
-        self.export_source_action = make("PyTorch source…", self.export_source)
-        self.export_weights_action = make("Weights (safetensors / npz)…", self.export_weights)
-        self.export_png_action = make("Maps as PNG…", self.export_png)
-        self.export_svg_action = make("Maps as SVG…", self.export_svg)
-        for a in (self.export_source_action, self.export_weights_action,
-                  self.export_png_action, self.export_svg_action):
-            self.export_menu.addAction(a)
-
         menu: QMenu = w.file_menu
         first = menu.actions()[0] if menu.actions() else None
         for a in (self.new_action, self.open_action):
@@ -169,12 +165,6 @@ class WorkspaceActions(QObject):
         for a in (self.save_action, self.save_as_action):
             menu.insertAction(first, a)
         menu.insertSeparator(first)
-        add = getattr(w, "add_file_action", None)
-        export = self.export_menu.menuAction()
-        if add is not None:
-            add(export)
-        else:
-            menu.addAction(export)
 
     # ------------------------------------------------------------ snapshot
     def snapshot(self) -> Workspace:
@@ -227,12 +217,18 @@ class WorkspaceActions(QObject):
         return self.path.name if self.path else "Untitled"
 
     def _update_title(self, *_args) -> None:
+        stack = self.document.undo_stack
+        # A QUndoStack clears itself (and signals) while it is being destroyed, e.g. at
+        # interpreter exit in a script that never closed its window: nothing to show then.
+        if not (isValid(stack) and isValid(self.window)):
+            return
         self.window.setWindowTitle(f"{self.display_name()}[*] — ConvScope")
-        self.window.setWindowModified(not self.document.undo_stack.isClean())
+        self.window.setWindowModified(not stack.isClean())
 
     def maybe_save(self) -> bool:
         """Ask to save unsaved changes; False when the person cancels (or saving fails)."""
-        if self.document.undo_stack.isClean():
+        stack = self.document.undo_stack
+        if not isValid(stack) or stack.isClean():
             return True
         answer = self.dialogs.ask_save_changes(self.window, self.display_name())
         if answer == "discard":
@@ -274,10 +270,20 @@ class WorkspaceActions(QObject):
         except OSError as error:
             self._error(f"Cannot open {path.name}: {error.strerror or error}")
             return False
+        return self.adopt(workspace, path)
+
+    def adopt(self, workspace: Workspace, path: str | os.PathLike,
+              remember: bool = True) -> bool:
+        """Put an already loaded workspace from ``path`` into the document (as Open does).
+
+        ``remember``: add it to Open Recent (the command line's --screenshot does not).
+        """
+        path = Path(path)
         if not self.apply(workspace):
             return False
         self.path = path
-        self._remember(path)
+        if remember:
+            self._remember(path)
         self._update_title()
         self.document.message.emit("info", f"Opened {path.name}")
         self.opened.emit(os.fspath(path))
@@ -367,61 +373,10 @@ class WorkspaceActions(QObject):
         if not files:
             self.recent_menu.addAction("(none)").setEnabled(False)
 
-    # --------------------------------------------------------------- export
-    def _export_path(self, title: str, filter: str, suffix: str) -> Path | None:
-        stem = self.path.stem if self.path else "convscope"
-        path = self.dialogs.save_path(self.window, title, filter, f"{stem}{suffix}")
-        return Path(path) if path else None
-
-    def export_source(self, path: str | os.PathLike | None = None) -> bool:
-        from engine.codegen import pytorch_source
-        from engine.serialize import atomic_write_text
-
-        path = Path(path) if path else self._export_path(
-            "Export PyTorch source", "Python (*.py)", ".py")
-        if path is None:
-            return False
-        return self._write(path, lambda: atomic_write_text(path, pytorch_source(
-            self.document.spec)))
-
-    def export_weights(self, path: str | os.PathLike | None = None) -> bool:
-        from engine.serialize import save_weights
-
-        path = Path(path) if path else self._export_path(
-            "Export weights", "safetensors (*.safetensors);;numpy (*.npz)", ".safetensors")
-        if path is None:
-            return False
-        if path.suffix not in (".safetensors", ".npz"):
-            self._error(f"Weights are saved as .safetensors or .npz, not '{path.suffix}'")
-            return False
-        return self._write(path, lambda: save_weights(path, self.document.weights))
-
-    def export_png(self, path: str | os.PathLike | None = None) -> bool:
-        path = Path(path) if path else self._export_path("Export maps", "PNG (*.png)", ".png")
-        if path is None:
-            return False
-        return self._write(path, lambda: save_png(self.window.maps_view, path))
-
-    def export_svg(self, path: str | os.PathLike | None = None) -> bool:
-        path = Path(path) if path else self._export_path("Export maps", "SVG (*.svg)", ".svg")
-        if path is None:
-            return False
-        return self._write(path, lambda: save_svg(self.window.maps_view, path))
-
-    def _write(self, path: Path, job) -> bool:
-        try:
-            job()
-        except (EngineError, OSError) as error:
-            reason = getattr(error, "strerror", None) or error
-            self._error(f"Could not write {path.name}: {reason}")
-            return False
-        self.document.message.emit("info", f"Wrote {path}")
-        return True
-
     # ---------------------------------------------------------- close, crash
     def eventFilter(self, watched, event) -> bool:  # noqa: N802 - Qt's name
         if watched is self.window and event.type() == QEvent.Type.Close:
-            if not self.maybe_save():
+            if self.ask_on_close and not self.maybe_save():
                 event.ignore()
                 return True
             self.shutdown()
@@ -433,8 +388,9 @@ class WorkspaceActions(QObject):
             return
         self._closed = True
         stack = self.document.undo_stack
-        stack.cleanChanged.disconnect(self._update_title)
-        stack.indexChanged.disconnect(self._update_title)
+        if isValid(stack):
+            stack.cleanChanged.disconnect(self._update_title)
+            stack.indexChanged.disconnect(self._update_title)
         self.autosaver.clean_exit()
         self.writer.wait()
         self.writer.shutdown()
@@ -468,39 +424,15 @@ class WorkspaceActions(QObject):
         self.document.message.emit("error", text)
 
 
-def save_png(widget: QWidget, path: Path) -> None:
-    """The widget as it looks on screen, as a PNG."""
-    if not widget.grab().save(os.fspath(path), "PNG"):
-        raise OSError(f"Qt could not write the PNG {path}")
-
-
-def save_svg(widget: QWidget, path: Path) -> None:
-    """The widget painted into an SVG (lines stay vectors, maps become embedded images).
-
-    Written to a temp file first and moved into place, like every save.
-    """
-    from PySide6.QtCore import QPoint, QRect, QSize
-    from PySide6.QtGui import QPainter
-    from PySide6.QtSvg import QSvgGenerator
-
-    tmp = path.with_name(f".{path.name}.tmp")
-    generator = QSvgGenerator()
-    generator.setFileName(os.fspath(tmp))
-    generator.setSize(QSize(widget.width(), widget.height()))
-    generator.setViewBox(QRect(0, 0, widget.width(), widget.height()))
-    generator.setTitle("ConvScope maps")
-    painter = QPainter()
-    if not painter.begin(generator):
-        raise OSError(f"cannot write {path}")
-    try:
-        widget.render(painter, QPoint(0, 0))
-    finally:
-        painter.end()
-    os.replace(tmp, path)
-
-
 def install_workspace(window, **kwargs) -> WorkspaceActions:
-    """Add the workspace File entries, autosave and crash recovery to ``window``."""
+    """Add the workspace File entries, File ▸ Export, autosave and crash recovery.
+
+    Sets ``window.workspace_actions`` and ``window.export_actions``.
+    """
+    from .export_actions import install_exports
+
     actions = WorkspaceActions(window, **kwargs)
     window.workspace_actions = actions
+    install_exports(window, actions.dialogs,
+                    lambda: actions.path.stem if actions.path else "convscope")
     return actions

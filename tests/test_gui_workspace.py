@@ -236,31 +236,75 @@ def test_recent_files_are_remembered_capped_and_pruned(qtbot, env, tmp_path):
 
 def test_exports_write_usable_files(env, tmp_path):
     doc, window, actions, dialogs, _ = env
+    exports = window.export_actions
     window.resize(900, 600)
     source = tmp_path / "net.py"
-    assert actions.export_source(source)
+    assert exports.export_source(source)
     compile(source.read_text(), str(source), "exec")  # valid Python
     weights = tmp_path / "w.safetensors"
-    assert actions.export_weights(weights)
+    assert exports.export_weights(weights)
     back = load_weights(weights)
     for layer, arrays in doc.weights.items():
         for key, array in arrays.items():
             np.testing.assert_array_equal(back[layer][key], array)
     npz = tmp_path / "w.npz"
     dialogs.paths.append(str(npz))
-    actions.export_weights_action.trigger()
+    exports.weights_action.trigger()
     assert set(load_weights(npz)) == set(doc.weights)
     png = tmp_path / "maps.png"
-    assert actions.export_png(png)
+    assert exports.export_png(png)
     image = QImage(str(png))
     assert not image.isNull() and image.width() == window.maps_view.width()
     svg = tmp_path / "maps.svg"
-    assert actions.export_svg(svg)
+    assert exports.export_svg(svg)
     assert "<svg" in svg.read_text()
 
 
 def test_export_weights_refuses_unknown_suffix(env, tmp_path):
     doc, window, actions, dialogs, messages = env
-    assert not actions.export_weights(tmp_path / "w.pkl")
+    exports = window.export_actions
+    assert not exports.export_weights(tmp_path / "w.pkl")
     assert not (tmp_path / "w.pkl").exists()
     assert messages[-1][0] == "error" and ".pkl" in messages[-1][1]
+
+
+def test_export_menu_sits_in_the_file_menu(env):
+    doc, window, actions, dialogs, messages = env
+    menus = [a.menu() for a in window.file_menu.actions() if a.menu() is not None]
+    assert window.export_actions.menu in menus
+    texts = [a.text() for a in window.export_actions.menu.actions()]
+    assert texts == ["PyTorch source…", "Weights (safetensors / npz)…", "Maps as PNG…",
+                     "Maps as SVG…"]
+
+
+def test_a_destroyed_document_does_not_break_the_title(qtbot, tmp_path, monkeypatch):
+    # A script that never closes its window: at exit the undo stack is destroyed while it
+    # still has changes, and clears itself (emitting) on the way out.
+    import shiboken6
+
+    errors: list[BaseException] = []
+    monkeypatch.setattr("sys.excepthook", lambda kind, value, tb: errors.append(value))
+    doc = small_document()
+    scheduler = ComputeScheduler(doc, threads=1)
+    window = MainWindow(doc, scheduler)
+    qtbot.addWidget(window)
+    actions = install_workspace(window, dialogs=FakeDialogs(),
+                                settings=QSettings(str(tmp_path / "s.ini"),
+                                                   QSettings.Format.IniFormat),
+                                recovery_directory=tmp_path / "recovery")
+    edit(doc)
+    assert window.isWindowModified()
+    scheduler.shutdown()
+    shiboken6.delete(doc)
+    assert errors == []
+    assert window.windowTitle().startswith("Untitled")
+    actions.shutdown()  # still safe
+
+
+def test_closing_without_asking(env):
+    doc, window, actions, dialogs, messages = env
+    window.show()
+    edit(doc)
+    actions.ask_on_close = False
+    assert window.close()
+    assert dialogs.asked == []
