@@ -85,10 +85,26 @@ class Document(QObject):
         The network; its ``input_shape`` follows the input's shape.
     weights:
         Layer name -> {"weight", "bias"}; None draws them with ``init_weights(seed)``.
+
+    Signals
+    -------
+    inputChanged()
+        The input array changed (its values; a new shape also emits ``specChanged``).
+    networkChanged(int)
+        The spec or any weights changed; recompute from that layer index.
+    specChanged()
+        The spec or the input's shape changed: ``analysis`` (shapes, counts, errors) is new.
+        Views of shapes and counts listen to this, not to ``networkChanged``.
+    weightsChanged(str)
+        Only that layer's weight arrays changed (spec and analysis did not); emitted after
+        ``networkChanged``, once per changed layer. Kernel views update just those values.
+    selectionChanged(), viewChanged(), message(level, text)
     """
 
     inputChanged = Signal()
     networkChanged = Signal(int)
+    specChanged = Signal()
+    weightsChanged = Signal(str)
     selectionChanged = Signal()
     viewChanged = Signal()
     message = Signal(str, str)
@@ -437,19 +453,28 @@ class Document(QObject):
         """Install a state (called by undo commands only) and announce what changed."""
         input_changed = "input" in state and state["input"] is not self._input
         shape_changed = input_changed and state["input"].shape != self._input.shape
+        old_weights = self._weights
         if "input" in state:
             self._input = state["input"]
         if "spec" in state:
             self._spec = state["spec"]
         if "weights" in state:
             self._weights = state["weights"]
-        if "spec" in state or shape_changed:
+        spec_changed = "spec" in state or shape_changed
+        if spec_changed:
             self._analysis = _network().analyze(self._spec, self._input.shape)
             self._drop_stale_selection()
         if input_changed:
             self.inputChanged.emit()
         if "spec" in state or "weights" in state:
+            # First: the scheduler listens here, and compute is on the critical path.
             self.networkChanged.emit(0 if input_changed else first_index)
+        if spec_changed:
+            self.specChanged.emit()
+        elif "weights" in state:
+            for name, arrays in self._weights.items():
+                if arrays is not old_weights.get(name):
+                    self.weightsChanged.emit(name)
 
     def _drop_stale_selection(self) -> None:
         changed = False

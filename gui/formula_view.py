@@ -46,7 +46,8 @@ class FormulaView(QWidget):
         layout.addWidget(self.details)
         self.explanation = None  # the last Explanation shown (for tests and other views)
         document.selectionChanged.connect(self.refresh)
-        document.networkChanged.connect(lambda _i: self.refresh())
+        document.specChanged.connect(self._show_general)
+        document.networkChanged.connect(lambda _i: self._show_probe())  # weights count too
         scheduler.traceReady.connect(lambda _r: self.refresh())
         self.refresh()
 

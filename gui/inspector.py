@@ -104,8 +104,7 @@ class Inspector(QWidget):
         layout.addWidget(body)
 
         document.selectionChanged.connect(self.refresh)
-        document.networkChanged.connect(lambda _i: self.refresh())
-        document.inputChanged.connect(self.refresh)
+        document.specChanged.connect(self.refresh)  # figures follow the analysis only
         self.refresh()
 
     def refresh(self) -> None:

@@ -151,7 +151,8 @@ class KernelEditor(QWidget):
         self.bars_plot.strokeMoved.connect(self._bar_move)
         self.bars_plot.strokeFinished.connect(self._bar_finish)
         document.selectionChanged.connect(self.refresh)
-        document.networkChanged.connect(lambda _i: self.refresh())
+        document.specChanged.connect(self.refresh)
+        document.weightsChanged.connect(self._weights_changed)
         self._preset_dims = 0
         self.refresh()
 
@@ -241,6 +242,21 @@ class KernelEditor(QWidget):
             current = self.model.index(a, b)
             if self.table.currentIndex() != current:
                 self.table.setCurrentIndex(current)
+
+    def _weights_changed(self, name: str) -> None:
+        """Only values changed: update the cells (and bars, bias) that show them."""
+        layer = self.layer
+        if layer is None or layer.name != name:
+            return
+        values = self.current_slice()
+        if values is None:
+            return
+        self.model.set_values(values if values.ndim == 2 else values[None])
+        if values.ndim == 1 and layer.type != "linear":
+            self._show_bars(values)
+        bias = self.document.weights.get(name, {}).get("bias")
+        if bias is not None and not self.bias_edit.hasFocus():
+            self.bias_edit.setText(f"{float(bias[self.bias_index()]):.6g}")
 
     def _fit_table(self) -> None:
         """A small kernel fills the width and shows whole; a large matrix scrolls (10 rows)."""

@@ -54,16 +54,28 @@ class KernelModel(QAbstractTableModel):
 
     def set_values(self, values: np.ndarray) -> None:
         values = np.atleast_2d(np.asarray(values))
-        self._magnitude = float(np.abs(values).max()) if values.size else 1.0
+        magnitude = float(np.abs(values).max()) if values.size else 1.0
         if values.shape == self._values.shape:
+            old, old_magnitude = self._values, self._magnitude
+            self._magnitude = magnitude
             self._values = values
-            if values.size:
-                self.dataChanged.emit(
-                    self.index(0, 0), self.index(values.shape[0] - 1, values.shape[1] - 1)
-                )
+            if not values.size:
+                return
+            if magnitude == old_magnitude:
+                # Colours are relative to the magnitude: while it stands, only the cells
+                # whose values differ repaint (one cell for one edit).
+                rows, cols = np.nonzero(values != old)
+                if rows.size == 0:
+                    return
+                top_left = self.index(int(rows.min()), int(cols.min()))
+                bottom_right = self.index(int(rows.max()), int(cols.max()))
+            else:
+                top_left = self.index(0, 0)
+                bottom_right = self.index(values.shape[0] - 1, values.shape[1] - 1)
+            self.dataChanged.emit(top_left, bottom_right)
         else:
             self.beginResetModel()
-            self._values = values
+            self._values, self._magnitude = values, magnitude
             self.endResetModel()
 
     def rowCount(self, parent=QModelIndex()) -> int:  # noqa: B008, N802 - Qt's API

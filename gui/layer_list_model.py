@@ -138,8 +138,9 @@ class LayerListModel(QAbstractTableModel):
         self._layers: list[LayerSpec] = []
         self._infos: list[Any] = []
         self.refresh()
-        document.networkChanged.connect(self.refresh)
-        document.inputChanged.connect(self.refresh)
+        # Shapes and counts change only with the spec or the input's shape, never with
+        # weights or input values (a kernel edit must not cost a table reset).
+        document.specChanged.connect(self.refresh)
 
     # ----------------------------------------------------------------- data
     def refresh(self, *_args) -> None:

@@ -103,8 +103,8 @@ class MapsView(QWidget):
         )
         self.shared_box.toggled.connect(lambda on: document.set_view(shared_levels=on))
         self.rf_box.toggled.connect(lambda on: document.set_view(show_receptive_field=on))
-        document.networkChanged.connect(lambda _i: self._sync_layers())
-        document.inputChanged.connect(self._sync_layers)
+        # Titles, errors and sizes follow the analysis; weight edits leave them alone.
+        document.specChanged.connect(self._sync_layers)
         document.viewChanged.connect(self._sync_view)
         document.selectionChanged.connect(self._sync_probe)
         scheduler.traceReady.connect(self._apply_result)

@@ -20,7 +20,7 @@ def totals_text(analysis) -> str:
     out = next((info.out_shape for info in reversed(layers) if info.out_shape is not None), None)
     text = (
         f"<b>Total: {fmt_count(total.parameters)} parameters</b>"
-        f" &nbsp;·&nbsp; fully connected between the same sizes: {fmt_count(total.fc_parameters)}"
+        f" &nbsp;·&nbsp; a fully connected net of the same sizes: {fmt_count(total.fc_parameters)}"
         f" &nbsp;·&nbsp; {fmt_count(total.macs)} MACs"
     )
     if not layers:
@@ -45,8 +45,7 @@ class NetworkTotals(QLabel):
         self.setWordWrap(True)
         self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.refresh()
-        document.networkChanged.connect(self.refresh)
-        document.inputChanged.connect(self.refresh)
+        document.specChanged.connect(self.refresh)  # weights never change the totals
 
     def refresh(self, *_args) -> None:
         self.setText(totals_text(self.document.analysis))

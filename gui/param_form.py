@@ -77,7 +77,7 @@ class ParamForm(QWidget):
         self.editors: dict[str, Any] = {}  # param name -> its editor(s), for tests and refresh
         self._built_for: tuple[str, str, tuple] | None = None
         document.selectionChanged.connect(self.refresh)
-        document.networkChanged.connect(lambda _i: self.refresh())
+        document.specChanged.connect(self.refresh)
         self.refresh()
 
     # ------------------------------------------------------------------ state

@@ -1,0 +1,142 @@
+"""A weight edit is cheap on the GUI thread: it changes no analysis, and the views of shapes
+and counts (layer stack, totals, inspector, maps titles) do not refresh on it; the kernel
+editor repaints only the edited cell. A spec edit still refreshes all of them."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from engine.presets import get_preset
+from gui.document import Document
+from gui.inspector import Inspector
+from gui.kernel_model import KernelModel
+from gui.layer_stack import LayerStack
+from gui.maps_view import MapsView
+from gui.scheduler import ComputeScheduler
+
+pytestmark = pytest.mark.qt_log_ignore("propagateSizeHints")
+
+
+@pytest.fixture
+def doc(qtbot):
+    x = np.random.default_rng(0).standard_normal((1, 24, 20)).astype(np.float32)
+    document = Document(x, get_preset("lab-2d"))
+    document.select_layer("conv1")
+    return document
+
+
+def settle(qtbot, scheduler):
+    """Let the last result arrive while the widgets that listen to it still live."""
+    qtbot.waitUntil(lambda: scheduler.latest is not None and scheduler.idle
+                    and scheduler.latest.generation == scheduler.generation, timeout=10_000)
+
+
+class Recorder:
+    def __init__(self, doc):
+        self.events: list[tuple] = []
+        doc.specChanged.connect(lambda: self.events.append(("spec",)))
+        doc.weightsChanged.connect(lambda name: self.events.append(("weights", name)))
+        doc.networkChanged.connect(lambda i: self.events.append(("network", i)))
+        doc.inputChanged.connect(lambda: self.events.append(("input",)))
+
+
+def test_kernel_edit_announces_weights_of_that_layer_only(doc):
+    seen = Recorder(doc)
+    analysis = doc.analysis
+    assert doc.set_kernel_value("conv2", (1, 2, 0, 1), 0.5)
+    assert seen.events == [("network", doc.spec.index("conv2")), ("weights", "conv2")]
+    assert doc.analysis is analysis  # nothing about shapes or counts was recomputed
+    seen.events.clear()
+    doc.undo_stack.undo()
+    assert seen.events == [("network", doc.spec.index("conv2")), ("weights", "conv2")]
+    assert doc.weights["conv2"]["weight"][1, 2, 0, 1] != np.float32(0.5)
+
+
+def test_spec_and_input_shape_edits_announce_the_spec_not_weights(doc):
+    seen = Recorder(doc)
+    doc.set_layer_params(3, {"out_channels": 8})
+    assert seen.events == [("network", 3), ("spec",)]
+    assert doc.analysis.layer("conv2").out_shape[0] == 8
+    seen.events.clear()
+    doc.set_input(np.zeros((1, 30, 30), np.float32))
+    assert seen.events == [("input",), ("network", 0), ("spec",)]
+    seen.events.clear()
+    doc.set_input(np.ones((1, 30, 30), np.float32))  # same shape: values only
+    assert seen.events == [("input",)]
+
+
+def test_layer_stack_totals_and_inspector_do_not_refresh_on_a_weight_edit(qtbot, doc):
+    stack = LayerStack(doc)
+    qtbot.addWidget(stack)
+    scheduler = ComputeScheduler(doc, threads=1)
+    try:
+        inspector = Inspector(doc, scheduler)
+        qtbot.addWidget(inspector)
+        resets, texts = [], []
+        stack.model.modelAboutToBeReset.connect(lambda: resets.append(1))
+        stack.totals.setText("stale")  # a refresh would rewrite it
+        inspector.figures["parameters"].setText("stale")
+        doc.set_kernel_value("conv1", (0, 0, 1, 1), 2.0)
+        assert resets == [] and stack.totals.text() == "stale"
+        assert inspector.figures["parameters"].text() == "stale"
+        doc.set_layer_params(0, {"out_channels": 4})  # a spec edit refreshes them all
+        assert resets == [1] and "parameters" in stack.totals.text()
+        assert inspector.figures["parameters"].text() == "40"  # 1*4*3*3 + 4
+        texts.append(stack.model.text(0, 5))
+        assert texts == ["40"]
+        settle(qtbot, scheduler)
+    finally:
+        scheduler.shutdown()
+
+
+def test_maps_titles_follow_the_spec_not_weights(qtbot, doc):
+    scheduler = ComputeScheduler(doc, threads=1)
+    try:
+        view = MapsView(doc, scheduler)
+        qtbot.addWidget(view)
+        view.maps["conv1"].set_title("stale")
+        doc.set_kernel_value("conv1", (0, 0, 1, 1), 2.0)
+        assert view.maps["conv1"].title.text() == "stale"
+        doc.set_layer_params(0, {"out_channels": 4})
+        assert "4 × 24 × 20" in view.maps["conv1"].title.text()
+        settle(qtbot, scheduler)
+    finally:
+        scheduler.shutdown()
+
+
+def test_kernel_editor_repaints_only_the_edited_cell(qtbot, doc):
+    from gui.kernel_editor import KernelEditor
+
+    editor = KernelEditor(doc)
+    qtbot.addWidget(editor)
+    doc.set_kernel_pair(3, 0)
+    weight = doc.weights["conv1"]["weight"]
+    # a value inside the current magnitude keeps every other cell's colour
+    value = float(np.abs(weight[3, 0]).max()) / 2
+    changes = []
+    editor.model.dataChanged.connect(lambda a, b: changes.append(
+        (a.row(), a.column(), b.row(), b.column())))
+    resets = []
+    editor.model.modelAboutToBeReset.connect(lambda: resets.append(1))
+    doc.set_kernel_value("conv1", (3, 0, 2, 1), value)
+    assert changes == [(2, 1, 2, 1)] and resets == []
+    assert editor.model.values[2, 1] == np.float32(value)
+    np.testing.assert_array_equal(editor.model.values, doc.weights["conv1"]["weight"][3, 0])
+    # an edit of another pair or layer changes nothing shown
+    changes.clear()
+    doc.set_kernel_value("conv1", (5, 0, 0, 0), 0.1)
+    doc.set_kernel_value("conv2", (0, 0, 0, 0), 0.1)
+    assert changes == []
+
+
+def test_kernel_model_repaints_every_cell_when_the_magnitude_changes(qtbot):
+    model = KernelModel()
+    model.set_values(np.array([[0.5, -1.0], [0.25, 0.0]], np.float32))
+    changes = []
+    model.dataChanged.connect(lambda a, b: changes.append(
+        (a.row(), a.column(), b.row(), b.column())))
+    model.set_values(np.array([[0.5, -1.0], [0.25, 0.75]], np.float32))
+    model.set_values(np.array([[0.5, -1.0], [0.25, 3.0]], np.float32))  # new largest value
+    model.set_values(np.array([[0.5, -1.0], [0.25, 3.0]], np.float32))  # no change at all
+    assert changes == [(1, 1, 1, 1), (0, 0, 1, 1)]
