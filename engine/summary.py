@@ -98,9 +98,9 @@ def table(spec: NetworkSpec, analysis: Analysis) -> str:
     title = f"{spec.name or 'network'}: input {_shape(analysis.input_shape)}"
     out = [title, rule, line(head), rule, *(line(r) for r in rows[1:]), rule]
     t = analysis.total
-    out += [f"total parameters:     {t.parameters:,}",
-            f"fully connected:      {t.fc_parameters:,}",
-            f"multiply-accumulates: {t.macs:,}"]
+    out += [f"total parameters:                      {t.parameters:,}",
+            f"fully connected net of the same sizes: {t.fc_parameters:,}",
+            f"multiply-accumulates:                  {t.macs:,}"]
     out += [f"error: {info.error}" for info in analysis.layers
             if info.error is not None and not isinstance(info.error, DependencyError)]
     blocked = sum(isinstance(info.error, DependencyError) for info in analysis.layers)

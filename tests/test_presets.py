@@ -32,3 +32,11 @@ def test_bad_name_lists_the_known_ones():
     with pytest.raises(SpecError, match="lenet") as info:
         get_preset("resnet")
     assert "'resnet'" in str(info.value)
+
+
+def test_cnn_fully_connected_total_is_the_books_comparison_network():
+    """The CNN's dense equivalent (layers with weights only) is exactly the book's FC net."""
+    cnn = analyze(get_preset("udl-mnist1d-cnn")).total
+    fc = analyze(get_preset("udl-mnist1d-fc")).total
+    assert cnn.parameters == 2_050
+    assert cnn.fc_parameters == fc.parameters == 59_065
