@@ -487,9 +487,10 @@ def connectivity(layer: LayerSpec, params: Params, in_shapes: list[Shape], out_s
 def forward(layer: LayerSpec, params: Params, inputs: list[np.ndarray],
             weights: dict[str, np.ndarray] | None, *, pool_indices: np.ndarray | None = None,
             pool: tuple[Params, Shape, Shape] | None = None, training: bool = False,
-            dropout_seed: int = 0) -> tuple[np.ndarray, np.ndarray | None]:
+            dropout_seed: int = 0, indices: bool = True) -> tuple[np.ndarray, np.ndarray | None]:
     """Run one layer through ``engine.ops``: (output, extra) where extra is a max pool's
-    indices or a training dropout's keep-mask (else None).
+    indices (unless ``indices`` is False: much faster; see :func:`max_pool_indices`) or a
+    training dropout's keep-mask (else None).
 
     Shapes must have been checked with :func:`output_shape`; weights are checked here.
     """
@@ -513,6 +514,9 @@ def forward(layer: LayerSpec, params: Params, inputs: list[np.ndarray],
                       dilation=params["dilation"]), None
     if kind == "max_pool":
         pool_fn = ops.max_pool1d if n == 1 else ops.max_pool2d
+        if not indices:
+            return pool_fn(x, params["kernel_size"], stride=params["stride"],
+                           padding=params["padding"]), None
         out, idx = pool_fn(x, params["kernel_size"], stride=params["stride"],
                            padding=params["padding"], return_indices=True)
         return out, idx
@@ -553,6 +557,15 @@ def forward(layer: LayerSpec, params: Params, inputs: list[np.ndarray],
     if kind == "concat":
         return np.concatenate([x, inputs[1]], axis=0), None
     raise SpecError(f"unknown layer type {kind!r}")
+
+
+def max_pool_indices(params: Params, x: np.ndarray) -> np.ndarray:
+    """A max pool's argmax indices for its input ``x`` (what :func:`forward` returns)."""
+    from . import ops
+
+    pool_fn = ops.max_pool1d if x.ndim == 2 else ops.max_pool2d
+    return pool_fn(x, params["kernel_size"], stride=params["stride"],
+                   padding=params["padding"], return_indices=True)[1]
 
 
 def _weights(layer: LayerSpec, params: Params, in_shapes: list[Shape],

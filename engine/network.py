@@ -357,7 +357,9 @@ def forward(spec: NetworkSpec, weights: Weights, x: np.ndarray, *, start_from: s
     With ``start_from`` and ``previous`` (an earlier trace of the same input), the outputs of
     layers that do not depend on ``start_from`` are reused and only the rest is computed.
     Dropout is the identity unless ``training``; then its keep-mask (drawn from
-    ``dropout_seed`` and the layer's position) is stored in ``trace.indices``.
+    ``dropout_seed`` and the layer's position) is stored in ``trace.indices``. A max pool's
+    indices are computed in the pass only when a max unpool reads them; otherwise
+    ``trace.indices[name]`` computes them on first access.
     """
     x = check_input(x)
     nodes = plan(spec)
@@ -373,6 +375,9 @@ def forward(spec: NetworkSpec, weights: Weights, x: np.ndarray, *, start_from: s
                     dirty.add(node.name)
     params_of: dict[str, dict] = {}
     by_name = {node.name: node for node in nodes}
+    # Pools whose indices this pass itself needs; the others' are computed when read.
+    unpooled = {node.params["pool"] for node in nodes
+                if node.error is None and node.layer.type == "max_unpool"}
     down: set[str] = set()  # layers that failed or were skipped
     outputs, indices = trace.outputs, trace.indices
     for node in nodes:
@@ -389,14 +394,14 @@ def forward(spec: NetworkSpec, weights: Weights, x: np.ndarray, *, start_from: s
         if dirty is not None and name not in dirty and name in previous.outputs:
             outputs[name] = previous.outputs[name]
             if name in previous.indices:
-                indices[name] = previous.indices[name]
+                indices.carry(previous.indices, name)  # deferred stays deferred
             trace.seconds[name] = previous.seconds.get(name, 0.0)
             trace.order.append(name)
             continue
         start = perf_counter()
         try:
             out, extra = _run(node, trace, params_of, by_name, weights, training,
-                              dropout_seed)
+                              dropout_seed, name in unpooled)
         except EngineError as error:
             trace.errors[name] = error.at_layer(node.index, name)
             down.add(name)
@@ -409,13 +414,16 @@ def forward(spec: NetworkSpec, weights: Weights, x: np.ndarray, *, start_from: s
         outputs[name] = out
         if extra is not None:
             indices[name] = extra
+        elif node.layer.type == "max_pool":
+            pool_input = trace.outputs[node.inputs[0]]
+            indices.defer(name, lambda p=node.params, x=pool_input: L.max_pool_indices(p, x))
         trace.seconds[name] = perf_counter() - start
         trace.order.append(name)
     return trace
 
 
 def _run(node: Node, trace: Trace, params_of, by_name, weights, training: bool,
-         dropout_seed: int):
+         dropout_seed: int, indices: bool = True):
     inputs = [trace.outputs[s] for s in node.inputs]
     in_shapes = [a.shape for a in inputs]
     pool = pool_indices = None
@@ -433,7 +441,7 @@ def _run(node: Node, trace: Trace, params_of, by_name, weights, training: bool,
     seed = (int(dropout_seed) * 1009 + node.index) & 0x7FFFFFFF
     out, extra = L.forward(node.layer, node.params, inputs, layer_weights,
                            pool_indices=pool_indices, pool=pool, training=training,
-                           dropout_seed=seed)
+                           dropout_seed=seed, indices=indices)
     if out.dtype != np.float32 or not out.flags.c_contiguous:
         out = np.ascontiguousarray(out, dtype=np.float32)
     return out, extra
