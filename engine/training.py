@@ -330,7 +330,7 @@ class Trainer:
 
         torch.manual_seed(config.seed)  # dropout draws from torch's default generator
         self.members: list[Member] = []
-        labels = _labels(specs)
+        labels = member_labels(specs)
         for spec, start, label in zip(specs, weights_list, labels, strict=True):
             if spec.input_shape and len(spec.input_shape) != len(input_shape):
                 raise TrainingError(
@@ -647,7 +647,8 @@ def _kind(shape) -> str:
     return {2: "1D signals", 3: "2D images"}.get(len(shape), f"{len(shape) - 1}D inputs")
 
 
-def _labels(specs) -> list[str]:
+def member_labels(specs) -> list[str]:
+    """The labels a run gives its networks: their names, numbered when names repeat."""
     labels, seen = [], {}
     for i, spec in enumerate(specs):
         base = spec.name or f"network {i + 1}"
@@ -711,6 +712,7 @@ __all__ = [
     "augmentation_active",
     "compare",
     "device_name",
+    "member_labels",
     "pick_device",
     "predict",
 ]

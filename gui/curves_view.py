@@ -39,6 +39,8 @@ class CurvesView(QWidget):
         self._records: list[list[dict]] = []
         self._loss_top = 0.0
         self._lines: list[dict[str, pg.PlotDataItem]] = []
+        self._line_names: list[dict[str, str]] | None = None
+        self.reset(["network"])  # lines made now, not when training starts
 
     @staticmethod
     def _plot(title: str, ylabel: str) -> pg.PlotWidget:
@@ -53,7 +55,17 @@ class CurvesView(QWidget):
         return plot
 
     def reset(self, labels: list[str]) -> None:
-        """Clear the plots and make lines for networks called ``labels``."""
+        """Clear the plots and make lines for networks called ``labels`` (the lines of the
+        last run are kept when the names are the same: making them costs a repaint of
+        everything, emptying them almost nothing)."""
+        names = self._names(labels)
+        if names == self._line_names:
+            self._records = [[] for _ in labels]
+            for lines in self._lines:
+                for line in lines.values():
+                    line.setData([], [])
+            return
+        self._line_names = names
         self.loss_plot.clear()
         self.accuracy_plot.clear()
         for plot in (self.loss_plot, self.accuracy_plot):
@@ -61,25 +73,35 @@ class CurvesView(QWidget):
                 plot.plotItem.legend.clear()
         self._records = [[] for _ in labels]
         self._lines = []
-        for i, label in enumerate(labels):
+        for i in range(len(labels)):
             colour = COLOURS[i % len(COLOURS)]
             lines = {}
             for plot, metric in ((self.loss_plot, "loss"), (self.accuracy_plot, "accuracy")):
                 for series in SERIES:
                     style = Qt.PenStyle.SolidLine if series == "test" else Qt.PenStyle.DashLine
                     pen = pg.mkPen(colour, width=2, style=style)
-                    name = f"{label} {series}" if len(labels) > 1 else f"{series} data"
+                    name = names[i][series]
                     lines[f"{series}_{metric}"] = plot.plot([], [], pen=pen, name=name)
             self._lines.append(lines)
 
-    def set_step_range(self, total_steps: int) -> None:
+    @staticmethod
+    def _names(labels: list[str]) -> list[dict[str, str]]:
+        """Legend names per network and series."""
+        if len(labels) == 1:
+            return [{series: f"{series} data" for series in SERIES}]
+        return [{series: f"{label} {series}" for series in SERIES} for label in labels]
+
+    def set_step_range(self, total_steps: int, expected_loss: float = 0.0) -> None:
         """Fix the step axis to the whole run: axes then stay still while curves grow
-        (re-laying out the axes on every update was the costliest part of a repaint)."""
+        (re-laying out the axes on every update was the costliest part of a repaint).
+        ``expected_loss`` (e.g. the loss of guessing, ln(classes)) sets the loss axis now;
+        it grows later only if a loss goes above it."""
         for plot in (self.loss_plot, self.accuracy_plot):
             plot.disableAutoRange()
             plot.setXRange(0, max(1, total_steps), padding=0.02)
         self.accuracy_plot.setYRange(0, 1, padding=0.02)
         self._loss_top = 0.0
+        self._fit_loss([expected_loss])
 
     def _fit_loss(self, values: list[float]) -> None:
         top = max((v for v in values if v == v and v != float("inf")), default=0.0)

@@ -1,26 +1,27 @@
 """The trainer panel: set up a run, watch it learn, replay it, use the result in the lab.
 
 Settings (:mod:`gui.trainer_setup`) | live curves (:mod:`gui.curves_view`) | kernels and
-maps per checkpoint (:mod:`gui.trainer_watch`) | class probabilities of the lab's input.
-Training runs in :class:`gui.training_worker.TrainingWorker`; data loading, maps and
-probabilities in :class:`gui.training_worker.BackgroundJobs`. The GUI thread only draws.
+maps per checkpoint (:mod:`gui.trainer_watch`) | class probabilities of the lab's input
+(:mod:`gui.trainer_classify`) | augmentation preview (:mod:`gui.trainer_preview`).
+Training runs in :class:`gui.training_worker.TrainingWorker`; data loading, images of
+checkpoints and probabilities in :class:`gui.training_worker.BackgroundJobs`. The GUI thread
+only draws, and prepares its views when Start is pressed, before the trainer thread runs
+(it shares the GIL with the trainer, so work done while training costs several times more).
 Every run starts from fresh weights drawn from its seed (reproducible); "Use in lab" loads
 the network with the weights of the checkpoint on the slider into the document.
 """
 
 from __future__ import annotations
 
+import math
+import time
+
 import numpy as np
-import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QApplication,
-    QComboBox,
     QDockWidget,
-    QHBoxLayout,
     QLabel,
-    QPushButton,
-    QScrollArea,
     QSplitter,
     QTabWidget,
     QVBoxLayout,
@@ -29,12 +30,17 @@ from PySide6.QtWidgets import (
 
 from engine.errors import EngineError
 from engine.presets import get_preset
-from engine.training import device_name, pick_device, predict
+from engine.training import device_name, member_labels, pick_device, predict
 
 from .curves_view import CurvesView
-from .trainer_setup import LAB, SetupForm
-from .trainer_watch import WatchView, first_conv, sample_maps, steps_text
-from .training_worker import BackgroundJobs, TrainingWorker
+from .trainer_classify import ClassifyView
+from .trainer_controls import RunControls
+from .trainer_preview import preview_image
+from .trainer_setup import LAB
+from .trainer_watch import WatchView, checkpoint_images, first_conv, steps_text
+from .training_worker import BackgroundJobs, TrainingWorker, warm_up
+
+STATUS_INTERVAL = 0.25  # seconds between status-line updates while training
 
 
 def _load(source: str):
@@ -64,95 +70,48 @@ class TrainerPanel(QWidget):
         self._dataset = None
         self._checkpoints: list[dict[int, dict]] = []
         self.results: list = []
-        self.probabilities: np.ndarray | None = None
 
-        self.form = SetupForm()
+        self.controls = RunControls(f"Ready · {self.device_name}")
+        self.form = self.controls.form
         self.form.dataChosen.connect(self._data_chosen)
         self.form.previewRequested.connect(self.preview)
+        self.preview_plot = self.controls.preview
+        self.start_button = self.controls.start_button
+        self.pause_button = self.controls.pause_button
+        self.stop_button = self.controls.stop_button
+        self.status = self.controls.status
+        self.start_button.clicked.connect(self.start)
+        self.pause_button.clicked.connect(self.toggle_pause)
+        self.stop_button.clicked.connect(self.worker.stop)
+
         self.curves = CurvesView()
         self.watch = WatchView()
         self.watch.checkpointChosen.connect(self._show_checkpoint)
         self.watch.sampleChosen.connect(lambda _: self._refresh_maps())
 
-        self.start_button = QPushButton("Start")
-        self.pause_button = QPushButton("Pause")
-        self.stop_button = QPushButton("Stop")
-        self.start_button.clicked.connect(self.start)
-        self.pause_button.clicked.connect(self.toggle_pause)
-        self.stop_button.clicked.connect(self.worker.stop)
-        self.status = QLabel(f"Ready · {self.device_name}")
-        self.status.setObjectName("trainerStatus")
-        self.status.setWordWrap(True)
-
-        self.member = QComboBox()  # which trained network the watch/lab/classify refer to
-        self.member.setMinimumContentsLength(14)
-        self.member.setToolTip("The network whose kernels, maps and probabilities are shown")
+        self.classify_view = ClassifyView()
+        self.member = self.classify_view.member
         self.member.currentIndexChanged.connect(lambda _: self._refresh_checkpoint())
-        self.use_button = QPushButton("Use in lab")
-        self.use_button.setToolTip(
-            "Load this network, with the weights of the checkpoint on the slider, into the lab"
-        )
+        self.use_button = self.classify_view.use_button
         self.use_button.clicked.connect(self.use_in_lab)
-        self.classify_button = QPushButton("Classify lab input")
+        self.classify_button = self.classify_view.classify_button
         self.classify_button.clicked.connect(self.classify)
-        self.class_plot = pg.PlotWidget()
-        self.class_plot.setTitle("probabilities")
-        self.class_plot.setYRange(0, 1, padding=0.02)
-        self.class_plot.setMouseEnabled(False, False)
-        self._bars = pg.BarGraphItem(x=[], height=[], width=0.7, brush="#4cc9f0")
-        self.class_plot.addItem(self._bars)
-        self.class_label = QLabel("")
-        self.class_label.setWordWrap(True)
-
-        self.preview_plot = pg.GraphicsLayoutWidget()
-        self.preview_plot.setMinimumHeight(70)
-        self.preview_plot.setVisible(False)
-        self._preview_box = self.preview_plot.addViewBox(lockAspect=False)
-        self._preview_box.invertY(True)
-        self._preview_item = pg.ImageItem(axisOrder="row-major")
-        self._preview_box.addItem(self._preview_item)
 
         self._build_layout()
         self._set_running(False)
         self._set_trained(False)
         self._data_chosen(self.form.data_source)  # load the default data set in the background
-        self.jobs.submit("warmup", _warm_up)
+        self.jobs.submit("warmup", warm_up)
+        self._status_time = 0.0
+        self._prepared: tuple | None = None  # (labels, total steps) the views are ready for
 
     def _build_layout(self) -> None:
-        left = QWidget()
-        left_layout = QVBoxLayout(left)
-        left_layout.setContentsMargins(4, 4, 4, 4)
-        left_layout.addWidget(self.form)
-        left_layout.addWidget(self.preview_plot)
-        buttons = QHBoxLayout()
-        for button in (self.start_button, self.pause_button, self.stop_button):
-            buttons.addWidget(button)
-        left_layout.addLayout(buttons)
-        left_layout.addWidget(self.status)
-        scroll = QScrollArea()
-        scroll.setWidget(left)
-        scroll.setWidgetResizable(True)
-        scroll.setMinimumWidth(left.sizeHint().width() + 18)  # + the vertical scroll bar
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-
-        right = QWidget()
-        right_layout = QVBoxLayout(right)
-        right_layout.setContentsMargins(4, 4, 4, 4)
-        tools = QHBoxLayout()
-        tools.addWidget(QLabel("show"))
-        tools.addWidget(self.member, 1)
-        tools.addWidget(self.use_button)
-        tools.addWidget(self.classify_button)
-        right_layout.addLayout(tools)
-        right_layout.addWidget(self.class_plot, 1)
-        right_layout.addWidget(self.class_label)
-
         # Watching and classifying share a tab: the curves stay in view beside them.
         self.tabs = QTabWidget()
         self.tabs.addTab(self.watch, "Kernels and maps")
-        self.tabs.addTab(right, "Classify")
+        self.tabs.addTab(self.classify_view, "Classify")
         splitter = QSplitter(Qt.Orientation.Horizontal)
-        splitter.addWidget(scroll)
+        splitter.addWidget(self.controls)
         splitter.addWidget(self.curves)
         splitter.addWidget(self.tabs)
         splitter.setStretchFactor(0, 0)
@@ -175,17 +134,10 @@ class TrainerPanel(QWidget):
 
     # ---------------------------------------------------------------- state
     def _set_running(self, running: bool) -> None:
-        self.start_button.setEnabled(not running)
-        self.pause_button.setEnabled(running)
-        self.stop_button.setEnabled(running)
-        self.form.setEnabled(not running)
-        if not running:
-            self.pause_button.setText("Pause")
+        self.controls.set_running(running)
 
     def _set_trained(self, trained: bool) -> None:
-        self.use_button.setEnabled(trained)
-        self.classify_button.setEnabled(trained)
-        self.member.setEnabled(trained)
+        self.classify_view.set_trained(trained)
 
     def _specs_for(self, names: list[str]) -> list:
         specs = []
@@ -215,20 +167,19 @@ class TrainerPanel(QWidget):
                 f"{source}: {len(dataset.x_train)} training, {len(dataset.x_test)} test "
                 f"samples of {_shape(dataset.input_shape)}, {len(dataset.class_names)} classes"
             )
-        elif tag == "maps":
-            maps, step = result
-            self.watch.show_maps(maps, step)
+        elif tag == "checkpoint":
+            self.watch.show_images(result)
         elif tag == "classify":
-            self._show_probabilities(result)
+            self.classify_view.show_probabilities(result, list(self._dataset.class_names))
         elif tag == "preview":
-            self._show_preview(result)
+            self.preview_plot.show_image(result)
 
     def _job_failed(self, tag: str, message: str) -> None:
         if tag == "data":
             self.form.data_failed(self.form.data_source, self._good_source, message)
             self.status.setText(f"Ready · {self.device_name}")
         elif tag == "classify":
-            self.class_label.setText(message)
+            self.classify_view.show_message(message)
         else:
             self.form.show_error(message)
 
@@ -255,7 +206,22 @@ class TrainerPanel(QWidget):
         self._set_trained(False)
         self._set_running(True)
         self.status.setText("Starting…")
+        if not callable(dataset):  # else the views are prepared when the data is there
+            self._prepare_views(member_labels(specs), config.total_steps(len(dataset.x_train)),
+                                dataset)
         self.worker.start(specs, dataset, config)
+
+    def _prepare_views(self, labels: list[str], total_steps: int, dataset) -> None:
+        """Empty curves, slider and network choice for a run, made before it trains."""
+        self._dataset = dataset
+        self._labels = labels
+        self.curves.reset(labels)
+        # Random weights start near the loss of guessing, ln(classes): the loss axis is
+        # set for it now, not rescaled by the first record while training.
+        self.curves.set_step_range(total_steps, 1.15 * math.log(max(2, len(dataset.class_names))))
+        self.watch.reset(len(dataset.x_test))
+        self.classify_view.set_members(labels)
+        self._prepared = (tuple(labels), total_steps, id(dataset))
 
     def toggle_pause(self) -> None:
         if self.worker.is_paused or self.pause_button.text() == "Resume":
@@ -265,23 +231,13 @@ class TrainerPanel(QWidget):
             self.pause_button.setEnabled(False)  # until the worker confirms
 
     def _started(self, trainer) -> None:
-        self._dataset = trainer.dataset
         self._datasets.setdefault(self.form.data_source, trainer.dataset)
-        self._labels = [m.label for m in trainer.members]
-        self._total = trainer.total_steps
-        self.curves.reset(self._labels)
-        self.curves.set_step_range(trainer.total_steps)
-        self.watch.reset(len(trainer.dataset.x_test))
-        self.member.blockSignals(True)
-        self.member.clear()
-        self.member.addItems(self._labels)
-        self.member.blockSignals(False)
-        self._parameters = [m.parameters for m in trainer.members]
+        labels = [m.label for m in trainer.members]
+        if self._prepared != (tuple(labels), trainer.total_steps, id(trainer.dataset)):
+            self._prepare_views(labels, trainer.total_steps, trainer.dataset)
+        self._prepared = None  # the next run prepares again
         self.curves.set_summary(
-            " · ".join(
-                f"{label}: {count:,} parameters"
-                for label, count in zip(self._labels, self._parameters, strict=True)
-            )
+            " · ".join(f"{m.label}: {m.parameters:,} parameters" for m in trainer.members)
         )
 
     def _progress(self, p) -> None:
@@ -291,7 +247,9 @@ class TrainerPanel(QWidget):
             for store, w in zip(self._checkpoints, weights, strict=True):
                 store[step] = w
             self.watch.add_checkpoint(step)
-        if p.state == "running":
+        now = time.perf_counter()
+        if p.state == "running" and now - self._status_time >= STATUS_INTERVAL:
+            self._status_time = now
             self.status.setText(
                 f"{steps_text(p.step, p.total_steps, p.steps_per_second, p.seconds_left)}"
                 f" · {self.device_name}"
@@ -348,10 +306,11 @@ class TrainerPanel(QWidget):
         if not self._checkpoints or step not in self._checkpoints[self.member_index]:
             return
         weights = self._checkpoints[self.member_index][step]
-        self.watch.show_kernels(first_conv(self._specs[self.member_index]), weights, step)
+        self.watch.set_checkpoint(first_conv(self._specs[self.member_index]), weights, step)
         self._refresh_maps()
 
     def _refresh_maps(self) -> None:
+        """Kernels and sample maps of the shown checkpoint, made off the GUI thread."""
         step = self.watch.shown_step
         if self._dataset is None or step is None:
             return
@@ -360,7 +319,10 @@ class TrainerPanel(QWidget):
             return
         x = self._dataset.x_test[self.watch.sample.value()]
         spec = self._member_spec()
-        self.jobs.submit("maps", lambda: (sample_maps(spec, weights, x), step))
+        layer = first_conv(spec)
+        self.jobs.submit(
+            "checkpoint", checkpoint_images, spec, layer, weights, x, step, self.watch.palettes
+        )
 
     def shown_weights(self) -> dict | None:
         """The weights of the checkpoint on the slider, for the chosen network."""
@@ -394,9 +356,7 @@ class TrainerPanel(QWidget):
         x = self.document.input
         spec = self._member_spec()
         if tuple(x.shape) != tuple(spec.input_shape):
-            self.probabilities = None
-            self._bars.setOpts(x=[], height=[])
-            self.class_label.setText(
+            self.classify_view.show_message(
                 f"The lab's input is {_shape(x.shape)} but {spec.name} was trained on "
                 f"{_shape(spec.input_shape)}: use a sample of the data (Use in lab) or "
                 "draw an input of that shape."
@@ -404,15 +364,10 @@ class TrainerPanel(QWidget):
             return
         self.jobs.submit("classify", predict, spec, weights, np.array(x))
 
-    def _show_probabilities(self, p: np.ndarray) -> None:
-        self.probabilities = p
-        names = list(self._dataset.class_names)
-        self._bars.setOpts(x=np.arange(len(p)), height=p, width=0.7)
-        axis = self.class_plot.getAxis("bottom")
-        axis.setTicks([[(i, n) for i, n in enumerate(names)]])
-        self.class_plot.setXRange(-0.6, len(p) - 0.4, padding=0)
-        best = int(np.argmax(p))
-        self.class_label.setText(f"most likely: {names[best]} ({p[best]:.1%})")
+    @property
+    def probabilities(self) -> np.ndarray | None:
+        """The probabilities shown, or None."""
+        return self.classify_view.probabilities
 
     # ---------------------------------------------------------------- augmentation
     def preview(self) -> None:
@@ -429,65 +384,13 @@ class TrainerPanel(QWidget):
         self.form.clear_error()
         x = np.array(dataset.x_train[0])
         seed = int(self.form.seed.value())
-        self.jobs.submit("preview", _preview_image, x, aug, seed)
-
-    def _show_preview(self, image: np.ndarray) -> None:
-        from .colormaps import lookup_table
-
-        self.preview_plot.setVisible(True)
-        self._preview_item.setImage(image, levels=(0, 255), lut=lookup_table("gray", False))
-        self._preview_box.autoRange(padding=0.01)
+        self.jobs.submit("preview", preview_image, x, aug, seed)
 
     # ---------------------------------------------------------------- lifetime
     def shutdown(self) -> None:
         """Stop training and the job thread (the window is closing)."""
         self.worker.shutdown()
         self.jobs.shutdown()
-
-
-def _warm_up() -> None:
-    """Two tiny runs, so torch's lazy first-use set-up (optimizers, kernels) happens now in
-    the background and not as a GUI stall of a few hundred ms when training starts."""
-    from engine.data import Dataset
-    from engine.spec import LayerSpec, NetworkSpec
-    from engine.training import TrainConfig, Trainer
-
-    x = np.zeros((8, 1, 16), np.float32)
-    y = np.arange(8, dtype=np.int64) % 2
-    data = Dataset(x, y, x, y, ("a", "b"), (1, 16))
-    spec = NetworkSpec(
-        [
-            LayerSpec("c", "conv", {"out_channels": 2}),
-            LayerSpec("d", "dropout", {}),
-            LayerSpec("f", "flatten"),
-            LayerSpec("o", "linear", {"out_features": 2}),
-        ],
-        (1, 16),
-    )
-    for optimizer in ("sgd", "adam"):
-        config = TrainConfig(
-            optimizer=optimizer, batch_size=4, steps=2, eval_every=1, checkpoint_every=1
-        )
-        Trainer(spec, data, config, device="cpu").run()
-
-
-def _preview_image(x: np.ndarray, aug, seed: int, n: int = 8) -> np.ndarray:
-    """The sample and ``n - 1`` augmented versions side by side, as one uint8 image."""
-    from engine.augment import preview
-
-    from .render import GAP, quantize_numpy
-
-    batch = np.concatenate([x[None], preview(x, aug, n - 1, seed)])
-    lo, hi = float(batch.min()), float(batch.max())
-    levels = (lo, hi) if hi > lo else (lo, lo + 1.0)
-    if batch.ndim == 3:  # 1D signals: one row each
-        return np.ascontiguousarray(quantize_numpy(batch[:, 0, :], levels))
-    tiles = quantize_numpy(batch[:, 0], levels)
-    n, h, w = tiles.shape
-    image = np.full((h, n * (w + 1) - 1), GAP, dtype=np.uint8)
-    for i in range(n):
-        image[:, i * (w + 1) : i * (w + 1) + w] = tiles[i]
-    return image
 
 
 def install(window) -> TrainerPanel:

@@ -1,18 +1,21 @@
 """Watch learning: the first conv layer's kernels and one sample's channel maps, per checkpoint.
 
-The view only draws what it is given: the panel hands it a checkpoint's weights (kernels
-are drawn from them directly) and display images of the sample's maps, which
-:func:`sample_maps` makes off the GUI thread from ``engine.network.forward``. A slider scrubs
-through the checkpoints; at its right end it follows new ones as training goes on.
+The view only draws what it is given. :func:`checkpoint_images` makes everything it shows
+(kernels and the sample's maps from ``engine.network.forward``, already coloured) off the
+GUI thread; the GUI thread only hands finished RGB images to items made once, at
+construction, so a new checkpoint while training costs a few ``setImage`` calls and no
+layout work. A slider scrubs through the checkpoints; at its right end it follows new ones
+as training goes on.
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QRectF, Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QHBoxLayout,
@@ -29,6 +32,7 @@ from .colormaps import BACKGROUND, lookup_table
 from .render import GAP, grid_for, levels_for, quantize_numpy
 
 MAX_MAP_LAYERS = 4  # input + the first layers with channel maps (more would be unreadable)
+BAND_GAP = 0.15  # space between the layers' bands, as a fraction of a band's height
 
 
 def first_conv(spec) -> str | None:
@@ -88,6 +92,52 @@ def sample_maps(spec, weights, x: np.ndarray) -> list[tuple[str, np.ndarray, boo
     return out
 
 
+@dataclass(frozen=True)
+class Palettes:
+    """The lookup tables the images are coloured with (made on the GUI thread, read-only)."""
+
+    diverging: np.ndarray
+    sequential: np.ndarray
+
+    @classmethod
+    def default(cls) -> Palettes:
+        return cls(lookup_table("auto", True), lookup_table("auto", False))
+
+    def colour(self, image: np.ndarray, symmetric: bool) -> np.ndarray:
+        """uint8 indices -> (h, w, 3) uint8 RGB, C-contiguous."""
+        return np.ascontiguousarray((self.diverging if symmetric else self.sequential)[image])
+
+
+@dataclass(frozen=True)
+class CheckpointImages:
+    """What :class:`WatchView` shows for one checkpoint, ready to draw."""
+
+    step: int
+    kernel_text: str
+    kernels: np.ndarray | None  # RGB, or None when the network has no convolution
+    maps: list[tuple[str, np.ndarray]]  # (layer name, RGB image)
+
+
+def checkpoint_images(
+    spec, layer: str | None, weights, x: np.ndarray, step: int, palettes: Palettes
+) -> CheckpointImages:
+    """Kernels of ``layer`` and the maps of sample ``x`` at a checkpoint (off the GUI thread)."""
+    kernels, text = None, "no convolution to show"
+    if layer is not None and layer in weights:
+        weight = weights[layer]["weight"]
+        kernels = palettes.colour(kernel_image(weight), True)
+        text = f"{layer} {'×'.join(str(s) for s in weight.shape)}"
+    maps = [(name, palettes.colour(im, sym)) for name, im, sym in sample_maps(spec, weights, x)]
+    return CheckpointImages(step, text, kernels, maps)
+
+
+def _still_box() -> pg.ViewBox:
+    box = pg.ViewBox(lockAspect=False, enableMenu=False)
+    box.invertY(True)
+    box.setMouseEnabled(False, False)
+    return box
+
+
 class WatchView(QWidget):
     """Kernels and sample maps of one checkpoint, a checkpoint slider and a sample chooser.
 
@@ -99,26 +149,39 @@ class WatchView(QWidget):
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
+        self.palettes = Palettes.default()
         self._steps: list[int] = []
         self.kernel_layer: str | None = None
-        self.kernel_weights: np.ndarray | None = None  # the array the kernel image shows
-        self.shown_step: int | None = None
+        self.kernel_weights: np.ndarray | None = None  # the kernels of the shown checkpoint
+        self.shown_step: int | None = None  # the checkpoint on the slider
+        self.maps_step: int | None = None  # the checkpoint whose images are drawn
+        self.map_names: list[str] = []
 
+        # Every item is made here, once: building view boxes while training would stall
+        # the GUI thread (it shares the GIL with the trainer).
         self.graphics = pg.GraphicsLayoutWidget()
         self.graphics.setBackground(BACKGROUND)
         self.graphics.setMinimumSize(220, 160)
-        self._kernel_item = pg.ImageItem(axisOrder="row-major")
         self._kernel_label = self.graphics.addLabel("kernels", row=0, col=0)
-        self._kernel_box = self.graphics.addViewBox(row=1, col=0, lockAspect=False)
-        self._kernel_box.invertY(True)
-        self._kernel_box.setMouseEnabled(False, False)
+        self._kernel_box = _still_box()
+        self.graphics.addItem(self._kernel_box, row=1, col=0)
+        self._kernel_item = pg.ImageItem(axisOrder="row-major")
         self._kernel_box.addItem(self._kernel_item)
-        self._maps_label = self.graphics.addLabel("maps of the sample", row=0, col=1)
-        self._maps_layout = self.graphics.addLayout(row=1, col=1)
+        self._kernel_shape: tuple[int, ...] | None = None
+        self._maps_label = self.graphics.addLabel("maps of the sample", row=0, col=1, colspan=2)
+        self._maps_axis = pg.AxisItem("left")
+        self._maps_axis.setWidth(64)
+        self._maps_axis.setStyle(tickLength=0)
+        self._maps_box = _still_box()
+        self._maps_axis.linkToView(self._maps_box)
+        self.graphics.addItem(self._maps_axis, row=1, col=1)
+        self.graphics.addItem(self._maps_box, row=1, col=2)
+        self._map_items = [pg.ImageItem(axisOrder="row-major") for _ in range(MAX_MAP_LAYERS)]
+        self._map_shapes: list[tuple[int, ...] | None] = [None] * MAX_MAP_LAYERS
+        for item in self._map_items:
+            self._maps_box.addItem(item)
         self.graphics.ci.layout.setColumnStretchFactor(0, 1)
-        self.graphics.ci.layout.setColumnStretchFactor(1, 3)
-        self._map_items: dict[str, pg.ImageItem] = {}
-        self._map_shapes: list[tuple[str, tuple[int, ...]]] = []
+        self.graphics.ci.layout.setColumnStretchFactor(2, 3)
 
         self.slider = QSlider(Qt.Orientation.Horizontal)
         self.slider.setEnabled(False)
@@ -191,45 +254,51 @@ class WatchView(QWidget):
             self.step_label.setText(f"step {step} of {self._steps[-1]}")
 
     # ---------------------------------------------------------------- drawing
-    def show_kernels(self, layer: str | None, weights: dict, step: int) -> None:
-        """Draw ``weights[layer]['weight']`` (a checkpoint's first conv kernels)."""
+    def set_checkpoint(self, layer: str | None, weights: dict, step: int) -> None:
+        """The checkpoint now chosen; its images follow in :meth:`show_images`."""
         self.shown_step = step
         self.kernel_layer = layer
-        if layer is None or layer not in weights:
-            self.kernel_weights = None
-            self._kernel_item.clear()
-            self._kernel_label.setText("no convolution to show")
-            return
-        weight = weights[layer]["weight"]
-        self.kernel_weights = weight
-        self._kernel_item.setImage(
-            kernel_image(weight), levels=(0, 255), lut=lookup_table("diverging", True)
-        )
-        shape = "×".join(str(s) for s in weight.shape)
-        self._kernel_label.setText(f"{layer} {shape}")
-        self._kernel_box.autoRange(padding=0.02)
+        entry = weights.get(layer) if layer is not None else None
+        self.kernel_weights = None if entry is None else entry["weight"]
 
-    def show_maps(self, maps: list[tuple[str, np.ndarray, bool]], step: int) -> None:
-        """Draw a sample's maps (from :func:`sample_maps`); rebuilt only when shapes change."""
-        shapes = [(name, image.shape) for name, image, _ in maps]
-        if shapes != self._map_shapes:
-            self._maps_layout.clear()
-            self._map_items = {}
-            for row, (name, image, _) in enumerate(maps):
-                label = self._maps_layout.addLabel(name, row=row, col=0)
-                label.setFixedWidth(70)
-                box = self._maps_layout.addViewBox(row=row, col=1, lockAspect=False)
-                box.invertY(True)
-                box.setMouseEnabled(False, False)
-                item = pg.ImageItem(axisOrder="row-major")
-                box.addItem(item)
-                self._map_items[name] = item
-                box.setRange(xRange=(0, image.shape[1]), yRange=(0, image.shape[0]), padding=0)
-            self._map_shapes = shapes
-        for name, image, symmetric in maps:
-            lut = lookup_table("auto", symmetric)
-            self._map_items[name].setImage(image, levels=(0, 255), lut=lut)
-        self._maps_label.setText(f"test sample {self.sample.value()} · step {step}")
+    def show_images(self, images: CheckpointImages) -> None:
+        """Draw a checkpoint's images (from :func:`checkpoint_images`)."""
+        self.maps_step = images.step
+        if self._kernel_label.text != images.kernel_text:  # a label change re-lays out
+            self._kernel_label.setText(images.kernel_text)
+        if images.kernels is None:
+            self._kernel_item.clear()
+            self._kernel_shape = None
+        else:
+            self._kernel_item.setImage(images.kernels, levels=None)
+            if images.kernels.shape != self._kernel_shape:
+                self._kernel_shape = images.kernels.shape
+                h, w = images.kernels.shape[:2]
+                self._kernel_box.setRange(xRange=(0, w), yRange=(0, h), padding=0.02)
+        names = [name for name, _ in images.maps]
+        if names != self.map_names:
+            self._name_bands(names)
+        pitch = 1.0 + BAND_GAP
+        for i, (item, (_, image)) in enumerate(zip(self._map_items, images.maps, strict=False)):
+            item.setImage(image, levels=None)
+            if image.shape != self._map_shapes[i]:  # stretch it over band i
+                self._map_shapes[i] = image.shape
+                item.setRect(QRectF(0.0, i * pitch, 1.0, 1.0))
+        for i in range(len(images.maps), MAX_MAP_LAYERS):
+            self._map_items[i].clear()
+            self._map_shapes[i] = None
+
+    def _name_bands(self, names: list[str]) -> None:
+        """One band of equal height per layer, named on the axis (only when layers change)."""
+        self.map_names = names
+        pitch = 1.0 + BAND_GAP
+        self._maps_axis.setTicks([[(i * pitch + 0.5, name) for i, name in enumerate(names)], []])
+        bottom = max(1, len(names)) * pitch - BAND_GAP
+        self._maps_box.setRange(xRange=(0, 1), yRange=(0, bottom), padding=0.01)
+
+    def map_image_of(self, index: int) -> np.ndarray | None:
+        """The RGB image drawn in band ``index`` (for tests)."""
+        return self._map_items[index].image
 
 
 def steps_text(step: int, total: int, rate: float, left: float) -> str:

@@ -59,7 +59,7 @@ def test_pause_resume_and_stop_from_the_gui(qtbot, panel):
     assert worker.trainer.step_count == step
     # Real work through the event loop (a maps job round trip) while paused: no steps.
     for _ in range(3):
-        with qtbot.waitSignal(panel.jobs.done, timeout=WAIT, check_params_cb=is_tag("maps")):
+        with qtbot.waitSignal(panel.jobs.done, timeout=WAIT, check_params_cb=is_tag("checkpoint")):
             panel._refresh_maps()
     assert worker.trainer.step_count == step
     assert "Paused at step" in panel.status.text()
@@ -99,7 +99,7 @@ def test_replay_shows_the_kernels_saved_at_that_checkpoint(qtbot, panel):
         np.testing.assert_array_equal(
             panel.watch.kernel_weights, trainer.checkpoints[step]["conv1"]["weight"]
         )
-        qtbot.waitUntil(lambda s=step: f"step {s}" in panel.watch._maps_label.text, timeout=WAIT)
+        qtbot.waitUntil(lambda s=step: panel.watch.maps_step == s, timeout=WAIT)
     assert not np.array_equal(
         trainer.checkpoints[0]["conv1"]["weight"], trainer.checkpoints[60]["conv1"]["weight"]
     )
@@ -120,13 +120,14 @@ def test_use_in_lab_and_classify(qtbot, panel, mnist1d):
         panel.classify_button.click()
     expected = predict(get_preset("udl-mnist1d-cnn"), weights, doc.input)
     np.testing.assert_allclose(panel.probabilities, expected, rtol=1e-5)
-    assert "most likely" in panel.class_label.text()
+    assert "most likely" in panel.classify_view.label.text()
 
     # an input of another shape: a clear message, no probabilities
     doc.set_input(np.zeros((1, 64), np.float32))
     panel.classify_button.click()
     assert panel.probabilities is None
-    assert "is (1, 64) but udl-mnist1d-cnn was trained on (1, 40)" in panel.class_label.text()
+    message = panel.classify_view.label.text()
+    assert "is (1, 64) but udl-mnist1d-cnn was trained on (1, 40)" in message
 
 
 def test_compare_mode_trains_both_networks(qtbot, panel):
@@ -172,6 +173,6 @@ def test_augmentation_preview(qtbot, panel):
     form.aug_fields["noise"].setValue(0.5)
     with qtbot.waitSignal(panel.jobs.done, timeout=WAIT, check_params_cb=is_tag("preview")):
         form.preview_button.click()
-    image = panel._preview_item.image
+    image = panel.preview_plot.image
     assert image.shape == (8, 40)  # the sample and 7 noisy versions, one row each
     assert len({bytes(row) for row in image}) == 8

@@ -1,0 +1,80 @@
+"""The trainer's "Classify" tab: which trained network, Use in lab, and class probabilities.
+
+The panel computes the probabilities off the GUI thread (``engine.training.predict``); this
+view only draws them, or says in its label why there are none.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg  # noqa: I001 - PySide6 is imported first by the gui package
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+
+class ClassifyView(QWidget):
+    """A network chooser and two buttons above bars of class probabilities."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.probabilities: np.ndarray | None = None
+        self.member = QComboBox()  # which trained network the watch/lab/classify refer to
+        self.member.setMinimumContentsLength(12)
+        self.member.setToolTip("The network whose kernels, maps and probabilities are shown")
+        self.use_button = QPushButton("Use in lab")
+        self.use_button.setToolTip(
+            "Load this network, with the weights of the checkpoint on the slider, into the lab"
+        )
+        self.classify_button = QPushButton("Classify lab input")
+        self.plot = pg.PlotWidget()
+        self.plot.setTitle("probabilities")
+        self.plot.setYRange(0, 1, padding=0.02)
+        self.plot.setMouseEnabled(False, False)
+        self.plot.setMinimumHeight(120)
+        self._bars = pg.BarGraphItem(x=[], height=[], width=0.7, brush="#4cc9f0")
+        self.plot.addItem(self._bars)
+        self.label = QLabel("")
+        self.label.setWordWrap(True)
+
+        tools = QHBoxLayout()
+        tools.addWidget(QLabel("show"))
+        tools.addWidget(self.member, 1)
+        tools.addWidget(self.use_button)
+        tools.addWidget(self.classify_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(tools)
+        layout.addWidget(self.plot, 1)
+        layout.addWidget(self.label)
+
+    def set_members(self, labels: list[str]) -> None:
+        """The networks of a new run (no signal: nothing is chosen by this)."""
+        self.member.blockSignals(True)
+        self.member.clear()
+        self.member.addItems(labels)
+        self.member.blockSignals(False)
+
+    def set_trained(self, trained: bool) -> None:
+        for widget in (self.member, self.use_button, self.classify_button):
+            widget.setEnabled(trained)
+
+    def show_probabilities(self, p: np.ndarray, class_names: list[str]) -> None:
+        """Draw ``p`` (one probability per class) and name the most likely class."""
+        self.probabilities = p
+        self._bars.setOpts(x=np.arange(len(p)), height=p, width=0.7)
+        self.plot.getAxis("bottom").setTicks([list(enumerate(class_names))])
+        self.plot.setXRange(-0.6, len(p) - 0.4, padding=0)
+        best = int(np.argmax(p))
+        self.label.setText(f"most likely: {class_names[best]} ({p[best]:.1%})")
+
+    def show_message(self, text: str) -> None:
+        """No probabilities: clear the bars and say why."""
+        self.probabilities = None
+        self._bars.setOpts(x=[], height=[])
+        self.label.setText(text)
