@@ -15,6 +15,7 @@ from PySide6.QtGui import QColor, QPen
 from PySide6.QtWidgets import QGraphicsRectItem, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from .colormaps import BACKGROUND, colormap, lookup_table, overlay_table
+from .indexed_image import IndexedImageItem
 from .render import LayerRender, grid_for
 
 TRACE_PEN = (230, 230, 230)
@@ -87,8 +88,8 @@ class LayerMap(QWidget):
         self.view = MapViewBox(invertY=True, lockAspect=True, enableMenu=False)
         self.view.setDefaultPadding(0.0)
         self.canvas.addItem(self.view, 0, 0)
-        self.image = pg.ImageItem(axisOrder="row-major")
-        self.overlay = pg.ImageItem(axisOrder="row-major")
+        self.image = IndexedImageItem(axisOrder="row-major")
+        self.overlay = IndexedImageItem(axisOrder="row-major")
         self.overlay.setZValue(10)
         self.overlay.hide()
         self.marker = QGraphicsRectItem()

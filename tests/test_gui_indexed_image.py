@@ -1,0 +1,32 @@
+"""The maps' image item draws exactly what pyqtgraph's ImageItem draws, by its fast path."""
+
+import numpy as np
+import pyqtgraph as pg
+import pytest
+from PySide6.QtGui import QImage
+
+from gui.colormaps import lookup_table, overlay_table
+from gui.indexed_image import IndexedImageItem
+
+
+@pytest.mark.parametrize("lut", [lookup_table("auto", True), lookup_table("viridis", False),
+                                 overlay_table()])
+def test_colours_equal_pyqtgraph_and_the_image_is_not_copied(qtbot, lut):
+    image = np.random.default_rng(0).integers(0, 256, (37, 53)).astype(np.uint8)
+    ours, theirs = IndexedImageItem(axisOrder="row-major"), pg.ImageItem(axisOrder="row-major")
+    for item in (ours, theirs):
+        item.setImage(image, levels=(0, 255), lut=lut, autoLevels=False)
+        item.render()
+    assert ours.qimage.format() == QImage.Format.Format_Indexed8
+    assert np.shares_memory(ours.qimage.data, image)  # wraps the worker's array, no copy
+    argb = QImage.Format.Format_ARGB32
+    assert ours.qimage.convertToFormat(argb) == theirs.qimage.convertToFormat(argb)
+
+
+def test_other_images_take_pyqtgraphs_path(qtbot):
+    image = np.linspace(0, 1, 60, dtype=np.float32).reshape(6, 10)
+    ours, theirs = IndexedImageItem(axisOrder="row-major"), pg.ImageItem(axisOrder="row-major")
+    for item in (ours, theirs):
+        item.setImage(image, levels=(0.0, 1.0))
+        item.render()
+    assert ours.qimage == theirs.qimage
