@@ -12,7 +12,14 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QPen
-from PySide6.QtWidgets import QGraphicsRectItem, QLabel, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QGraphicsItem,
+    QGraphicsRectItem,
+    QLabel,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
 
 from .colormaps import BACKGROUND, colormap, lookup_table, overlay_table
 from .indexed_image import IndexedImageItem
@@ -66,6 +73,7 @@ class LayerMap(QWidget):
         self._cmap_key: tuple | None = None
         self._layout_key: tuple | None = None
         self._levels: tuple[float, float] | None = None
+        self._bar_key: tuple | None = None
         self._curves: list[pg.PlotDataItem] = []
 
         layout = QVBoxLayout(self)
@@ -106,6 +114,10 @@ class LayerMap(QWidget):
             width=COLORBAR_WIDTH,
         )
         self.colorbar.axis.setStyle(tickTextOffset=3)
+        # The ticks are our own text: no SI-prefix label to re-typeset on every level change,
+        # and a repaint without new levels blits a cached pixmap instead of replaying text.
+        self.colorbar.axis.enableAutoSIPrefix(False)
+        self.colorbar.axis.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self.canvas.addItem(self.colorbar, 0, 1)
         self.canvas.scene().sigMouseMoved.connect(self._mouse_moved)
         self.canvas.scene().sigMouseClicked.connect(self._mouse_clicked)
@@ -178,13 +190,19 @@ class LayerMap(QWidget):
             self.colorbar.setColorMap(colormap(colormap_name, render.symmetric))
         if render.levels != self._levels:
             self._levels = render.levels
-            self.colorbar.setLevels(render.levels)
             lo, hi = render.levels
             ticks = [(lo, f"{lo:.3g}"), (hi, f"{hi:.3g}")]
             if lo < 0 < hi:
                 ticks.insert(1, (0.0, "0"))
-            # Three labels at most: they stay readable on the shortest bar.
-            self.colorbar.axis.setTicks([ticks, []])
+            # Re-typesetting the bar costs about a millisecond: do it only when what it shows
+            # changes (a label, or the zero tick by 0.1% of the bar or more).
+            zero = round(-lo / (hi - lo), 3) if lo < 0 < hi else None
+            bar_key = (tuple(text for _, text in ticks), zero)
+            if bar_key != self._bar_key:
+                self._bar_key = bar_key
+                self.colorbar.setLevels(render.levels)
+                # Three labels at most: they stay readable on the shortest bar.
+                self.colorbar.axis.setTicks([ticks, []])
 
     def _apply_image(self, r: LayerRender) -> None:
         self._set_curves(0)

@@ -140,3 +140,19 @@ def test_kernel_model_repaints_every_cell_when_the_magnitude_changes(qtbot):
     model.set_values(np.array([[0.5, -1.0], [0.25, 3.0]], np.float32))  # new largest value
     model.set_values(np.array([[0.5, -1.0], [0.25, 3.0]], np.float32))  # no change at all
     assert changes == [(1, 1, 1, 1), (0, 0, 1, 1)]
+
+
+def test_colour_bar_labels_follow_the_levels(qtbot):
+    from gui.layer_map import LayerMap
+    from gui.render import DisplayHint, render_layer
+
+    layer_map = LayerMap("conv1")
+    qtbot.addWidget(layer_map)
+    rng = np.random.default_rng(1)
+    for scale in (1.0, 1.00001, 3.0, 0.02):
+        output = (rng.standard_normal((4, 9, 7)) * scale).astype(np.float32)
+        render = render_layer("conv1", output, DisplayHint(), "auto")
+        layer_map.apply(render, "auto")
+        lo, hi = render.levels
+        labels = [text for _, text in layer_map.colorbar.axis._tickLevels[0]]
+        assert labels == [f"{lo:.3g}", "0", f"{hi:.3g}"]
