@@ -9,6 +9,7 @@ the input (drawing, loading, undo) makes the new input the source and resets the
 from __future__ import annotations
 
 import itertools
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -48,6 +49,8 @@ OPEN_FILTER = (
     "Images (" + " ".join(f"*{s}" for s in IMAGE_SUFFIXES) + ");;"
     "Signals (" + " ".join(f"*{s}" for s in SIGNAL_SUFFIXES) + ");;All files (*)"
 )
+DRAWN = "(drawn)"  # the combo's text for an input that came from no example or file
+MAX_NAMED = 32  # inputs whose names are kept (undo can bring them back)
 SAVE_FILTER = {1: "CSV signal (*.csv);;NumPy array (*.npy)", 2: "PNG image (*.png);;NumPy (*.npy)"}
 _gestures = itertools.count(1)
 
@@ -95,6 +98,9 @@ class InputPanel(QWidget):
         self._applied: np.ndarray | None = None  # the last input this panel set by transform
         self._gesture = next(_gestures)
         self.last_dir = str(Path.home())
+        # (input array, its name): the combo names an input by identity, also after undo
+        self._names: list[tuple[np.ndarray, str]] = []
+        self._incoming: str | None = None  # the name of an input being set right now
 
         # -- mode and examples
         self.mode_1d = QRadioButton("1D signal")
@@ -103,7 +109,8 @@ class InputPanel(QWidget):
         self._mode_group.addButton(self.mode_1d, 1)
         self._mode_group.addButton(self.mode_2d, 2)
         self.example_combo = QComboBox()
-        self.example_combo.setToolTip("Load a built-in example")
+        self.example_combo.setToolTip("Load a built-in example (shows the current input's "
+                                      "example or file)")
         self.open_button = QPushButton("Open…")
         self.open_button.setToolTip("Open an image (PNG, JPEG, …) or a signal (CSV, NPY, WAV)")
         self.save_button = QPushButton("Save…")
@@ -224,7 +231,8 @@ class InputPanel(QWidget):
         except (EngineError, ImportError) as error:
             self._show_mode()
             return self._error(f"cannot switch to {dims}D: {error}")
-        ok = self.document.load(array, spec, text=f"Switch to {dims}D ({name})")
+        with self._naming(name):
+            ok = self.document.load(array, spec, text=f"Switch to {dims}D ({name})")
         if ok:
             self._clear_error()
         self._show_mode()
@@ -235,9 +243,10 @@ class InputPanel(QWidget):
             array = make_example(name)
         except EngineError as error:
             return self._error(str(error))
-        if array.ndim - 1 != self.document.dims:
-            return self._load_other_kind(array, f"Example {name}")
-        ok = self.document.set_input(array, text=f"Example {name}")
+        with self._naming(name):
+            if array.ndim - 1 != self.document.dims:
+                return self._load_other_kind(array, f"Example {name}")
+            ok = self.document.set_input(array, text=f"Example {name}")
         if ok:
             self._clear_error()
         return ok
@@ -270,10 +279,11 @@ class InputPanel(QWidget):
         except OSError as error:  # e.g. a directory or a vanished file
             return self._error(f"{path.name}: {error.strerror or error}")
         array = loaded.array
-        if array.ndim - 1 != self.document.dims:
-            ok = self._load_other_kind(array, f"Open {path.name}")
-        else:
-            ok = self.document.set_input(array, text=f"Open {path.name}")
+        with self._naming(path.name):
+            if array.ndim - 1 != self.document.dims:
+                ok = self._load_other_kind(array, f"Open {path.name}")
+            else:
+                ok = self.document.set_input(array, text=f"Open {path.name}")
         if not ok:
             return False
         self._clear_error()
@@ -384,9 +394,48 @@ class InputPanel(QWidget):
         self.flip_checks[0].setText("flip" if dims == 1 else "flip ↔")
         self.flip_checks[1].setVisible(dims == 2)
 
+    # ------------------------------------------------------------ source name
+    def show_source(self, name: str | None) -> None:
+        """Name the current input (an example's name or a file name) in the Example combo."""
+        self._name(self.document.input, name or DRAWN)
+        self._show_name()
+
+    def source_name(self) -> str:
+        """What the Example combo shows for the current input."""
+        return self._lookup(self._source) or DRAWN
+
+    @contextmanager
+    def _naming(self, name: str):
+        """Inputs set inside this block are called ``name``."""
+        self._incoming = name
+        try:
+            yield
+        finally:
+            self._incoming = None
+
+    def _name(self, array: np.ndarray, name: str) -> None:
+        self._names = [(a, n) for a, n in self._names if a is not array][-(MAX_NAMED - 1):]
+        self._names.append((array, name))
+
+    def _lookup(self, array: np.ndarray) -> str | None:
+        return next((n for a, n in reversed(self._names) if a is array), None)
+
+    def _show_name(self) -> None:
+        name = self.source_name()
+        combo = self.example_combo
+        combo.blockSignals(True)
+        index = combo.findText(name)
+        combo.setCurrentIndex(index)
+        if index < 0:
+            combo.setPlaceholderText(name)
+        combo.setToolTip(f"Input: {name}. Choose a built-in example to load it.")
+        combo.blockSignals(False)
+
     # ------------------------------------------------------------ document
     def _input_changed(self) -> None:
         x = self.document.input
+        if self._incoming is not None:
+            self._name(x, self._incoming)
         if x is not self._applied:  # drawn, loaded or undone: that is the new source
             self._source = x
             self._applied = None
@@ -407,9 +456,8 @@ class InputPanel(QWidget):
             self.example_combo.blockSignals(True)
             self.example_combo.clear()
             self.example_combo.addItems(list(names))
-            self.example_combo.setCurrentIndex(-1)
-            self.example_combo.setPlaceholderText("choose…")
             self.example_combo.blockSignals(False)
+        self._show_name()
         shape = "×".join(str(s) for s in self.document.input.shape)
         kind = "signal (C, L)" if dims == 1 else "image (C, H, W)"
         self.shape_label.setText(f"{kind}: {shape}")

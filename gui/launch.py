@@ -1,8 +1,9 @@
 """The GUI entry point: ``main(argv) -> int`` (called by app.py).
 
-``app.py [EXAMPLE_OR_FILE]`` opens the lab; ``app.py --screenshot OUT.png [--size WxH]
-[EXAMPLE_OR_FILE]`` renders the window offscreen once the first maps are drawn, saves it and
-exits. A bad example, file or size ends with one line on stderr and exit status 2.
+``app.py [EXAMPLE_OR_FILE]`` opens the lab (a ``.convscope`` file opens that workspace);
+``app.py --screenshot OUT.png [--size WxH] [EXAMPLE_OR_FILE]`` renders the window offscreen
+once the first maps (and the probe's receptive field) are drawn, saves it and exits. A bad
+example, file or size ends with one line on stderr and exit status 2.
 """
 
 from __future__ import annotations
@@ -12,10 +13,13 @@ import logging
 import os
 import sys
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 log = logging.getLogger("convscope")
+
+SUFFIX = ".convscope"  # engine.workspace.SUFFIX (not imported: keeps start-up light)
 
 DEFAULT_EXAMPLE = "cameraman"
 SIDE_2D = 256  # the reference workload's input side
@@ -28,10 +32,14 @@ class UsageError(Exception):
 
 @dataclass
 class Start:
+    """What the window starts with: an input and a preset, or an opened workspace."""
+
     array: np.ndarray
     preset: str
     notice: str | None
     label: str
+    workspace: Any = None  # an engine.workspace.Workspace read from ``path``
+    path: str | None = None
 
 
 def parse_size(text: str) -> tuple[int, int]:
@@ -52,6 +60,8 @@ def resolve_input(target: str | None) -> Start:
     from engine.inputs import load_input
 
     name = target or DEFAULT_EXAMPLE
+    if name.lower().endswith(SUFFIX):
+        return _resolve_workspace(name)
     try:
         kind = example_kind(name)
     except EngineError:
@@ -74,6 +84,21 @@ def resolve_input(target: str | None) -> Start:
     return Start(array, "lab-1d" if kind == "1d" else "lab-2d", notice, os.path.basename(name))
 
 
+def _resolve_workspace(path: str) -> Start:
+    from engine.errors import EngineError
+    from engine.workspace import load_workspace
+
+    try:
+        workspace = load_workspace(path)
+    except EngineError as error:
+        raise UsageError(f"cannot open {path}: {error}") from None
+    except OSError as error:
+        raise UsageError(f"cannot open {path}: {error.strerror or error}") from None
+    dims = workspace.input.ndim - 1
+    return Start(workspace.input, "lab-1d" if dims == 1 else "lab-2d", None,
+                 os.path.basename(path), workspace, path)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="app.py", description="ConvScope: see inside a CNN")
     parser.add_argument("target", nargs="?", help="an example name or an image/signal file")
@@ -87,28 +112,63 @@ def _excepthook(kind, value, tb) -> None:
     log.error("unexpected error", exc_info=(kind, value, tb))
 
 
-def create_window(start: Start):
-    """Document, scheduler and main window for ``start`` (a QApplication must exist)."""
+def create_window(start: Start, remember: bool = True):
+    """Document, scheduler and main window for ``start`` (a QApplication must exist).
+
+    ``remember``: an opened workspace goes into File ▸ Open Recent.
+    Raises :class:`UsageError` when the workspace of ``start`` does not fit the document.
+    """
     from engine.presets import get_preset
 
+    from . import trainer_panel
+    from .compare_view import install_compare
     from .document import Document
+    from .layer_stack import install_layer_stack
     from .main_window import MainWindow
     from .scheduler import ComputeScheduler
+    from .workspace_actions import install_workspace
 
-    document = Document(start.array, get_preset(start.preset))
+    ws = start.workspace
+    spec = ws.spec if ws is not None else get_preset(start.preset)
+    document = Document(start.array, spec)
     scheduler = ComputeScheduler(document)
     window = MainWindow(document, scheduler)
     window.setWindowTitle(f"ConvScope — {start.label}")
-    from .compare_view import install_compare
-    from .layer_stack import install_layer_stack
-    from .workspace_actions import install_workspace
-
     install_layer_stack(window)
+    trainer_panel.install(window)  # a tab beside Layers
+    window.arrange_bottom_docks()
     install_compare(window)
     install_workspace(window)
+    if ws is not None:
+        if not window.workspace_actions.adopt(ws, start.path, remember=remember):
+            window.workspace_actions.ask_on_close = False
+            window.close()
+            raise UsageError(f"cannot open {start.path}: {window.message_text}")
+    window.input_panel.show_source(start.label)
+    select_first_weighted(document)
     if start.notice:
         document.message.emit("info", start.notice)
     return window
+
+
+def select_first_weighted(document) -> str | None:
+    """Select the first layer that has weights (its kernels and formula show at once)."""
+    name = next((n for n in document.spec.names() if document.weights.get(n)), None)
+    if name is not None:
+        document.select_layer(name)
+    return name
+
+
+def probe_centre(document) -> None:
+    """Probe channel 0 at the centre of the last layer that has an output (for pictures):
+    the maps show its receptive field and the formula its arithmetic."""
+    from .document import Probe
+
+    for name in reversed(document.spec.names()):
+        shape = document.layer_shape(name)
+        if shape is not None and len(shape) >= 2:
+            document.set_probe(Probe(name, 0, tuple(n // 2 for n in shape[1:])))
+            return
 
 
 def main(argv: list[str]) -> int:
@@ -134,9 +194,15 @@ def main(argv: list[str]) -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     apply_theme(app)
     sys.excepthook = _excepthook
-    window = create_window(start)
+    try:
+        window = create_window(start, remember=not args.screenshot)
+    except UsageError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     window.resize(*size)
     if args.screenshot:
+        window.workspace_actions.ask_on_close = False  # nobody there to answer
+        probe_centre(window.document)
         return screenshot(app, window, args.screenshot)
     window.show()
     # After a crash: offer the autosaved work once the window is up.
@@ -145,25 +211,42 @@ def main(argv: list[str]) -> int:
 
 
 def screenshot(app, window, path: str) -> int:
-    """Show ``window``, wait for its first maps to be painted, save it as a PNG."""
+    """Show ``window``, wait for its first maps (and the probe's receptive field) to be
+    painted, save it as a PNG."""
     from PySide6.QtCore import QTimer
 
     outcome: dict[str, object] = {}
+    scheduler, document = window.scheduler, window.document
+    painted_generation = [-1]
 
-    def painted(generation: int) -> None:
+    def receptive_ready() -> bool:
+        if document.probe is None or not document.view.show_receptive_field:
+            return True
+        rf = scheduler.latest_receptive
+        return rf is not None and rf.probe == document.probe
+
+    def check() -> None:
         # Wait for the steady state: the newest request (e.g. after the first layout's
         # resize) computed and painted, nothing left in flight.
-        if generation < window.scheduler.generation or not window.scheduler.idle:
+        if painted_generation[0] < scheduler.generation or not scheduler.idle:
+            return
+        if not receptive_ready():
             return
         if "done" not in outcome:
             outcome["done"] = True
             QTimer.singleShot(0, app.quit)
+
+    def painted(generation: int) -> None:
+        painted_generation[0] = max(painted_generation[0], generation)
+        check()
 
     def timed_out() -> None:
         outcome.setdefault("timeout", True)
         app.quit()
 
     window.maps_view.repainted.connect(painted)
+    # after the maps view applied the overlays (it connected first)
+    scheduler.receptiveReady.connect(lambda _r: check())
     QTimer.singleShot(SCREENSHOT_TIMEOUT_MS, timed_out)
     window.show()
     if window.scheduler.latest is not None:

@@ -7,7 +7,7 @@ in the document (the inspector shows it). Shapes, counts and receptive fields co
 
 from __future__ import annotations
 
-from PySide6.QtCore import QItemSelectionModel, QPoint, Qt, QTimer
+from PySide6.QtCore import QItemSelectionModel, QPoint, Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -33,7 +33,7 @@ from .add_layer_menu import (
     move_layer,
     new_layer,
 )
-from .layer_list_model import LayerListModel
+from .layer_list_model import COLUMNS, LayerListModel
 from .network_totals import NetworkTotals
 
 PRESET_PROMPT = "Load preset…"
@@ -65,6 +65,8 @@ class LayerStack(QWidget):
         self.table.setMinimumHeight(22 * 3 + 26)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        # the settings (the longest text) take the width the numbers leave
+        header.setSectionResizeMode(COLUMNS.index("Settings"), QHeaderView.ResizeMode.Stretch)
         header.setStretchLastSection(False)
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.table.customContextMenuRequested.connect(self._context_menu)
@@ -305,11 +307,12 @@ def _input_for(spec):
 
 
 def install_layer_stack(window) -> LayerStack:
-    """Put the layer stack in a dock under the maps (``window.layer_stack``)."""
+    """Put the layer stack in a dock under the maps (``window.layer_stack``).
+
+    The main window gives the bottom docks their height (``arrange_bottom_docks``).
+    """
     stack = LayerStack(window.document)
     stack.setObjectName("layerStack")
-    dock = window.add_dock(stack, Qt.DockWidgetArea.BottomDockWidgetArea, "Layers")
-    # Room for about eight rows once the window has its size; the maps keep the rest.
-    QTimer.singleShot(0, lambda: window.resizeDocks([dock], [260], Qt.Orientation.Vertical))
+    window.add_dock(stack, Qt.DockWidgetArea.BottomDockWidgetArea, "Layers")
     window.layer_stack = stack
     return stack

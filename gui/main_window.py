@@ -2,11 +2,13 @@
 
 Other parts of the app add themselves with :meth:`MainWindow.add_dock` and by adding
 actions to :attr:`MainWindow.file_menu` (or any menu in :attr:`MainWindow.menus`).
+View ▸ Presentation mode (F5) enlarges the fonts and hides the bottom docks for a projector;
+View ▸ Full screen is F11.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
@@ -17,6 +19,7 @@ from PySide6.QtWidgets import (
     QScrollArea,
     QSizePolicy,
     QSplitter,
+    QTabWidget,
     QWidget,
 )
 
@@ -25,6 +28,11 @@ from .input_panel import InputPanel
 from .inspector import Inspector
 from .maps_view import MapsView
 from .scheduler import ComputeScheduler
+from .theme import set_presentation_fonts
+
+# The bottom docks (layers, training) take this share of the height, within these bounds;
+# the maps keep the rest.
+BOTTOM_SHARE, BOTTOM_MIN, BOTTOM_MAX = 0.25, 180, 300
 
 MESSAGE_MS = {"info": 4000, "warning": 8000, "error": 0}  # errors stay until the next message
 MESSAGE_COLOURS = {"info": "", "warning": "#f0b429", "error": "#ff6b6b"}
@@ -71,6 +79,9 @@ class MainWindow(QMainWindow):
         document.message.connect(self.show_message)
 
         self.menus: dict[str, QMenu] = {}
+        self.docks: list[QDockWidget] = []  # added with add_dock, in order
+        self._hidden_for_presentation: list[QDockWidget] = []
+        self._splitter_before: list[int] = []
         self._build_menus()
 
     # ------------------------------------------------------------------ API
@@ -103,8 +114,99 @@ class MainWindow(QMainWindow):
         dock.setObjectName(f"dock:{title}")
         dock.setWidget(widget)
         self.addDockWidget(area, dock)
-        self.view_menu.addAction(dock.toggleViewAction())
+        self.docks.append(dock)
+        self.view_menu.insertAction(self._view_separator, dock.toggleViewAction())
         return dock
+
+    def bottom_docks(self) -> list[QDockWidget]:
+        """The docks in the bottom area, in the order they were added."""
+        area = Qt.DockWidgetArea.BottomDockWidgetArea
+        return [d for d in self.docks if self.dockWidgetArea(d) == area]
+
+    def arrange_bottom_docks(self) -> None:
+        """The bottom docks as tabs (above their content), the first one in front.
+
+        Their own title bars would repeat the tab names: the tabs carry the names and the
+        View menu shows or hides them.
+        """
+        docks = self.bottom_docks()
+        if not docks:
+            return
+        self.setTabPosition(Qt.DockWidgetArea.BottomDockWidgetArea,
+                            QTabWidget.TabPosition.North)
+        for dock in docks:
+            if len(docks) > 1:
+                dock.setTitleBarWidget(QWidget(dock))
+            if not isinstance(dock.widget(), QScrollArea):
+                # a wide panel (the trainer) scrolls rather than widen the window
+                dock.setWidget(_scrolling(dock.widget()))
+            if dock is not docks[0] and dock not in self.tabifiedDockWidgets(docks[0]):
+                self.tabifyDockWidget(docks[0], dock)
+        # after anything else queued its own raise (e.g. the trainer's)
+        QTimer.singleShot(0, docks[0].raise_)
+        self._size_bottom_docks()
+
+    def _size_bottom_docks(self) -> None:
+        docks = self.bottom_docks()
+        if docks:
+            height = int(min(BOTTOM_MAX, max(BOTTOM_MIN, self.height() * BOTTOM_SHARE)))
+            self.resizeDocks(docks[:1], [height], Qt.Orientation.Vertical)
+
+    # ------------------------------------------------------- presentation
+    def set_presentation(self, on: bool) -> None:
+        """Large fonts and no bottom docks (a projector), or back to how it was."""
+        if on == self.presentation_action.isChecked() and on == bool(self._presenting):
+            return
+        self._presenting = on
+        self.presentation_action.blockSignals(True)
+        self.presentation_action.setChecked(on)
+        self.presentation_action.blockSignals(False)
+        set_presentation_fonts(on)
+        if on:
+            # "open" includes a dock behind another one's tab (not visible, not closed)
+            self._hidden_for_presentation = [d for d in self.bottom_docks() if not d.isHidden()]
+            for dock in self._hidden_for_presentation:
+                dock.hide()
+            self._splitter_before = self.splitter.sizes()
+            QTimer.singleShot(0, self._fit_side_panels)  # once the new fonts are laid out
+        else:
+            docks, self._hidden_for_presentation = self._hidden_for_presentation, []
+            for dock in docks:
+                dock.show()
+            if docks:
+                docks[0].raise_()
+            self._size_bottom_docks()
+            if self._splitter_before:
+                self.splitter.setSizes(self._splitter_before)
+
+    def _fit_side_panels(self) -> None:
+        """Side panels as wide as their (larger) contents need; the maps keep the rest."""
+        if not self._presenting:
+            return
+        sizes = self.splitter.sizes()
+        total = sum(sizes)
+        needs = []
+        for i in (0, 2):
+            area = self.splitter.widget(i)
+            inner = area.widget() if isinstance(area, QScrollArea) else area
+            needs.append(inner.minimumSizeHint().width()
+                         + area.verticalScrollBar().sizeHint().width() + 4)
+        left, right = needs
+        if total - left - right >= total // 3:
+            self.splitter.setSizes([left, total - left - right, right])
+
+    @property
+    def presenting(self) -> bool:
+        return bool(self._presenting)
+
+    def set_full_screen(self, on: bool) -> None:
+        if on:
+            self.showFullScreen()
+        else:
+            self.showNormal()
+        self.full_screen_action.blockSignals(True)
+        self.full_screen_action.setChecked(on)
+        self.full_screen_action.blockSignals(False)
 
     def show_message(self, level: str, text: str) -> None:
         """Show a document message in the status bar (errors stay until replaced)."""
@@ -147,7 +249,24 @@ class MainWindow(QMainWindow):
         edit_menu.addAction(undo)
         edit_menu.addAction(redo)
         self.undo_action, self.redo_action = undo, redo
-        self.menu("View")
+
+        view_menu = self.menu("View")
+        # dock toggles go above this separator (add_dock)
+        self._view_separator = view_menu.addSeparator()
+        self._presenting = False
+        presentation = QAction("&Presentation mode", self)
+        presentation.setCheckable(True)
+        presentation.setShortcut(QKeySequence("F5"))
+        presentation.setStatusTip("Large fonts and only the maps, input and inspector "
+                                  "(for a projector)")
+        presentation.toggled.connect(self.set_presentation)
+        full = QAction("&Full screen", self)
+        full.setCheckable(True)
+        full.setShortcut(QKeySequence("F11"))
+        full.toggled.connect(self.set_full_screen)
+        view_menu.addAction(presentation)
+        view_menu.addAction(full)
+        self.presentation_action, self.full_screen_action = presentation, full
 
     def add_file_action(self, action: QAction) -> None:
         """Put ``action`` into the File menu above Quit."""
@@ -158,10 +277,16 @@ class MainWindow(QMainWindow):
             # Most of the width to the maps; the side panels keep what they need.
             self._sized = True
             total = sum(self.splitter.sizes()) or self.width()
-            side = max(300, int(total * 0.2))
-            self.splitter.setSizes([side, total - 2 * side, side])
+            # the inspector's form needs about 290 px besides its scroll bar
+            left, right = max(290, int(total * 0.2)), max(306, int(total * 0.2))
+            self.splitter.setSizes([left, total - left - right, right])
+            self._size_bottom_docks()
         super().showEvent(event)
 
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt's name
-        self.scheduler.shutdown()
         super().closeEvent(event)
+        if not event.isAccepted():
+            return
+        if self._presenting:
+            self.set_presentation(False)  # the application's fonts are shared
+        self.scheduler.shutdown()

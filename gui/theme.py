@@ -1,18 +1,34 @@
-"""A dark theme with large fonts (readable on a projector)."""
+"""A dark theme with large fonts (readable on a projector), and a larger presentation size."""
 
 from __future__ import annotations
 
+from PySide6.QtCore import QEvent
 from PySide6.QtGui import QColor, QFont, QPalette
 from PySide6.QtWidgets import QApplication
 
 BASE_POINT_SIZE = 12
+PRESENTATION_POINT_SIZE = 17  # View ▸ Presentation mode: readable from the back of a hall
 
-STYLE = """
-QLabel#layerTitle { font-size: 15px; color: #e6e6e6; padding: 2px 2px 0 2px; }
-QLabel#readout { font-size: 15px; color: #ffd75e; }
-QStatusBar QLabel { font-size: 14px; padding: 2px 6px; }
-QScrollArea { border: none; }
+# Sizes in px scale with the point size (see style_sheet).
+_STYLE = """
+QLabel#layerTitle {{ font-size: {title}px; color: #e6e6e6; padding: 2px 2px 0 2px; }}
+QLabel#readout {{ font-size: {readout}px; color: #ffd75e; }}
+QStatusBar QLabel {{ font-size: {status}px; padding: 2px 6px; }}
+QScrollArea {{ border: none; }}
+QDockWidget > QWidget {{ border: none; }}
+QTabBar::tab {{ padding: 3px 14px; }}
 """
+
+
+def style_sheet(point_size: int = BASE_POINT_SIZE) -> str:
+    """The application style sheet for a base font of ``point_size``."""
+    scale = point_size / BASE_POINT_SIZE
+    return _STYLE.format(
+        title=round(15 * scale), readout=round(14 * scale), status=round(14 * scale)
+    )
+
+
+STYLE = style_sheet()
 
 
 def apply_theme(app: QApplication) -> None:
@@ -30,7 +46,7 @@ def apply_theme(app: QApplication) -> None:
         QPalette.ColorRole.HighlightedText: QColor(255, 255, 255),
         QPalette.ColorRole.ToolTipBase: QColor(50, 50, 56),
         QPalette.ColorRole.ToolTipText: QColor(235, 235, 235),
-        QPalette.ColorRole.PlaceholderText: QColor(140, 140, 150),
+        QPalette.ColorRole.PlaceholderText: QColor(150, 150, 160),
     }
     for role, colour in colours.items():
         palette.setColor(role, colour)
@@ -39,3 +55,30 @@ def apply_theme(app: QApplication) -> None:
     font.setPointSize(BASE_POINT_SIZE)
     app.setFont(font)
     app.setStyleSheet(STYLE)
+
+
+_saved: dict[str, object] = {}
+
+
+def set_presentation_fonts(on: bool) -> None:
+    """Switch the application's fonts to the presentation size, or back to what they were."""
+    app = QApplication.instance()
+    if app is None:
+        return
+    if on and "font" not in _saved:
+        _saved["font"], _saved["style"] = QFont(app.font()), app.styleSheet()
+        # keep whatever else the style sheet says; only the sizes grow (style sheet first:
+        # setting it repolishes the widgets, which would keep their old fonts)
+        app.setStyleSheet(app.styleSheet().replace(STYLE, "") + style_sheet(
+            PRESENTATION_POINT_SIZE))
+        font = QFont(app.font())
+        font.setPointSize(PRESENTATION_POINT_SIZE)
+        app.setFont(font)
+    elif not on and "font" in _saved:
+        app.setStyleSheet(_saved.pop("style"))
+        app.setFont(_saved.pop("font"))
+    else:
+        return
+    # Outside exec() Qt does not tell existing widgets; each top level passes it on.
+    for widget in app.allWidgets():
+        QApplication.sendEvent(widget, QEvent(QEvent.Type.ApplicationFontChange))

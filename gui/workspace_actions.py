@@ -284,6 +284,9 @@ class WorkspaceActions(QObject):
         self.path = path
         if remember:
             self._remember(path)
+        panel = getattr(self.window, "input_panel", None)
+        if panel is not None:  # the Example box names where the input came from
+            panel.show_source(path.name)
         self._update_title()
         self.document.message.emit("info", f"Opened {path.name}")
         self.opened.emit(os.fspath(path))

@@ -74,3 +74,64 @@ def test_closing_stops_the_scheduler(window, qtbot):
     window.document.set_kernel_value("conv1", (0, 0, 0, 0), 0.5)
     assert window.scheduler.idle
     assert window.scheduler.latest is None or window.scheduler.latest.generation <= generation + 1
+
+
+def test_presentation_mode_enlarges_fonts_hides_bottom_docks_and_restores(window, qtbot):
+    from PySide6.QtWidgets import QApplication
+
+    from gui.theme import PRESENTATION_POINT_SIZE
+
+    app = QApplication.instance()
+    before = app.font().pointSize()
+    dock = window.add_dock(QLabel("layers"), Qt.DockWidgetArea.BottomDockWidgetArea, "Layers")
+    side = window.add_dock(QLabel("side"), Qt.DockWidgetArea.RightDockWidgetArea, "Side")
+    qtbot.waitUntil(dock.isVisible)
+    assert window.presentation_action.shortcut() == QKeySequence("F5")
+    window.presentation_action.trigger()
+    assert window.presenting and window.presentation_action.isChecked()
+    assert app.font().pointSize() == PRESENTATION_POINT_SIZE > before
+    qtbot.waitUntil(lambda: window.input_panel.font().pointSize() == PRESENTATION_POINT_SIZE)
+    assert not dock.isVisible() and side.isVisible()  # only the bottom docks make room
+    window.presentation_action.trigger()
+    assert not window.presenting
+    assert app.font().pointSize() == before
+    qtbot.waitUntil(dock.isVisible)
+
+
+def test_presentation_mode_ends_when_the_window_closes(window):
+    from PySide6.QtWidgets import QApplication
+
+    before = QApplication.instance().font().pointSize()
+    window.set_presentation(True)
+    window.close()
+    assert QApplication.instance().font().pointSize() == before
+
+
+def test_full_screen_toggle(window):
+    assert window.full_screen_action.shortcut() == QKeySequence("F11")
+    window.full_screen_action.trigger()
+    assert window.isFullScreen()
+    window.full_screen_action.trigger()
+    assert not window.isFullScreen()
+
+
+def test_bottom_docks_become_tabs_with_the_first_in_front(window, qtbot):
+    layers = window.add_dock(QLabel("layers"), Qt.DockWidgetArea.BottomDockWidgetArea, "Layers")
+    training = window.add_dock(QLabel("training"), Qt.DockWidgetArea.BottomDockWidgetArea,
+                               "Training")
+    training.raise_()
+    window.arrange_bottom_docks()
+    qtbot.waitUntil(lambda: window.tabifiedDockWidgets(layers) == [training])
+    qtbot.waitUntil(lambda: front_tab(window) == "Layers")
+    # a sensible share of the height: the maps keep most of it
+    assert 150 <= layers.height() <= 0.4 * window.height()
+
+
+def front_tab(window) -> str | None:
+    """The title of the dock tab in front (the bottom docks' tab bar)."""
+    from PySide6.QtWidgets import QTabBar
+
+    for bar in window.findChildren(QTabBar):
+        if bar.parent() is window and bar.count() and bar.isVisible():
+            return bar.tabText(bar.currentIndex())
+    return None

@@ -48,3 +48,33 @@ def test_bad_arguments_fail_with_one_line(tmp_path, args, words):
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error:") and words in lines[0]
     assert not out.exists()
+
+
+def test_a_workspace_file_opens_from_the_command_line(tmp_path):
+    import numpy as np
+
+    from engine.examples import make_example
+    from engine.network import init_weights
+    from engine.presets import get_preset
+    from engine.workspace import Workspace, save_workspace
+
+    x = np.asarray(make_example("sine"), dtype=np.float32)
+    spec = get_preset("lab-1d").with_input_shape(x.shape)
+    weights = init_weights(spec, x.shape, seed=3)
+    path = tmp_path / "lab.convscope"
+    save_workspace(path, Workspace(input=x, spec=spec, weights=weights, view={}))
+    out = tmp_path / "ws.png"
+    result = _run("--screenshot", str(out), "--size", "1000x700", str(path))
+    assert result.returncode == 0, result.stderr
+    assert _png_size(out) == (1000, 700)
+
+
+def test_a_damaged_workspace_file_exits_2_with_one_line(tmp_path):
+    path = tmp_path / "broken.convscope"
+    path.write_bytes(b"not a zip at all")
+    out = tmp_path / "x.png"
+    result = _run("--screenshot", str(out), str(path))
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error:") and "broken.convscope" in lines[0]
+    assert not out.exists()
