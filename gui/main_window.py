@@ -33,6 +33,7 @@ from .theme import set_presentation_fonts
 # The bottom docks (layers, training) take this share of the height, within these bounds;
 # the maps keep the rest.
 BOTTOM_SHARE, BOTTOM_MIN, BOTTOM_MAX = 0.25, 180, 300
+WIDE_PANEL = 800  # px: a bottom dock's panel wider than this scrolls sideways
 
 MESSAGE_MS = {"info": 4000, "warning": 8000, "error": 0}  # errors stay until the next message
 MESSAGE_COLOURS = {"info": "", "warning": "#f0b429", "error": "#ff6b6b"}
@@ -137,9 +138,13 @@ class MainWindow(QMainWindow):
         for dock in docks:
             if len(docks) > 1:
                 dock.setTitleBarWidget(QWidget(dock))
-            if not isinstance(dock.widget(), QScrollArea):
-                # a wide panel (the trainer) scrolls rather than widen the window
-                dock.setWidget(_scrolling(dock.widget()))
+            widget = dock.widget()
+            if (not isinstance(widget, QScrollArea)
+                    and widget.minimumSizeHint().width() > WIDE_PANEL):
+                # a wide panel (the trainer) scrolls rather than widen the window; narrower
+                # ones fill the dock as they are (a scroll area would size them by their
+                # height-for-width and hide their last rows)
+                dock.setWidget(_scrolling(widget))
             if dock is not docks[0] and dock not in self.tabifiedDockWidgets(docks[0]):
                 self.tabifyDockWidget(docks[0], dock)
         # after anything else queued its own raise (e.g. the trainer's)
