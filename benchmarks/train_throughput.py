@@ -3,14 +3,18 @@
 The app side is the real trainer panel (offscreen) training udl-mnist1d-cnn on MNIST-1D
 (batch 100, SGD 0.05, momentum 0.9) with its live curves, kernels and sample maps updating
 (evaluation and checkpoints every 100 steps). The bare side is a plain torch loop on the same
-model and data. Both run in this process, interleaved, ``--repeats`` times each; the figures
-are medians. The stall is the longest gap between ticks of a 5 ms QTimer on the GUI thread
-while the app trains.
+model and data. Both run in this process, interleaved (app first in odd repeats, bare first
+in even ones, so a change of the machine's load falls on both alike), ``--repeats`` times
+each. The ratio is the median of each repeat's app/bare ratio; the rates are medians. The
+bare figure is the faster of one torch thread and torch's default thread count (the latter
+measured on a quarter of the steps: on a busy machine it is many times slower). The stall is
+the longest gap between ticks of a 5 ms QTimer on the GUI thread while the app trains, first
+run included; the idle gap is the same timer with nothing to do (the machine's own noise).
 
     python benchmarks/train_throughput.py [--steps 2000] [--repeats 3]
 
-Last line: ``app_steps_per_s=… bare_steps_per_s=… ratio=… max_stall_ms=…``; the bare figure
-is the faster of one torch thread and torch's default thread count.
+Last line: ``app_steps_per_s=… bare_steps_per_s=… ratio=… max_stall_ms=… load=…`` (load: the
+1-minute load average at the start and the end).
 """
 
 from __future__ import annotations
@@ -66,8 +70,9 @@ def bare_loop(dataset, steps: int, threads: int) -> float:
     return out[0]
 
 
-def idle_stall(seconds: float) -> float:
-    """The longest 5 ms timer gap (ms) with nothing to do: the machine's own noise."""
+def longest_gap(until) -> float:
+    """Run the event loop until ``until(quit)`` calls ``quit``; the longest gap (ms) between
+    ticks of a 5 ms timer meanwhile (blocks in the event loop like the app, no polling)."""
     from PySide6.QtCore import QEventLoop, QTimer
 
     gaps: list[float] = []
@@ -82,47 +87,57 @@ def idle_stall(seconds: float) -> float:
     timer.setInterval(5)
     timer.timeout.connect(tick)
     loop = QEventLoop()
-    QTimer.singleShot(int(seconds * 1000), loop.quit)
     last[0] = time.perf_counter()
     timer.start()
+    until(loop.quit)
     loop.exec()
     timer.stop()
-    return max(gaps) * 1000
+    return max(gaps, default=0.0) * 1000
 
 
-def app_run(app, panel, steps: int) -> tuple[float, float]:
+def idle_stall(seconds: float) -> float:
+    """The longest timer gap (ms) with nothing to do: the machine's own noise."""
+    from PySide6.QtCore import QTimer
+
+    return longest_gap(lambda quit: QTimer.singleShot(int(seconds * 1000), quit))
+
+
+def setup_stall(panel) -> float:
+    """Wait until the panel's background set-up (data, torch warm-up) is done; the longest
+    timer gap (ms) meanwhile."""
+    from PySide6.QtCore import QTimer
+
+    def until(quit) -> None:
+        poll = QTimer(panel)  # a check every 20 ms costs nothing measurable
+
+        def check() -> None:
+            if panel.jobs.idle and "mnist1d" in panel._datasets:
+                poll.stop()
+                quit()
+
+        poll.timeout.connect(check)
+        poll.start(20)
+
+    return longest_gap(until)
+
+
+def app_run(panel, steps: int) -> tuple[float, float]:
     """(steps/s of the panel's run, longest GUI-thread gap in ms while it trained)."""
-    from PySide6.QtCore import QEventLoop, QTimer
-
-    gaps: list[float] = []
-    last = [time.perf_counter()]
-
-    def tick() -> None:
-        now = time.perf_counter()
-        gaps.append(now - last[0])
-        last[0] = now
-
-    timer = QTimer()
-    timer.setInterval(5)
-    timer.timeout.connect(tick)
     done: list = []
-    loop = QEventLoop()  # blocks in the event loop like the app does (no busy polling)
 
-    def finished(results) -> None:
-        done.append(results)
-        loop.quit()
+    def until(quit) -> None:
+        def finished(results) -> None:
+            done.append(results)
+            panel.worker.finished.disconnect(finished)
+            quit()
 
-    panel.worker.finished.connect(finished)
-    panel.form.steps.setValue(steps)
-    panel.start()
-    last[0] = time.perf_counter()
-    timer.start()
-    loop.exec()
-    timer.stop()
-    panel.worker.finished.disconnect(finished)
+        panel.worker.finished.connect(finished)
+        panel.form.steps.setValue(steps)
+        panel.start()
+
+    stall = longest_gap(until)
     panel.worker.join()
-    result = done[0][0]
-    return result.steps_per_second, max(gaps) * 1000 if gaps else float("nan")
+    return done[0][0].steps_per_second, stall
 
 
 def main() -> int:
@@ -132,10 +147,9 @@ def main() -> int:
     args = parser.parse_args()
 
     import numpy as np
-    from PySide6.QtCore import QEventLoop
     from PySide6.QtWidgets import QApplication
 
-    app = QApplication.instance() or QApplication([])
+    app = QApplication.instance() or QApplication([])  # noqa: F841 - must exist
     from engine.data import load_dataset
     from engine.presets import get_preset
     from gui.document import Document
@@ -146,10 +160,8 @@ def main() -> int:
     panel = TrainerPanel(document)
     panel.resize(1600, 420)
     panel.show()
-    loop = QEventLoop()
-    panel.jobs.done.connect(lambda *_: loop.quit())
-    if "mnist1d" not in panel._datasets:
-        loop.exec()
+    setup = setup_stall(panel)
+    print(f"set-up (data, torch warm-up; off the GUI thread): longest timer gap {setup:.1f} ms")
     form = panel.form
     form.book_experiment()
     form.compare.setChecked(False)
@@ -157,32 +169,43 @@ def main() -> int:
     form.checkpoint_every.setValue(100)
 
     default_threads = os.cpu_count() or 1
-    app_rates, stalls, bare1, bare_default, idle = [], [], [], [], []
+    load_before = os.getloadavg()[0]
+    app_rates, stalls, bare_rates, ratios, idle = [], [], [], [], []
     for i in range(args.repeats):
-        bare1.append(bare_loop(dataset, args.steps, 1))
-        bare_default.append(bare_loop(dataset, args.steps, default_threads))
-        rate, stall = app_run(app, panel, args.steps)
+
+        def bare() -> tuple[float, float]:
+            one = bare_loop(dataset, args.steps, 1)
+            many = bare_loop(dataset, max(1, args.steps // 4), default_threads)
+            return one, many
+
+        if i % 2 == 0:
+            rate, stall = app_run(panel, args.steps)
+            one, many = bare()
+        else:
+            one, many = bare()
+            rate, stall = app_run(panel, args.steps)
         app_rates.append(rate)
         stalls.append(stall)
+        bare_rates.append(max(one, many))
+        ratios.append(rate / bare_rates[-1])
         idle.append(idle_stall(2.0))
         print(
             f"run {i + 1}: app {rate:.0f} steps/s (stall {stall:.1f} ms), bare 1 thread "
-            f"{bare1[-1]:.0f}, bare {default_threads} threads {bare_default[-1]:.0f} steps/s; "
-            f"idle timer gap {idle[-1]:.1f} ms",
+            f"{one:.0f}, bare {default_threads} threads {many:.0f} steps/s, "
+            f"ratio {ratios[-1]:.2f}; idle timer gap {idle[-1]:.1f} ms",
             flush=True,
         )
     panel.shutdown()
 
-    app_med = statistics.median(app_rates)
-    b1, bd = statistics.median(bare1), statistics.median(bare_default)
-    bare = max(b1, bd)
     print(
-        f"bare loop: 1 thread {b1:.0f} steps/s, {default_threads} threads {bd:.0f} steps/s "
-        f"(median of {args.repeats}, {args.steps} steps, batch 100)"
+        f"{args.repeats} repeats of {args.steps} steps, batch 100; "
+        f"ratios {' '.join(f'{r:.2f}' for r in ratios)}; idle gaps up to {max(idle):.1f} ms"
     )
     print(
-        f"app_steps_per_s={app_med:.0f} bare_steps_per_s={bare:.0f} "
-        f"ratio={app_med / bare:.2f} max_stall_ms={max(stalls):.1f}"
+        f"app_steps_per_s={statistics.median(app_rates):.0f} "
+        f"bare_steps_per_s={statistics.median(bare_rates):.0f} "
+        f"ratio={statistics.median(ratios):.2f} max_stall_ms={max(stalls):.1f} "
+        f"load={load_before:.2f}->{os.getloadavg()[0]:.2f}"
     )
     return 0
 

@@ -2,13 +2,15 @@
 
 Each network has a colour; test data is drawn solid, training data dashed. Curves only
 grow by the records the trainer sends (a few per second), so an update is one ``setData``
-per line on arrays of at most a few hundred points.
+per line on arrays of at most a few hundred points. The plots hold only axes and lines:
+the key is a plain QLabel, because every pyqtgraph item paints in Python, and while the
+trainer runs each Python call of a repaint waits for the GIL.
 """
 
 from __future__ import annotations
 
 import pyqtgraph as pg  # noqa: I001 - PySide6 must be imported before pyqtgraph
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 COLOURS = ["#4cc9f0", "#f77f00", "#90be6d", "#f94144"]
@@ -24,6 +26,9 @@ class CurvesView(QWidget):
         self.accuracy_plot = self._plot("accuracy", "accuracy")
         self.accuracy_plot.setYRange(0, 1, padding=0.02)
         self.accuracy_plot.getViewBox().setLimits(yMin=-0.05, yMax=1.05)
+        self.key = QLabel("")
+        self.key.setObjectName("curvesKey")
+        self.key.setWordWrap(True)
         self.summary = QLabel("No training yet.")
         self.summary.setObjectName("curvesSummary")
         self.summary.setWordWrap(True)
@@ -35,43 +40,43 @@ class CurvesView(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(plots, 1)
+        layout.addWidget(self.key)
         layout.addWidget(self.summary)
         self._records: list[list[dict]] = []
         self._loss_top = 0.0
         self._lines: list[dict[str, pg.PlotDataItem]] = []
-        self._line_names: list[dict[str, str]] | None = None
+        self._accuracy_due: set[int] = set()
+        self._accuracy_timer = QTimer(self)
+        self._accuracy_timer.setSingleShot(True)
+        self._accuracy_timer.setInterval(0)
+        self._accuracy_timer.timeout.connect(self._draw_accuracy)
         self.reset(["network"])  # lines made now, not when training starts
 
     @staticmethod
     def _plot(title: str, ylabel: str) -> pg.PlotWidget:
         plot = pg.PlotWidget()
-        plot.setTitle(title)
         plot.setLabel("bottom", "step")
         plot.setLabel("left", ylabel)
         plot.showGrid(x=True, y=True, alpha=0.2)
-        if title == "accuracy":  # one legend is enough; accuracy rises, so bottom right is free
-            plot.addLegend(offset=(-4, -4), labelTextSize="7pt", verSpacing=-6)
-        plot.setMinimumHeight(140)
+        plot.setMenuEnabled(False)
+        plot.hideButtons()
+        plot.setMinimumHeight(120)
         return plot
 
     def reset(self, labels: list[str]) -> None:
         """Clear the plots and make lines for networks called ``labels`` (the lines of the
-        last run are kept when the names are the same: making them costs a repaint of
+        last run are kept for the same number of networks: making them costs a repaint of
         everything, emptying them almost nothing)."""
-        names = self._names(labels)
-        if names == self._line_names:
-            self._records = [[] for _ in labels]
+        self._records = [[] for _ in labels]
+        self._accuracy_due.clear()
+        self.key.setText(key_text(labels))
+        if len(labels) == len(self._lines):
             for lines in self._lines:
                 for line in lines.values():
                     line.setData([], [])
             return
-        self._line_names = names
         self.loss_plot.clear()
         self.accuracy_plot.clear()
-        for plot in (self.loss_plot, self.accuracy_plot):
-            if plot.plotItem.legend is not None:
-                plot.plotItem.legend.clear()
-        self._records = [[] for _ in labels]
         self._lines = []
         for i in range(len(labels)):
             colour = COLOURS[i % len(COLOURS)]
@@ -80,16 +85,8 @@ class CurvesView(QWidget):
                 for series in SERIES:
                     style = Qt.PenStyle.SolidLine if series == "test" else Qt.PenStyle.DashLine
                     pen = pg.mkPen(colour, width=2, style=style)
-                    name = names[i][series]
-                    lines[f"{series}_{metric}"] = plot.plot([], [], pen=pen, name=name)
+                    lines[f"{series}_{metric}"] = plot.plot([], [], pen=pen)
             self._lines.append(lines)
-
-    @staticmethod
-    def _names(labels: list[str]) -> list[dict[str, str]]:
-        """Legend names per network and series."""
-        if len(labels) == 1:
-            return [{series: f"{series} data" for series in SERIES}]
-        return [{series: f"{label} {series}" for series in SERIES} for label in labels]
 
     def set_step_range(self, total_steps: int, expected_loss: float = 0.0) -> None:
         """Fix the step axis to the whole run: axes then stay still while curves grow
@@ -119,10 +116,30 @@ class CurvesView(QWidget):
                 known[-1] = record
             else:
                 known.append(record)
+        self._draw(index, "loss")
+        self._fit_loss([r[k] for r in records for k in ("train_loss", "test_loss")])
+        # The accuracy plot is drawn on the next turn of the event loop, so the two plots
+        # repaint in separate turns and neither turn is twice as long.
+        self._accuracy_due.add(index)
+        self._accuracy_timer.start()
+
+    def _draw(self, index: int, metric: str) -> None:
+        known = self._records[index]
         steps = [r["step"] for r in known]
         for key, line in self._lines[index].items():
-            line.setData(steps, [r[key] for r in known])
-        self._fit_loss([r[k] for r in records for k in ("train_loss", "test_loss")])
+            if key.endswith(metric):
+                line.setData(steps, [r[key] for r in known])
+
+    def _draw_accuracy(self) -> None:
+        for index in sorted(self._accuracy_due):
+            if index < len(self._records):
+                self._draw(index, "accuracy")
+        self._accuracy_due.clear()
+
+    def flush(self) -> None:
+        """Draw what is waiting for the next turn now (for tests and export)."""
+        self._accuracy_timer.stop()
+        self._draw_accuracy()
 
     def records(self, index: int = 0) -> list[dict]:
         """The records shown for network ``index`` (for tests and export)."""
@@ -130,3 +147,18 @@ class CurvesView(QWidget):
 
     def set_summary(self, text: str) -> None:
         self.summary.setText(text)
+
+
+def key_text(labels: list[str]) -> str:
+    """The key to the lines, as rich text: each network in its colour; test solid, train
+    dashed."""
+    from html import escape
+
+    lines = "solid: test data · dashed: training data"
+    if len(labels) <= 1:
+        return lines
+    names = " · ".join(
+        f'<span style="color:{COLOURS[i % len(COLOURS)]}">■ {escape(label)}</span>'
+        for i, label in enumerate(labels)
+    )
+    return f"{names} — {lines}"
