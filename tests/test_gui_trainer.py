@@ -176,3 +176,19 @@ def test_augmentation_preview(qtbot, panel):
     image = panel.preview_plot.image
     assert image.shape == (8, 40)  # the sample and 7 noisy versions, one row each
     assert len({bytes(row) for row in image}) == 8
+
+
+def test_views_are_ready_before_the_trainer_reports(qtbot, panel):
+    panel.form.compare.setChecked(True)
+    panel.form.steps.setValue(40)
+    with qtbot.waitSignal(panel.worker.finished, timeout=WAIT):
+        panel.start_button.click()
+        # Prepared on the click, before the trainer thread has said anything.
+        assert [panel.member.itemText(i) for i in range(panel.member.count())] == [
+            "udl-mnist1d-cnn",
+            "udl-mnist1d-fc",
+        ]
+        assert panel.curves.records(0) == [] and len(panel.curves._lines) == 2
+        assert 40 <= panel.curves.loss_plot.viewRange()[0][1] < 45
+    assert panel.curves.records(1)[-1]["step"] == 40
+    assert panel.watch.steps == [0, 20, 40]
