@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import numbers
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from time import perf_counter
 from typing import Any
@@ -351,7 +352,8 @@ def check_input(x: Any) -> np.ndarray:
 
 def forward(spec: NetworkSpec, weights: Weights, x: np.ndarray, *, start_from: str | None = None,
             previous: Trace | None = None, training: bool = False,
-            dropout_seed: int = 0) -> Trace:
+            dropout_seed: int = 0,
+            on_output: Callable[[str, np.ndarray], None] | None = None) -> Trace:
     """Run the network on one input ``x`` (no batch axis) and keep every layer's output.
 
     With ``start_from`` and ``previous`` (an earlier trace of the same input), the outputs of
@@ -359,7 +361,9 @@ def forward(spec: NetworkSpec, weights: Weights, x: np.ndarray, *, start_from: s
     Dropout is the identity unless ``training``; then its keep-mask (drawn from
     ``dropout_seed`` and the layer's position) is stored in ``trace.indices``. A max pool's
     indices are computed in the pass only when a max unpool reads them; otherwise
-    ``trace.indices[name]`` computes them on first access.
+    ``trace.indices[name]`` computes them on first access. ``on_output(name, output)`` is
+    called as soon as each layer's output is computed (not for reused ones), e.g. to show
+    it before the whole pass ends.
     """
     x = check_input(x)
     nodes = plan(spec)
@@ -419,6 +423,8 @@ def forward(spec: NetworkSpec, weights: Weights, x: np.ndarray, *, start_from: s
             indices.defer(name, lambda p=node.params, x=pool_input: L.max_pool_indices(p, x))
         trace.seconds[name] = perf_counter() - start
         trace.order.append(name)
+        if on_output is not None:
+            on_output(name, out)
     return trace
 
 

@@ -26,7 +26,7 @@ from engine.spec import INPUT
 from .document import COLORMAPS, Document, Probe
 from .layer_map import COLORBAR_SPACE, LayerMap
 from .render import DisplayHint
-from .scheduler import ComputeResult, ComputeScheduler, ReceptiveResult
+from .scheduler import ComputeResult, ComputeScheduler, LayerResult, ReceptiveResult
 
 MIN_TILE, MAX_TILE = 40, 200
 
@@ -57,8 +57,8 @@ class MapsView(QWidget):
         self.scheduler = scheduler
         self.maps: dict[str, LayerMap] = {}
         self._pinned = False
-        self._waiting_paint: set[str] = set()
-        self._paint_generation = -1
+        self._unpainted: set[str] = set()  # layers given new images not painted yet
+        self._paint_generation = -1  # the result whose repaint is awaited (-1: none)
         self._last_hover: Probe | None = None
 
         self.colormap_box = QComboBox()
@@ -108,6 +108,7 @@ class MapsView(QWidget):
         document.viewChanged.connect(self._sync_view)
         document.selectionChanged.connect(self._sync_probe)
         scheduler.traceReady.connect(self._apply_result)
+        scheduler.layerReady.connect(self._apply_layer)
         scheduler.receptiveReady.connect(self._apply_receptive)
 
         self._sync_view()
@@ -134,6 +135,7 @@ class MapsView(QWidget):
                 widget.canvas.painted.connect(lambda n=name: self._painted(n))
                 self._column.insertWidget(i, widget)
                 self.maps[name] = widget
+            self._unpainted.clear()  # those maps are gone; the new ones paint a fresh result
         analysis = self.document.analysis
         self.maps[INPUT].set_title(
             f"<b>input</b> &nbsp;<span style='color:#9aa'>{_shape_text(self.document.input.shape)}"
@@ -211,18 +213,33 @@ class MapsView(QWidget):
             if name in errors and not widget.error_text:
                 widget.set_error(errors[name])
         self._sync_probe()
-        self._waiting_paint = {n for n in changed if self.maps[n].canvas.isVisible()
-                               and not self.maps[n].canvas.visibleRegion().isEmpty()}
+        # Layers drawn early (layerReady) may still be waiting for their paint, too.
+        self._unpainted = {n for n in self._unpainted | changed if self._shows(n)}
         self._paint_generation = result.generation
         self.applied.emit(result.generation)
-        if not self._waiting_paint:
-            self.repainted.emit(result.generation)
+        self._maybe_repainted()
+
+    def _apply_layer(self, result: LayerResult) -> None:
+        """One layer of a pass still running: draw it now (the full result follows)."""
+        widget = self.maps.get(result.name)
+        if widget is None or result.render is widget.render:
+            return
+        widget.apply(result.render, self.document.view.colormap)
+        if self._shows(result.name):
+            self._unpainted.add(result.name)
+
+    def _shows(self, name: str) -> bool:
+        canvas = self.maps[name].canvas if name in self.maps else None
+        return canvas is not None and canvas.isVisible() and not canvas.visibleRegion().isEmpty()
 
     def _painted(self, name: str) -> None:
-        if name in self._waiting_paint:
-            self._waiting_paint.discard(name)
-            if not self._waiting_paint:
-                self.repainted.emit(self._paint_generation)
+        self._unpainted.discard(name)
+        self._maybe_repainted()
+
+    def _maybe_repainted(self) -> None:
+        if self._paint_generation >= 0 and not self._unpainted:
+            generation, self._paint_generation = self._paint_generation, -1
+            self.repainted.emit(generation)
 
     def _apply_receptive(self, result: ReceptiveResult) -> None:
         show = self.document.view.show_receptive_field and result.probe == self.document.probe

@@ -7,6 +7,11 @@ prepares display data (``gui.render``), then hands a :class:`ComputeResult` back
 a queued signal. Requests made while the worker is busy coalesce into one (the earliest
 affected layer wins). Results are delivered in order and never go backwards: a result older
 than one already delivered is dropped.
+
+While a pass runs, each recomputed layer's display data leaves as soon as it is ready
+(``layerReady``), so the GUI paints early layers while the worker computes later ones. The
+worker thread stays a moment after its last job (``IDLE_LINGER_S``): starting a thread per
+edit made the GUI thread wait for the OS to schedule it.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ import logging
 import os
 import threading
 import time
+import weakref
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,6 +38,7 @@ from .render import DisplayHint, LayerRender, overlay_for, render_layer, value_r
 log = logging.getLogger(__name__)
 
 RENDER_ONLY = 1 << 30  # start index meaning "the network did not change; only redraw"
+IDLE_LINGER_S = 0.25  # an idle worker waits this long for the next request before it ends
 
 
 @dataclass
@@ -42,6 +49,15 @@ class ComputeResult:
     render: dict[str, LayerRender]
     generation: int
     seconds: dict[str, float] = field(default_factory=dict)  # forward / render timings
+
+
+@dataclass
+class LayerResult:
+    """One layer's display data from a pass still running (its ComputeResult follows)."""
+
+    name: str
+    render: LayerRender
+    generation: int
 
 
 @dataclass
@@ -90,6 +106,9 @@ class ComputeScheduler(QObject):
     -------
     traceReady(ComputeResult)
         A new result, on the GUI thread.
+    layerReady(LayerResult)
+        One recomputed layer's display data, ahead of its pass's ``traceReady`` (only when
+        levels are per layer). Never older than the newest delivered result.
     receptiveReady(ReceptiveResult)
         The receptive field of the document's probe (recomputed when the probe or the
         network changes; only while ``view.show_receptive_field``).
@@ -98,6 +117,7 @@ class ComputeScheduler(QObject):
     """
 
     traceReady = Signal(object)
+    layerReady = Signal(object)
     receptiveReady = Signal(object)
     failed = Signal(str)
     _delivered = Signal(object)  # worker -> GUI thread (queued)
@@ -212,6 +232,7 @@ class ComputeScheduler(QObject):
             self._stop = True
             self._pending = self._pending_rf = None
             thread = self._thread
+            self._cond.notify_all()  # a lingering worker ends now
         if thread is not None:
             thread.join(timeout)
 
@@ -222,59 +243,82 @@ class ComputeScheduler(QObject):
             self._pending = self._pending_rf = None
         elif self._thread is None:
             self._thread = threading.Thread(
-                target=self._run, name="convscope-compute", daemon=True
+                target=_work, args=(weakref.ref(self), self._cond, self._threads),
+                name="convscope-compute", daemon=True,
             )
             self._thread.start()
+        else:
+            self._cond.notify()  # a lingering worker takes the job at once
 
     # ---------------------------------------------------------------- worker
-    def _run(self) -> None:
-        if torch.get_num_threads() != self._threads:
-            torch.set_num_threads(self._threads)
-        while True:
-            with self._cond:
-                if self._stop or (self._pending is None and self._pending_rf is None):
-                    self._thread = None
-                    return
-                if self._pending is None:
-                    rf_job, self._pending_rf = self._pending_rf, None
-                    job = None
-                else:
-                    job, self._pending = self._pending, None
-                self._busy = True
-            if job is None:
-                try:
-                    self._delivered.emit(_receptive(rf_job))
-                except Exception:  # noqa: BLE001 - the worker must survive anything
-                    log.exception("receptive field failed")
-                finally:
-                    with self._cond:
-                        self._busy = False
-                continue
+    def _idle(self) -> bool:
+        return self._stop or (self._pending is None and self._pending_rf is None)
+
+    def _take(self) -> tuple[_Job | None, _ReceptiveJob | None] | None:
+        """(job, receptive job) to run next, or None when the worker should end."""
+        if self._idle():
+            self._thread = None
+            return None
+        if self._pending is None:
+            rf_job, self._pending_rf = self._pending_rf, None
+            job = None
+        else:
+            job, self._pending = self._pending, None
+        self._busy = True
+        return job, rf_job if job is None else None
+
+    def _process(self, job: _Job | None, rf_job: _ReceptiveJob | None) -> None:
+        if job is None:
             try:
-                result = self._compute(job, self._trace)
-                self._trace = result.trace
-                self._delivered.emit(result)
-            except EngineError as error:
-                self._delivered.emit(str(error))
-            except Exception as error:  # noqa: BLE001 - the worker must survive anything
-                log.exception("compute failed")
-                self._delivered.emit(f"computation failed: {error}")
+                self._delivered.emit(_receptive(rf_job))
+            except Exception:  # noqa: BLE001 - the worker must survive anything
+                log.exception("receptive field failed")
             finally:
                 with self._cond:
                     self._busy = False
+            return
+        try:
+            result = self._compute(job, self._trace)
+            self._trace = result.trace
+            self._delivered.emit(result)
+        except EngineError as error:
+            self._delivered.emit(str(error))
+        except Exception as error:  # noqa: BLE001 - the worker must survive anything
+            log.exception("compute failed")
+            self._delivered.emit(f"computation failed: {error}")
+        finally:
+            with self._cond:
+                self._busy = False
 
     def _compute(self, job: _Job, previous: Trace | None) -> ComputeResult:
         from engine import network
 
         t0 = time.perf_counter()
+        early: dict[str, LayerRender] = {}
+        rendering = [0.0]
+
+        def layer_done(name: str, output: np.ndarray) -> None:
+            # Per-layer levels depend on this layer alone: draw it now, hand it over.
+            start = time.perf_counter()
+            try:
+                early[name] = render_layer(name, output, job.hint, job.colormap)
+            except Exception:  # noqa: BLE001 - the final pass renders it (or reports)
+                log.exception("early render of %s failed", name)
+                return
+            finally:
+                rendering[0] += time.perf_counter() - start
+            self._delivered.emit(LayerResult(name, early[name], job.generation))
+
+        on_output = None if job.shared_levels else layer_done
         if job.start >= RENDER_ONLY and previous is not None:
             trace = previous
         elif previous is None or job.start <= 0 or job.start >= len(job.spec.layers):
-            trace = network.forward(job.spec, job.weights, job.input)
+            trace = network.forward(job.spec, job.weights, job.input, on_output=on_output)
         else:
             trace = network.forward(
                 job.spec, job.weights, job.input,
                 start_from=job.spec.layers[job.start].name, previous=previous,
+                on_output=on_output,
             )
         t1 = time.perf_counter()
         # A layer whose output was reused keeps its display data when nothing else changed.
@@ -282,10 +326,13 @@ class ComputeScheduler(QObject):
         reuse = None
         if self._render_basis is not None and self._render_basis[0] == settings:
             reuse = self._render_basis[1:]
-        render = render_trace(trace, job.spec, job.colormap, job.shared_levels, job.hint, reuse)
+        render = render_trace(trace, job.spec, job.colormap, job.shared_levels, job.hint, reuse,
+                              early)
         self._render_basis = (settings, trace, render)
         t2 = time.perf_counter()
-        return ComputeResult(trace, render, job.generation, {"forward": t1 - t0, "render": t2 - t1})
+        forward = t1 - t0 - rendering[0]
+        return ComputeResult(trace, render, job.generation,
+                             {"forward": forward, "render": t2 - t1 + rendering[0]})
 
     # ------------------------------------------------------------- GUI thread
     @Slot(object)
@@ -294,6 +341,10 @@ class ComputeScheduler(QObject):
             if result.generation == self._rf_generation:  # only the newest probe counts
                 self._latest_rf = result
                 self.receptiveReady.emit(result)
+            return
+        if isinstance(result, LayerResult):
+            if result.generation > self._delivered_generation:
+                self.layerReady.emit(result)
             return
         if isinstance(result, str):
             self.failed.emit(result)
@@ -307,32 +358,62 @@ class ComputeScheduler(QObject):
         self.traceReady.emit(result)
 
 
+def _work(ref: weakref.ref, cond: threading.Condition, threads: int) -> None:
+    """The worker thread's loop.
+
+    It holds the scheduler strongly only while it takes or runs a job; while it lingers,
+    only weakly. So the last reference does not die here: a QObject must be destroyed on the
+    thread it lives in (the GUI thread), never on this one.
+    """
+    if torch.get_num_threads() != threads:
+        torch.set_num_threads(threads)
+    while True:
+        with cond:
+            scheduler = ref()
+            if scheduler is not None and scheduler._idle():
+                del scheduler
+                cond.wait(IDLE_LINGER_S)
+                scheduler = ref()
+            work = None if scheduler is None else scheduler._take()
+        if work is None:
+            return
+        scheduler._process(*work)
+        del scheduler
+
+
 def render_trace(
     trace: Trace, spec, colormap: str, shared_levels: bool, hint: DisplayHint,
     reuse: tuple[Trace, dict[str, LayerRender]] | None = None,
+    early: dict[str, LayerRender] | None = None,
 ) -> dict[str, LayerRender]:
     """Display data for the input and every layer of ``trace`` (missing layers marked).
 
     ``reuse`` is an earlier (trace, render) made with the same settings: a layer whose output
-    is the very same array keeps its display data (per-layer levels only).
+    is the very same array keeps its display data (per-layer levels only). ``early`` holds
+    display data already made from this trace's outputs with these settings (per-layer
+    levels only), used as it is.
     """
     names = [INPUT, *spec.names()]
-    ranges = {n: value_range(trace.outputs[n]) for n in names if n in trace.outputs}
+    ranges: dict[str, tuple[float, float]] = {}
     shared = None
-    if shared_levels and ranges:
-        shared = (min(r[0] for r in ranges.values()), max(r[1] for r in ranges.values()))
+    if shared_levels:
+        ranges = {n: value_range(trace.outputs[n]) for n in names if n in trace.outputs}
+        if ranges:
+            shared = (min(r[0] for r in ranges.values()), max(r[1] for r in ranges.values()))
     render: dict[str, LayerRender] = {}
     for name in names:
         output = trace.outputs.get(name)
         if output is None:
             render[name] = LayerRender(name, "missing", ())
+        elif early and not shared_levels and name in early:
+            render[name] = early[name]
         elif (
             reuse is not None and not shared_levels
             and reuse[0].outputs.get(name) is output and name in reuse[1]
         ):
             render[name] = reuse[1][name]
         else:
-            render[name] = render_layer(name, output, hint, colormap, ranges[name], shared)
+            render[name] = render_layer(name, output, hint, colormap, ranges.get(name), shared)
     return render
 
 

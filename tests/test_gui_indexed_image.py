@@ -9,11 +9,24 @@ from gui.colormaps import lookup_table, overlay_table
 from gui.indexed_image import IndexedImageItem
 
 
+def _items(qtbot):
+    """Our item and pyqtgraph's, in a view the test owns (a QGraphicsObject left without a
+    scene is destroyed by Python's garbage collector at some later moment, which PySide6
+    does not survive)."""
+    widget = pg.GraphicsLayoutWidget()
+    qtbot.addWidget(widget)
+    view = widget.addViewBox()
+    ours, theirs = IndexedImageItem(axisOrder="row-major"), pg.ImageItem(axisOrder="row-major")
+    view.addItem(ours)
+    view.addItem(theirs)
+    return widget, ours, theirs
+
+
 @pytest.mark.parametrize("lut", [lookup_table("auto", True), lookup_table("viridis", False),
                                  overlay_table()])
 def test_colours_equal_pyqtgraph_and_the_image_is_not_copied(qtbot, lut):
     image = np.random.default_rng(0).integers(0, 256, (37, 53)).astype(np.uint8)
-    ours, theirs = IndexedImageItem(axisOrder="row-major"), pg.ImageItem(axisOrder="row-major")
+    _widget, ours, theirs = _items(qtbot)  # the widget must live as long as its items
     for item in (ours, theirs):
         item.setImage(image, levels=(0, 255), lut=lut, autoLevels=False)
         item.render()
@@ -25,7 +38,7 @@ def test_colours_equal_pyqtgraph_and_the_image_is_not_copied(qtbot, lut):
 
 def test_other_images_take_pyqtgraphs_path(qtbot):
     image = np.linspace(0, 1, 60, dtype=np.float32).reshape(6, 10)
-    ours, theirs = IndexedImageItem(axisOrder="row-major"), pg.ImageItem(axisOrder="row-major")
+    _widget, ours, theirs = _items(qtbot)  # the widget must live as long as its items
     for item in (ours, theirs):
         item.setImage(image, levels=(0.0, 1.0))
         item.render()

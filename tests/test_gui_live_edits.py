@@ -156,3 +156,64 @@ def test_colour_bar_labels_follow_the_levels(qtbot):
         lo, hi = render.levels
         labels = [text for _, text in layer_map.colorbar.axis._tickLevels[0]]
         assert labels == [f"{lo:.3g}", "0", f"{hi:.3g}"]
+
+
+def test_recomputed_layers_arrive_early_and_equal_the_final_result(qtbot, lab_2d):
+    document, scheduler = lab_2d
+    settle(qtbot, scheduler)
+    early = []
+    scheduler.layerReady.connect(early.append)
+    document.set_kernel_value("conv2", (0, 0, 1, 1), 1.5)
+    settle(qtbot, scheduler)
+    result = scheduler.latest
+    assert [e.name for e in early] == ["conv2", "relu2", "up", "conv3"]  # not the reused
+    for e in early:
+        assert e.generation == result.generation
+        assert result.render[e.name] is e.render  # the final result uses the same drawing
+    # with one shared colour scale nothing can be drawn before the pass ends
+    early.clear()
+    document.set_view(shared_levels=True)
+    document.set_kernel_value("conv2", (0, 0, 1, 1), 0.5)
+    settle(qtbot, scheduler)
+    assert early == []
+
+
+def test_one_worker_thread_serves_consecutive_edits(qtbot, lab_2d, monkeypatch):
+    from engine import network
+
+    document, scheduler = lab_2d
+    settle(qtbot, scheduler)
+    threads = []
+    real = network.forward
+
+    def spy(*args, **kwargs):
+        import threading
+
+        threads.append(threading.current_thread())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(network, "forward", spy)
+    for i in range(3):
+        document.set_kernel_value("conv1", (i, 0, 1, 1), 0.25 * i)
+        settle(qtbot, scheduler)
+    assert len(threads) == 3 and len(set(threads)) == 1  # no thread start per edit
+    scheduler.shutdown()
+    assert not threads[0].is_alive()  # shutdown ends a lingering worker at once
+
+
+def test_maps_show_early_layers_and_report_the_repaint_once_all_painted(qtbot, lab_2d):
+    document, scheduler = lab_2d
+    view = MapsView(document, scheduler)
+    qtbot.addWidget(view)
+    view.resize(1200, 900)
+    view.show()
+    settle(qtbot, scheduler)
+    qtbot.waitUntil(lambda: not view._unpainted, timeout=10_000)
+    painted = []
+    view.repainted.connect(painted.append)
+    document.set_kernel_value("conv1", (0, 0, 0, 0), 3.0)
+    generation = scheduler.generation
+    qtbot.waitUntil(lambda: generation in painted, timeout=10_000)
+    result = scheduler.latest
+    for name in document.spec.names():
+        assert view.maps[name].render is result.render[name]
