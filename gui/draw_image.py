@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from .draw_signal import StrokePlot, new_stroke_id
+from .stroke import InputStroke, StrokePlot
 
 ALL_CHANNELS = -1
 
@@ -66,9 +66,6 @@ class DrawImage(QWidget):
     def __init__(self, document, parent: QWidget | None = None):
         super().__init__(parent)
         self.document = document
-        self._stroke: int | None = None
-        self._last: tuple[float, float] | None = None
-        self._work: np.ndarray | None = None
 
         self.plot = StrokePlot()
         self.plot.setMinimumHeight(200)
@@ -124,9 +121,7 @@ class DrawImage(QWidget):
         layout.addLayout(buttons)
         layout.addLayout(channels)
 
-        self.plot.strokeStarted.connect(self._start)
-        self.plot.strokeMoved.connect(self._move)
-        self.plot.strokeFinished.connect(self._finish)
+        self.stroke = InputStroke(document, self.plot, 3, self._paint, "Paint", "paint")
         self.clear_button.clicked.connect(self.clear)
         self.invert_button.clicked.connect(self.invert)
         self.channel_combo.currentIndexChanged.connect(lambda _: self.refresh())
@@ -179,32 +174,10 @@ class DrawImage(QWidget):
     def invert(self) -> None:
         self.document.set_input(1.0 - self.document.input, text="Invert image")
 
-    # ------------------------------------------------------------- strokes
-    def _start(self, x: float, y: float) -> None:
-        if self.document.input.ndim != 3:
-            return
-        self._stroke = new_stroke_id()
-        self._work = np.array(self.document.input, dtype=np.float32, copy=True)
-        self._last = (x, y)
-        self._paint(x, y)
-
-    def _move(self, x: float, y: float) -> None:
-        if self._stroke is not None:
-            self._paint(x, y)
-
-    def _finish(self) -> None:
-        self._stroke, self._last, self._work = None, None, None
-
-    def _paint(self, x: float, y: float) -> None:
-        assert self._work is not None and self._last is not None
-        x0, y0 = self._last
-        self._last = (x, y)
+    def _paint(self, work: np.ndarray, x0: float, y0: float, x1: float, y1: float) -> bool:
         radius = self.size_spin.value() / 2.0
-        channels = range(self._work.shape[0]) if self.channel == ALL_CHANNELS else [self.channel]
+        channels = range(work.shape[0]) if self.channel == ALL_CHANNELS else [self.channel]
         touched = False
         for c in channels:
-            touched |= paint_capsule(self._work[c], x0, y0, x, y, radius, self.brush_value)
-        if touched:
-            array = self._work.copy()
-            array.flags.writeable = False  # the document keeps it without another copy
-            self.document.set_input(array, text="Paint", merge_key=("paint", self._stroke))
+            touched |= paint_capsule(work[c], x0, y0, x1, y1, radius, self.brush_value)
+        return touched

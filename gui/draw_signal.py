@@ -1,77 +1,22 @@
-"""Drawing a 1D signal with the mouse, and the stroke-capturing plot it is built on.
+"""Drawing a 1D signal with the mouse.
 
-:class:`StrokePlot` turns left-button drags on a pyqtgraph plot into ``strokeStarted`` /
-``strokeMoved`` / ``strokeFinished`` signals in data coordinates (the right button keeps
-pyqtgraph's menu). :class:`DrawSignal` uses it to set signal values: between successive mouse
-events the values are interpolated linearly, so a fast stroke leaves no gaps, and a whole
-stroke is one undo step (one ``merge_key`` per stroke).
+:class:`DrawSignal` sets signal values along strokes on a :class:`~gui.stroke.StrokePlot`:
+between successive mouse events the values are interpolated linearly, so a fast stroke leaves
+no gaps, and a whole stroke is one undo step (:class:`~gui.stroke.InputStroke`).
 """
 
 from __future__ import annotations
 
-import itertools
-
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, Qt, Signal
-from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
+# StrokePlot and new_stroke_id are also imported from here (the kernel editor)
+from .stroke import InputStroke, StrokePlot, new_stroke_id
+
+__all__ = ["CHANNEL_COLOURS", "DrawSignal", "StrokePlot", "new_stroke_id", "paint_segment"]
+
 CHANNEL_COLOURS = ("#4cc9f0", "#f72585", "#b5e48c", "#ffb703", "#c77dff", "#90e0ef")
-_strokes = itertools.count(1)  # stroke ids: each stroke's edits merge into one undo step
-
-
-def new_stroke_id() -> int:
-    return next(_strokes)
-
-
-class StrokePlot(pg.PlotWidget):
-    """A plot whose left-button drags are strokes, reported in view (data) coordinates."""
-
-    strokeStarted = Signal(float, float)
-    strokeMoved = Signal(float, float)
-    strokeFinished = Signal()
-
-    def __init__(self, parent: QWidget | None = None, **kwargs):
-        super().__init__(parent, **kwargs)
-        self._stroking = False
-        self.setMouseEnabled(x=False, y=False)  # left drags draw; nothing pans by accident
-        self.hideButtons()
-
-    @property
-    def stroking(self) -> bool:
-        return self._stroking
-
-    def view_point(self, event: QMouseEvent) -> QPointF:
-        scene = self.mapToScene(event.position().toPoint())
-        return self.getPlotItem().getViewBox().mapSceneToView(scene)
-
-    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt's name
-        if event.button() == Qt.MouseButton.LeftButton:
-            self._stroking = True
-            p = self.view_point(event)
-            self.strokeStarted.emit(p.x(), p.y())
-            event.accept()
-            return
-        super().mousePressEvent(event)
-
-    def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt's name
-        if self._stroking:
-            p = self.view_point(event)
-            self.strokeMoved.emit(p.x(), p.y())
-            event.accept()
-            return
-        super().mouseMoveEvent(event)
-
-    def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt's name
-        if self._stroking and event.button() == Qt.MouseButton.LeftButton:
-            p = self.view_point(event)
-            self.strokeMoved.emit(p.x(), p.y())
-            self._stroking = False
-            self.strokeFinished.emit()
-            event.accept()
-            return
-        super().mouseReleaseEvent(event)
 
 
 def paint_segment(
@@ -102,9 +47,6 @@ class DrawSignal(QWidget):
     def __init__(self, document, parent: QWidget | None = None):
         super().__init__(parent)
         self.document = document
-        self._stroke: int | None = None
-        self._last: tuple[float, float] | None = None
-        self._work: np.ndarray | None = None
 
         self.channel_combo = QComboBox()
         self.channel_combo.setToolTip("The channel the mouse draws into")
@@ -124,9 +66,15 @@ class DrawSignal(QWidget):
         layout.addLayout(top)
         layout.addWidget(self.plot, 1)
 
-        self.plot.strokeStarted.connect(self._start)
-        self.plot.strokeMoved.connect(self._move)
-        self.plot.strokeFinished.connect(self._finish)
+        self.stroke = InputStroke(
+            document,
+            self.plot,
+            2,
+            self._paint,
+            "Draw signal",
+            "draw",
+            finished=lambda: self._fit_range(self.document.input),
+        )
         self.channel_combo.currentIndexChanged.connect(lambda _: self._restyle())
         document.inputChanged.connect(self.refresh)
         self.refresh()
@@ -178,29 +126,5 @@ class DrawSignal(QWidget):
         self.plot.setXRange(-0.5, x.shape[1] - 0.5, padding=0)
         self.plot.setYRange(lo - margin, hi + margin, padding=0)
 
-    # ------------------------------------------------------------- strokes
-    def _start(self, x: float, y: float) -> None:
-        if self.document.input.ndim != 2:
-            return
-        self._stroke = new_stroke_id()
-        self._work = np.array(self.document.input, dtype=np.float32, copy=True)
-        self._last = (x, y)
-        self._paint(x, y)
-
-    def _move(self, x: float, y: float) -> None:
-        if self._stroke is not None:
-            self._paint(x, y)
-
-    def _finish(self) -> None:
-        self._stroke, self._last, self._work = None, None, None
-        self._fit_range(self.document.input)
-
-    def _paint(self, x: float, y: float) -> None:
-        assert self._work is not None and self._last is not None
-        x0, y0 = self._last
-        self._last = (x, y)
-        if paint_segment(self._work[self.channel], x0, y0, x, y) is None:
-            return
-        self.document.set_input(
-            self._work.copy(), text="Draw signal", merge_key=("draw", self._stroke)
-        )
+    def _paint(self, work: np.ndarray, x0: float, y0: float, x1: float, y1: float) -> bool:
+        return paint_segment(work[self.channel], x0, y0, x1, y1) is not None

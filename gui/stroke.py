@@ -1,0 +1,145 @@
+"""Mouse strokes on a plot, and one stroke's edit of the document's input.
+
+:class:`StrokePlot` turns left-button drags on a pyqtgraph plot into ``strokeStarted`` /
+``strokeMoved`` / ``strokeFinished`` signals in data coordinates (the right button keeps
+pyqtgraph's menu). :class:`InputStroke` keeps the bookkeeping that drawing on the input needs:
+a working copy of the input, the last point, and a stroke id, so that each mouse event paints
+the whole segment from the previous one (no gaps) and a whole stroke is one undo step.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QPointF, Qt, Signal
+from PySide6.QtGui import QMouseEvent
+from PySide6.QtWidgets import QWidget
+
+_strokes = itertools.count(1)  # stroke ids: each stroke's edits merge into one undo step
+
+# paint(work, x0, y0, x1, y1) changes ``work`` along the segment; True when anything changed
+PaintSegment = Callable[[np.ndarray, float, float, float, float], bool]
+
+
+def new_stroke_id() -> int:
+    return next(_strokes)
+
+
+class StrokePlot(pg.PlotWidget):
+    """A plot whose left-button drags are strokes, reported in view (data) coordinates."""
+
+    strokeStarted = Signal(float, float)
+    strokeMoved = Signal(float, float)
+    strokeFinished = Signal()
+
+    def __init__(self, parent: QWidget | None = None, **kwargs):
+        super().__init__(parent, **kwargs)
+        self._stroking = False
+        self.setMouseEnabled(x=False, y=False)  # left drags draw; nothing pans by accident
+        self.hideButtons()
+
+    @property
+    def stroking(self) -> bool:
+        return self._stroking
+
+    def view_point(self, event: QMouseEvent) -> QPointF:
+        scene = self.mapToScene(event.position().toPoint())
+        return self.getPlotItem().getViewBox().mapSceneToView(scene)
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt's name
+        if event.button() == Qt.MouseButton.LeftButton:
+            self._stroking = True
+            p = self.view_point(event)
+            self.strokeStarted.emit(p.x(), p.y())
+            event.accept()
+            return
+        super().mousePressEvent(event)
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt's name
+        if self._stroking:
+            p = self.view_point(event)
+            self.strokeMoved.emit(p.x(), p.y())
+            event.accept()
+            return
+        super().mouseMoveEvent(event)
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt's name
+        if self._stroking and event.button() == Qt.MouseButton.LeftButton:
+            p = self.view_point(event)
+            self.strokeMoved.emit(p.x(), p.y())
+            self._stroking = False
+            self.strokeFinished.emit()
+            event.accept()
+            return
+        super().mouseReleaseEvent(event)
+
+
+class InputStroke:
+    """Strokes on ``plot`` edit ``document.input`` through ``paint``, one undo step each.
+
+    Parameters
+    ----------
+    document : the lab document; its input is edited with ``set_input``.
+    plot : the plot whose strokes are followed.
+    ndim : strokes start only while the input has this many dimensions (2 signal, 3 image).
+    paint : paints one segment into the working copy (see ``PaintSegment``).
+    text : the undo step's text.
+    key : first part of the merge key (the second is the stroke id).
+    finished : called after a stroke ends (e.g. to fit the plot's range again).
+    """
+
+    def __init__(
+        self,
+        document,
+        plot: StrokePlot,
+        ndim: int,
+        paint: PaintSegment,
+        text: str,
+        key: str,
+        finished: Callable[[], None] | None = None,
+    ):
+        self.document = document
+        self._ndim = ndim
+        self._paint_segment = paint
+        self._text = text
+        self._key = key
+        self._finished = finished
+        self._stroke: int | None = None
+        self._last: tuple[float, float] | None = None
+        self._work: np.ndarray | None = None
+        plot.strokeStarted.connect(self.start)
+        plot.strokeMoved.connect(self.move)
+        plot.strokeFinished.connect(self.finish)
+
+    @property
+    def active(self) -> bool:
+        return self._stroke is not None
+
+    def start(self, x: float, y: float) -> None:
+        if self.document.input.ndim != self._ndim:
+            return
+        self._stroke = new_stroke_id()
+        self._work = np.array(self.document.input, dtype=np.float32, copy=True)
+        self._last = (x, y)
+        self._paint(x, y)
+
+    def move(self, x: float, y: float) -> None:
+        if self._stroke is not None:
+            self._paint(x, y)
+
+    def finish(self) -> None:
+        self._stroke, self._last, self._work = None, None, None
+        if self._finished is not None:
+            self._finished()
+
+    def _paint(self, x: float, y: float) -> None:
+        assert self._work is not None and self._last is not None
+        x0, y0 = self._last
+        self._last = (x, y)
+        if self._paint_segment(self._work, x0, y0, x, y):
+            array = self._work.copy()
+            array.flags.writeable = False  # the document keeps it without another copy
+            self.document.set_input(array, text=self._text, merge_key=(self._key, self._stroke))
