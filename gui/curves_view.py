@@ -60,7 +60,7 @@ class CurvesView(QWidget):
         plot.showGrid(x=True, y=True, alpha=0.2)
         plot.setMenuEnabled(False)
         plot.hideButtons()
-        plot.setMinimumHeight(120)
+        plot.setMinimumHeight(80)
         return plot
 
     def reset(self, labels: list[str]) -> None:

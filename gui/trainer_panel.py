@@ -117,7 +117,7 @@ class TrainerPanel(QWidget):
         splitter.setStretchFactor(0, 0)
         splitter.setStretchFactor(1, 1)
         splitter.setStretchFactor(2, 1)
-        splitter.setSizes([340, 600, 600])
+        splitter.setSizes([self.controls.minimumSizeHint().width(), 600, 600])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(splitter)

@@ -83,6 +83,11 @@ class SetupForm(QWidget):
         for name in names:
             self.network.addItem(name, name)
             self.compare_with.addItem(name, name)
+        for combo in (self.network, self.compare_with):  # long preset names may shrink
+            combo.setSizeAdjustPolicy(
+                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+            )
+            combo.setMinimumContentsLength(10)
         self.network.setCurrentIndex(self.network.findData("udl-mnist1d-cnn"))
         self.compare_with.setCurrentIndex(self.compare_with.findData("udl-mnist1d-fc"))
         self.compare = QCheckBox("compare with")
@@ -141,12 +146,14 @@ class SetupForm(QWidget):
         row.addWidget(QLabel("steps"))
         row.addWidget(self.steps, 1)
         form.addRow("batch", row)
+        form.addRow("seed", self.seed)
         row = QHBoxLayout()
-        row.addWidget(self.seed, 1)
-        row.addWidget(QLabel("eval/ckpt"))
         row.addWidget(self.eval_every, 1)
+        row.addWidget(QLabel("checkpoint"))
         row.addWidget(self.checkpoint_every, 1)
-        form.addRow("seed", row)
+        self.eval_every.setToolTip("Steps between evaluations (the points of the curves)")
+        self.checkpoint_every.setToolTip("Steps between saved weights (the replay slider)")
+        form.addRow("evaluate", row)
 
         self.augmentation = QGroupBox("augmentation")
         self.augmentation.setCheckable(True)

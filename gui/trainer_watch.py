@@ -161,7 +161,7 @@ class WatchView(QWidget):
         # the GUI thread (it shares the GIL with the trainer).
         self.graphics = pg.GraphicsLayoutWidget()
         self.graphics.setBackground(BACKGROUND)
-        self.graphics.setMinimumSize(220, 160)
+        self.graphics.setMinimumSize(220, 90)
         self._kernel_label = self.graphics.addLabel("kernels", row=0, col=0)
         self._kernel_box = _still_box()
         self.graphics.addItem(self._kernel_box, row=1, col=0)
@@ -187,7 +187,7 @@ class WatchView(QWidget):
         self.slider.setEnabled(False)
         self.slider.valueChanged.connect(self._slider_moved)
         self.step_label = QLabel("no checkpoints")
-        self.step_label.setMinimumWidth(120)
+        self.step_label.setMinimumWidth(110)
         self.follow = QCheckBox("follow")
         self.follow.setChecked(True)
         self.follow.setToolTip("Show each new checkpoint while training")
