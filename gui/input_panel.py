@@ -1,46 +1,38 @@
 """The input panel (left side): draw, load, built-in examples and live transforms.
 
 Everything goes through the document's undoable methods; the panel keeps only the state of
-its own controls. Transforms are applied to the *source* (the input as it was before the
-first transform), so moving a slider back returns the original exactly; any other change of
-the input (drawing, loading, undo) makes the new input the source and resets the controls.
+its own controls. The transforms live in :class:`~gui.transform_box.TransformBox`; the
+Example combo names the box's source (the untransformed input).
 """
 
 from __future__ import annotations
 
-import itertools
 from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import Qt
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
-    QCheckBox,
     QComboBox,
-    QDoubleSpinBox,
     QFileDialog,
-    QFormLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
     QPushButton,
     QRadioButton,
-    QSlider,
-    QSpinBox,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
 
-from engine import transforms
 from engine.errors import EngineError
 from engine.examples import example_names, make_example
 from engine.inputs import IMAGE_SUFFIXES, SIGNAL_SUFFIXES, load_input, save_input
 
 from .draw_image import DrawImage
 from .draw_signal import DrawSignal
+from .transform_box import TransformBox
 
 DEFAULT_EXAMPLE = {1: "mnist1d-3", 2: "shapes"}
 LAB_PRESET = {1: "lab-1d", 2: "lab-2d"}
@@ -52,7 +44,6 @@ OPEN_FILTER = (
 DRAWN = "(drawn)"  # the combo's text for an input that came from no example or file
 MAX_NAMED = 32  # inputs whose names are kept (undo can bring them back)
 SAVE_FILTER = {1: "CSV signal (*.csv);;NumPy array (*.npy)", 2: "PNG image (*.png);;NumPy (*.npy)"}
-_gestures = itertools.count(1)
 
 
 def lab_network(dims: int):
@@ -63,29 +54,6 @@ def lab_network(dims: int):
     return getattr(preset, "spec", preset)
 
 
-class TranslateAxis(QWidget):
-    """A slider and a spin box for one axis's shift, kept in step."""
-
-    def __init__(self, label: str, parent: QWidget | None = None):
-        super().__init__(parent)
-        self.slider = QSlider(Qt.Orientation.Horizontal)
-        self.spin = QSpinBox()
-        self.spin.setToolTip(f"Shift along {label} (positive: towards higher indices)")
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.slider, 1)
-        layout.addWidget(self.spin)
-        self.slider.valueChanged.connect(self.spin.setValue)
-        self.spin.valueChanged.connect(self.slider.setValue)
-
-    def set_limit(self, limit: int) -> None:
-        for w in (self.slider, self.spin):
-            w.blockSignals(True)
-            w.setRange(-limit, limit)
-            w.setValue(0)
-            w.blockSignals(False)
-
-
 class InputPanel(QWidget):
     """Draw, load, choose an example, and transform ``document.input``."""
 
@@ -94,9 +62,6 @@ class InputPanel(QWidget):
         self.document = document
         self.scheduler = scheduler
         self.setAcceptDrops(True)
-        self._source: np.ndarray = document.input
-        self._applied: np.ndarray | None = None  # the last input this panel set by transform
-        self._gesture = next(_gestures)
         self.last_dir = str(Path.home())
         # (input array, its name): the combo names an input by identity, also after undo
         self._names: list[tuple[np.ndarray, str]] = []
@@ -109,8 +74,9 @@ class InputPanel(QWidget):
         self._mode_group.addButton(self.mode_1d, 1)
         self._mode_group.addButton(self.mode_2d, 2)
         self.example_combo = QComboBox()
-        self.example_combo.setToolTip("Load a built-in example (shows the current input's "
-                                      "example or file)")
+        self.example_combo.setToolTip(
+            "Load a built-in example (shows the current input's example or file)"
+        )
         self.open_button = QPushButton("Open…")
         self.open_button.setToolTip("Open an image (PNG, JPEG, …) or a signal (CSV, NPY, WAV)")
         self.save_button = QPushButton("Save…")
@@ -147,50 +113,15 @@ class InputPanel(QWidget):
         self.stack.addWidget(self.draw_signal)
         self.stack.addWidget(self.draw_image)
 
-        # -- transforms
-        self.axes = [TranslateAxis("x (width)"), TranslateAxis("y (height)")]
-        self.axis_labels = [QLabel("shift"), QLabel("shift y")]
-        self.wrap_check = QCheckBox("wrap around")
-        self.wrap_check.setToolTip("What leaves one edge comes back at the other (else: zeros)")
-        self.flip_checks = [QCheckBox("flip ↔"), QCheckBox("flip ↕")]
-        self.scale_spin = QDoubleSpinBox()
-        self.scale_spin.setRange(0.25, 4.0)
-        self.scale_spin.setSingleStep(0.05)
-        self.scale_spin.setValue(1.0)
-        self.scale_spin.setSuffix(" ×")
-        self.scale_spin.setToolTip("Zoom about the centre (the size stays)")
-        self.sigma_spin = QDoubleSpinBox()
-        self.sigma_spin.setRange(0.0, 10.0)
-        self.sigma_spin.setSingleStep(0.02)
-        self.sigma_spin.setDecimals(3)
-        self.sigma_spin.setToolTip("Standard deviation of added Gaussian noise")
-        self.seed_spin = QSpinBox()
-        self.seed_spin.setRange(0, 99_999)
-        self.seed_spin.setToolTip("Noise seed: the same seed gives the same noise")
-        self.reset_button = QPushButton("Reset")
-        self.reset_button.setToolTip("Back to the untransformed input")
-
-        transform_box = QGroupBox("Transform")
-        tf = QFormLayout(transform_box)
-        tf.addRow(self.axis_labels[0], self.axes[0])
-        tf.addRow(self.axis_labels[1], self.axes[1])
-        tf.addRow("", self.wrap_check)
-        flips = QHBoxLayout()
-        for check in self.flip_checks:
-            flips.addWidget(check)
-        flips.addStretch(1)
-        tf.addRow("", flips)
-        tf.addRow("scale", self.scale_spin)
-        tf.addRow("noise σ", self.sigma_spin)
-        tf.addRow("noise seed", self.seed_spin)
-        tf.addRow("", self.reset_button)
+        # -- transforms (made before our own inputChanged slot is connected: see TransformBox)
+        self.transform_box = TransformBox(document)
 
         body = QWidget()
         column = QVBoxLayout(body)
         column.setContentsMargins(6, 6, 6, 6)
         column.addWidget(source_box)
         column.addWidget(self.stack, 1)
-        column.addWidget(transform_box)
+        column.addWidget(self.transform_box)
         # the main window puts the panel in a scroll area: no scrolling of our own here
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -204,20 +135,9 @@ class InputPanel(QWidget):
         )
         self.open_button.clicked.connect(self.open_input)
         self.save_button.clicked.connect(self.save_input)
-        for i, axis in enumerate(self.axes):
-            axis.slider.sliderPressed.connect(self._new_gesture)
-            axis.slider.sliderReleased.connect(self._new_gesture)
-            axis.spin.valueChanged.connect(lambda _v, i=i: self._transform(f"shift{i}"))
-        self.wrap_check.toggled.connect(lambda _: self._transform("wrap"))
-        for i, check in enumerate(self.flip_checks):
-            check.toggled.connect(lambda _c, i=i: self._transform(f"flip{i}"))
-        self.scale_spin.valueChanged.connect(lambda _: self._transform("scale"))
-        self.sigma_spin.valueChanged.connect(lambda _: self._transform("sigma"))
-        self.seed_spin.valueChanged.connect(lambda _: self._transform("seed"))
-        self.reset_button.clicked.connect(self.reset_transforms)
+        self.transform_box.failed.connect(self._error)
         document.inputChanged.connect(self._input_changed)
         self._show_mode()
-        self._reset_controls()
 
     # ------------------------------------------------------------ examples
     def switch_mode(self, dims: int) -> bool:
@@ -331,69 +251,6 @@ class InputPanel(QWidget):
             event.acceptProposedAction()
             self.load_path(urls[0].toLocalFile())
 
-    # ------------------------------------------------------------ transforms
-    def transformed(self) -> np.ndarray:
-        """The source with the current transform controls applied (engine.transforms)."""
-        x = self._source
-        dims = x.ndim - 1
-        # flip and scale first, then shift, then noise: a shift moves the scaled content
-        for i, check in enumerate(self.flip_checks[:dims]):
-            if check.isChecked():
-                x = transforms.flip(x, axis=dims - 1 - i)  # check 0 mirrors the last axis
-        if self.scale_spin.value() != 1.0:
-            x = transforms.scale(x, float(self.scale_spin.value()))
-        shift = [self.axes[dims - 1 - a].spin.value() for a in range(dims)]
-        if any(shift):
-            mode = "wrap" if self.wrap_check.isChecked() else "zeros"
-            x = transforms.translate(x, shift[0] if dims == 1 else tuple(shift), mode)
-        if self.sigma_spin.value() > 0:
-            x = transforms.add_noise(x, float(self.sigma_spin.value()), self.seed_spin.value())
-        return x
-
-    def reset_transforms(self) -> None:
-        changed = self.document.input is not self._source
-        self._reset_controls()
-        if changed:
-            self._applied = self._source
-            self.document.set_input(self._source, text="Reset transform")
-
-    def _new_gesture(self) -> None:
-        self._gesture = next(_gestures)
-
-    def _transform(self, control: str) -> None:
-        try:
-            x = self.transformed()
-        except EngineError as error:
-            self._error(str(error))
-            return
-        if x.flags.writeable:
-            x.flags.writeable = False  # read-only: the document keeps this very array
-        self._applied = x  # so _input_changed knows the change came from here
-        self.document.set_input(
-            x, text="Transform input", merge_key=("transform", control, self._gesture)
-        )
-
-    def _reset_controls(self) -> None:
-        x = self.document.input
-        dims = x.ndim - 1
-        widgets = [*self.flip_checks, self.scale_spin, self.sigma_spin, self.wrap_check]
-        for w in widgets:
-            w.blockSignals(True)
-        for check in self.flip_checks:
-            check.setChecked(False)
-        self.scale_spin.setValue(1.0)
-        self.sigma_spin.setValue(0.0)
-        for w in widgets:
-            w.blockSignals(False)
-        sizes = x.shape[1:][::-1]  # axis 0 of the controls is the last (x) axis
-        for i, axis in enumerate(self.axes):
-            axis.set_limit(sizes[i] - 1 if i < dims else 0)
-            axis.setVisible(i < dims)
-            self.axis_labels[i].setVisible(i < dims)
-        self.axis_labels[0].setText("shift" if dims == 1 else "shift x")
-        self.flip_checks[0].setText("flip" if dims == 1 else "flip ↔")
-        self.flip_checks[1].setVisible(dims == 2)
-
     # ------------------------------------------------------------ source name
     def show_source(self, name: str | None) -> None:
         """Name the current input (an example's name or a file name) in the Example combo."""
@@ -402,7 +259,7 @@ class InputPanel(QWidget):
 
     def source_name(self) -> str:
         """What the Example combo shows for the current input."""
-        return self._lookup(self._source) or DRAWN
+        return self._lookup(self.transform_box.source) or DRAWN
 
     @contextmanager
     def _naming(self, name: str):
@@ -414,7 +271,7 @@ class InputPanel(QWidget):
             self._incoming = None
 
     def _name(self, array: np.ndarray, name: str) -> None:
-        self._names = [(a, n) for a, n in self._names if a is not array][-(MAX_NAMED - 1):]
+        self._names = [(a, n) for a, n in self._names if a is not array][-(MAX_NAMED - 1) :]
         self._names.append((array, name))
 
     def _lookup(self, array: np.ndarray) -> str | None:
@@ -436,10 +293,6 @@ class InputPanel(QWidget):
         x = self.document.input
         if self._incoming is not None:
             self._name(x, self._incoming)
-        if x is not self._applied:  # drawn, loaded or undone: that is the new source
-            self._source = x
-            self._applied = None
-            self._reset_controls()
         self._show_mode()
 
     def _show_mode(self) -> None:

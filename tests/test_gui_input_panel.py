@@ -153,7 +153,7 @@ def test_examples_load_into_the_document(qtbot, doc, panel):
 def test_translate_slider_drag_is_one_step_and_returns_exactly(qtbot, doc, panel):
     original = doc.input
     steps = doc.undo_stack.count()
-    slider = panel.axes[0].slider  # x: the last axis
+    slider = panel.transform_box.axes[0].slider  # x: the last axis
     slider.sliderPressed.emit()
     for v in (1, 2, 3, 5):
         slider.setValue(v)
@@ -171,28 +171,30 @@ def test_translate_slider_drag_is_one_step_and_returns_exactly(qtbot, doc, panel
 
 def test_transforms_combine_on_the_source(qtbot, doc, panel):
     original = doc.input
-    panel.axes[1].spin.setValue(-2)  # y
-    panel.wrap_check.setChecked(True)
-    panel.flip_checks[0].setChecked(True)  # mirror left-right
-    panel.sigma_spin.setValue(0.1)
-    panel.seed_spin.setValue(7)
+    box = panel.transform_box
+    box.axes[1].spin.setValue(-2)  # y
+    box.wrap_check.setChecked(True)
+    box.flip_checks[0].setChecked(True)  # mirror left-right
+    box.sigma_spin.setValue(0.1)
+    box.seed_spin.setValue(7)
     expected = transforms.add_noise(
         transforms.translate(transforms.flip(original, axis=1), (-2, 0), "wrap"), 0.1, 7
     )
     np.testing.assert_array_equal(doc.input, expected)
-    panel.reset_button.click()
+    box.reset_button.click()
     assert np.array_equal(doc.input, original)
-    assert panel.axes[1].spin.value() == 0 and not panel.flip_checks[0].isChecked()
+    assert box.axes[1].spin.value() == 0 and not box.flip_checks[0].isChecked()
 
 
 def test_drawing_after_a_transform_makes_a_new_source(qtbot, doc, panel):
-    panel.axes[0].spin.setValue(3)
+    box = panel.transform_box
+    box.axes[0].spin.setValue(3)
     shifted = doc.input
     drawn = np.array(shifted)
     drawn[0, 0, 0] = 0.5
     doc.set_input(drawn)  # e.g. a brush stroke
-    assert panel.axes[0].spin.value() == 0  # the controls start again from the new input
-    panel.axes[0].spin.setValue(1)
+    assert box.axes[0].spin.value() == 0  # the controls start again from the new input
+    box.axes[0].spin.setValue(1)
     np.testing.assert_array_equal(doc.input, transforms.translate(drawn, (0, 1)))
 
 
@@ -216,3 +218,13 @@ def test_a_signal_file_in_2d_mode_brings_the_1d_network(qtbot, doc, panel, tmp_p
     assert panel.load_path(tmp_path / "s.csv")
     assert doc.input.shape == (1, 30) and doc.dims == 1
     assert doc.analysis.ok and panel.mode_1d.isChecked()
+
+
+def test_the_example_combo_names_the_source_through_transforms(qtbot, doc, panel):
+    assert panel.load_example("checkerboard")
+    panel.transform_box.axes[0].spin.setValue(2)  # a transform keeps the source's name
+    assert panel.transform_box.source is not doc.input
+    assert panel.source_name() == "checkerboard"
+    assert panel.example_combo.currentText() == "checkerboard"
+    doc.set_input(np.array(doc.input))  # e.g. a brush stroke: a new, unnamed source
+    assert panel.source_name() == "(drawn)" and panel.example_combo.currentIndex() == -1
