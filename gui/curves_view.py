@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 COLOURS = ["#4cc9f0", "#f77f00", "#90be6d", "#f94144"]
 SERIES = ("train", "test")
+RECORD_KEYS = ("step", "train_loss", "train_accuracy", "test_loss", "test_accuracy")
 
 
 class CurvesView(QWidget):
@@ -46,6 +47,8 @@ class CurvesView(QWidget):
         self._loss_top = 0.0
         self._lines: list[dict[str, pg.PlotDataItem]] = []
         self._accuracy_due: set[int] = set()
+        self._labels: list[str] = []
+        self._total_steps = 1
         self._accuracy_timer = QTimer(self)
         self._accuracy_timer.setSingleShot(True)
         self._accuracy_timer.setInterval(0)
@@ -68,6 +71,7 @@ class CurvesView(QWidget):
         last run are kept for the same number of networks: making them costs a repaint of
         everything, emptying them almost nothing)."""
         self._records = [[] for _ in labels]
+        self._labels = list(labels)
         self._accuracy_due.clear()
         self.key.setText(key_text(labels))
         if len(labels) == len(self._lines):
@@ -93,6 +97,7 @@ class CurvesView(QWidget):
         (re-laying out the axes on every update was the costliest part of a repaint).
         ``expected_loss`` (e.g. the loss of guessing, ln(classes)) sets the loss axis now;
         it grows later only if a loss goes above it."""
+        self._total_steps = max(1, int(total_steps))
         for plot in (self.loss_plot, self.accuracy_plot):
             plot.disableAutoRange()
             plot.setXRange(0, max(1, total_steps), padding=0.02)
@@ -147,6 +152,42 @@ class CurvesView(QWidget):
 
     def set_summary(self, text: str) -> None:
         self.summary.setText(text)
+
+    # ---------------------------------------------------------------- saving
+    def saved(self) -> dict:
+        """What is shown, as JSON-able data (for a workspace's extras)."""
+        return {
+            "labels": list(self._labels),
+            "total_steps": self._total_steps,
+            "records": [list(r) for r in self._records],
+            "summary": self.summary.text(),
+        }
+
+    def restore(self, data: object) -> bool:
+        """Show curves from :meth:`saved` data; False (and nothing changed) when the data
+        is not that (a workspace file can hold anything)."""
+        try:
+            labels = [str(label) for label in data["labels"]]  # type: ignore[index]
+            total = int(data["total_steps"])  # type: ignore[index]
+            records = [
+                [{key: float(r[key]) for key in RECORD_KEYS} for r in network]
+                for network in data["records"]  # type: ignore[index]
+            ]
+            summary = str(data.get("summary", ""))  # type: ignore[union-attr]
+        except (KeyError, TypeError, ValueError, AttributeError):
+            return False
+        if not labels or len(records) != len(labels) or len(labels) > len(COLOURS):
+            return False
+        for network in records:
+            for r in network:
+                r["step"] = int(r["step"])
+        self.reset(labels)
+        self.set_step_range(total)
+        for i, network in enumerate(records):
+            self.add_records(i, network)
+        self.flush()
+        self.set_summary(summary)
+        return True
 
 
 def key_text(labels: list[str]) -> str:

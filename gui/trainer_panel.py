@@ -38,6 +38,7 @@ from .trainer_controls import RunControls
 from .trainer_preview import preview_image
 from .trainer_setup import LAB
 from .trainer_watch import WatchView, checkpoint_images, first_conv, steps_text
+from .trainer_workspace import carry_curves
 from .training_worker import BackgroundJobs, TrainingWorker, warm_up
 
 STATUS_INTERVAL = 0.25  # seconds between status-line updates while training
@@ -410,4 +411,5 @@ def install(window) -> TrainerPanel:
     if app is not None:
         app.aboutToQuit.connect(panel.shutdown)
     window.trainer_panel = panel
+    carry_curves(window, panel)
     return panel
