@@ -67,7 +67,6 @@ class TrainerPanel(QWidget):
         self._datasets: dict[str, object] = {}
         self._good_source = "mnist1d"
         self._specs: list = []
-        self._labels: list[str] = []
         self._dataset = None
         self._checkpoints: list[dict[int, dict]] = []
         self.results: list = []
@@ -215,7 +214,6 @@ class TrainerPanel(QWidget):
     def _prepare_views(self, labels: list[str], total_steps: int, dataset) -> None:
         """Empty curves, slider and network choice for a run, made before it trains."""
         self._dataset = dataset
-        self._labels = labels
         self.curves.reset(labels)
         # Random weights start near the loss of guessing, ln(classes): the loss axis is
         # set for it now, not rescaled by the first record while training.
