@@ -37,8 +37,10 @@ SIZE = (1920, 1080)
 def wait_until(predicate, timeout_s: float = 30.0, signal=None) -> bool:
     """Run the event loop (sleeping between events) until ``predicate()`` holds.
 
-    It is checked whenever ``signal`` fires and every 2 ms; never a busy loop, which would
-    hold the GIL and slow the compute worker.
+    It is checked whenever ``signal`` fires (the moment that counts) and, as a fallback
+    without a signal, every 2 ms (every 50 ms with one). Never a busy loop, and no fast
+    poll beside the signal: each poll takes the GIL and delays the compute worker and the
+    paint being measured.
     """
     if predicate():
         return True
@@ -49,7 +51,7 @@ def wait_until(predicate, timeout_s: float = 30.0, signal=None) -> bool:
             loop.quit()
 
     poll = QTimer()
-    poll.setInterval(2)
+    poll.setInterval(2 if signal is None else 50)
     poll.timeout.connect(check)
     poll.start()
     if signal is not None:
