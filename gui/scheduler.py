@@ -136,6 +136,7 @@ class ComputeScheduler(QObject):
         self._rf_generation = 0
         self._latest_rf: ReceptiveResult | None = None
         self._busy = False
+        self._retired: list[ComputeResult] = []  # delivered results for the worker to free
         self._cond = threading.Condition()
         self._stop = False
         # Leave a core to the GUI thread: with every core busy in torch, painting waits.
@@ -354,8 +355,15 @@ class ComputeScheduler(QObject):
         if result.generation <= self._delivered_generation:
             return  # never show an older state after a newer one
         self._delivered_generation = result.generation
-        self._latest = result
+        old, self._latest = self._latest, result
         self.traceReady.emit(result)
+        if old is not None:
+            # Freeing a big trace (about 15 ms at 1024x1024: unmapping its arrays) is the
+            # worker's job; without a worker it happens here.
+            with self._cond:
+                if self._thread is not None and not self._stop:
+                    self._retired.append(old)
+                    self._cond.notify()
 
 
 def _work(ref: weakref.ref, cond: threading.Condition, threads: int) -> None:
@@ -370,14 +378,20 @@ def _work(ref: weakref.ref, cond: threading.Condition, threads: int) -> None:
     while True:
         with cond:
             scheduler = ref()
-            if scheduler is not None and scheduler._idle():
+            if scheduler is not None and scheduler._idle() and not scheduler._retired:
                 del scheduler
                 cond.wait(IDLE_LINGER_S)
                 scheduler = ref()
-            work = None if scheduler is None else scheduler._take()
+            if scheduler is None:
+                return
+            retired, scheduler._retired = scheduler._retired, []
+            # After freeing, look again (a lingering worker woken to free stays lingering).
+            work = () if retired else scheduler._take()
+        del retired  # the old results' arrays are freed here, not on the GUI thread
         if work is None:
             return
-        scheduler._process(*work)
+        if work:
+            scheduler._process(*work)
         del scheduler
 
 

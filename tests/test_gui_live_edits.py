@@ -217,3 +217,17 @@ def test_maps_show_early_layers_and_report_the_repaint_once_all_painted(qtbot, l
     result = scheduler.latest
     for name in document.spec.names():
         assert view.maps[name].render is result.render[name]
+
+
+def test_a_replaced_result_is_freed_by_the_worker_not_the_gui_thread(qtbot, lab_2d):
+    import threading
+    import weakref
+
+    document, scheduler = lab_2d
+    settle(qtbot, scheduler)
+    freed_on = []
+    weakref.finalize(scheduler.latest, lambda: freed_on.append(threading.current_thread()))
+    document.set_kernel_value("conv1", (0, 0, 1, 1), 1.25)
+    settle(qtbot, scheduler)
+    qtbot.waitUntil(lambda: bool(freed_on), timeout=10_000)
+    assert freed_on[0] is not threading.main_thread()
