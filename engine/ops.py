@@ -174,14 +174,19 @@ def _window_max(x: torch.Tensor, a: A.PoolArgs) -> torch.Tensor:
     """
     if any(a.padding):
         x = F.pad(x, [p for p in reversed(a.padding) for _ in (0, 1)], value=float("-inf"))
-    out = None
-    for offset in np.ndindex(*a.kernel):
-        view = x[(..., *(
-            slice(o, o + s * (n - 1) + 1, s)
-            for o, s, n in zip(offset, a.stride, a.out_spatial, strict=True)
-        ))]
-        out = view.clone() if out is None else torch.maximum(out, view, out=out)
-    return out
+    # Separable: a window's maximum is the maximum over its columns of the maxima over its
+    # rows (K_h + K_w views instead of K_h * K_w; the first pass reads whole rows).
+    spatial = len(a.kernel)
+    for axis, (k, s, n) in enumerate(zip(a.kernel, a.stride, a.out_spatial, strict=True)):
+        dim = x.ndim - spatial + axis
+        out = None
+        for o in range(k):
+            view = x.narrow(dim, o, s * (n - 1) + 1)
+            if s > 1:
+                view = view[(slice(None),) * dim + (slice(None, None, s),)]
+            out = view.clone() if out is None else torch.maximum(out, view, out=out)
+        x = out
+    return x
 
 
 def _max_pool(a: A.PoolArgs, fn: Callable, return_indices: bool, name: str):
