@@ -52,9 +52,11 @@ def main() -> None:
             path = os.path.join(tmp, "bench.convscope")
             write = median_ms(lambda ws=ws, path=path: save_workspace(path, ws))
             size = os.path.getsize(path)
-            print(f"{preset} {shape}: GUI-thread snapshot {snapshot:.3f} ms; worker: "
-                  f"serialise {to_bytes:.2f} ms, serialise+atomic write {write:.2f} ms "
-                  f"({size / 1024:.0f} KiB); snapshot/write = {snapshot / write:.4f}")
+            print(
+                f"{preset} {shape}: GUI-thread snapshot {snapshot:.3f} ms; worker: "
+                f"serialise {to_bytes:.2f} ms, serialise+atomic write {write:.2f} ms "
+                f"({size / 1024:.0f} KiB); snapshot/write = {snapshot / write:.4f}"
+            )
             actions.shutdown()
             scheduler.shutdown()
             window.deleteLater()

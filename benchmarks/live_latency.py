@@ -75,8 +75,7 @@ def live_latency(window, edits: int) -> list[float]:
         t0 = time.perf_counter()
         document.set_kernel_value("conv1", target, float(rng.uniform(-1, 1)), merge_key="bench")
         generation = scheduler.generation
-        if not wait_until(lambda g=generation: painted and painted[-1] >= g,
-                          signal=maps.repainted):
+        if not wait_until(lambda g=generation: painted and painted[-1] >= g, signal=maps.repainted):
             raise RuntimeError(f"edit {i} was never painted")
         if i >= 5:
             times.append(time.perf_counter() - t0)
@@ -136,8 +135,7 @@ def max_stall(window, seconds: float) -> float:
 
     document, scheduler = window.document, window.scheduler
     document.set_input(make_example("cameraman", 1024))
-    wait_until(lambda: scheduler.idle and scheduler.latest.generation == scheduler.generation,
-               120)
+    wait_until(lambda: scheduler.idle and scheduler.latest.generation == scheduler.generation, 120)
     gaps: list[float] = []
     last = [time.perf_counter()]
 
@@ -211,8 +209,10 @@ def main() -> int:
     print(f"live edits: {len(live)}  min {live.min():.1f}  max {live.max():.1f} ms")
     if scheduler.latest is not None:
         s = scheduler.latest.seconds
-        print(f"last worker run at 1024x1024: forward {s['forward'] * 1000:.1f} ms, "
-              f"display data {s['render'] * 1000:.1f} ms")
+        print(
+            f"last worker run at 1024x1024: forward {s['forward'] * 1000:.1f} ms, "
+            f"display data {s['render'] * 1000:.1f} ms"
+        )
     print(f"naive runs: {len(naive)}  min {naive.min():.1f}  max {naive.max():.1f} ms")
     print(
         f"median_ms={median:.2f} p95_ms={p95:.2f} naive_median_ms={naive_median:.2f} "

@@ -120,9 +120,16 @@ def _identifiers(names: list[str]) -> list[str]:
     out: list[str] = []
     for i, name in enumerate(names):
         ident = re.sub(r"\W", "_", name)
-        if (not ident or ident[0].isdigit() or keyword.iskeyword(ident) or ident in _RESERVED
-                or hasattr(nn.Module, ident) or ident.startswith("__") or ident in out
-                or ident.endswith("_indices")):
+        if (
+            not ident
+            or ident[0].isdigit()
+            or keyword.iskeyword(ident)
+            or ident in _RESERVED
+            or hasattr(nn.Module, ident)
+            or ident.startswith("__")
+            or ident in out
+            or ident.endswith("_indices")
+        ):
             ident = f"layer{i + 1}_{ident}".rstrip("_")
             while ident in out:
                 ident += "_"
@@ -134,8 +141,9 @@ def _t(value, n: int) -> str:
     return repr(tuple(value) if isinstance(value, tuple) else (value,) * n)
 
 
-def _module(kind: str, p: dict, in_shape: tuple, pool_params: dict | None,
-            unpooled: bool, helpers: set[str]) -> str | None:
+def _module(
+    kind: str, p: dict, in_shape: tuple, pool_params: dict | None, unpooled: bool, helpers: set[str]
+) -> str | None:
     n = len(in_shape) - 1
     if kind == "conv":
         cls = f"nn.Conv{n}d"
@@ -143,15 +151,19 @@ def _module(kind: str, p: dict, in_shape: tuple, pool_params: dict | None,
             cls = f"FlippedConv{n}d"
             helpers.add(cls)
         padding = repr(p["padding"]) if isinstance(p["padding"], str) else _t(p["padding"], n)
-        return (f"{cls}({in_shape[0]}, {p['out_channels']}, kernel_size={_t(p['kernel_size'], n)}"
-                f", stride={_t(p['stride'], n)}, padding={padding}, "
-                f"dilation={_t(p['dilation'], n)}, groups={p['groups']}, bias={p['bias']}, "
-                f"padding_mode={p['padding_mode']!r})")
+        return (
+            f"{cls}({in_shape[0]}, {p['out_channels']}, kernel_size={_t(p['kernel_size'], n)}"
+            f", stride={_t(p['stride'], n)}, padding={padding}, "
+            f"dilation={_t(p['dilation'], n)}, groups={p['groups']}, bias={p['bias']}, "
+            f"padding_mode={p['padding_mode']!r})"
+        )
     if kind == "conv_transpose":
-        return (f"nn.ConvTranspose{n}d({in_shape[0]}, {p['out_channels']}, "
-                f"kernel_size={_t(p['kernel_size'], n)}, stride={_t(p['stride'], n)}, "
-                f"padding={_t(p['padding'], n)}, output_padding={_t(p['output_padding'], n)}, "
-                f"groups={p['groups']}, bias={p['bias']}, dilation={_t(p['dilation'], n)})")
+        return (
+            f"nn.ConvTranspose{n}d({in_shape[0]}, {p['out_channels']}, "
+            f"kernel_size={_t(p['kernel_size'], n)}, stride={_t(p['stride'], n)}, "
+            f"padding={_t(p['padding'], n)}, output_padding={_t(p['output_padding'], n)}, "
+            f"groups={p['groups']}, bias={p['bias']}, dilation={_t(p['dilation'], n)})"
+        )
     if kind in ("max_pool", "avg_pool", "max_unpool"):
         q = pool_params if kind == "max_unpool" else p
         k = _t(q["kernel_size"], n)
@@ -172,8 +184,10 @@ def _module(kind: str, p: dict, in_shape: tuple, pool_params: dict | None,
         if p["mode"] == "nearest":
             helpers.add("Duplicate")
             return f"Duplicate({p['scale_factor']}, {n})"
-        return (f"nn.Upsample(scale_factor={float(p['scale_factor'])!r}, mode={p['mode']!r}, "
-                f"align_corners=False)")
+        return (
+            f"nn.Upsample(scale_factor={float(p['scale_factor'])!r}, mode={p['mode']!r}, "
+            f"align_corners=False)"
+        )
     if kind == "activation":
         fn = p["function"]
         if fn == "leaky_relu":
@@ -209,23 +223,28 @@ def pytorch_source(spec: NetworkSpec, weights_path: str | None = None) -> str:
         kind, p = node.layer.type, node.params
         ins = [var[s] for s in node.inputs]
         pool = p["pool"] if kind == "max_unpool" else None
-        module = _module(kind, p, info.input_shapes[0], params_of.get(pool), node.name in unpooled,
-                         helpers)
+        module = _module(
+            kind, p, info.input_shapes[0], params_of.get(pool), node.name in unpooled, helpers
+        )
         comment = f"  # {node.name!r}: {kind} -> {tuple(info.out_shape)}"
         if module is not None:
             init_lines.append(f"        self.{ident} = {module}")
         if kind == "add":
             forward_lines.append(f"        {ident} = {ins[0]} + {ins[1]}{comment}")
         elif kind == "concat":
-            forward_lines.append(f"        {ident} = torch.cat([{ins[0]}, {ins[1]}], dim=1)"
-                                 f"{comment}")
+            forward_lines.append(
+                f"        {ident} = torch.cat([{ins[0]}, {ins[1]}], dim=1){comment}"
+            )
         elif kind == "max_unpool":
             pool_in = var[next(n for n in nodes if n.name == pool).inputs[0]]
-            forward_lines.append(f"        {ident} = self.{ident}({ins[0]}, {var[pool]}_indices, "
-                                 f"output_size={pool_in}.shape[2:]){comment}")
+            forward_lines.append(
+                f"        {ident} = self.{ident}({ins[0]}, {var[pool]}_indices, "
+                f"output_size={pool_in}.shape[2:]){comment}"
+            )
         elif kind == "max_pool" and node.name in unpooled:
-            forward_lines.append(f"        {ident}, {ident}_indices = self.{ident}({ins[0]})"
-                                 f"{comment}")
+            forward_lines.append(
+                f"        {ident}, {ident}_indices = self.{ident}({ins[0]}){comment}"
+            )
         else:
             forward_lines.append(f"        {ident} = self.{ident}({ins[0]}){comment}")
     last = idents[-1] if idents else "x"
@@ -246,9 +265,11 @@ def pytorch_source(spec: NetworkSpec, weights_path: str | None = None) -> str:
         "",
     ]
     body = ["\n" + _HELPERS[h] for h in sorted(helpers)]
-    layer_map = ",\n".join(f"        {name!r}: {ident!r}" for name, ident in
-                           zip((n.name for n in nodes), idents, strict=True)
-                           if init_lines and any(f"self.{ident} =" in line for line in init_lines))
+    layer_map = ",\n".join(
+        f"        {name!r}: {ident!r}"
+        for name, ident in zip((n.name for n in nodes), idents, strict=True)
+        if init_lines and any(f"self.{ident} =" in line for line in init_lines)
+    )
     net = [
         "",
         "",

@@ -23,8 +23,10 @@ def _checked_weights(spec, path: str):
             a = weights.get(info.name, {}).get(key)
             if a is None or tuple(a.shape) != tuple(shape):
                 found = "missing" if a is None else f"shape {tuple(a.shape)}"
-                raise ShapeError(f"{path}: layer '{info.name}' {key} is {found}; the network "
-                                 f"needs {tuple(shape)}")
+                raise ShapeError(
+                    f"{path}: layer '{info.name}' {key} is {found}; the network "
+                    f"needs {tuple(shape)}"
+                )
     return weights
 
 
@@ -36,8 +38,11 @@ def run(args) -> int:
         weights_ref = os.path.relpath(os.path.abspath(args.weights), out_dir)
     source = pytorch_source(spec, weights_ref)  # raises for a network that cannot run
     if args.weights:
-        weights = (_checked_weights(spec, args.from_weights) if args.from_weights
-                   else init_weights(spec, seed=args.seed))
+        weights = (
+            _checked_weights(spec, args.from_weights)
+            if args.from_weights
+            else init_weights(spec, seed=args.seed)
+        )
         save_weights(args.weights, weights)
         print(f"wrote {args.weights}")
     atomic_write_text(args.pytorch, source)
@@ -47,14 +52,20 @@ def run(args) -> int:
 
 def register(subparsers) -> None:
     parser = subparsers.add_parser(
-        "export", help="write the network as standalone PyTorch source",
+        "export",
+        help="write the network as standalone PyTorch source",
         description="Write a standalone .py (imports only torch) defining class Net, build() "
-                    "and a __main__ that runs a random input.")
+        "and a __main__ that runs a random input.",
+    )
     parser.add_argument("network", help="a preset name or a saved network file (.json)")
     parser.add_argument("--pytorch", required=True, metavar="OUT.py", help="source to write")
-    parser.add_argument("--weights", metavar="W.npz|W.safetensors",
-                        help="also write weights here; build() loads them")
-    parser.add_argument("--from-weights", metavar="FILE",
-                        help="weights to export (default: freshly initialised)")
+    parser.add_argument(
+        "--weights",
+        metavar="W.npz|W.safetensors",
+        help="also write weights here; build() loads them",
+    )
+    parser.add_argument(
+        "--from-weights", metavar="FILE", help="weights to export (default: freshly initialised)"
+    )
     parser.add_argument("--seed", type=int, default=0, help="seed of fresh weights")
     parser.set_defaults(func=run)

@@ -65,9 +65,7 @@ def validate_params(layer: LayerSpec) -> Params:
     """
     kind = layer.type
     if not isinstance(kind, str) or kind not in LAYER_TYPES:
-        raise SpecError(
-            f"unknown layer type {kind!r}; known types: {', '.join(LAYER_TYPES)}"
-        )
+        raise SpecError(f"unknown layer type {kind!r}; known types: {', '.join(LAYER_TYPES)}")
     declared = LAYER_TYPES[kind].params
     given = layer.params
     if not isinstance(given, dict):
@@ -78,8 +76,9 @@ def validate_params(layer: LayerSpec) -> Params:
             raise SpecError(f"a {kind} layer has no parameter {key!r} (it takes: {known})")
     params = {key: _check(key, given.get(key, ps.default), ps) for key, ps in declared.items()}
     if kind == "max_unpool" and not params["pool"]:
-        raise SpecError("max_unpool needs the name of the max pool whose indices it uses "
-                        "(parameter 'pool')")
+        raise SpecError(
+            "max_unpool needs the name of the max pool whose indices it uses (parameter 'pool')"
+        )
     return params
 
 
@@ -101,8 +100,9 @@ def _int(key: str, value: Any, ps: ParamSpec) -> int:
 def _size(key: str, value: Any, ps: ParamSpec) -> int | tuple[int, ...]:
     if isinstance(value, (list, tuple)):
         if not 1 <= len(value) <= 2:
-            raise SpecError(f"{key} must be an integer or one per axis (1 or 2 values); "
-                            f"got {list(value)!r}")
+            raise SpecError(
+                f"{key} must be an integer or one per axis (1 or 2 values); got {list(value)!r}"
+            )
         return tuple(_int(key, v, ps) for v in value)
     return _int(key, value, ps)
 
@@ -151,8 +151,10 @@ def per_axis(value: int | tuple[int, ...], n: int, key: str) -> tuple[int, ...]:
     """An int or per-axis tuple as an ``n``-tuple (ShapeError when the count is wrong)."""
     if isinstance(value, tuple):
         if len(value) != n:
-            raise ShapeError(f"{key} {value} has {len(value)} values but the input has "
-                             f"{n} spatial {'axis' if n == 1 else 'axes'}")
+            raise ShapeError(
+                f"{key} {value} has {len(value)} values but the input has "
+                f"{n} spatial {'axis' if n == 1 else 'axes'}"
+            )
         return value
     return (value,) * n
 
@@ -181,20 +183,24 @@ def conv_pads(params: Params, n: int) -> tuple[tuple[int, int], ...]:
     if padding == "same":
         if any(v != 1 for v in s):
             raise SpecError(f"padding 'same' needs stride 1; got stride {params['stride']}")
-        return tuple((dd * (kk - 1) // 2, dd * (kk - 1) - dd * (kk - 1) // 2)
-                     for kk, dd in zip(k, d, strict=True))
+        return tuple(
+            (dd * (kk - 1) // 2, dd * (kk - 1) - dd * (kk - 1) // 2)
+            for kk, dd in zip(k, d, strict=True)
+        )
     return tuple((p, p) for p in per_axis(padding, n, "padding"))
 
 
-def _window_out(length: int, k: int, s: int, before: int, after: int, d: int,
-                what: str = "kernel") -> int:
+def _window_out(
+    length: int, k: int, s: int, before: int, after: int, d: int, what: str = "kernel"
+) -> int:
     span = d * (k - 1) + 1
     padded = length + before + after
     if span > padded:
         if d == 1:
             raise ShapeError(f"{what} {k} is larger than the padded input {padded}")
-        raise ShapeError(f"{what} {k} with dilation {d} spans {span} positions "
-                         f"but the padded input has {padded}")
+        raise ShapeError(
+            f"{what} {k} with dilation {d} spans {span} positions but the padded input has {padded}"
+        )
     return (padded - span) // s + 1
 
 
@@ -206,8 +212,12 @@ def _pool_axes(params: Params, n: int):
     return k, s, p
 
 
-def output_shape(layer: LayerSpec, params: Params, in_shapes: list[Shape],
-                 pool: tuple[Params, Shape, Shape] | None = None) -> Shape:
+def output_shape(
+    layer: LayerSpec,
+    params: Params,
+    in_shapes: list[Shape],
+    pool: tuple[Params, Shape, Shape] | None = None,
+) -> Shape:
     """The layer's output shape for the given input shape(s).
 
     ``pool`` is ``(params, input shape, output shape)`` of the max pool a ``max_unpool``
@@ -219,8 +229,9 @@ def output_shape(layer: LayerSpec, params: Params, in_shapes: list[Shape],
         n = _spatial(x, "a convolution")
         c_in, c_out, g = x[0], params["out_channels"], params["groups"]
         if c_in % g or c_out % g:
-            raise ShapeError(f"groups {g} must divide the {c_in} input channels and the "
-                             f"{c_out} output channels")
+            raise ShapeError(
+                f"groups {g} must divide the {c_in} input channels and the {c_out} output channels"
+            )
         k = per_axis(params["kernel_size"], n, "kernel_size")
         s = per_axis(params["stride"], n, "stride")
         d = per_axis(params["dilation"], n, "dilation")
@@ -239,21 +250,27 @@ def output_shape(layer: LayerSpec, params: Params, in_shapes: list[Shape],
         n = _spatial(x, "a transposed convolution")
         c_in, c_out, g = x[0], params["out_channels"], params["groups"]
         if c_in % g or c_out % g:
-            raise ShapeError(f"groups {g} must divide the {c_in} input channels and the "
-                             f"{c_out} output channels")
+            raise ShapeError(
+                f"groups {g} must divide the {c_in} input channels and the {c_out} output channels"
+            )
         out = []
         for length, kk, ss, pp, op, dd in zip(
-            x[1:], *(per_axis(params[key], n, key) for key in
-                     ("kernel_size", "stride", "padding", "output_padding", "dilation")),
+            x[1:],
+            *(
+                per_axis(params[key], n, key)
+                for key in ("kernel_size", "stride", "padding", "output_padding", "dilation")
+            ),
             strict=True,
         ):
             if op >= max(ss, dd):
-                raise SpecError(f"output_padding {op} must be smaller than the stride {ss} "
-                                f"or the dilation {dd}")
+                raise SpecError(
+                    f"output_padding {op} must be smaller than the stride {ss} or the dilation {dd}"
+                )
             length_out = (length - 1) * ss - 2 * pp + dd * (kk - 1) + op + 1
             if length_out < 1:
-                raise ShapeError(f"padding {pp} removes everything: the output would have "
-                                 f"{length_out} positions")
+                raise ShapeError(
+                    f"padding {pp} removes everything: the output would have {length_out} positions"
+                )
             out.append(length_out)
         return (c_out, *out)
     if kind in ("max_pool", "avg_pool"):
@@ -276,19 +293,23 @@ def output_shape(layer: LayerSpec, params: Params, in_shapes: list[Shape],
         n = _spatial(x, "upsampling")
         mode = params["mode"]
         if mode == "linear" and n != 1:
-            raise ShapeError(f"mode 'linear' works on 1D signals; use 'bilinear' for the "
-                             f"2D map {fmt(x)}")
+            raise ShapeError(
+                f"mode 'linear' works on 1D signals; use 'bilinear' for the 2D map {fmt(x)}"
+            )
         if mode == "bilinear" and n != 2:
-            raise ShapeError(f"mode 'bilinear' works on 2D maps; use 'linear' for the "
-                             f"1D signal {fmt(x)}")
+            raise ShapeError(
+                f"mode 'bilinear' works on 2D maps; use 'linear' for the 1D signal {fmt(x)}"
+            )
         return (x[0], *(length * params["scale_factor"] for length in x[1:]))
     if kind == "max_unpool":
         if pool is None:
             raise SpecError(f"'{params['pool']}' is not a max pool before this layer")
         _, pool_in, pool_out = pool
         if tuple(x) != tuple(pool_out):
-            raise ShapeError(f"max_unpool needs the shape of max pool '{params['pool']}''s "
-                             f"output {fmt(pool_out)}; got {fmt(x)}")
+            raise ShapeError(
+                f"max_unpool needs the shape of max pool '{params['pool']}''s "
+                f"output {fmt(pool_out)}; got {fmt(x)}"
+            )
         return tuple(pool_in)
     if kind in ("activation", "dropout"):
         return tuple(x)
@@ -296,8 +317,9 @@ def output_shape(layer: LayerSpec, params: Params, in_shapes: list[Shape],
         return (math.prod(x),)
     if kind == "linear":
         if len(x) != 1:
-            raise ShapeError(f"linear layer needs a vector; got a {fmt(x)} map "
-                             f"— add a flatten layer first")
+            raise ShapeError(
+                f"linear layer needs a vector; got a {fmt(x)} map — add a flatten layer first"
+            )
         return (params["out_features"],)
     if kind == "add":
         a, b = in_shapes
@@ -307,8 +329,9 @@ def output_shape(layer: LayerSpec, params: Params, in_shapes: list[Shape],
     if kind == "concat":
         a, b = in_shapes
         if len(a) != len(b) or tuple(a[1:]) != tuple(b[1:]):
-            raise ShapeError(f"concat needs inputs that differ only in channels; got {fmt(a)} "
-                             f"and {fmt(b)}")
+            raise ShapeError(
+                f"concat needs inputs that differ only in channels; got {fmt(a)} and {fmt(b)}"
+            )
         return (a[0] + b[0], *a[1:])
     raise SpecError(f"unknown layer type {kind!r}")
 
@@ -372,8 +395,9 @@ def mac_count(layer: LayerSpec, params: Params, in_shapes: list[Shape], out_shap
 # --------------------------------------------------------------------------- connectivity
 
 
-def _window_pairs(l_in: int, l_out: int, k: int, s: int, d: int, before: int,
-                  mode: str = "zeros") -> tuple[np.ndarray, np.ndarray]:
+def _window_pairs(
+    l_in: int, l_out: int, k: int, s: int, d: int, before: int, mode: str = "zeros"
+) -> tuple[np.ndarray, np.ndarray]:
     out = np.arange(l_out)[:, None]
     pos = out * s - before + np.arange(k)[None, :] * d
     rows = np.broadcast_to(out, pos.shape)
@@ -406,10 +430,15 @@ def _upsample_pairs(l_in: int, s: int, mode: str) -> tuple[np.ndarray, np.ndarra
     return rows, cols
 
 
-def connectivity_pairs(layer: LayerSpec, params: Params, in_shapes: list[Shape],
-                       out_shape: Shape, axis: int, input_index: int = 0,
-                       pool: tuple[Params, Shape, Shape] | None = None,
-                       ) -> tuple[np.ndarray, np.ndarray]:
+def connectivity_pairs(
+    layer: LayerSpec,
+    params: Params,
+    in_shapes: list[Shape],
+    out_shape: Shape,
+    axis: int,
+    input_index: int = 0,
+    pool: tuple[Params, Shape, Shape] | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
     """(rows, cols): output position rows[i] reads input position cols[i] along ``axis``.
 
     For map-to-map layers only (``axis`` counts spatial axes from 0). A ``max_unpool``
@@ -430,8 +459,10 @@ def connectivity_pairs(layer: LayerSpec, params: Params, in_shapes: list[Shape],
         k, s, p = (v[axis] for v in _pool_axes(params, n))
         return _window_pairs(l_in, l_out, k, s, 1, p)
     if kind == "conv_transpose":
-        k, s, p, d = (per_axis(params[key], n, key)[axis]
-                      for key in ("kernel_size", "stride", "padding", "dilation"))
+        k, s, p, d = (
+            per_axis(params[key], n, key)[axis]
+            for key in ("kernel_size", "stride", "padding", "dilation")
+        )
         src = np.arange(l_in)[:, None]
         pos = src * s - p + np.arange(k)[None, :] * d
         cols = np.broadcast_to(src, pos.shape)
@@ -454,9 +485,15 @@ def connectivity_pairs(layer: LayerSpec, params: Params, in_shapes: list[Shape],
     raise ShapeError(f"a {kind} layer has no per-axis connectivity")
 
 
-def connectivity(layer: LayerSpec, params: Params, in_shapes: list[Shape], out_shape: Shape,
-                 axis: int = 0, input_index: int = 0,
-                 pool: tuple[Params, Shape, Shape] | None = None) -> np.ndarray:
+def connectivity(
+    layer: LayerSpec,
+    params: Params,
+    in_shapes: list[Shape],
+    out_shape: Shape,
+    axis: int = 0,
+    input_index: int = 0,
+    pool: tuple[Params, Shape, Shape] | None = None,
+) -> np.ndarray:
     """Boolean (out_len, in_len) matrix: which input positions feed each output position.
 
     For a map-to-map layer along spatial ``axis``; for a layer whose input or output is a
@@ -484,10 +521,18 @@ def connectivity(layer: LayerSpec, params: Params, in_shapes: list[Shape], out_s
 # --------------------------------------------------------------------------- forward
 
 
-def forward(layer: LayerSpec, params: Params, inputs: list[np.ndarray],
-            weights: dict[str, np.ndarray] | None, *, pool_indices: np.ndarray | None = None,
-            pool: tuple[Params, Shape, Shape] | None = None, training: bool = False,
-            dropout_seed: int = 0, indices: bool = True) -> tuple[np.ndarray, np.ndarray | None]:
+def forward(
+    layer: LayerSpec,
+    params: Params,
+    inputs: list[np.ndarray],
+    weights: dict[str, np.ndarray] | None,
+    *,
+    pool_indices: np.ndarray | None = None,
+    pool: tuple[Params, Shape, Shape] | None = None,
+    training: bool = False,
+    dropout_seed: int = 0,
+    indices: bool = True,
+) -> tuple[np.ndarray, np.ndarray | None]:
     """Run one layer through ``engine.ops``: (output, extra) where extra is a max pool's
     indices (unless ``indices`` is False: much faster; see :func:`max_pool_indices`) or a
     training dropout's keep-mask (else None).
@@ -505,25 +550,47 @@ def forward(layer: LayerSpec, params: Params, inputs: list[np.ndarray],
             return ops.linear(x, w, b), None
         if kind == "conv":
             conv = ops.conv1d if n == 1 else ops.conv2d
-            return conv(x, w, b, stride=params["stride"], padding=params["padding"],
-                        dilation=params["dilation"], groups=params["groups"],
-                        padding_mode=params["padding_mode"], flip=params["flip"]), None
+            return conv(
+                x,
+                w,
+                b,
+                stride=params["stride"],
+                padding=params["padding"],
+                dilation=params["dilation"],
+                groups=params["groups"],
+                padding_mode=params["padding_mode"],
+                flip=params["flip"],
+            ), None
         conv_t = ops.conv_transpose1d if n == 1 else ops.conv_transpose2d
-        return conv_t(x, w, b, stride=params["stride"], padding=params["padding"],
-                      output_padding=params["output_padding"], groups=params["groups"],
-                      dilation=params["dilation"]), None
+        return conv_t(
+            x,
+            w,
+            b,
+            stride=params["stride"],
+            padding=params["padding"],
+            output_padding=params["output_padding"],
+            groups=params["groups"],
+            dilation=params["dilation"],
+        ), None
     if kind == "max_pool":
         pool_fn = ops.max_pool1d if n == 1 else ops.max_pool2d
         if not indices:
-            return pool_fn(x, params["kernel_size"], stride=params["stride"],
-                           padding=params["padding"]), None
-        out, idx = pool_fn(x, params["kernel_size"], stride=params["stride"],
-                           padding=params["padding"], return_indices=True)
+            return pool_fn(
+                x, params["kernel_size"], stride=params["stride"], padding=params["padding"]
+            ), None
+        out, idx = pool_fn(
+            x,
+            params["kernel_size"],
+            stride=params["stride"],
+            padding=params["padding"],
+            return_indices=True,
+        )
         return out, idx
     if kind == "avg_pool":
         pool_fn = ops.avg_pool1d if n == 1 else ops.avg_pool2d
-        return pool_fn(x, params["kernel_size"], stride=params["stride"],
-                       padding=params["padding"]), None
+        return pool_fn(
+            x, params["kernel_size"], stride=params["stride"], padding=params["padding"]
+        ), None
     if kind == "subsample":
         sub = ops.subsample1d if n == 1 else ops.subsample2d
         return sub(x, params["factor"]), None
@@ -536,8 +603,14 @@ def forward(layer: LayerSpec, params: Params, inputs: list[np.ndarray],
             raise ShapeError(f"max pool '{params['pool']}' has no indices to unpool with")
         pool_params = pool[0]
         unpool = ops.max_unpool1d if n == 1 else ops.max_unpool2d
-        return unpool(x, pool_indices, pool_params["kernel_size"], stride=pool_params["stride"],
-                      padding=pool_params["padding"], output_size=pool[1][1:]), None
+        return unpool(
+            x,
+            pool_indices,
+            pool_params["kernel_size"],
+            stride=pool_params["stride"],
+            padding=pool_params["padding"],
+            output_size=pool[1][1:],
+        ), None
     if kind == "activation":
         fn = params["function"]
         if fn == "relu":
@@ -564,12 +637,18 @@ def max_pool_indices(params: Params, x: np.ndarray) -> np.ndarray:
     from . import ops
 
     pool_fn = ops.max_pool1d if x.ndim == 2 else ops.max_pool2d
-    return pool_fn(x, params["kernel_size"], stride=params["stride"],
-                   padding=params["padding"], return_indices=True)[1]
+    return pool_fn(
+        x,
+        params["kernel_size"],
+        stride=params["stride"],
+        padding=params["padding"],
+        return_indices=True,
+    )[1]
 
 
-def _weights(layer: LayerSpec, params: Params, in_shapes: list[Shape],
-             weights: dict[str, np.ndarray] | None) -> tuple[np.ndarray, np.ndarray | None]:
+def _weights(
+    layer: LayerSpec, params: Params, in_shapes: list[Shape], weights: dict[str, np.ndarray] | None
+) -> tuple[np.ndarray, np.ndarray | None]:
     expected = weight_shapes(layer, params, in_shapes)
     if not weights or "weight" not in weights:
         raise ShapeError("has no weights yet (initialise or reconcile the weights)")
@@ -579,8 +658,7 @@ def _weights(layer: LayerSpec, params: Params, in_shapes: list[Shape],
         if a is None:
             raise ShapeError(f"has no {key} array (expected shape {fmt(shape)})")
         if tuple(np.shape(a)) != shape:
-            raise ShapeError(f"{key} has shape {fmt(np.shape(a))} but the layer needs "
-                             f"{fmt(shape)}")
+            raise ShapeError(f"{key} has shape {fmt(np.shape(a))} but the layer needs {fmt(shape)}")
         arrays[key] = a
     return arrays["weight"], arrays.get("bias")
 

@@ -82,9 +82,11 @@ def _resolve(spec, i, layer, seen, later, nodes):
     else:
         inputs = ()
     if len(inputs) != wanted:
-        raise SpecError(f"a {layer.type} layer reads {wanted} "
-                        f"input{'s' if wanted > 1 else ''}; got {len(inputs)}"
-                        + (" (name them in 'inputs')" if wanted > 1 else ""))
+        raise SpecError(
+            f"a {layer.type} layer reads {wanted} "
+            f"input{'s' if wanted > 1 else ''}; got {len(inputs)}"
+            + (" (name them in 'inputs')" if wanted > 1 else "")
+        )
     for source in inputs:
         _check_source(source, seen, later, name)
     deps = inputs
@@ -92,8 +94,9 @@ def _resolve(spec, i, layer, seen, later, nodes):
         pool = params["pool"]
         _check_source(pool, seen, later, name)
         if pool == INPUT or nodes[seen[pool]].layer.type != "max_pool":
-            raise SpecError(f"'{pool}' is not a max pool; max_unpool needs the max pool whose "
-                            f"indices it uses")
+            raise SpecError(
+                f"'{pool}' is not a max pool; max_unpool needs the max pool whose indices it uses"
+            )
         if pool not in deps:
             deps = (*deps, pool)
     return params, inputs, deps
@@ -103,8 +106,10 @@ def _check_source(source: str, seen, later, name: str) -> None:
     if source == INPUT or source in seen:
         return
     if source == name or source in later:
-        raise SpecError(f"reads '{source}', which does not come before it (a layer may only "
-                        f"read earlier layers, so there are no cycles)")
+        raise SpecError(
+            f"reads '{source}', which does not come before it (a layer may only "
+            f"read earlier layers, so there are no cycles)"
+        )
     raise SpecError(f"reads '{source}', but there is no layer of that name")
 
 
@@ -188,12 +193,15 @@ def check_input_shape(shape: Any) -> Shape:
     out = []
     for v in items:
         if isinstance(v, bool) or not isinstance(v, numbers.Integral) or not 1 <= v <= MAX_SIZE:
-            raise SpecError(f"the input shape {tuple(items)} must hold whole numbers from 1 to "
-                            f"{MAX_SIZE}")
+            raise SpecError(
+                f"the input shape {tuple(items)} must hold whole numbers from 1 to {MAX_SIZE}"
+            )
         out.append(int(v))
     if math.prod(out) > L.MAX_VALUES:
-        raise SpecError(f"the input shape {tuple(out)} has {math.prod(out):,} values; the "
-                        f"limit is {L.MAX_VALUES:,}")
+        raise SpecError(
+            f"the input shape {tuple(out)} has {math.prod(out):,} values; the "
+            f"limit is {L.MAX_VALUES:,}"
+        )
     return tuple(out)
 
 
@@ -211,8 +219,10 @@ def _shape_layer(node: Node, shapes: dict[str, Shape], infos, params_of) -> Laye
     pool = _pool_info(node, infos, params_of)
     out = L.output_shape(node.layer, node.params, in_shapes, pool)
     if math.prod(out) > L.MAX_VALUES:
-        raise ShapeError(f"the output {L.fmt(out)} would have {math.prod(out):,} values; "
-                         f"the limit is {L.MAX_VALUES:,}")
+        raise ShapeError(
+            f"the output {L.fmt(out)} would have {math.prod(out):,} values; "
+            f"the limit is {L.MAX_VALUES:,}"
+        )
     w = L.weight_shapes(node.layer, node.params, in_shapes)
     count = sum(math.prod(s) for s in w.values())
     if count > L.MAX_VALUES:
@@ -233,16 +243,28 @@ def _walk(spec: NetworkSpec, input_shape: Shape, nodes: list[Node]):
     failed: dict[str, Node] = {}
     for node in nodes:
         if node.error is not None:
-            info = LayerInfo(node.index, node.name, getattr(node.layer, "type", "?"), [], None,
-                             error=node.error, inputs=node.inputs)
+            info = LayerInfo(
+                node.index,
+                node.name,
+                getattr(node.layer, "type", "?"),
+                [],
+                None,
+                error=node.error,
+                inputs=node.inputs,
+            )
             failed[node.name] = node
         else:
             bad = next((d for d in node.deps if d in failed), None)
             if bad is not None:
                 source = failed[bad]
-                info = LayerInfo(node.index, node.name, node.layer.type,
-                                 [shapes[s] for s in node.inputs if s in shapes], None,
-                                 inputs=node.inputs)
+                info = LayerInfo(
+                    node.index,
+                    node.name,
+                    node.layer.type,
+                    [shapes[s] for s in node.inputs if s in shapes],
+                    None,
+                    inputs=node.inputs,
+                )
                 info.error = DependencyError(
                     f"depends on layer {source.index + 1} '{source.name}', which cannot run"
                 ).at_layer(node.index, node.name)
@@ -253,10 +275,15 @@ def _walk(spec: NetworkSpec, input_shape: Shape, nodes: list[Node]):
                     shapes[node.name] = info.out_shape
                     params_of[node.name] = node.params
                 except EngineError as error:
-                    info = LayerInfo(node.index, node.name, node.layer.type,
-                                     [shapes[s] for s in node.inputs], None,
-                                     error=error.at_layer(node.index, node.name),
-                                     inputs=node.inputs)
+                    info = LayerInfo(
+                        node.index,
+                        node.name,
+                        node.layer.type,
+                        [shapes[s] for s in node.inputs],
+                        None,
+                        error=error.at_layer(node.index, node.name),
+                        inputs=node.inputs,
+                    )
                     failed[node.name] = node
         if node.name not in infos:
             infos[node.name] = info
@@ -275,8 +302,11 @@ def analyze(spec: NetworkSpec, input_shape: Shape | None = None) -> Analysis:
         info.receptive_field = fields.get(info.name)
     ok = [i for i in infos if i.error is None]
     weighted = [i for i in ok if LAYER_TYPES[i.type].has_weights]
-    total = Totals(sum(i.parameters for i in ok), sum(i.fc_parameters for i in weighted),
-                   sum(i.macs for i in ok))
+    total = Totals(
+        sum(i.parameters for i in ok),
+        sum(i.fc_parameters for i in weighted),
+        sum(i.macs for i in ok),
+    )
     return Analysis(shape, infos, total)
 
 
@@ -314,12 +344,16 @@ def init_weights(spec: NetworkSpec, input_shape: Shape | None = None, seed: int 
     """
     seed = _check_seed(seed)
     analysis = analyze(spec, input_shape)
-    return {info.name: _init_layer(info.name, info.weight_shapes, seed)
-            for info in analysis.layers if info.error is None and info.weight_shapes}
+    return {
+        info.name: _init_layer(info.name, info.weight_shapes, seed)
+        for info in analysis.layers
+        if info.error is None and info.weight_shapes
+    }
 
 
-def reconcile_weights(spec: NetworkSpec, weights: Weights, input_shape: Shape | None = None,
-                      seed: int = 0) -> Weights:
+def reconcile_weights(
+    spec: NetworkSpec, weights: Weights, input_shape: Shape | None = None, seed: int = 0
+) -> Weights:
     """Keep every array whose shape still fits; initialise the rest (after a layer edit)."""
     seed = _check_seed(seed)
     analysis = analyze(spec, input_shape)
@@ -328,8 +362,11 @@ def reconcile_weights(spec: NetworkSpec, weights: Weights, input_shape: Shape | 
         if info.error is not None or not info.weight_shapes:
             continue
         old = weights.get(info.name) or {} if isinstance(weights, dict) else {}
-        keep = {k: old[k] for k, s in info.weight_shapes.items()
-                if isinstance(old.get(k), np.ndarray) and tuple(old[k].shape) == s}
+        keep = {
+            k: old[k]
+            for k, s in info.weight_shapes.items()
+            if isinstance(old.get(k), np.ndarray) and tuple(old[k].shape) == s
+        }
         if len(keep) < len(info.weight_shapes):
             fresh = _init_layer(info.name, info.weight_shapes, seed)
             keep = {k: keep.get(k, fresh[k]) for k in info.weight_shapes}
@@ -350,10 +387,17 @@ def check_input(x: Any) -> np.ndarray:
     return np.ascontiguousarray(x, dtype=np.float32)
 
 
-def forward(spec: NetworkSpec, weights: Weights, x: np.ndarray, *, start_from: str | None = None,
-            previous: Trace | None = None, training: bool = False,
-            dropout_seed: int = 0,
-            on_output: Callable[[str, np.ndarray], None] | None = None) -> Trace:
+def forward(
+    spec: NetworkSpec,
+    weights: Weights,
+    x: np.ndarray,
+    *,
+    start_from: str | None = None,
+    previous: Trace | None = None,
+    training: bool = False,
+    dropout_seed: int = 0,
+    on_output: Callable[[str, np.ndarray], None] | None = None,
+) -> Trace:
     """Run the network on one input ``x`` (no batch axis) and keep every layer's output.
 
     With ``start_from`` and ``previous`` (an earlier trace of the same input), the outputs of
@@ -380,8 +424,11 @@ def forward(spec: NetworkSpec, weights: Weights, x: np.ndarray, *, start_from: s
     params_of: dict[str, dict] = {}
     by_name = {node.name: node for node in nodes}
     # Pools whose indices this pass itself needs; the others' are computed when read.
-    unpooled = {node.params["pool"] for node in nodes
-                if node.error is None and node.layer.type == "max_unpool"}
+    unpooled = {
+        node.params["pool"]
+        for node in nodes
+        if node.error is None and node.layer.type == "max_unpool"
+    }
     down: set[str] = set()  # layers that failed or were skipped
     outputs, indices = trace.outputs, trace.indices
     for node in nodes:
@@ -404,15 +451,17 @@ def forward(spec: NetworkSpec, weights: Weights, x: np.ndarray, *, start_from: s
             continue
         start = perf_counter()
         try:
-            out, extra = _run(node, trace, params_of, by_name, weights, training,
-                              dropout_seed, name in unpooled)
+            out, extra = _run(
+                node, trace, params_of, by_name, weights, training, dropout_seed, name in unpooled
+            )
         except EngineError as error:
             trace.errors[name] = error.at_layer(node.index, name)
             down.add(name)
             continue
         except (RuntimeError, ValueError, TypeError, MemoryError) as error:
             trace.errors[name] = OpError(f"the operation failed: {error}").at_layer(
-                node.index, name)
+                node.index, name
+            )
             down.add(name)
             continue
         outputs[name] = out
@@ -428,8 +477,16 @@ def forward(spec: NetworkSpec, weights: Weights, x: np.ndarray, *, start_from: s
     return trace
 
 
-def _run(node: Node, trace: Trace, params_of, by_name, weights, training: bool,
-         dropout_seed: int, indices: bool = True):
+def _run(
+    node: Node,
+    trace: Trace,
+    params_of,
+    by_name,
+    weights,
+    training: bool,
+    dropout_seed: int,
+    indices: bool = True,
+):
     inputs = [trace.outputs[s] for s in node.inputs]
     in_shapes = [a.shape for a in inputs]
     pool = pool_indices = None
@@ -441,14 +498,23 @@ def _run(node: Node, trace: Trace, params_of, by_name, weights, training: bool,
         pool_indices = trace.indices.get(pool_name)
     out_shape = L.output_shape(node.layer, node.params, in_shapes, pool)
     if math.prod(out_shape) > L.MAX_VALUES:
-        raise ShapeError(f"the output {L.fmt(out_shape)} would have "
-                         f"{math.prod(out_shape):,} values; the limit is {L.MAX_VALUES:,}")
+        raise ShapeError(
+            f"the output {L.fmt(out_shape)} would have "
+            f"{math.prod(out_shape):,} values; the limit is {L.MAX_VALUES:,}"
+        )
     layer_weights = weights.get(node.name) if isinstance(weights, dict) else None
     seed = (int(dropout_seed) * 1009 + node.index) & 0x7FFFFFFF
-    out, extra = L.forward(node.layer, node.params, inputs, layer_weights,
-                           pool_indices=pool_indices, pool=pool, training=training,
-                           dropout_seed=seed, indices=indices)
+    out, extra = L.forward(
+        node.layer,
+        node.params,
+        inputs,
+        layer_weights,
+        pool_indices=pool_indices,
+        pool=pool,
+        training=training,
+        dropout_seed=seed,
+        indices=indices,
+    )
     if out.dtype != np.float32 or not out.flags.c_contiguous:
         out = np.ascontiguousarray(out, dtype=np.float32)
     return out, extra
-

@@ -29,9 +29,13 @@ def udl_mnist1d_cnn() -> NetworkSpec:
     for i in (1, 2, 3):
         layers += [_conv(f"conv{i}", 15, 3, stride=2), _relu(f"relu{i}")]
     layers += [LayerSpec("flatten", "flatten"), _linear("fc", 10)]
-    return _net("udl-mnist1d-cnn",
-                "The book's MNIST-1D CNN: three K=3, stride 2 convolutions with 15 channels, "
-                "then a linear layer (2,050 parameters)", (1, 40), layers)
+    return _net(
+        "udl-mnist1d-cnn",
+        "The book's MNIST-1D CNN: three K=3, stride 2 convolutions with 15 channels, "
+        "then a linear layer (2,050 parameters)",
+        (1, 40),
+        layers,
+    )
 
 
 def udl_mnist1d_fc() -> NetworkSpec:
@@ -39,20 +43,27 @@ def udl_mnist1d_fc() -> NetworkSpec:
     for i, width in enumerate((285, 135, 60), start=1):
         layers += [_linear(f"fc{i}", width), _relu(f"relu{i}")]
     layers.append(_linear("fc4", 10))
-    return _net("udl-mnist1d-fc",
-                "The book's fully connected MNIST-1D network 40-285-135-60-10 "
-                "(59,065 parameters)", (1, 40), layers)
+    return _net(
+        "udl-mnist1d-fc",
+        "The book's fully connected MNIST-1D network 40-285-135-60-10 (59,065 parameters)",
+        (1, 40),
+        layers,
+    )
 
 
 def lenet() -> NetworkSpec:
     layers = [
-        _conv("conv1", 6, 5, padding=2), _relu("relu1"),
+        _conv("conv1", 6, 5, padding=2),
+        _relu("relu1"),
         LayerSpec("pool1", "max_pool", {"kernel_size": 2}),
-        _conv("conv2", 16, 5), _relu("relu2"),
+        _conv("conv2", 16, 5),
+        _relu("relu2"),
         LayerSpec("pool2", "max_pool", {"kernel_size": 2}),
         LayerSpec("flatten", "flatten"),
-        _linear("fc1", 120), _relu("relu3"),
-        _linear("fc2", 84), _relu("relu4"),
+        _linear("fc1", 120),
+        _relu("relu3"),
+        _linear("fc2", 84),
+        _relu("relu4"),
         _linear("fc3", 10),
     ]
     return _net("lenet", "A LeNet-5-like digit classifier on 28x28 images", (1, 28, 28), layers)
@@ -60,29 +71,41 @@ def lenet() -> NetworkSpec:
 
 def encoder_decoder() -> NetworkSpec:
     layers = [
-        _conv("enc1", 8, 3, padding=1), _relu("enc1_relu"),
+        _conv("enc1", 8, 3, padding=1),
+        _relu("enc1_relu"),
         LayerSpec("pool1", "max_pool", {"kernel_size": 2}),
-        _conv("enc2", 16, 3, padding=1), _relu("enc2_relu"),
+        _conv("enc2", 16, 3, padding=1),
+        _relu("enc2_relu"),
         LayerSpec("pool2", "max_pool", {"kernel_size": 2}),
-        _conv("bottleneck", 16, 3, padding=1), _relu("bottleneck_relu"),
+        _conv("bottleneck", 16, 3, padding=1),
+        _relu("bottleneck_relu"),
         LayerSpec("unpool2", "max_unpool", {"pool": "pool2"}),
         LayerSpec("skip2", "add", {}, ("unpool2", "enc2_relu")),
-        _conv("dec2", 8, 3, padding=1), _relu("dec2_relu"),
+        _conv("dec2", 8, 3, padding=1),
+        _relu("dec2_relu"),
         LayerSpec("unpool1", "max_unpool", {"pool": "pool1"}),
         LayerSpec("skip1", "concat", {}, ("unpool1", "enc1_relu")),
-        _conv("dec1", 8, 3, padding=1), _relu("dec1_relu"),
+        _conv("dec1", 8, 3, padding=1),
+        _relu("dec1_relu"),
         _conv("classes", 3, 1),
     ]
-    return _net("encoder-decoder",
-                "Semantic segmentation: max pool / max-unpool pairs with skip joins "
-                "(add and concat), 3 classes per pixel", (1, 64, 64), layers)
+    return _net(
+        "encoder-decoder",
+        "Semantic segmentation: max pool / max-unpool pairs with skip joins "
+        "(add and concat), 3 classes per pixel",
+        (1, 64, 64),
+        layers,
+    )
 
 
 def mixing_1x1() -> NetworkSpec:
     layers = [_conv("mix1", 8, 1), _relu("relu1"), _conv("mix2", 3, 1)]
-    return _net("mixing-1x1",
-                "1x1 convolutions: each output pixel mixes the channels of the same pixel",
-                (3, 64, 64), layers)
+    return _net(
+        "mixing-1x1",
+        "1x1 convolutions: each output pixel mixes the channels of the same pixel",
+        (3, 64, 64),
+        layers,
+    )
 
 
 def dilated_stack() -> NetworkSpec:
@@ -91,31 +114,43 @@ def dilated_stack() -> NetworkSpec:
         layers.append(_conv(f"conv{i}", 4, 3, dilation=d, padding="same"))
         if i < 4:
             layers.append(_relu(f"relu{i}"))
-    return _net("dilated-stack",
-                "Dilations 1, 2, 4, 8 with K=3: the receptive field grows 3, 7, 15, 31",
-                (1, 128), layers)
+    return _net(
+        "dilated-stack",
+        "Dilations 1, 2, 4, 8 with K=3: the receptive field grows 3, 7, 15, 31",
+        (1, 128),
+        layers,
+    )
 
 
 def lab_2d() -> NetworkSpec:
     layers = [
-        _conv("conv1", 16, 3, padding=1), _relu("relu1"),
+        _conv("conv1", 16, 3, padding=1),
+        _relu("relu1"),
         LayerSpec("pool", "max_pool", {"kernel_size": 2}),
-        _conv("conv2", 16, 3, padding=1), _relu("relu2"),
+        _conv("conv2", 16, 3, padding=1),
+        _relu("relu2"),
         LayerSpec("up", "upsample", {"scale_factor": 2, "mode": "bilinear"}),
         _conv("conv3", 4, 1),
     ]
-    return _net("lab-2d", "The 2D lab: conv, ReLU, max pool, conv, ReLU, bilinear x2, 1x1 conv",
-                (1, 256, 256), layers)
+    return _net(
+        "lab-2d",
+        "The 2D lab: conv, ReLU, max pool, conv, ReLU, bilinear x2, 1x1 conv",
+        (1, 256, 256),
+        layers,
+    )
 
 
 def lab_1d() -> NetworkSpec:
     layers = [
-        _conv("conv1", 4, 5, padding="same"), _relu("relu1"),
+        _conv("conv1", 4, 5, padding="same"),
+        _relu("relu1"),
         LayerSpec("pool", "max_pool", {"kernel_size": 2}),
-        _conv("conv2", 4, 3), _relu("relu2"),
+        _conv("conv2", 4, 3),
+        _relu("relu2"),
     ]
-    return _net("lab-1d", "The 1D lab: conv K=5 'same', ReLU, max pool 2, conv K=3, ReLU",
-                (1, 128), layers)
+    return _net(
+        "lab-1d", "The 1D lab: conv K=5 'same', ReLU, max pool 2, conv K=3, ReLU", (1, 128), layers
+    )
 
 
 PRESETS: dict[str, Callable[[], NetworkSpec]] = {

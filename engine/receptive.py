@@ -50,8 +50,8 @@ class _Graph:
         if key not in self._pairs:
             info = self.infos[node.name]
             self._pairs[key] = L.connectivity_pairs(
-                node.layer, node.params, info.input_shapes, info.out_shape, axis, k,
-                self.pool(node))
+                node.layer, node.params, info.input_shapes, info.out_shape, axis, k, self.pool(node)
+            )
         return self._pairs[key]
 
 
@@ -145,8 +145,9 @@ def _axis_span(graph: _Graph, node, info, axis: int, input_shape) -> int:
     return int(where[-1] - where[0] + 1) if where.size else 0
 
 
-def receptive_field(spec: NetworkSpec, input_shape, layer: str,
-                    position: tuple[int, ...]) -> dict[str, np.ndarray]:
+def receptive_field(
+    spec: NetworkSpec, input_shape, layer: str, position: tuple[int, ...]
+) -> dict[str, np.ndarray]:
     """Boolean masks of everything one output value of ``layer`` depends on.
 
     ``position`` is the output's spatial index (no channel), or ``(d,)`` for a vector layer.

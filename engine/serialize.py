@@ -44,8 +44,7 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
         mode = os.stat(path).st_mode & 0o777
     except OSError:
         mode = 0o644
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{os.path.basename(path)}.",
-                               suffix=".tmp")
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{os.path.basename(path)}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
@@ -140,33 +139,44 @@ def network_from_json(text: str | bytes, source: str = "<string>") -> NetworkSpe
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as error:
-        raise r.fail("", f"not valid JSON: {error.msg} at line {error.lineno} column "
-                         f"{error.colno}") from None
+        raise r.fail(
+            "", f"not valid JSON: {error.msg} at line {error.lineno} column {error.colno}"
+        ) from None
     except RecursionError:
         raise r.fail("", "not a network file: nested too deeply") from None
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
         found = doc.get("format") if isinstance(doc, dict) else None
-        raise r.fail("", f"not a ConvScope network file (expected \"format\": \"{FORMAT}\""
-                         + (f", found {_show(found)})" if found is not None else ")"))
+        raise r.fail(
+            "",
+            f'not a ConvScope network file (expected "format": "{FORMAT}"'
+            + (f", found {_show(found)})" if found is not None else ")"),
+        )
     version = doc.get("version")
     if isinstance(version, bool) or not isinstance(version, int) or version < 1:
         raise r.fail("version", f"expected a whole number >= 1, got {_show(version)}")
     if version > VERSION:
-        raise r.fail("version", f"the file is version {version}, made by a newer ConvScope; "
-                                f"this one reads version {VERSION}")
+        raise r.fail(
+            "version",
+            f"the file is version {version}, made by a newer ConvScope; "
+            f"this one reads version {VERSION}",
+        )
     r.object(doc, "", ("format", "version", "network"))
-    net = r.object(doc["network"], "network", ("input_shape", "layers"),
-                   ("name", "description"))
+    net = r.object(doc["network"], "network", ("input_shape", "layers"), ("name", "description"))
     name = net.get("name", "")
     description = net.get("description", "")
     for key, value in (("name", name), ("description", description)):
         if not isinstance(value, str):
             raise r.fail(f"network.{key}", f"expected a string, got {_show(value)}")
     shape = net["input_shape"]
-    if (not isinstance(shape, list) or not 1 <= len(shape) <= 3
-            or not all(_is_int(v) and 1 <= v <= MAX_SIZE for v in shape)):
-        raise r.fail("network.input_shape", f"expected 1 to 3 whole numbers from 1 to "
-                                            f"{MAX_SIZE}, got {_show(shape)}")
+    if (
+        not isinstance(shape, list)
+        or not 1 <= len(shape) <= 3
+        or not all(_is_int(v) and 1 <= v <= MAX_SIZE for v in shape)
+    ):
+        raise r.fail(
+            "network.input_shape",
+            f"expected 1 to 3 whole numbers from 1 to {MAX_SIZE}, got {_show(shape)}",
+        )
     layers = net["layers"]
     if not isinstance(layers, list):
         raise r.fail("network.layers", f"expected a list, got {_show(layers)}")
@@ -184,8 +194,9 @@ def _layer(r: _Reader, item: Any, where: str) -> LayerSpec:
     if not isinstance(name, str):
         raise r.fail(f"{where}.name", f"expected a string, got {_show(name)}")
     if not isinstance(kind, str) or kind not in LAYER_TYPES:
-        raise r.fail(f"{where}.type", f"unknown layer type {_show(kind)} (known: "
-                                      f"{', '.join(LAYER_TYPES)})")
+        raise r.fail(
+            f"{where}.type", f"unknown layer type {_show(kind)} (known: {', '.join(LAYER_TYPES)})"
+        )
     params = item.get("params", {})
     if not isinstance(params, dict):
         raise r.fail(f"{where}.params", f"expected an object, got {_show(params)}")
@@ -193,8 +204,11 @@ def _layer(r: _Reader, item: Any, where: str) -> LayerSpec:
     checked = {}
     for key, value in params.items():
         if key not in declared:
-            raise r.fail(f"{where}.params", f"a {kind} layer has no parameter {key!r} "
-                                            f"(it takes: {', '.join(declared) or 'none'})")
+            raise r.fail(
+                f"{where}.params",
+                f"a {kind} layer has no parameter {key!r} "
+                f"(it takes: {', '.join(declared) or 'none'})",
+            )
         checked[key] = _param(r, value, declared[key], f"{where}.params.{key}")
     inputs = item.get("inputs", [])
     if not isinstance(inputs, list) or not all(isinstance(v, str) for v in inputs):
@@ -277,16 +291,18 @@ def _kind(path: str) -> str:
 def flatten_weights(weights: Weights) -> dict[str, np.ndarray]:
     """``{"<layer>.weight": array, ...}`` as float32 C-contiguous arrays (checked)."""
     if not isinstance(weights, dict):
-        raise FileFormatError(f"weights must be a dict of layer name -> arrays; got "
-                              f"{_show(weights)}")
+        raise FileFormatError(
+            f"weights must be a dict of layer name -> arrays; got {_show(weights)}"
+        )
     flat = {}
     for name, arrays in weights.items():
         if not isinstance(name, str) or not isinstance(arrays, dict):
             raise FileFormatError(f"weights[{name!r}]: expected a dict of arrays")
         for key, a in arrays.items():
             if key not in WEIGHT_KEYS:
-                raise FileFormatError(f"weights[{name!r}]: unknown array {key!r} "
-                                      f"(expected weight or bias)")
+                raise FileFormatError(
+                    f"weights[{name!r}]: unknown array {key!r} (expected weight or bias)"
+                )
             a = np.asarray(a)
             if a.dtype.kind not in "fiu":
                 raise FileFormatError(f"weights[{name!r}][{key!r}] has dtype {a.dtype}")
@@ -299,11 +315,13 @@ def unflatten_weights(flat: dict[str, np.ndarray], source: str) -> Weights:
     for key, a in flat.items():
         name, dot, part = key.rpartition(".")
         if not dot or not name or part not in WEIGHT_KEYS:
-            raise FileFormatError(f"{source}: array {key!r} is not '<layer>.weight' or "
-                                  f"'<layer>.bias'")
+            raise FileFormatError(
+                f"{source}: array {key!r} is not '<layer>.weight' or '<layer>.bias'"
+            )
         if a.dtype.kind != "f":
-            raise FileFormatError(f"{source}: array {key!r} has dtype {a.dtype}; expected "
-                                  f"floating point")
+            raise FileFormatError(
+                f"{source}: array {key!r} has dtype {a.dtype}; expected floating point"
+            )
         out.setdefault(name, {})[part] = np.ascontiguousarray(a, dtype=np.float32)
     return out
 

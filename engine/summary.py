@@ -35,8 +35,9 @@ def parse_shape(text: str | None) -> tuple[int, ...] | None:
     try:
         values = tuple(int(part) for part in text.replace("x", ",").split(","))
     except ValueError:
-        raise SpecError(f"--input-shape must be C,L or C,H,W in whole numbers; got {text!r}") \
-            from None
+        raise SpecError(
+            f"--input-shape must be C,L or C,H,W in whole numbers; got {text!r}"
+        ) from None
     try:
         return check_input_shape(values)
     except SpecError as error:
@@ -63,8 +64,9 @@ def analysis_dict(spec: NetworkSpec, analysis: Analysis) -> dict[str, Any]:
                 "parameters": info.parameters,
                 "fc_parameters": info.fc_parameters,
                 "macs": info.macs,
-                "receptive_field": (None if info.receptive_field is None
-                                    else list(info.receptive_field)),
+                "receptive_field": (
+                    None if info.receptive_field is None else list(info.receptive_field)
+                ),
                 "error": None if info.error is None else str(info.error),
             }
             for info in analysis.layers
@@ -83,26 +85,42 @@ def table(spec: NetworkSpec, analysis: Analysis) -> str:
     rows = [head]
     for info in analysis.layers:
         rf = "-" if info.receptive_field is None else "x".join(map(str, info.receptive_field))
-        rows.append((str(info.index + 1), info.name, info.type,
-                     "ERROR" if info.out_shape is None else _shape(info.out_shape),
-                     f"{info.parameters:,}", f"{info.fc_parameters:,}", f"{info.macs:,}", rf))
+        rows.append(
+            (
+                str(info.index + 1),
+                info.name,
+                info.type,
+                "ERROR" if info.out_shape is None else _shape(info.out_shape),
+                f"{info.parameters:,}",
+                f"{info.fc_parameters:,}",
+                f"{info.macs:,}",
+                rf,
+            )
+        )
     widths = [max(len(r[i]) for r in rows) for i in range(len(head))]
     right = {0, 4, 5, 6}
 
     def line(row):
-        cells = [c.rjust(w) if i in right else c.ljust(w)
-                 for i, (c, w) in enumerate(zip(row, widths, strict=True))]
+        cells = [
+            c.rjust(w) if i in right else c.ljust(w)
+            for i, (c, w) in enumerate(zip(row, widths, strict=True))
+        ]
         return "  ".join(cells).rstrip()
 
     rule = "-" * len(line(head))
     title = f"{spec.name or 'network'}: input {_shape(analysis.input_shape)}"
     out = [title, rule, line(head), rule, *(line(r) for r in rows[1:]), rule]
     t = analysis.total
-    out += [f"total parameters:                      {t.parameters:,}",
-            f"fully connected net of the same sizes: {t.fc_parameters:,}",
-            f"multiply-accumulates:                  {t.macs:,}"]
-    out += [f"error: {info.error}" for info in analysis.layers
-            if info.error is not None and not isinstance(info.error, DependencyError)]
+    out += [
+        f"total parameters:                      {t.parameters:,}",
+        f"fully connected net of the same sizes: {t.fc_parameters:,}",
+        f"multiply-accumulates:                  {t.macs:,}",
+    ]
+    out += [
+        f"error: {info.error}"
+        for info in analysis.layers
+        if info.error is not None and not isinstance(info.error, DependencyError)
+    ]
     blocked = sum(isinstance(info.error, DependencyError) for info in analysis.layers)
     if blocked:
         out.append(f"({blocked} layer{'s' if blocked > 1 else ''} after it cannot run)")
@@ -124,10 +142,12 @@ def run(args) -> int:
 
 def register(subparsers) -> None:
     parser = subparsers.add_parser(
-        "summary", help="per-layer shapes, parameter counts, MACs and receptive fields",
+        "summary",
+        help="per-layer shapes, parameter counts, MACs and receptive fields",
         description="Per-layer table of a network: output shape, parameters, the parameters a "
-                    "fully connected layer of the same sizes would need, multiply-accumulates "
-                    "and receptive field; then the totals.")
+        "fully connected layer of the same sizes would need, multiply-accumulates "
+        "and receptive field; then the totals.",
+    )
     parser.add_argument("network", help="a preset name or a saved network file (.json)")
     parser.add_argument("--input-shape", help="C,L or C,H,W (default: the network's own)")
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")

@@ -92,16 +92,30 @@ def make_layer(kind: str, params: dict, in_shapes: list, needs_indices: bool) ->
         cls = (FlippedConv1d, FlippedConv2d) if params["flip"] else (nn.Conv1d, nn.Conv2d)
         padding = params["padding"]
         padding = padding if isinstance(padding, str) else _size(padding, n)
-        return cls[n - 1](x[0], params["out_channels"], _size(params["kernel_size"], n),
-                          stride=_size(params["stride"], n), padding=padding,
-                          dilation=_size(params["dilation"], n), groups=params["groups"],
-                          bias=params["bias"], padding_mode=params["padding_mode"])
+        return cls[n - 1](
+            x[0],
+            params["out_channels"],
+            _size(params["kernel_size"], n),
+            stride=_size(params["stride"], n),
+            padding=padding,
+            dilation=_size(params["dilation"], n),
+            groups=params["groups"],
+            bias=params["bias"],
+            padding_mode=params["padding_mode"],
+        )
     if kind == "conv_transpose":
         cls = (nn.ConvTranspose1d, nn.ConvTranspose2d)[n - 1]
-        return cls(x[0], params["out_channels"], _size(params["kernel_size"], n),
-                   stride=_size(params["stride"], n), padding=_size(params["padding"], n),
-                   output_padding=_size(params["output_padding"], n), groups=params["groups"],
-                   bias=params["bias"], dilation=_size(params["dilation"], n))
+        return cls(
+            x[0],
+            params["out_channels"],
+            _size(params["kernel_size"], n),
+            stride=_size(params["stride"], n),
+            padding=_size(params["padding"], n),
+            output_padding=_size(params["output_padding"], n),
+            groups=params["groups"],
+            bias=params["bias"],
+            dilation=_size(params["dilation"], n),
+        )
     if kind in ("max_pool", "avg_pool"):
         k = _size(params["kernel_size"], n)
         s = k if params["stride"] is None else _size(params["stride"], n)
@@ -118,8 +132,9 @@ def make_layer(kind: str, params: dict, in_shapes: list, needs_indices: bool) ->
     if kind == "upsample":
         if params["mode"] == "nearest":
             return Duplicate(params["scale_factor"], n)
-        return nn.Upsample(scale_factor=float(params["scale_factor"]), mode=params["mode"],
-                           align_corners=False)
+        return nn.Upsample(
+            scale_factor=float(params["scale_factor"]), mode=params["mode"], align_corners=False
+        )
     if kind == "activation":
         fn = params["function"]
         if fn == "leaky_relu":
@@ -162,12 +177,16 @@ class SpecNet(nn.Module):
                 k = len(info.input_shapes[0]) - 1
                 ks = _size(pp["kernel_size"], k)
                 ss = ks if pp["stride"] is None else _size(pp["stride"], k)
-                modules.append((nn.MaxUnpool1d, nn.MaxUnpool2d)[k - 1](
-                    ks, ss, _size(pp["padding"], k)))
+                modules.append(
+                    (nn.MaxUnpool1d, nn.MaxUnpool2d)[k - 1](ks, ss, _size(pp["padding"], k))
+                )
                 self.unpool_pool[node.index] = pool
             else:
-                modules.append(make_layer(node.layer.type, node.params, info.input_shapes,
-                                          node.name in unpooled))
+                modules.append(
+                    make_layer(
+                        node.layer.type, node.params, info.input_shapes, node.name in unpooled
+                    )
+                )
         self.layers = nn.ModuleList(modules)
         self.input_shape = analysis.input_shape
 
@@ -194,8 +213,7 @@ class SpecNet(nn.Module):
         return zip(self.layer_names, self.layers, strict=True)
 
 
-def build_module(spec: NetworkSpec, weights: Weights | None = None,
-                 input_shape=None) -> SpecNet:
+def build_module(spec: NetworkSpec, weights: Weights | None = None, input_shape=None) -> SpecNet:
     """The network as a module; ``weights`` (default: ``init_weights(spec)``) loaded into it.
 
     Raises the first layer's error if the network cannot run.
@@ -234,6 +252,9 @@ def load_weights(module: SpecNet, weights: Weights) -> None:
                     raise ShapeError(f"no {key} given", layer_index=index, layer_name=name)
                 a = np.asarray(a)
                 if tuple(a.shape) != tuple(p.shape):
-                    raise ShapeError(f"{key} has shape {tuple(a.shape)} but the layer needs "
-                                     f"{tuple(p.shape)}", layer_index=index, layer_name=name)
+                    raise ShapeError(
+                        f"{key} has shape {tuple(a.shape)} but the layer needs {tuple(p.shape)}",
+                        layer_index=index,
+                        layer_name=name,
+                    )
                 p.copy_(torch.from_numpy(np.ascontiguousarray(a, dtype=np.float32)))

@@ -162,8 +162,10 @@ def workspace_from_bytes(data: bytes, source: str = "the workspace file") -> Wor
         if data[:2] == b"PK":
             where.fail("is damaged: the zip archive is truncated or corrupt")
         if data[:1] == b"{":
-            where.fail("is not a ConvScope workspace (it looks like a JSON file; open it as a "
-                       "network or input instead)")
+            where.fail(
+                "is not a ConvScope workspace (it looks like a JSON file; open it as a "
+                "network or input instead)"
+            )
         where.fail("is not a ConvScope workspace (not a zip archive)")
     with archive:
         names = set(archive.namelist())
@@ -199,8 +201,15 @@ def _read_member(archive: zipfile.ZipFile, name: str, where: _Where) -> bytes:
         where.damaged(name, f"claims {info.file_size} bytes, more than a workspace can hold")
     try:
         return archive.read(name)
-    except (zipfile.BadZipFile, zlib.error, EOFError, ValueError, OSError,
-            NotImplementedError, RuntimeError) as error:
+    except (
+        zipfile.BadZipFile,
+        zlib.error,
+        EOFError,
+        ValueError,
+        OSError,
+        NotImplementedError,
+        RuntimeError,
+    ) as error:
         where.damaged(name, f"cannot be read ({error})")
 
 
@@ -211,8 +220,9 @@ def _read_json(archive: zipfile.ZipFile, where: _Where) -> dict[str, Any]:
     except UnicodeDecodeError:
         where.damaged(JSON_MEMBER, "not UTF-8 text")
     except json.JSONDecodeError as error:
-        where.damaged(JSON_MEMBER, f"invalid JSON at line {error.lineno} column {error.colno} "
-                                   f"({error.msg})")
+        where.damaged(
+            JSON_MEMBER, f"invalid JSON at line {error.lineno} column {error.colno} ({error.msg})"
+        )
     if not isinstance(document, dict):
         where.fail("is not a ConvScope workspace (workspace.json is not an object)")
     return document
@@ -220,14 +230,17 @@ def _read_json(archive: zipfile.ZipFile, where: _Where) -> dict[str, Any]:
 
 def _check_header(document: dict[str, Any], where: _Where) -> None:
     if document.get("format") != FORMAT:
-        where.fail(f"is not a ConvScope workspace (format is {document.get('format')!r}, "
-                   f"expected '{FORMAT}')")
+        where.fail(
+            f"is not a ConvScope workspace (format is {document.get('format')!r}, "
+            f"expected '{FORMAT}')"
+        )
     version = document.get("version")
     if isinstance(version, bool) or not isinstance(version, int) or version < 1:
         where.damaged(f"{JSON_MEMBER} 'version'", f"{version!r} is not a format version")
     if version > VERSION:
-        where.fail(f"was made by a newer ConvScope (version {version}); this one reads version "
-                   f"{VERSION}")
+        where.fail(
+            f"was made by a newer ConvScope (version {version}); this one reads version {VERSION}"
+        )
 
 
 def _read_tensors(archive: zipfile.ZipFile, where: _Where) -> dict[str, np.ndarray]:
@@ -305,8 +318,10 @@ def _read_weights(index, tensor, spec: NetworkSpec, input_shape, where: _Where):
             if layer in expected and want is None:
                 where.damaged(place, f"the layer has no parameter '{key}'")
             if want is not None and tuple(array.shape) != tuple(want):
-                where.damaged(f"{place} ({key})", f"shape {tuple(array.shape)} does not fit the "
-                                                  f"layer, which needs {tuple(want)}")
+                where.damaged(
+                    f"{place} ({key})",
+                    f"shape {tuple(array.shape)} does not fit the layer, which needs {tuple(want)}",
+                )
             weights[layer][key] = array
     return weights
 
@@ -319,8 +334,11 @@ def _expected_weight_shapes(spec: NetworkSpec, input_shape) -> dict[str, dict[st
         analysis = analyze(spec, input_shape)
     except EngineError:
         return {}
-    return {info.name: {k: tuple(s) for k, s in info.weight_shapes.items()}
-            for info in analysis.layers if info.error is None}
+    return {
+        info.name: {k: tuple(s) for k, s in info.weight_shapes.items()}
+        for info in analysis.layers
+        if info.error is None
+    }
 
 
 def _check_float_array(array: np.ndarray, place: str, where: _Where) -> None:
@@ -329,4 +347,3 @@ def _check_float_array(array: np.ndarray, place: str, where: _Where) -> None:
     if not np.isfinite(array).all():
         bad = int(np.size(array) - np.count_nonzero(np.isfinite(array)))
         where.damaged(place, f"{bad} value{'s' if bad != 1 else ''} not finite (NaN or inf)")
-

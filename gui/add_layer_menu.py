@@ -35,8 +35,9 @@ def layer_choices(dims: int) -> list[LayerChoice | None]:
     """The Add menu's entries for a 1D (dims=1) or 2D (dims=2) input; None is a separator."""
     smooth = "bilinear" if dims == 2 else "linear"
     return [
-        LayerChoice("Convolution", "conv", {"out_channels": 4, "kernel_size": 3, "padding": 1},
-                    "conv"),
+        LayerChoice(
+            "Convolution", "conv", {"out_channels": 4, "kernel_size": 3, "padding": 1}, "conv"
+        ),
         LayerChoice("1×1 convolution", "conv", {"out_channels": 4, "kernel_size": 1}, "mix"),
         LayerChoice("Transposed convolution", "conv_transpose", {}, "tconv"),
         None,
@@ -49,8 +50,10 @@ def layer_choices(dims: int) -> list[LayerChoice | None]:
         LayerChoice(f"{smooth.capitalize()} upsampling", "upsample", {"mode": smooth}, "up"),
         LayerChoice("Max-unpool", "max_unpool", {}, "unpool", ask="pool"),
         None,
-        *[LayerChoice(f"Activation: {f}", "activation", {"function": f}, f.split("_")[-1])
-          for f in ACTIVATIONS],
+        *[
+            LayerChoice(f"Activation: {f}", "activation", {"function": f}, f.split("_")[-1])
+            for f in ACTIVATIONS
+        ],
         LayerChoice("Dropout", "dropout", {}, "drop"),
         None,
         LayerChoice("Flatten", "flatten", {}, "flat"),
@@ -69,8 +72,9 @@ def covered_types() -> set[str]:
 # ----------------------------------------------------------------------------- spec edits
 
 
-def new_layer(spec: NetworkSpec, choice: LayerChoice, answer: str | None = None,
-              previous: str | None = None) -> LayerSpec:
+def new_layer(
+    spec: NetworkSpec, choice: LayerChoice, answer: str | None = None, previous: str | None = None
+) -> LayerSpec:
     """A layer for ``choice`` with a name unique in ``spec``.
 
     ``answer`` is the max pool (``ask == "pool"``) or the earlier layer to join

@@ -182,8 +182,11 @@ class Autosaver(QObject):
         self._timer.stop()
         self._dirty = False
         if isValid(self.document):  # a script may have destroyed it without closing
-            for signal in (self.document.inputChanged, self.document.networkChanged,
-                           self.document.viewChanged):
+            for signal in (
+                self.document.inputChanged,
+                self.document.networkChanged,
+                self.document.viewChanged,
+            ):
                 signal.disconnect(self._changed)
             self.document.undo_stack.cleanChanged.disconnect(self._clean_changed)
         self.discard(wait=True)

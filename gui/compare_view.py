@@ -80,8 +80,14 @@ class CompareView(QWidget):
 
     compared = Signal()
 
-    def __init__(self, document: Document, scheduler, parent: QWidget | None = None,
-                 choose_file: Callable[[], str | None] | None = None, maps: bool = True):
+    def __init__(
+        self,
+        document: Document,
+        scheduler,
+        parent: QWidget | None = None,
+        choose_file: Callable[[], str | None] | None = None,
+        maps: bool = True,
+    ):
         super().__init__(parent)
         self.document = document
         self.scheduler = scheduler
@@ -93,8 +99,9 @@ class CompareView(QWidget):
 
         self.choice = QComboBox(self)
         self.choice.addItem("Choose network B…")
-        self.choice.setToolTip("A preset to compare with; 'From file…' takes a network "
-                               ".json or a .convscope workspace")
+        self.choice.setToolTip(
+            "A preset to compare with; 'From file…' takes a network .json or a .convscope workspace"
+        )
         from engine.presets import preset_names
 
         self.choice.addItems(list(preset_names()))
@@ -197,8 +204,7 @@ class CompareView(QWidget):
             spec, weights = load_network_file(path)
         except (EngineError, OSError) as error:
             reason = getattr(error, "strerror", None) or error
-            self.document.message.emit("error", f"Cannot compare with {Path(path).name}: "
-                                                f"{reason}")
+            self.document.message.emit("error", f"Cannot compare with {Path(path).name}: {reason}")
             return False
         if not self.set_other(spec, weights, Path(path).name):
             return False
@@ -220,9 +226,11 @@ class CompareView(QWidget):
         if self.mirror_scheduler is not None:
             self.mirror_scheduler.shutdown()
             self.mirror_scheduler = None
-        for signal, slot in ((self.document.networkChanged, self._follow_network),
-                             (self.document.inputChanged, self._follow_input),
-                             (self.document.viewChanged, self._follow_view)):
+        for signal, slot in (
+            (self.document.networkChanged, self._follow_network),
+            (self.document.inputChanged, self._follow_input),
+            (self.document.viewChanged, self._follow_view),
+        ):
             try:
                 signal.disconnect(slot)
             except (RuntimeError, TypeError):
@@ -281,8 +289,10 @@ class CompareView(QWidget):
         if self.other is None:
             return text + " &nbsp;·&nbsp; choose network B to compare"
         b = self.other.analysis.total.parameters
-        text += (f" &nbsp;vs&nbsp; <b>B</b> ({self.other_label}): <b>{fmt_count(b)}</b> "
-                 f"parameters &nbsp;·&nbsp; {ratio_text(a, b)}")
+        text += (
+            f" &nbsp;vs&nbsp; <b>B</b> ({self.other_label}): <b>{fmt_count(b)}</b> "
+            f"parameters &nbsp;·&nbsp; {ratio_text(a, b)}"
+        )
         error = self.other.analysis.first_error()
         if error is not None:
             text += f"<br><span style='color:#c81e1e'>B on this input: {error}</span>"

@@ -48,8 +48,7 @@ class ExportActions(QObject):
         self.weights_action = make("Weights (safetensors / npz)…", self.export_weights)
         self.png_action = make("Maps as PNG…", self.export_png)
         self.svg_action = make("Maps as SVG…", self.export_svg)
-        for action in (self.source_action, self.weights_action, self.png_action,
-                       self.svg_action):
+        for action in (self.source_action, self.weights_action, self.png_action, self.svg_action):
             self.menu.addAction(action)
         add = getattr(window, "add_file_action", None)
         if add is not None:
@@ -69,15 +68,21 @@ class ExportActions(QObject):
         path = Path(path) if path else self._ask("Export PyTorch source", "Python (*.py)", ".py")
         if path is None:
             return False
-        return self._write(path, lambda: atomic_write_text(
-            path, pytorch_source(self.document.spec)))
+        return self._write(
+            path, lambda: atomic_write_text(path, pytorch_source(self.document.spec))
+        )
 
     def export_weights(self, path: str | os.PathLike | None = None) -> bool:
         """The weights as safetensors or npz (never pickle)."""
         from engine.serialize import save_weights
 
-        path = Path(path) if path else self._ask(
-            "Export weights", "safetensors (*.safetensors);;numpy (*.npz)", ".safetensors")
+        path = (
+            Path(path)
+            if path
+            else self._ask(
+                "Export weights", "safetensors (*.safetensors);;numpy (*.npz)", ".safetensors"
+            )
+        )
         if path is None:
             return False
         if path.suffix not in (".safetensors", ".npz"):
@@ -141,8 +146,9 @@ def save_svg(widget: QWidget, path: Path) -> None:
     os.replace(tmp, path)
 
 
-def install_exports(window, dialogs, stem: Callable[[], str] = lambda: "convscope"
-                    ) -> ExportActions:
+def install_exports(
+    window, dialogs, stem: Callable[[], str] = lambda: "convscope"
+) -> ExportActions:
     """Add File ▸ Export to ``window`` (``window.export_actions``)."""
     exports = ExportActions(window, dialogs, stem)
     window.export_actions = exports

@@ -41,13 +41,22 @@ class IndexedImageItem(pg.ImageItem):
     def render(self) -> None:
         image, lut, levels = self.image, self.lut, self.levels
         fast = (
-            image is not None and image.ndim == 2 and image.dtype == np.uint8 and image.size
-            and image.flags.c_contiguous and self.axisOrder == "row-major"
+            image is not None
+            and image.ndim == 2
+            and image.dtype == np.uint8
+            and image.size
+            and image.flags.c_contiguous
+            and self.axisOrder == "row-major"
             and not self.autoDownsample
-            and isinstance(lut, np.ndarray) and lut.dtype == np.uint8 and lut.ndim == 2
-            and lut.shape[0] == 256 and lut.shape[1] in (3, 4)
-            and levels is not None and len(levels) == 2
-            and float(levels[0]) == 0.0 and float(levels[1]) == 255.0
+            and isinstance(lut, np.ndarray)
+            and lut.dtype == np.uint8
+            and lut.ndim == 2
+            and lut.shape[0] == 256
+            and lut.shape[1] in (3, 4)
+            and levels is not None
+            and len(levels) == 2
+            and float(levels[0]) == 0.0
+            and float(levels[1]) == 255.0
         )
         if not fast:
             super().render()

@@ -76,7 +76,7 @@ def resolve_input(target: str | None) -> Start:
         else:
             raise UsageError(
                 f"{name!r} is neither an example nor a file "
-                "(examples: python -c \"from engine.examples import example_names; "
+                '(examples: python -c "from engine.examples import example_names; '
                 "print(example_names('2d'))\")"
             )
     except EngineError as error:
@@ -95,8 +95,14 @@ def _resolve_workspace(path: str) -> Start:
     except OSError as error:
         raise UsageError(f"cannot open {path}: {error.strerror or error}") from None
     dims = workspace.input.ndim - 1
-    return Start(workspace.input, "lab-1d" if dims == 1 else "lab-2d", None,
-                 os.path.basename(path), workspace, path)
+    return Start(
+        workspace.input,
+        "lab-1d" if dims == 1 else "lab-2d",
+        None,
+        os.path.basename(path),
+        workspace,
+        path,
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:

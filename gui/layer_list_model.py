@@ -79,9 +79,11 @@ def settings_summary(layer: LayerSpec) -> str:
     """A short text of a layer's main settings, e.g. 'K3 S1 P1 → 4 ch'."""
     t = layer.type
     if t in ("conv", "conv_transpose"):
-        parts = [f"{_SHORT[k]}{_compact(layer.param(k))}" for k in
-                 ("kernel_size", "stride", "padding", "dilation")
-                 if not (k in ("stride", "dilation") and layer.param(k) == 1)]
+        parts = [
+            f"{_SHORT[k]}{_compact(layer.param(k))}"
+            for k in ("kernel_size", "stride", "padding", "dilation")
+            if not (k in ("stride", "dilation") and layer.param(k) == 1)
+        ]
         if layer.param("groups") != 1:
             parts.append(f"G{layer.param('groups')}")
         if t == "conv" and layer.param("padding_mode") != "zeros":

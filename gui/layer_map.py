@@ -110,7 +110,9 @@ class LayerMap(QWidget):
         for item in (self.image, self.overlay, self.marker):
             self.view.addItem(item)
         self.colorbar = pg.ColorBarItem(
-            values=(0.0, 1.0), colorMap=colormap("auto", True), interactive=False,
+            values=(0.0, 1.0),
+            colorMap=colormap("auto", True),
+            interactive=False,
             width=COLORBAR_WIDTH,
         )
         self.colorbar.axis.setStyle(tickTextOffset=3)
@@ -145,8 +147,9 @@ class LayerMap(QWidget):
     def error_text(self) -> str:
         return self.error_label.text() if self.error_label.isVisible() else ""
 
-    def set_height_for(self, shape: tuple[int, ...] | None, tile_px: int, max_columns: int,
-                       width: int):
+    def set_height_for(
+        self, shape: tuple[int, ...] | None, tile_px: int, max_columns: int, width: int
+    ):
         """Size the canvas for a layer output of ``shape`` shown with tiles ``tile_px`` big.
 
         2D maps get exactly the width their tiles need (left-aligned, colour bar beside);

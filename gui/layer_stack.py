@@ -82,22 +82,23 @@ class LayerStack(QWidget):
         )
         tools.addWidget(self.add_button)
         tools.addWidget(self.insert_button)
-        for action in (self.duplicate_action, self.delete_action, self.up_action,
-                       self.down_action):
+        for action in (self.duplicate_action, self.delete_action, self.up_action, self.down_action):
             button = QToolButton(self)
             button.setDefaultAction(action)
             tools.addWidget(button)
         tools.addStretch(1)
         self.presets = QComboBox(self)
-        self.presets.setToolTip("Replace the network with one of the book's or a teaching network"
-                                " (one undo step)")
+        self.presets.setToolTip(
+            "Replace the network with one of the book's or a teaching network (one undo step)"
+        )
         self.presets.addItem(PRESET_PROMPT)
         from engine.presets import describe, preset_names
 
         for name in preset_names():
             self.presets.addItem(name)
-            self.presets.setItemData(self.presets.count() - 1, describe(name),
-                                     Qt.ItemDataRole.ToolTipRole)
+            self.presets.setItemData(
+                self.presets.count() - 1, describe(name), Qt.ItemDataRole.ToolTipRole
+            )
         self.presets.activated.connect(self._preset_activated)
         tools.addWidget(self.presets)
 
@@ -123,13 +124,14 @@ class LayerStack(QWidget):
             self.addAction(a)
             return a
 
-        self.duplicate_action = action("Duplicate", "Duplicate the selected layer", "Ctrl+D",
-                                       self.duplicate_selected)
-        self.delete_action = action("Delete", "Delete the selected layer", "Delete",
-                                    self.delete_selected)
+        self.duplicate_action = action(
+            "Duplicate", "Duplicate the selected layer", "Ctrl+D", self.duplicate_selected
+        )
+        self.delete_action = action(
+            "Delete", "Delete the selected layer", "Delete", self.delete_selected
+        )
         self.up_action = action("▲", "Move the selected layer up", "Alt+Up", self.move_up)
-        self.down_action = action("▼", "Move the selected layer down", "Alt+Down",
-                                  self.move_down)
+        self.down_action = action("▼", "Move the selected layer down", "Alt+Down", self.move_down)
 
     def _menu_button(self, text: str, tip: str, on_choice) -> QToolButton:
         button = QToolButton(self)
@@ -148,8 +150,13 @@ class LayerStack(QWidget):
         fill_add_menu(menu, self.document.dims, self.document.spec, index, on_choice)
 
     def _context_menu(self, point: QPoint) -> None:
-        menu = build_add_menu(self, self.document.dims, self.document.spec,
-                              self.insert_index(), self.insert_at_selection)
+        menu = build_add_menu(
+            self,
+            self.document.dims,
+            self.document.spec,
+            self.insert_index(),
+            self.insert_at_selection,
+        )
         menu.setTitle("Insert here")
         top = menu.actions()[0] if menu.actions() else None
         for a in (self.duplicate_action, self.delete_action, self.up_action, self.down_action):
@@ -183,9 +190,11 @@ class LayerStack(QWidget):
         self.down_action.setEnabled(has and index < len(self.document.spec.layers) - 1)
         current = selection.selectedRows()
         if has and (not current or current[0].row() != index):
-            selection.select(self.model.index(index, 0),
-                             QItemSelectionModel.SelectionFlag.ClearAndSelect
-                             | QItemSelectionModel.SelectionFlag.Rows)
+            selection.select(
+                self.model.index(index, 0),
+                QItemSelectionModel.SelectionFlag.ClearAndSelect
+                | QItemSelectionModel.SelectionFlag.Rows,
+            )
             self.table.scrollTo(self.model.index(index, 0))
         elif not has and current:
             selection.clearSelection()
@@ -201,8 +210,9 @@ class LayerStack(QWidget):
         spec = self.document.spec
         previous = spec.layers[index - 1].name if index > 0 else None
         layer = new_layer(spec, choice, answer, previous)
-        if self.document.set_network(insert_layer(spec, index, layer),
-                                     text=f"Add {choice.title.lower()} '{layer.name}'"):
+        if self.document.set_network(
+            insert_layer(spec, index, layer), text=f"Add {choice.title.lower()} '{layer.name}'"
+        ):
             self.document.select_layer(layer.name)
             return True
         return False
@@ -232,8 +242,9 @@ class LayerStack(QWidget):
             weights[name] = dict(weights[original])
         from engine.network import reconcile_weights
 
-        weights = reconcile_weights(spec.with_input_shape(self.document.input.shape), weights,
-                                    self.document.input.shape)
+        weights = reconcile_weights(
+            spec.with_input_shape(self.document.input.shape), weights, self.document.input.shape
+        )
         if self.document.set_network(spec, weights, text=f"Duplicate '{original}'"):
             self.document.select_layer(name)
             return True
@@ -245,8 +256,11 @@ class LayerStack(QWidget):
 
     def move_down(self) -> bool:
         index = self.selected_index()
-        return (index is not None and index < len(self.document.spec.layers) - 1
-                and self.move_to(index, index + 1))
+        return (
+            index is not None
+            and index < len(self.document.spec.layers) - 1
+            and self.move_to(index, index + 1)
+        )
 
     def move_to(self, source: int, target: int) -> bool:
         """Move layer ``source`` to position ``target`` (one undo step); keeps it selected."""

@@ -133,14 +133,15 @@ class MainWindow(QMainWindow):
         docks = self.bottom_docks()
         if not docks:
             return
-        self.setTabPosition(Qt.DockWidgetArea.BottomDockWidgetArea,
-                            QTabWidget.TabPosition.North)
+        self.setTabPosition(Qt.DockWidgetArea.BottomDockWidgetArea, QTabWidget.TabPosition.North)
         for dock in docks:
             if len(docks) > 1:
                 dock.setTitleBarWidget(QWidget(dock))
             widget = dock.widget()
-            if (not isinstance(widget, QScrollArea)
-                    and widget.minimumSizeHint().width() > WIDE_PANEL):
+            if (
+                not isinstance(widget, QScrollArea)
+                and widget.minimumSizeHint().width() > WIDE_PANEL
+            ):
                 # a wide panel (the trainer) scrolls rather than widen the window; narrower
                 # ones fill the dock as they are (a scroll area would size them by their
                 # height-for-width and hide their last rows)
@@ -194,8 +195,9 @@ class MainWindow(QMainWindow):
         for i in (0, 2):
             area = self.splitter.widget(i)
             inner = area.widget() if isinstance(area, QScrollArea) else area
-            needs.append(inner.minimumSizeHint().width()
-                         + area.verticalScrollBar().sizeHint().width() + 4)
+            needs.append(
+                inner.minimumSizeHint().width() + area.verticalScrollBar().sizeHint().width() + 4
+            )
         left, right = needs
         if total - left - right >= total // 3:
             self.splitter.setSizes([left, total - left - right, right])
@@ -243,7 +245,9 @@ class MainWindow(QMainWindow):
         quit_action.triggered.connect(self.close)
         file_menu.addAction(quit_action)
         self.open_action, self.save_action, self.quit_action = (
-            open_action, save_action, quit_action,
+            open_action,
+            save_action,
+            quit_action,
         )
 
         edit_menu = self.menu("Edit")
@@ -262,8 +266,9 @@ class MainWindow(QMainWindow):
         presentation = QAction("&Presentation mode", self)
         presentation.setCheckable(True)
         presentation.setShortcut(QKeySequence("F5"))
-        presentation.setStatusTip("Large fonts and only the maps, input and inspector "
-                                  "(for a projector)")
+        presentation.setStatusTip(
+            "Large fonts and only the maps, input and inspector (for a projector)"
+        )
         presentation.toggled.connect(self.set_presentation)
         full = QAction("&Full screen", self)
         full.setCheckable(True)

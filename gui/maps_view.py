@@ -63,8 +63,10 @@ class MapsView(QWidget):
 
         self.colormap_box = QComboBox()
         self.colormap_box.addItems(COLORMAPS)
-        self.colormap_box.setToolTip("Colours: 'auto' is blue-white-red around zero for "
-                                     "signed layers, viridis for non-negative ones")
+        self.colormap_box.setToolTip(
+            "Colours: 'auto' is blue-white-red around zero for "
+            "signed layers, viridis for non-negative ones"
+        )
         self.shared_box = QCheckBox("Shared levels")
         self.shared_box.setToolTip("One colour scale for all layers instead of one per layer")
         self.rf_box = QCheckBox("Receptive field")
@@ -98,9 +100,7 @@ class MapsView(QWidget):
         layout.addLayout(bar)
         layout.addWidget(self.scroll, 1)
 
-        self.colormap_box.currentTextChanged.connect(
-            lambda name: document.set_view(colormap=name)
-        )
+        self.colormap_box.currentTextChanged.connect(lambda name: document.set_view(colormap=name))
         self.shared_box.toggled.connect(lambda on: document.set_view(shared_levels=on))
         self.rf_box.toggled.connect(lambda on: document.set_view(show_receptive_field=on))
         # Titles, errors and sizes follow the analysis; weight edits leave them alone.
@@ -277,8 +277,11 @@ class MapsView(QWidget):
         if output is None:
             self.readout.setText(f"{probe.layer} · channel {probe.channel} · ({where})")
             return
-        value = output[(probe.channel, *probe.position)] if output.ndim > 1 else output[
-            probe.position[0]]
+        value = (
+            output[(probe.channel, *probe.position)]
+            if output.ndim > 1
+            else output[probe.position[0]]
+        )
         self.readout.setText(
             f"<b>{escape(probe.layer)}</b> · channel {probe.channel} · ({where}) = "
             f"<b>{float(value):.4g}</b>"
@@ -302,8 +305,10 @@ class MapsView(QWidget):
 
     def _sync_view(self) -> None:
         view = self.document.view
-        for box, value in ((self.shared_box, view.shared_levels),
-                           (self.rf_box, view.show_receptive_field)):
+        for box, value in (
+            (self.shared_box, view.shared_levels),
+            (self.rf_box, view.show_receptive_field),
+        ):
             box.blockSignals(True)
             box.setChecked(value)
             box.blockSignals(False)

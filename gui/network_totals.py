@@ -14,8 +14,11 @@ def totals_text(analysis) -> str:
     """'Total: 2,050 parameters · fully connected: 59,065 · 66,560 MACs · output 10'."""
     total = analysis.total
     layers = analysis.layers
-    errors = [info for info in layers if getattr(info, "error", None) is not None
-              and not isinstance(info.error, DependencyError)]
+    errors = [
+        info
+        for info in layers
+        if getattr(info, "error", None) is not None and not isinstance(info.error, DependencyError)
+    ]
     blocked = sum(isinstance(getattr(info, "error", None), DependencyError) for info in layers)
     out = next((info.out_shape for info in reversed(layers) if info.out_shape is not None), None)
     text = (
@@ -27,9 +30,12 @@ def totals_text(analysis) -> str:
         return "No layers yet: add one with <b>Add layer</b> or load a preset."
     if errors:
         first = errors[0]
-        text += (f" &nbsp;·&nbsp; <span style='color:#c81e1e'>{len(errors)} layer"
-                 f"{'s' if len(errors) != 1 else ''} cannot work (first: {first.name})"
-                 + (f"; {blocked} after it cannot run" if blocked else "") + "</span>")
+        text += (
+            f" &nbsp;·&nbsp; <span style='color:#c81e1e'>{len(errors)} layer"
+            f"{'s' if len(errors) != 1 else ''} cannot work (first: {first.name})"
+            + (f"; {blocked} after it cannot run" if blocked else "")
+            + "</span>"
+        )
     elif out is not None:
         text += f" &nbsp;·&nbsp; output {fmt_shape(out)}"
     return text

@@ -179,8 +179,15 @@ def render_layer(
         small = downsample(values, factor)
         image = tile(quantize(small, levels), grid)
         return LayerRender(
-            name, "map2d", shape, levels, symmetric, image=image, grid=grid,
-            tile=(small.shape[1], small.shape[2]), factor=factor,
+            name,
+            "map2d",
+            shape,
+            levels,
+            symmetric,
+            image=image,
+            grid=grid,
+            tile=(small.shape[1], small.shape[2]),
+            factor=factor,
         )
     if output.ndim == 2:
         m = max(abs(vmin), abs(vmax)) or 1.0

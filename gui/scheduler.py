@@ -192,8 +192,14 @@ class ComputeScheduler(QObject):
             if self._pending is not None:
                 start = min(start, self._pending.start)
             self._pending = _Job(
-                self._generation, start, doc.input, doc.spec, doc.weights,
-                view.colormap, view.shared_levels, self._hint,
+                self._generation,
+                start,
+                doc.input,
+                doc.spec,
+                doc.weights,
+                view.colormap,
+                view.shared_levels,
+                self._hint,
             )
             self._wake()
             return self._generation
@@ -244,8 +250,10 @@ class ComputeScheduler(QObject):
             self._pending = self._pending_rf = None
         elif self._thread is None:
             self._thread = threading.Thread(
-                target=_work, args=(weakref.ref(self), self._cond, self._threads),
-                name="convscope-compute", daemon=True,
+                target=_work,
+                args=(weakref.ref(self), self._cond, self._threads),
+                name="convscope-compute",
+                daemon=True,
             )
             self._thread.start()
         else:
@@ -317,8 +325,11 @@ class ComputeScheduler(QObject):
             trace = network.forward(job.spec, job.weights, job.input, on_output=on_output)
         else:
             trace = network.forward(
-                job.spec, job.weights, job.input,
-                start_from=job.spec.layers[job.start].name, previous=previous,
+                job.spec,
+                job.weights,
+                job.input,
+                start_from=job.spec.layers[job.start].name,
+                previous=previous,
                 on_output=on_output,
             )
         t1 = time.perf_counter()
@@ -327,13 +338,15 @@ class ComputeScheduler(QObject):
         reuse = None
         if self._render_basis is not None and self._render_basis[0] == settings:
             reuse = self._render_basis[1:]
-        render = render_trace(trace, job.spec, job.colormap, job.shared_levels, job.hint, reuse,
-                              early)
+        render = render_trace(
+            trace, job.spec, job.colormap, job.shared_levels, job.hint, reuse, early
+        )
         self._render_basis = (settings, trace, render)
         t2 = time.perf_counter()
         forward = t1 - t0 - rendering[0]
-        return ComputeResult(trace, render, job.generation,
-                             {"forward": forward, "render": t2 - t1 + rendering[0]})
+        return ComputeResult(
+            trace, render, job.generation, {"forward": forward, "render": t2 - t1 + rendering[0]}
+        )
 
     # ------------------------------------------------------------- GUI thread
     @Slot(object)
@@ -396,7 +409,11 @@ def _work(ref: weakref.ref, cond: threading.Condition, threads: int) -> None:
 
 
 def render_trace(
-    trace: Trace, spec, colormap: str, shared_levels: bool, hint: DisplayHint,
+    trace: Trace,
+    spec,
+    colormap: str,
+    shared_levels: bool,
+    hint: DisplayHint,
     reuse: tuple[Trace, dict[str, LayerRender]] | None = None,
     early: dict[str, LayerRender] | None = None,
 ) -> dict[str, LayerRender]:
@@ -422,8 +439,10 @@ def render_trace(
         elif early and not shared_levels and name in early:
             render[name] = early[name]
         elif (
-            reuse is not None and not shared_levels
-            and reuse[0].outputs.get(name) is output and name in reuse[1]
+            reuse is not None
+            and not shared_levels
+            and reuse[0].outputs.get(name) is output
+            and name in reuse[1]
         ):
             render[name] = reuse[1][name]
         else:

@@ -69,8 +69,9 @@ def set_presentation_fonts(on: bool) -> None:
         _saved["font"], _saved["style"] = QFont(app.font()), app.styleSheet()
         # keep whatever else the style sheet says; only the sizes grow (style sheet first:
         # setting it repolishes the widgets, which would keep their old fonts)
-        app.setStyleSheet(app.styleSheet().replace(STYLE, "") + style_sheet(
-            PRESENTATION_POINT_SIZE))
+        app.setStyleSheet(
+            app.styleSheet().replace(STYLE, "") + style_sheet(PRESENTATION_POINT_SIZE)
+        )
         font = QFont(app.font())
         font.setPointSize(PRESENTATION_POINT_SIZE)
         app.setFont(font)

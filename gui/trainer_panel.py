@@ -207,8 +207,9 @@ class TrainerPanel(QWidget):
         self._set_running(True)
         self.status.setText("Starting…")
         if not callable(dataset):  # else the views are prepared when the data is there
-            self._prepare_views(member_labels(specs), config.total_steps(len(dataset.x_train)),
-                                dataset)
+            self._prepare_views(
+                member_labels(specs), config.total_steps(len(dataset.x_train)), dataset
+            )
         self.worker.start(specs, dataset, config)
 
     def _prepare_views(self, labels: list[str], total_steps: int, dataset) -> None:

@@ -45,29 +45,42 @@ class Dialogs:
 
     def ask_save_changes(self, parent: QWidget, name: str) -> str:
         """'save', 'discard' or 'cancel'."""
-        buttons = (QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
-                   | QMessageBox.StandardButton.Cancel)
-        answer = QMessageBox.question(parent, "Unsaved changes",
-                                      f"Save the changes to {name}?", buttons,
-                                      QMessageBox.StandardButton.Save)
-        return {QMessageBox.StandardButton.Save: "save",
-                QMessageBox.StandardButton.Discard: "discard"}.get(answer, "cancel")
+        buttons = (
+            QMessageBox.StandardButton.Save
+            | QMessageBox.StandardButton.Discard
+            | QMessageBox.StandardButton.Cancel
+        )
+        answer = QMessageBox.question(
+            parent,
+            "Unsaved changes",
+            f"Save the changes to {name}?",
+            buttons,
+            QMessageBox.StandardButton.Save,
+        )
+        return {
+            QMessageBox.StandardButton.Save: "save",
+            QMessageBox.StandardButton.Discard: "discard",
+        }.get(answer, "cancel")
 
     def ask_restore(self, parent: QWidget, path: str, saved: str) -> bool:
         answer = QMessageBox.question(
-            parent, "Restore unsaved work?",
+            parent,
+            "Restore unsaved work?",
             f"ConvScope did not close cleanly last time. Restore the work autosaved {saved}?"
             f"\n\n({path})",
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-            QMessageBox.StandardButton.Yes)
+            QMessageBox.StandardButton.Yes,
+        )
         return answer == QMessageBox.StandardButton.Yes
 
 
 def default_network(input_shape: tuple[int, ...]) -> NetworkSpec:
     """The network File ▸ New starts with: one 3-tap convolution and a ReLU."""
     return NetworkSpec(
-        (LayerSpec("conv1", "conv", {"out_channels": 4, "kernel_size": 3, "padding": 1}),
-         LayerSpec("relu1", "activation", {"function": "relu"})),
+        (
+            LayerSpec("conv1", "conv", {"out_channels": 4, "kernel_size": 3, "padding": 1}),
+            LayerSpec("relu1", "activation", {"function": "relu"}),
+        ),
         input_shape,
     )
 
@@ -123,8 +136,9 @@ class WorkspaceActions(QObject):
         # False for windows nobody works in (e.g. --screenshot): closing never asks.
         self.ask_on_close = True
         kwargs = {} if autosave_ms is None else {"interval_ms": autosave_ms}
-        self.autosaver = Autosaver(self.document, self.snapshot, recovery_directory,
-                                   parent=self, **kwargs)
+        self.autosaver = Autosaver(
+            self.document, self.snapshot, recovery_directory, parent=self, **kwargs
+        )
         self._build_actions()
         self.document.undo_stack.cleanChanged.connect(self._update_title)
         self.document.undo_stack.indexChanged.connect(self._update_title)
@@ -148,12 +162,14 @@ class WorkspaceActions(QObject):
             action.triggered.connect(lambda _=False: slot())
             return action
 
-        self.new_action = make("&New workspace", self.new, "Ctrl+N",
-                               "Start again with a small network")
+        self.new_action = make(
+            "&New workspace", self.new, "Ctrl+N", "Start again with a small network"
+        )
         self.open_action = make("&Open…", self.open, "Ctrl+O", "Open a .convscope workspace")
         self.save_action = make("&Save", self.save, "Ctrl+S", "Save the workspace")
-        self.save_as_action = make("Save &As…", self.save_as, "Ctrl+Shift+S",
-                                   "Save the workspace under a new name")
+        self.save_as_action = make(
+            "Save &As…", self.save_as, "Ctrl+Shift+S", "Save the workspace under a new name"
+        )
         self.recent_menu = QMenu("Open &Recent", w)
         self.recent_menu.aboutToShow.connect(self._fill_recent)
 
@@ -210,7 +226,8 @@ class WorkspaceActions(QObject):
             self.document.set_view(**good)
         if bad:
             self.document.message.emit(
-                "warning", f"Ignored view settings the file got wrong: {', '.join(bad)}")
+                "warning", f"Ignored view settings the file got wrong: {', '.join(bad)}"
+            )
 
     # ----------------------------------------------------------- file menu
     def display_name(self) -> str:
@@ -272,8 +289,7 @@ class WorkspaceActions(QObject):
             return False
         return self.adopt(workspace, path)
 
-    def adopt(self, workspace: Workspace, path: str | os.PathLike,
-              remember: bool = True) -> bool:
+    def adopt(self, workspace: Workspace, path: str | os.PathLike, remember: bool = True) -> bool:
         """Put an already loaded workspace from ``path`` into the document (as Open does).
 
         ``remember``: add it to Open Recent (the command line's --screenshot does not).
@@ -362,7 +378,8 @@ class WorkspaceActions(QObject):
             gone = [Path(p).name for p in files if p not in present]
             self.settings.setValue(RECENT_KEY, present)
             self.document.message.emit(
-                "info", f"Removed from Open Recent (no longer there): {', '.join(gone)}")
+                "info", f"Removed from Open Recent (no longer there): {', '.join(gone)}"
+            )
         return present
 
     def _fill_recent(self) -> None:
@@ -436,6 +453,7 @@ def install_workspace(window, **kwargs) -> WorkspaceActions:
 
     actions = WorkspaceActions(window, **kwargs)
     window.workspace_actions = actions
-    install_exports(window, actions.dialogs,
-                    lambda: actions.path.stem if actions.path else "convscope")
+    install_exports(
+        window, actions.dialogs, lambda: actions.path.stem if actions.path else "convscope"
+    )
     return actions

@@ -63,10 +63,16 @@ def _no_leaked_windows_or_threads(request):
         pytest.fail(f"compute threads still running after the test: {_compute_threads()}")
     app.processEvents()
     leaked = [
-        w for w in app.topLevelWidgets()
-        if id(w) not in before and w.isVisible() and w.isWindow() and w.windowType() not in (
+        w
+        for w in app.topLevelWidgets()
+        if id(w) not in before
+        and w.isVisible()
+        and w.isWindow()
+        and w.windowType()
+        not in (
             # popups, tooltips and menus are Qt's own and hide themselves
-            w.windowType().Popup, w.windowType().ToolTip,
+            w.windowType().Popup,
+            w.windowType().ToolTip,
         )
     ]
     if leaked:

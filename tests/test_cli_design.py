@@ -15,8 +15,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def app(*args):
-    return subprocess.run([sys.executable, "app.py", *args], cwd=ROOT, capture_output=True,
-                          text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "app.py", *args], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
 
 
 def test_summary_json_subprocess():
@@ -37,11 +38,14 @@ def test_summary_table_in_process(capsys, tmp_path):
     assert "59,065" in out and "fc4" in out and "receptive field" in out
 
 
-@pytest.mark.parametrize("args, words", [
-    (["summary", "no-such-net"], ["neither a preset", "lenet"]),
-    (["summary", "lenet", "--input-shape", "1,x"], ["--input-shape", "'1,x'"]),
-    (["summary", "lenet", "--input-shape", "0,28,28"], ["--input-shape"]),
-])
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        (["summary", "no-such-net"], ["neither a preset", "lenet"]),
+        (["summary", "lenet", "--input-shape", "1,x"], ["--input-shape", "'1,x'"]),
+        (["summary", "lenet", "--input-shape", "0,28,28"], ["--input-shape"]),
+    ],
+)
 def test_bad_arguments_give_one_line(args, words, capsys):
     assert main(args) != 0
     err = capsys.readouterr().err.strip()
@@ -61,15 +65,15 @@ def test_export_subprocess_writes_runnable_source_and_weights(tmp_path):
     result = app("export", "lab-1d", "--pytorch", str(out), "--weights", str(weights))
     assert result.returncode == 0, result.stderr
     assert weights.exists()
-    run = subprocess.run([sys.executable, str(out)], capture_output=True, text=True,
-                         timeout=120, cwd=tmp_path.parent)
+    run = subprocess.run(
+        [sys.executable, str(out)], capture_output=True, text=True, timeout=120, cwd=tmp_path.parent
+    )
     assert run.returncode == 0, run.stderr
     assert "(1, 4, 62)" in run.stdout and "76" in run.stdout
 
 
 def test_export_refuses_a_bad_network(tmp_path, capsys):
     (tmp_path / "bad.json").write_text("{")
-    assert main(["export", str(tmp_path / "bad.json"), "--pytorch",
-                 str(tmp_path / "o.py")]) == 2
+    assert main(["export", str(tmp_path / "bad.json"), "--pytorch", str(tmp_path / "o.py")]) == 2
     assert "not valid JSON" in capsys.readouterr().err
     assert not (tmp_path / "o.py").exists()

@@ -34,16 +34,27 @@ def run_generated(spec, tmp_path, ext):
     (tmp_path / "generated.py").write_text(pytorch_source(spec, f"w.{ext}"))
     x = np.random.default_rng(0).standard_normal(spec.input_shape).astype(np.float32)
     np.save(tmp_path / "x.npy", x)
-    result = subprocess.run([sys.executable, "-c", RUN, str(tmp_path), str(tmp_path / "x.npy"),
-                             str(tmp_path / "y.npy")], capture_output=True, text=True,
-                            timeout=120)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            RUN,
+            str(tmp_path),
+            str(tmp_path / "x.npy"),
+            str(tmp_path / "y.npy"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stderr
     trace = forward(spec, weights, x)
     return json.loads(result.stdout), np.load(tmp_path / "y.npy"), trace
 
 
-@pytest.mark.parametrize("name, ext", [("encoder-decoder", "npz"),
-                                       ("udl-mnist1d-cnn", "safetensors")])
+@pytest.mark.parametrize(
+    "name, ext", [("encoder-decoder", "npz"), ("udl-mnist1d-cnn", "safetensors")]
+)
 def test_generated_module_equals_engine(name, ext, tmp_path):
     spec = get_preset(name)
     info, y, trace = run_generated(spec, tmp_path, ext)
@@ -53,8 +64,17 @@ def test_generated_module_equals_engine(name, ext, tmp_path):
 
 def test_awkward_names_and_helpers(tmp_path):
     layers = (
-        LayerSpec("1st conv", "conv", {"out_channels": 2, "kernel_size": 3, "flip": True,
-                                       "padding": "same", "padding_mode": "circular"}),
+        LayerSpec(
+            "1st conv",
+            "conv",
+            {
+                "out_channels": 2,
+                "kernel_size": 3,
+                "flip": True,
+                "padding": "same",
+                "padding_mode": "circular",
+            },
+        ),
         LayerSpec("class", "subsample", {"factor": 2}),
         LayerSpec("eval", "upsample", {"scale_factor": 3}),
         LayerSpec("x", "conv_transpose", {"out_channels": 2}),
@@ -70,8 +90,9 @@ def test_awkward_names_and_helpers(tmp_path):
 def test_main_block_prints_shape_and_parameters(tmp_path):
     path = tmp_path / "net.py"
     path.write_text(pytorch_source(get_preset("udl-mnist1d-cnn")))
-    result = subprocess.run([sys.executable, str(path)], capture_output=True, text=True,
-                            timeout=120)
+    result = subprocess.run(
+        [sys.executable, str(path)], capture_output=True, text=True, timeout=120
+    )
     assert result.returncode == 0, result.stderr
     assert "(1, 10)" in result.stdout and "2050" in result.stdout
 

@@ -34,7 +34,8 @@ print("isolated", len([m for m in sys.modules if m.startswith("engine.")]))
 
 
 def test_engine_imports_without_qt():
-    result = subprocess.run([sys.executable, "-c", SCRIPT], cwd=ROOT, capture_output=True,
-                            text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-c", SCRIPT], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("isolated")

@@ -26,9 +26,13 @@ class Lab:
         qtbot.addWidget(self.window)
         self.dialogs = FakeDialogs()
         settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-        self.actions = install_workspace(self.window, settings=settings, dialogs=self.dialogs,
-                                         recovery_directory=tmp_path / "recovery",
-                                         autosave_ms=autosave_ms)
+        self.actions = install_workspace(
+            self.window,
+            settings=settings,
+            dialogs=self.dialogs,
+            recovery_directory=tmp_path / "recovery",
+            autosave_ms=autosave_ms,
+        )
         self.autosaver = self.actions.autosaver
 
     def stop(self):
@@ -70,8 +74,9 @@ def test_autosave_writes_a_file_that_restores_the_workspace(qtbot, labs):
     assert saved.spec == lab.doc.spec
     assert saved.input.tobytes() == lab.doc.input.tobytes()
     assert saved.view["colormap"] == "magma"
-    np.testing.assert_array_equal(saved.weights["conv1"]["weight"],
-                                  lab.doc.weights["conv1"]["weight"])
+    np.testing.assert_array_equal(
+        saved.weights["conv1"]["weight"], lab.doc.weights["conv1"]["weight"]
+    )
     assert not lab.autosaver.tick()  # nothing new since: no second write
 
 

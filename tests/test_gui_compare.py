@@ -96,8 +96,13 @@ def test_maps_of_both_networks_are_computed(qtbot, mnist_doc):
     try:
         widget.resize(1000, 700)
         assert widget.load_preset("udl-mnist1d-fc")
-        qtbot.waitUntil(lambda: widget.other_scheduler.latest is not None
-                        and widget.mirror_scheduler.latest is not None, timeout=20_000)
+        qtbot.waitUntil(
+            lambda: (
+                widget.other_scheduler.latest is not None
+                and widget.mirror_scheduler.latest is not None
+            ),
+            timeout=20_000,
+        )
         trace_b = widget.other_scheduler.latest.trace
         assert set(get_preset("udl-mnist1d-fc").names()) <= set(trace_b.outputs)
         np.testing.assert_array_equal(trace_b.outputs["input"], mnist_doc.input)
@@ -105,8 +110,10 @@ def test_maps_of_both_networks_are_computed(qtbot, mnist_doc):
         # a new input reaches B too (computed again, off the GUI thread)
         new = np.roll(mnist_doc.input, 3, axis=1)
         mnist_doc.set_input(new)
-        qtbot.waitUntil(lambda: np.array_equal(
-            widget.other_scheduler.latest.trace.outputs["input"], new), timeout=20_000)
+        qtbot.waitUntil(
+            lambda: np.array_equal(widget.other_scheduler.latest.trace.outputs["input"], new),
+            timeout=20_000,
+        )
         assert set(widget.maps_b.maps) >= {"input", "fc4"}
     finally:
         widget.shutdown()

@@ -106,8 +106,10 @@ def test_drawing_updates_the_maps(qtbot, doc1d):
             pass
         _stroke(qtbot, view.plot, [(20, 0.8), (40, 0.8)])
         qtbot.waitUntil(
-            lambda: scheduler.latest is not None
-            and np.array_equal(scheduler.latest.trace.outputs["input"], doc1d.input),
+            lambda: (
+                scheduler.latest is not None
+                and np.array_equal(scheduler.latest.trace.outputs["input"], doc1d.input)
+            ),
             timeout=10000,
         )
         expected = network.forward(doc1d.spec, doc1d.weights, doc1d.input)

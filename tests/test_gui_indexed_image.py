@@ -22,8 +22,9 @@ def _items(qtbot):
     return widget, ours, theirs
 
 
-@pytest.mark.parametrize("lut", [lookup_table("auto", True), lookup_table("viridis", False),
-                                 overlay_table()])
+@pytest.mark.parametrize(
+    "lut", [lookup_table("auto", True), lookup_table("viridis", False), overlay_table()]
+)
 def test_colours_equal_pyqtgraph_and_the_image_is_not_copied(qtbot, lut):
     image = np.random.default_rng(0).integers(0, 256, (37, 53)).astype(np.uint8)
     _widget, ours, theirs = _items(qtbot)  # the widget must live as long as its items

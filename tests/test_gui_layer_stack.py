@@ -192,8 +192,10 @@ def test_impossible_layer_is_red_with_engine_message_and_earlier_maps_remain(qtb
         assert doc.spec.layers[3].param("kernel_size") == 99  # nothing silently changed
         assert "1 layer cannot work (first: conv2)" in stack.totals.text()
         generation = scheduler.generation
-        qtbot.waitUntil(lambda: scheduler.latest is not None
-                        and scheduler.latest.generation >= generation, timeout=10_000)
+        qtbot.waitUntil(
+            lambda: scheduler.latest is not None and scheduler.latest.generation >= generation,
+            timeout=10_000,
+        )
         trace = scheduler.latest.trace
         assert {"conv1", "relu1", "pool1"} <= set(trace.outputs)
         assert "conv2" in trace.errors and "conv2" not in trace.outputs
@@ -237,8 +239,9 @@ def test_preset_combo_loads_and_resets_prompt(qtbot, stack, doc):
 
 def test_max_unpool_menu_lists_max_pools_and_uses_the_choice(stack, doc):
     picked = []
-    menu = build_add_menu(stack, 1, doc.spec, len(doc.spec.layers),
-                          lambda c, a: picked.append((c, a)))
+    menu = build_add_menu(
+        stack, 1, doc.spec, len(doc.spec.layers), lambda c, a: picked.append((c, a))
+    )
     sub = next(a.menu() for a in menu.actions() if a.menu() and "unpool" in a.text().lower())
     assert [a.text() for a in sub.actions()] == ["pool1"]
     sub.actions()[0].trigger()

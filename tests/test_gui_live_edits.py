@@ -28,8 +28,14 @@ def doc(qtbot):
 
 def settle(qtbot, scheduler):
     """Let the last result arrive while the widgets that listen to it still live."""
-    qtbot.waitUntil(lambda: scheduler.latest is not None and scheduler.idle
-                    and scheduler.latest.generation == scheduler.generation, timeout=10_000)
+    qtbot.waitUntil(
+        lambda: (
+            scheduler.latest is not None
+            and scheduler.idle
+            and scheduler.latest.generation == scheduler.generation
+        ),
+        timeout=10_000,
+    )
 
 
 class Recorder:
@@ -115,8 +121,9 @@ def test_kernel_editor_repaints_only_the_edited_cell(qtbot, doc):
     # a value inside the current magnitude keeps every other cell's colour
     value = float(np.abs(weight[3, 0]).max()) / 2
     changes = []
-    editor.model.dataChanged.connect(lambda a, b: changes.append(
-        (a.row(), a.column(), b.row(), b.column())))
+    editor.model.dataChanged.connect(
+        lambda a, b: changes.append((a.row(), a.column(), b.row(), b.column()))
+    )
     resets = []
     editor.model.modelAboutToBeReset.connect(lambda: resets.append(1))
     doc.set_kernel_value("conv1", (3, 0, 2, 1), value)
@@ -134,8 +141,9 @@ def test_kernel_model_repaints_every_cell_when_the_magnitude_changes(qtbot):
     model = KernelModel()
     model.set_values(np.array([[0.5, -1.0], [0.25, 0.0]], np.float32))
     changes = []
-    model.dataChanged.connect(lambda a, b: changes.append(
-        (a.row(), a.column(), b.row(), b.column())))
+    model.dataChanged.connect(
+        lambda a, b: changes.append((a.row(), a.column(), b.row(), b.column()))
+    )
     model.set_values(np.array([[0.5, -1.0], [0.25, 0.75]], np.float32))
     model.set_values(np.array([[0.5, -1.0], [0.25, 3.0]], np.float32))  # new largest value
     model.set_values(np.array([[0.5, -1.0], [0.25, 3.0]], np.float32))  # no change at all

@@ -23,8 +23,13 @@ def view_2d(lab_2d, qtbot):
 def _current(view):
     s = view.scheduler
     latest = s.latest
-    return latest is not None and latest.generation == s.generation and s.idle and all(
-        m.render is not None and m.render is latest.render.get(n) for n, m in view.maps.items()
+    return (
+        latest is not None
+        and latest.generation == s.generation
+        and s.idle
+        and all(
+            m.render is not None and m.render is latest.render.get(n) for n, m in view.maps.items()
+        )
     )
 
 
@@ -55,13 +60,14 @@ def test_tile_image_is_the_quantised_engine_output(view_2d):
             import torch
 
             means = torch.nn.functional.avg_pool2d(
-                torch.from_numpy(output)[None], f, ceil_mode=True)[0].numpy()
+                torch.from_numpy(output)[None], f, ceil_mode=True
+            )[0].numpy()
             expected = quantize_numpy(means, render.levels)
         th, tw = render.tile
         rows, cols = render.grid
         for ch in range(c):
             r, k = divmod(ch, cols)
-            tile = image[r * (th + 1): r * (th + 1) + th, k * (tw + 1): k * (tw + 1) + tw]
+            tile = image[r * (th + 1) : r * (th + 1) + th, k * (tw + 1) : k * (tw + 1) + tw]
             np.testing.assert_array_equal(tile, expected[ch], err_msg=f"{name}[{ch}]")
 
 
@@ -114,7 +120,7 @@ def test_receptive_field_highlight_covers_exactly_the_engine_positions(view_2d, 
         _, cols = render.grid
         for ch in (0, render.shape[0] - 1):  # every channel's tile shows the same field
             r, k = divmod(ch, cols)
-            shown = overlay[r * (th + 1): r * (th + 1) + th, k * (tw + 1): k * (tw + 1) + tw]
+            shown = overlay[r * (th + 1) : r * (th + 1) + th, k * (tw + 1) : k * (tw + 1) + tw]
             # A displayed pixel is highlighted exactly when its block holds a field position.
             h, w = mask.shape
             padded = np.zeros((th * f, tw * f), bool)

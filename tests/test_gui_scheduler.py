@@ -15,9 +15,11 @@ from gui.scheduler import ComputeResult
 def _wait_current(qtbot, scheduler):
     """Wait until the scheduler delivered a result for its newest request."""
     qtbot.waitUntil(
-        lambda: scheduler.latest is not None
-        and scheduler.latest.generation == scheduler.generation
-        and scheduler.idle,
+        lambda: (
+            scheduler.latest is not None
+            and scheduler.latest.generation == scheduler.generation
+            and scheduler.idle
+        ),
         timeout=20_000,
     )
     return scheduler.latest
@@ -119,9 +121,9 @@ def test_render_tiles_equal_the_quantised_trace(lab_2d, qtbot):
         assert image.shape == (rows * (h + 1) - 1, cols * (w + 1) - 1)
         for ch in range(c):
             r, k = divmod(ch, cols)
-            tile = image[r * (h + 1): r * (h + 1) + h, k * (w + 1): k * (w + 1) + w]
+            tile = image[r * (h + 1) : r * (h + 1) + h, k * (w + 1) : k * (w + 1) + w]
             np.testing.assert_array_equal(tile, expected[ch], err_msg=f"{name}[{ch}]")
-        assert (image[h::h + 1, :] == GAP).all() and (image[:, w::w + 1] == GAP).all()
+        assert (image[h :: h + 1, :] == GAP).all() and (image[:, w :: w + 1] == GAP).all()
         lo, hi = render.levels
         if output.min() < 0:  # auto colormap: diverging, centred on zero
             assert lo == -hi == -float(np.abs(output).max())

@@ -117,8 +117,9 @@ def test_full_screen_toggle(window):
 
 def test_bottom_docks_become_tabs_with_the_first_in_front(window, qtbot):
     layers = window.add_dock(QLabel("layers"), Qt.DockWidgetArea.BottomDockWidgetArea, "Layers")
-    training = window.add_dock(QLabel("training"), Qt.DockWidgetArea.BottomDockWidgetArea,
-                               "Training")
+    training = window.add_dock(
+        QLabel("training"), Qt.DockWidgetArea.BottomDockWidgetArea, "Training"
+    )
     training.raise_()
     window.arrange_bottom_docks()
     qtbot.waitUntil(lambda: window.tabifiedDockWidgets(layers) == [training])

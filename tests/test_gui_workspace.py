@@ -67,8 +67,9 @@ def env(qtbot, tmp_path):
     qtbot.addWidget(window)
     dialogs = FakeDialogs()
     settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-    actions = install_workspace(window, settings=settings, dialogs=dialogs,
-                                recovery_directory=tmp_path / "recovery")
+    actions = install_workspace(
+        window, settings=settings, dialogs=dialogs, recovery_directory=tmp_path / "recovery"
+    )
     messages: list[tuple[str, str]] = []
     doc.message.connect(lambda level, text: messages.append((level, text)))
     yield doc, window, actions, dialogs, messages
@@ -88,9 +89,13 @@ def save(qtbot, actions, path) -> None:
 
 
 def state(doc: Document):
-    return (doc.input.tobytes(), doc.input.shape, doc.spec,
-            {k: {kk: vv.tobytes() for kk, vv in v.items()} for k, v in doc.weights.items()},
-            doc.view)
+    return (
+        doc.input.tobytes(),
+        doc.input.shape,
+        doc.spec,
+        {k: {kk: vv.tobytes() for kk, vv in v.items()} for k, v in doc.weights.items()},
+        doc.view,
+    )
 
 
 def test_save_then_open_restores_everything(qtbot, env, tmp_path):
@@ -160,8 +165,16 @@ def load_workspace_bytes_source():
     return Workspace(doc.input, doc.spec, {k: dict(v) for k, v in doc.weights.items()})
 
 
-@pytest.mark.parametrize("name", ["garbage.convscope", "newer.convscope",
-                                  "truncated.convscope", "foreign.convscope", "missing.convscope"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "garbage.convscope",
+        "newer.convscope",
+        "truncated.convscope",
+        "foreign.convscope",
+        "missing.convscope",
+    ],
+)
 def test_damaged_file_leaves_document_and_mark_unchanged(env, tmp_path, name):
     doc, window, actions, dialogs, messages = env
     edit(doc)
@@ -273,8 +286,12 @@ def test_export_menu_sits_in_the_file_menu(env):
     menus = [a.menu() for a in window.file_menu.actions() if a.menu() is not None]
     assert window.export_actions.menu in menus
     texts = [a.text() for a in window.export_actions.menu.actions()]
-    assert texts == ["PyTorch source…", "Weights (safetensors / npz)…", "Maps as PNG…",
-                     "Maps as SVG…"]
+    assert texts == [
+        "PyTorch source…",
+        "Weights (safetensors / npz)…",
+        "Maps as PNG…",
+        "Maps as SVG…",
+    ]
 
 
 def test_a_destroyed_document_does_not_break_the_title(qtbot, tmp_path, monkeypatch):
@@ -288,10 +305,12 @@ def test_a_destroyed_document_does_not_break_the_title(qtbot, tmp_path, monkeypa
     scheduler = ComputeScheduler(doc, threads=1)
     window = MainWindow(doc, scheduler)
     qtbot.addWidget(window)
-    actions = install_workspace(window, dialogs=FakeDialogs(),
-                                settings=QSettings(str(tmp_path / "s.ini"),
-                                                   QSettings.Format.IniFormat),
-                                recovery_directory=tmp_path / "recovery")
+    actions = install_workspace(
+        window,
+        dialogs=FakeDialogs(),
+        settings=QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat),
+        recovery_directory=tmp_path / "recovery",
+    )
     edit(doc)
     assert window.isWindowModified()
     scheduler.shutdown()

@@ -68,14 +68,18 @@ def test_defaults_filled_and_lists_become_tuples():
 
 def test_kernel_too_large_message_has_the_numbers():
     layer = conv(kernel_size=7, dilation=2, padding=1)
-    with pytest.raises(ShapeError, match="kernel 7 with dilation 2 spans 13 positions but the "
-                                         "padded input has 9"):
+    with pytest.raises(
+        ShapeError, match="kernel 7 with dilation 2 spans 13 positions but the padded input has 9"
+    ):
         shape_of(layer, (1, 7))
 
 
 def test_linear_needs_a_vector():
-    with pytest.raises(ShapeError, match=r"linear layer needs a vector; got a \(15, 4\) map .* "
-                                         r"add a flatten layer first"):
+    with pytest.raises(
+        ShapeError,
+        match=r"linear layer needs a vector; got a \(15, 4\) map .* "
+        r"add a flatten layer first",
+    ):
         shape_of(LayerSpec("fc", "linear", {"out_features": 3}), (15, 4))
 
 
@@ -131,10 +135,19 @@ def conv_cases(draw):
     d = draw(sizes)
     s = draw(sizes)
     mode = draw(st.sampled_from(["zeros", "reflect", "replicate", "circular"]))
-    padding = draw(st.one_of(st.integers(0, 3), st.just("valid"),
-                             st.just("same") if s == 1 else st.just(0)))
-    params = dict(out_channels=c_out, kernel_size=k, stride=s, dilation=d, groups=groups,
-                  padding=padding, padding_mode=mode, bias=draw(st.booleans()))
+    padding = draw(
+        st.one_of(st.integers(0, 3), st.just("valid"), st.just("same") if s == 1 else st.just(0))
+    )
+    params = dict(
+        out_channels=c_out,
+        kernel_size=k,
+        stride=s,
+        dilation=d,
+        groups=groups,
+        padding=padding,
+        padding_mode=mode,
+        bias=draw(st.booleans()),
+    )
     spatial = tuple(draw(st.integers(1, 12)) for _ in range(n))
     return params, (c_in, *spatial)
 
@@ -146,10 +159,17 @@ def test_conv_shape_and_count_equal_torch(case):
     n = len(in_shape) - 1
     module_cls = torch.nn.Conv1d if n == 1 else torch.nn.Conv2d
     try:
-        module = module_cls(in_shape[0], params["out_channels"], params["kernel_size"],
-                            stride=params["stride"], padding=params["padding"],
-                            dilation=params["dilation"], groups=params["groups"],
-                            bias=params["bias"], padding_mode=params["padding_mode"])
+        module = module_cls(
+            in_shape[0],
+            params["out_channels"],
+            params["kernel_size"],
+            stride=params["stride"],
+            padding=params["padding"],
+            dilation=params["dilation"],
+            groups=params["groups"],
+            bias=params["bias"],
+            padding_mode=params["padding_mode"],
+        )
         expected = tuple(module(torch.zeros(1, *in_shape)).shape[1:])
     except (RuntimeError, ValueError):
         expected = None
@@ -161,15 +181,24 @@ def test_conv_shape_and_count_equal_torch(case):
     if got is not None:
         p = L.validate_params(layer)
         assert L.parameter_count(layer, p, [in_shape]) == sum(
-            q.numel() for q in module.parameters())
+            q.numel() for q in module.parameters()
+        )
         assert {k: tuple(v.shape) for k, v in module.named_parameters()} == L.weight_shapes(
-            layer, p, [in_shape])
+            layer, p, [in_shape]
+        )
         assert L.mac_count(layer, p, [in_shape], got) == math.prod(got) * math.prod(
-            module.weight.shape[1:])
+            module.weight.shape[1:]
+        )
 
 
-@given(st.sampled_from(["max_pool", "avg_pool"]), st.integers(1, 4), st.integers(1, 4),
-       st.integers(0, 2), st.integers(1, 12), st.integers(1, 12))
+@given(
+    st.sampled_from(["max_pool", "avg_pool"]),
+    st.integers(1, 4),
+    st.integers(1, 4),
+    st.integers(0, 2),
+    st.integers(1, 12),
+    st.integers(1, 12),
+)
 def test_pool_shapes_equal_torch(kind, k, s, p, h, w):
     layer = LayerSpec("p", kind, {"kernel_size": k, "stride": s, "padding": p})
     fn = torch.nn.functional.max_pool2d if kind == "max_pool" else torch.nn.functional.avg_pool2d
@@ -184,12 +213,27 @@ def test_pool_shapes_equal_torch(kind, k, s, p, h, w):
     assert got == expected
 
 
-@given(st.integers(1, 4), st.integers(1, 3), st.integers(0, 2), st.integers(0, 2),
-       st.integers(1, 3), st.integers(1, 8))
+@given(
+    st.integers(1, 4),
+    st.integers(1, 3),
+    st.integers(0, 2),
+    st.integers(0, 2),
+    st.integers(1, 3),
+    st.integers(1, 8),
+)
 def test_conv_transpose_shape_and_count_equal_torch(k, s, p, op, d, length):
-    layer = LayerSpec("t", "conv_transpose", {"out_channels": 3, "kernel_size": k, "stride": s,
-                                              "padding": p, "output_padding": op,
-                                              "dilation": d})
+    layer = LayerSpec(
+        "t",
+        "conv_transpose",
+        {
+            "out_channels": 3,
+            "kernel_size": k,
+            "stride": s,
+            "padding": p,
+            "output_padding": op,
+            "dilation": d,
+        },
+    )
     try:
         module = torch.nn.ConvTranspose1d(2, 3, k, s, p, op, dilation=d)
         expected = tuple(module(torch.zeros(1, 2, length)).shape[1:])
@@ -203,7 +247,8 @@ def test_conv_transpose_shape_and_count_equal_torch(k, s, p, op, d, length):
     if got is not None:
         params = L.validate_params(layer)
         assert L.parameter_count(layer, params, [(2, length)]) == sum(
-            q.numel() for q in module.parameters())
+            q.numel() for q in module.parameters()
+        )
 
 
 def test_connectivity_dense_layers_and_reflect_padding():
@@ -224,5 +269,9 @@ def test_forward_refuses_missing_or_misshapen_weights():
     with pytest.raises(ShapeError, match="no weights"):
         L.forward(layer, params, [x], None)
     with pytest.raises(ShapeError, match=r"weight has shape \(2, 1, 2\)"):
-        L.forward(layer, params, [x], {"weight": np.zeros((2, 1, 2), np.float32),
-                                       "bias": np.zeros(2, np.float32)})
+        L.forward(
+            layer,
+            params,
+            [x],
+            {"weight": np.zeros((2, 1, 2), np.float32), "bias": np.zeros(2, np.float32)},
+        )

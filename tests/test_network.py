@@ -27,17 +27,28 @@ def test_error_is_located_and_dependents_blocked_but_earlier_layers_keep_shapes(
     assert a.total.parameters == a.layers[0].parameters
 
 
-@pytest.mark.parametrize("layers, message", [
-    ((conv("a"), conv("a")), "layer 2 'a': the name 'a' is already used by layer 1"),
-    ((conv("a", ), LayerSpec("s", "add", {}, ("a", "later")), conv("later")),
-     "layer 2 's': reads 'later', which does not come before it"),
-    ((LayerSpec("s", "add", {}, ("input", "s")),), "reads 's', which does not come before"),
-    ((conv("a"), LayerSpec("s", "add", {}, ("a", "ghost"))), "no layer of that name"),
-    ((conv("a"), LayerSpec("s", "add", {}, ("a",))), "reads 2 inputs; got 1"),
-    ((conv("a"), LayerSpec("u", "max_unpool", {"pool": "a"})), "'a' is not a max pool"),
-    ((LayerSpec("input", "flatten"),), "reserved"),
-    ((LayerSpec("x", "blur"),), "unknown layer type 'blur'"),
-])
+@pytest.mark.parametrize(
+    "layers, message",
+    [
+        ((conv("a"), conv("a")), "layer 2 'a': the name 'a' is already used by layer 1"),
+        (
+            (
+                conv(
+                    "a",
+                ),
+                LayerSpec("s", "add", {}, ("a", "later")),
+                conv("later"),
+            ),
+            "layer 2 's': reads 'later', which does not come before it",
+        ),
+        ((LayerSpec("s", "add", {}, ("input", "s")),), "reads 's', which does not come before"),
+        ((conv("a"), LayerSpec("s", "add", {}, ("a", "ghost"))), "no layer of that name"),
+        ((conv("a"), LayerSpec("s", "add", {}, ("a",))), "reads 2 inputs; got 1"),
+        ((conv("a"), LayerSpec("u", "max_unpool", {"pool": "a"})), "'a' is not a max pool"),
+        ((LayerSpec("input", "flatten"),), "reserved"),
+        ((LayerSpec("x", "blur"),), "unknown layer type 'blur'"),
+    ],
+)
 def test_spec_level_problems_are_located(layers, message):
     a = analyze(net(*layers))
     errors = [str(info.error) for info in a.layers if info.error is not None]
@@ -45,10 +56,12 @@ def test_spec_level_problems_are_located(layers, message):
 
 
 def test_independent_branch_still_runs_when_the_other_fails():
-    spec = net(conv("a"), conv("bad", kernel_size=50, inputs=()), conv("b", padding=1),
-               shape=(1, 16))
-    spec = spec.replace_layer(2, LayerSpec("b", "conv", {"out_channels": 2, "kernel_size": 3},
-                                           ("a",)))
+    spec = net(
+        conv("a"), conv("bad", kernel_size=50, inputs=()), conv("b", padding=1), shape=(1, 16)
+    )
+    spec = spec.replace_layer(
+        2, LayerSpec("b", "conv", {"out_channels": 2, "kernel_size": 3}, ("a",))
+    )
     w = init_weights(spec)
     assert "bad" not in w and "a" in w and "b" in w
     trace = forward(spec, w, np.ones((1, 16), np.float32))
@@ -127,8 +140,12 @@ def test_reconcile_keeps_fitting_arrays_and_initialises_the_rest():
 def test_bad_input_raises_but_bad_layers_do_not():
     spec = get_preset("lab-1d")
     w = init_weights(spec)
-    for bad in ("text", np.zeros((1, 2, 3, 4), np.float32), np.zeros((0, 5), np.float32),
-                np.array([["a"]])):
+    for bad in (
+        "text",
+        np.zeros((1, 2, 3, 4), np.float32),
+        np.zeros((0, 5), np.float32),
+        np.array([["a"]]),
+    ):
         with pytest.raises(SpecError):
             forward(spec, w, bad)
     trace = forward(spec, {}, np.zeros((1, 128), np.float32))  # no weights: located errors

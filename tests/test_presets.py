@@ -20,9 +20,16 @@ def test_every_preset_analyses_cleanly_with_a_description(name):
 
 
 def test_required_presets_and_shapes():
-    assert set(preset_names()) >= {"udl-mnist1d-cnn", "udl-mnist1d-fc", "lenet",
-                                   "encoder-decoder", "mixing-1x1", "dilated-stack", "lab-2d",
-                                   "lab-1d"}
+    assert set(preset_names()) >= {
+        "udl-mnist1d-cnn",
+        "udl-mnist1d-fc",
+        "lenet",
+        "encoder-decoder",
+        "mixing-1x1",
+        "dilated-stack",
+        "lab-2d",
+        "lab-1d",
+    }
     assert get_preset("lab-2d").input_shape == (1, 256, 256)
     kinds = {layer.type for layer in get_preset("encoder-decoder").layers}
     assert {"max_pool", "max_unpool"} <= kinds and kinds & {"add", "concat"}

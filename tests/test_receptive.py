@@ -41,9 +41,11 @@ def test_vector_layer_reads_everything_and_flatten_one_position():
 
 
 def test_skip_join_is_the_union_of_both_branches():
-    layers = (LayerSpec("wide", "conv", {"out_channels": 1, "kernel_size": 5, "padding": 2}),
-              LayerSpec("narrow", "conv", {"out_channels": 1, "kernel_size": 1}, ("input",)),
-              LayerSpec("join", "add", {}, ("wide", "narrow")))
+    layers = (
+        LayerSpec("wide", "conv", {"out_channels": 1, "kernel_size": 5, "padding": 2}),
+        LayerSpec("narrow", "conv", {"out_channels": 1, "kernel_size": 1}, ("input",)),
+        LayerSpec("join", "add", {}, ("wide", "narrow")),
+    )
     spec = NetworkSpec(layers, (1, 9, 9))
     m = receptive_field(spec, None, "join", (4, 4))
     assert m["input"].sum() == 25 and m["narrow"].sum() == 1
@@ -54,23 +56,35 @@ def stacks(draw):
     n = draw(st.sampled_from([1, 2]))
     layers = []
     for i in range(draw(st.integers(1, 4))):
-        kind = draw(st.sampled_from(["conv", "conv", "max_pool", "avg_pool", "upsample",
-                                     "conv_transpose", "subsample"]))
+        kind = draw(
+            st.sampled_from(
+                ["conv", "conv", "max_pool", "avg_pool", "upsample", "conv_transpose", "subsample"]
+            )
+        )
         if kind == "conv":
-            params = {"out_channels": 3, "kernel_size": draw(st.integers(1, 3)),
-                      "dilation": draw(st.integers(1, 3)), "stride": draw(st.integers(1, 2)),
-                      "padding": draw(st.integers(0, 2)),
-                      "padding_mode": draw(st.sampled_from(["zeros", "reflect", "circular",
-                                                            "replicate"]))}
+            params = {
+                "out_channels": 3,
+                "kernel_size": draw(st.integers(1, 3)),
+                "dilation": draw(st.integers(1, 3)),
+                "stride": draw(st.integers(1, 2)),
+                "padding": draw(st.integers(0, 2)),
+                "padding_mode": draw(
+                    st.sampled_from(["zeros", "reflect", "circular", "replicate"])
+                ),
+            }
         elif kind in ("max_pool", "avg_pool"):
             params = {"kernel_size": draw(st.integers(1, 3)), "stride": draw(st.integers(1, 2))}
         elif kind == "upsample":
-            params = {"scale_factor": draw(st.integers(1, 3)),
-                      "mode": draw(st.sampled_from(["nearest", "linear" if n == 1
-                                                    else "bilinear"]))}
+            params = {
+                "scale_factor": draw(st.integers(1, 3)),
+                "mode": draw(st.sampled_from(["nearest", "linear" if n == 1 else "bilinear"])),
+            }
         elif kind == "conv_transpose":
-            params = {"out_channels": 3, "kernel_size": draw(st.integers(1, 3)),
-                      "stride": draw(st.integers(1, 2))}
+            params = {
+                "out_channels": 3,
+                "kernel_size": draw(st.integers(1, 3)),
+                "stride": draw(st.integers(1, 2)),
+            }
         else:
             params = {"factor": draw(st.integers(1, 3))}
         layers.append(LayerSpec(f"l{i}", kind, params))
@@ -95,8 +109,7 @@ def test_field_equals_the_positions_whose_perturbation_changes_the_output(case, 
             for delta in (100.0, -100.0):  # both signs: a max pool must notice one of them
                 y = x.clone()
                 y[(0, slice(None), *where)] += delta
-                if not torch.allclose(module(y)[0][(slice(None), *pos)], base, atol=1e-9,
-                                      rtol=0):
+                if not torch.allclose(module(y)[0][(slice(None), *pos)], base, atol=1e-9, rtol=0):
                     changed[where] = True
                     break
     mask = receptive_field(spec, None, spec.layers[-1].name, pos)["input"]

@@ -15,7 +15,11 @@ def _run(*args, timeout=120):
     env = {k: v for k, v in os.environ.items() if k != "QT_QPA_PLATFORM"}
     return subprocess.run(
         [sys.executable, str(ROOT / "app.py"), *args],
-        capture_output=True, text=True, timeout=timeout, cwd=ROOT, env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=ROOT,
+        env=env,
     )
 
 

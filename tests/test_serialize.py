@@ -30,33 +30,45 @@ def test_presets_round_trip(name, tmp_path):
 
 
 def test_per_axis_tuples_round_trip():
-    spec = NetworkSpec((LayerSpec("c", "conv", {"kernel_size": (3, 5), "padding": "same"}),),
-                       (1, 9, 9))
+    spec = NetworkSpec(
+        (LayerSpec("c", "conv", {"kernel_size": (3, 5), "padding": "same"}),), (1, 9, 9)
+    )
     assert network_from_json(network_to_json(spec)) == spec
 
 
 def doc(**network):
-    base = {"input_shape": [1, 8], "layers": [{"name": "c", "type": "conv",
-                                               "params": {"kernel_size": 3}}]}
+    base = {
+        "input_shape": [1, 8],
+        "layers": [{"name": "c", "type": "conv", "params": {"kernel_size": 3}}],
+    }
     base.update(network)
     return {"format": "convscope.network", "version": 1, "network": base}
 
 
-@pytest.mark.parametrize("mutate, where", [
-    (lambda d: d["network"]["layers"][0]["params"].update(kernel_size="three"),
-     "network.layers[0].params.kernel_size: expected an integer"),
-    (lambda d: d["network"]["layers"][0]["params"].update(bias=1),
-     "network.layers[0].params.bias: expected true or false"),
-    (lambda d: d["network"]["layers"][0]["params"].update(size=3),
-     "network.layers[0].params: a conv layer has no parameter 'size'"),
-    (lambda d: d["network"]["layers"][0].update(type="blur"), "network.layers[0].type"),
-    (lambda d: d["network"]["layers"][0].pop("name"), "network.layers[0]: missing key 'name'"),
-    (lambda d: d["network"].update(colour=1), "network: unknown key 'colour'"),
-    (lambda d: d["network"].update(input_shape=[1, -4]), "network.input_shape"),
-    (lambda d: d.update(version=2), "newer ConvScope"),
-    (lambda d: d.update(format="keras"), "not a ConvScope network file"),
-    (lambda d: d["network"]["layers"][0].update(inputs="c"), "network.layers[0].inputs"),
-])
+@pytest.mark.parametrize(
+    "mutate, where",
+    [
+        (
+            lambda d: d["network"]["layers"][0]["params"].update(kernel_size="three"),
+            "network.layers[0].params.kernel_size: expected an integer",
+        ),
+        (
+            lambda d: d["network"]["layers"][0]["params"].update(bias=1),
+            "network.layers[0].params.bias: expected true or false",
+        ),
+        (
+            lambda d: d["network"]["layers"][0]["params"].update(size=3),
+            "network.layers[0].params: a conv layer has no parameter 'size'",
+        ),
+        (lambda d: d["network"]["layers"][0].update(type="blur"), "network.layers[0].type"),
+        (lambda d: d["network"]["layers"][0].pop("name"), "network.layers[0]: missing key 'name'"),
+        (lambda d: d["network"].update(colour=1), "network: unknown key 'colour'"),
+        (lambda d: d["network"].update(input_shape=[1, -4]), "network.input_shape"),
+        (lambda d: d.update(version=2), "newer ConvScope"),
+        (lambda d: d.update(format="keras"), "not a ConvScope network file"),
+        (lambda d: d["network"]["layers"][0].update(inputs="c"), "network.layers[0].inputs"),
+    ],
+)
 def test_bad_documents_name_the_place(mutate, where):
     d = doc()
     mutate(d)
@@ -68,8 +80,9 @@ def test_bad_documents_name_the_place(mutate, where):
 def test_not_json_and_nan():
     with pytest.raises(FileFormatError, match="not valid JSON"):
         network_from_json("{", "x")
-    text = json.dumps(doc()).replace('"kernel_size": 3', '"kernel_size": 3}, "type": "dropout",'
-                                     ' "params": {"p": NaN')
+    text = json.dumps(doc()).replace(
+        '"kernel_size": 3', '"kernel_size": 3}, "type": "dropout", "params": {"p": NaN'
+    )
     with pytest.raises(FileFormatError):
         network_from_json(text)
 

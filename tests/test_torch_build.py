@@ -21,39 +21,85 @@ def random_specs(draw):
     input_shape = (draw(st.integers(1, 3)), *([size] * n))
     layers = []
     for i in range(draw(st.integers(1, 6))):
-        kind = draw(st.sampled_from(["conv", "conv", "conv_transpose", "max_pool", "avg_pool",
-                                     "subsample", "upsample", "activation", "dropout", "add",
-                                     "concat", "unpool"]))
+        kind = draw(
+            st.sampled_from(
+                [
+                    "conv",
+                    "conv",
+                    "conv_transpose",
+                    "max_pool",
+                    "avg_pool",
+                    "subsample",
+                    "upsample",
+                    "activation",
+                    "dropout",
+                    "add",
+                    "concat",
+                    "unpool",
+                ]
+            )
+        )
         name = f"l{i}"
         if kind == "conv":
-            params = {"out_channels": draw(st.integers(1, 4)),
-                      "kernel_size": draw(st.integers(1, 3)),
-                      "dilation": draw(st.integers(1, 2)),
-                      "padding": draw(st.sampled_from([0, 1, "same"])),
-                      "padding_mode": draw(st.sampled_from(["zeros", "reflect", "replicate",
-                                                            "circular"])),
-                      "bias": draw(st.booleans()), "flip": draw(st.booleans())}
+            params = {
+                "out_channels": draw(st.integers(1, 4)),
+                "kernel_size": draw(st.integers(1, 3)),
+                "dilation": draw(st.integers(1, 2)),
+                "padding": draw(st.sampled_from([0, 1, "same"])),
+                "padding_mode": draw(
+                    st.sampled_from(["zeros", "reflect", "replicate", "circular"])
+                ),
+                "bias": draw(st.booleans()),
+                "flip": draw(st.booleans()),
+            }
             if params["padding"] != "same":
                 params["stride"] = draw(st.integers(1, 2))
             layers.append(LayerSpec(name, "conv", params))
         elif kind == "conv_transpose":
-            layers.append(LayerSpec(name, "conv_transpose", {
-                "out_channels": draw(st.integers(1, 3)), "kernel_size": draw(st.integers(1, 3)),
-                "stride": draw(st.integers(1, 2)), "bias": draw(st.booleans())}))
+            layers.append(
+                LayerSpec(
+                    name,
+                    "conv_transpose",
+                    {
+                        "out_channels": draw(st.integers(1, 3)),
+                        "kernel_size": draw(st.integers(1, 3)),
+                        "stride": draw(st.integers(1, 2)),
+                        "bias": draw(st.booleans()),
+                    },
+                )
+            )
         elif kind in ("max_pool", "avg_pool"):
-            layers.append(LayerSpec(name, kind, {"kernel_size": draw(st.integers(1, 3)),
-                                                 "stride": draw(st.sampled_from([None, 1, 2])),
-                                                 "padding": draw(st.integers(0, 1))}))
+            layers.append(
+                LayerSpec(
+                    name,
+                    kind,
+                    {
+                        "kernel_size": draw(st.integers(1, 3)),
+                        "stride": draw(st.sampled_from([None, 1, 2])),
+                        "padding": draw(st.integers(0, 1)),
+                    },
+                )
+            )
         elif kind == "subsample":
             layers.append(LayerSpec(name, "subsample", {"factor": draw(st.integers(1, 3))}))
         elif kind == "upsample":
             mode = draw(st.sampled_from(["nearest", "linear" if n == 1 else "bilinear"]))
-            layers.append(LayerSpec(name, "upsample", {"scale_factor": draw(st.integers(1, 3)),
-                                                       "mode": mode}))
+            layers.append(
+                LayerSpec(name, "upsample", {"scale_factor": draw(st.integers(1, 3)), "mode": mode})
+            )
         elif kind == "activation":
-            layers.append(LayerSpec(name, "activation", {
-                "function": draw(st.sampled_from(["relu", "leaky_relu", "sigmoid", "tanh"])),
-                "negative_slope": 0.1}))
+            layers.append(
+                LayerSpec(
+                    name,
+                    "activation",
+                    {
+                        "function": draw(
+                            st.sampled_from(["relu", "leaky_relu", "sigmoid", "tanh"])
+                        ),
+                        "negative_slope": 0.1,
+                    },
+                )
+            )
         elif kind == "dropout":
             layers.append(LayerSpec(name, "dropout", {"p": 0.3}))
         elif kind in ("add", "concat"):
@@ -116,8 +162,9 @@ def test_weights_round_trip_through_the_module():
 
 
 def test_flipped_conv_module_flips_in_forward():
-    layer = LayerSpec("c", "conv", {"out_channels": 1, "kernel_size": 3, "flip": True,
-                                    "bias": False})
+    layer = LayerSpec(
+        "c", "conv", {"out_channels": 1, "kernel_size": 3, "flip": True, "bias": False}
+    )
     spec = NetworkSpec((layer,), (1, 5))
     weights = {"c": {"weight": np.array([[[1.0, 0.0, 0.0]]], np.float32)}}
     module = build_module(spec, weights)

@@ -61,22 +61,29 @@ def test_a_max_unpool_gets_its_pools_indices_in_the_pass():
     assert trace.ok
     for pool in ("pool1", "pool2"):  # both read by an unpool: computed in the pass
         assert trace.indices.computed(pool)
-    src = trace.outputs[spec.layer("pool1").inputs[0] if spec.layer("pool1").inputs
-                        else spec.names()[spec.index("pool1") - 1]]
+    src = trace.outputs[
+        spec.layer("pool1").inputs[0]
+        if spec.layer("pool1").inputs
+        else spec.names()[spec.index("pool1") - 1]
+    ]
     np.testing.assert_array_equal(trace.indices["pool1"], torch_indices(src, 2))
 
 
 @pytest.mark.parametrize("kernel,stride,padding", [(3, 1, 1), (2, None, 0), (3, 2, 1)])
 def test_pool_outputs_without_indices_equal_torch(kernel, stride, padding):
     spec = NetworkSpec(
-        (LayerSpec("p", "max_pool", {"kernel_size": kernel, "stride": stride,
-                                     "padding": padding}),),
+        (
+            LayerSpec(
+                "p", "max_pool", {"kernel_size": kernel, "stride": stride, "padding": padding}
+            ),
+        ),
         (2, 11, 13),
     )
     x = np.random.default_rng(3).standard_normal((2, 11, 13)).astype(np.float32)
     trace = forward(spec, {}, x)
-    want, idx = F.max_pool2d(torch.from_numpy(x)[None], kernel, stride, padding,
-                             return_indices=True)
+    want, idx = F.max_pool2d(
+        torch.from_numpy(x)[None], kernel, stride, padding, return_indices=True
+    )
     np.testing.assert_array_equal(trace.outputs["p"], want[0].numpy())
     np.testing.assert_array_equal(trace.indices["p"], idx[0].numpy())
 

@@ -101,12 +101,21 @@ finite32 = st.floats(width=32, allow_nan=False, allow_infinity=False)
 
 
 @given(
-    x=hnp.arrays(np.float32, st.tuples(st.integers(1, 3), st.integers(1, 9), st.integers(1, 9)),
-                 elements=finite32),
-    view=st.dictionaries(st.text(max_size=8),
-                         st.one_of(st.integers(-10**6, 10**6), st.booleans(), st.text(max_size=8),
-                                   st.floats(allow_nan=False, allow_infinity=False)),
-                         max_size=5),
+    x=hnp.arrays(
+        np.float32,
+        st.tuples(st.integers(1, 3), st.integers(1, 9), st.integers(1, 9)),
+        elements=finite32,
+    ),
+    view=st.dictionaries(
+        st.text(max_size=8),
+        st.one_of(
+            st.integers(-(10**6), 10**6),
+            st.booleans(),
+            st.text(max_size=8),
+            st.floats(allow_nan=False, allow_infinity=False),
+        ),
+        max_size=5,
+    ),
 )
 def test_any_input_and_view_round_trip_bit_exact(x, view):
     spec = NetworkSpec((LayerSpec("relu", "activation", {}),), x.shape)
@@ -189,29 +198,36 @@ DAMAGED = {
     "empty": (lambda: b"", "not a ConvScope workspace"),
     "truncated": (lambda: workspace_to_bytes(make_workspace())[:300], "truncated or corrupt"),
     "no workspace.json": (
-        lambda: zip_of({ARRAYS_MEMBER: members_of(workspace_to_bytes(make_workspace()))[
-            ARRAYS_MEMBER]}),
+        lambda: zip_of(
+            {ARRAYS_MEMBER: members_of(workspace_to_bytes(make_workspace()))[ARRAYS_MEMBER]}
+        ),
         "no workspace.json",
     ),
     "no arrays": (
-        lambda: zip_of({JSON_MEMBER: members_of(workspace_to_bytes(make_workspace()))[
-            JSON_MEMBER]}),
+        lambda: zip_of(
+            {JSON_MEMBER: members_of(workspace_to_bytes(make_workspace()))[JSON_MEMBER]}
+        ),
         "arrays.safetensors is missing",
     ),
-    "bad json": (lambda: zip_of({JSON_MEMBER: b'{"format": "convscope.workspace", ',
-                                 ARRAYS_MEMBER: b""}), "invalid JSON at line 1"),
+    "bad json": (
+        lambda: zip_of({JSON_MEMBER: b'{"format": "convscope.workspace", ', ARRAYS_MEMBER: b""}),
+        "invalid JSON at line 1",
+    ),
     "json not object": (lambda: zip_of({JSON_MEMBER: b"[1, 2]"}), "not a ConvScope"),
     "foreign format": (lambda: with_json(lambda d: d.update(format="other.app")), "other.app"),
     "bad version": (lambda: with_json(lambda d: d.update(version="one")), "'version'"),
-    "bad network": (
-        lambda: with_json(lambda d: d.update(network={"layers": "nope"})), "'network'"),
+    "bad network": (lambda: with_json(lambda d: d.update(network={"layers": "nope"})), "'network'"),
     "unknown layer type": (
         lambda: with_json(lambda d: d["network"]["network"]["layers"][0].update(type="teleport")),
         "'network'",
     ),
     "corrupt arrays": (
-        lambda: zip_of({**members_of(workspace_to_bytes(make_workspace())),
-                        ARRAYS_MEMBER: b"\x08\x00\x00\x00\x00\x00\x00\x00{bad json"}),
+        lambda: zip_of(
+            {
+                **members_of(workspace_to_bytes(make_workspace())),
+                ARRAYS_MEMBER: b"\x08\x00\x00\x00\x00\x00\x00\x00{bad json",
+            }
+        ),
         "arrays.safetensors",
     ),
     "missing input tensor": (lambda: with_tensors(lambda t: t.pop("input")), "the input"),
@@ -220,20 +236,22 @@ DAMAGED = {
         "dtype float64",
     ),
     "nan input": (
-        lambda: with_tensors(lambda t: t["input"].__setitem__((0, 3), np.nan)), "not finite"),
+        lambda: with_tensors(lambda t: t["input"].__setitem__((0, 3), np.nan)),
+        "not finite",
+    ),
     "1d input": (lambda: with_tensors(lambda t: t.update(input=t["input"][0])), "(C, L)"),
     "inf weight": (
         lambda: with_tensors(lambda t: t["weights/conv1/weight"].__setitem__((0, 0, 1), np.inf)),
         "not finite",
     ),
     "wrong weight shape": (
-        lambda: with_tensors(lambda t: t.update(
-            {"weights/conv1/weight": np.zeros((3, 1, 5), np.float32)})),
+        lambda: with_tensors(
+            lambda t: t.update({"weights/conv1/weight": np.zeros((3, 1, 5), np.float32)})
+        ),
         "needs (3, 1, 3)",
     ),
     "int weight": (
-        lambda: with_tensors(lambda t: t.update(
-            {"weights/conv1/bias": np.zeros(3, np.int32)})),
+        lambda: with_tensors(lambda t: t.update({"weights/conv1/bias": np.zeros(3, np.int32)})),
         "dtype int32",
     ),
     "weights for no layer": (
