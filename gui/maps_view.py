@@ -274,18 +274,19 @@ class MapsView(QWidget):
         result = self.scheduler.latest
         output = None if result is None else result.trace.outputs.get(probe.layer)
         where = ", ".join(str(p) for p in probe.position)
+        # Compact index notation (channel first, as the formula box writes it) so the readout
+        # fits beside the toolbar at laptop width; the tooltip spells it out.
+        index = ",".join(str(i) for i in (probe.channel, *probe.position))
+        self.readout.setToolTip(f"layer {probe.layer}, channel {probe.channel}, position ({where})")
         if output is None:
-            self.readout.setText(f"{probe.layer} · channel {probe.channel} · ({where})")
+            self.readout.setText(f"{escape(probe.layer)}[{index}]")
             return
         value = (
             output[(probe.channel, *probe.position)]
             if output.ndim > 1
             else output[probe.position[0]]
         )
-        self.readout.setText(
-            f"<b>{escape(probe.layer)}</b> · channel {probe.channel} · ({where}) = "
-            f"<b>{float(value):.4g}</b>"
-        )
+        self.readout.setText(f"{escape(probe.layer)}[{index}] = {float(value):.3g}")
 
     def _sync_probe(self) -> None:
         probe = self.document.probe

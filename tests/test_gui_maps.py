@@ -94,7 +94,7 @@ def test_hover_sets_the_probe_and_shows_the_value(view_2d, qtbot):
         layer_map.hovered.emit((2, (3, 4)))
     assert document.probe == Probe("conv2", 2, (3, 4))
     value = scheduler.latest.trace.outputs["conv2"][2, 3, 4]
-    assert f"{value:.4g}" in view.readout.text()
+    assert f"{value:.3g}" in view.readout.text()
     layer_map.hovered.emit(None)
     assert document.probe is None
     layer_map.clicked.emit((1, (0, 0)))  # a click pins the probe
