@@ -47,12 +47,16 @@ def _no_leaked_windows_or_threads(request):
     if "qtbot" not in request.fixturenames:
         yield
         return
-    from PySide6.QtWidgets import QApplication
+    from PySide6.QtCore import QCoreApplication, QEvent
+    from PySide6.QtGui import QGuiApplication
 
-    app = QApplication.instance()
-    before = {id(w) for w in app.topLevelWidgets()} if app is not None else set()
+    # Windows are checked through their QWindow handles: wrapping every top-level QWidget
+    # (QApplication.topLevelWidgets) can meet one that is half destroyed, and shiboken then
+    # crashes the process instead of raising.
+    app = QGuiApplication.instance()
+    before = {id(w) for w in app.topLevelWindows()} if app is not None else set()
     yield
-    app = QApplication.instance()
+    app = QGuiApplication.instance()
     if app is None:
         return
     # A compute run in progress may finish (the worker never waits for the GUI thread);
@@ -62,21 +66,16 @@ def _no_leaked_windows_or_threads(request):
     if _compute_threads():
         pytest.fail(f"compute threads still running after the test: {_compute_threads()}")
     app.processEvents()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
     leaked = [
         w
-        for w in app.topLevelWidgets()
+        for w in app.topLevelWindows()
         if id(w) not in before
         and w.isVisible()
-        and w.isWindow()
-        and w.windowType()
-        not in (
-            # popups, tooltips and menus are Qt's own and hide themselves
-            w.windowType().Popup,
-            w.windowType().ToolTip,
-        )
+        and w.type() not in (w.type().Popup, w.type().ToolTip)
     ]
     if leaked:
-        names = ", ".join(type(w).__name__ for w in leaked)
+        names = ", ".join(w.title() or w.objectName() or type(w).__name__ for w in leaked)
         for w in leaked:
             w.close()
         pytest.fail(f"the test left visible windows open: {names} (use qtbot.addWidget)")
