@@ -1,8 +1,9 @@
 """Drawing a 1D signal with the mouse.
 
 :class:`DrawSignal` sets signal values along strokes on a :class:`~gui.stroke.StrokePlot`:
-between successive mouse events the values are interpolated linearly, so a fast stroke leaves
-no gaps, and a whole stroke is one undo step (:class:`~gui.stroke.InputStroke`).
+between successive mouse events the values are interpolated linearly
+(:func:`~gui.stroke.paint_segment`), so a fast stroke leaves no gaps, and a whole stroke is
+one undo step (:class:`~gui.stroke.InputStroke`).
 """
 
 from __future__ import annotations
@@ -11,34 +12,11 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-# StrokePlot and new_stroke_id are also imported from here (the kernel editor)
-from .stroke import InputStroke, StrokePlot, new_stroke_id
+from .stroke import InputStroke, StrokePlot, paint_segment
 
-__all__ = ["CHANNEL_COLOURS", "DrawSignal", "StrokePlot", "new_stroke_id", "paint_segment"]
+__all__ = ["CHANNEL_COLOURS", "DrawSignal", "paint_segment"]
 
 CHANNEL_COLOURS = ("#4cc9f0", "#f72585", "#b5e48c", "#ffb703", "#c77dff", "#90e0ef")
-
-
-def paint_segment(
-    values: np.ndarray, x0: float, y0: float, x1: float, y1: float
-) -> tuple[int, int] | None:
-    """Set ``values[i]`` on the line from (x0, y0) to (x1, y1) for every index i it crosses.
-
-    Returns the (first, last) index changed, or None when the segment misses the array.
-    Points beyond the ends are clipped to the array (a stroke may leave the plot).
-    """
-    n = values.shape[0]
-    i0, i1 = int(round(x0)), int(round(x1))
-    lo, hi = max(min(i0, i1), 0), min(max(i0, i1), n - 1)
-    if lo > hi:
-        return None
-    idx = np.arange(lo, hi + 1)
-    if i1 == i0:
-        values[idx] = y1
-    else:
-        t = (idx - i0) / (i1 - i0)
-        values[idx] = y0 + t * (y1 - y0)
-    return lo, hi
 
 
 class DrawSignal(QWidget):

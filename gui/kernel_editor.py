@@ -40,8 +40,8 @@ from engine.kernels import (
     preset_kernel,
 )
 
-from .draw_signal import StrokePlot, new_stroke_id, paint_segment
 from .kernel_model import KernelModel, parse_number, value_colour
+from .stroke import ArrayStroke, StrokePlot
 
 KERNEL_TYPES = ("conv", "conv_transpose", "linear")
 RANDOM = "random (Kaiming)"
@@ -54,9 +54,6 @@ class KernelEditor(QWidget):
         super().__init__(parent)
         self.document = document
         self._seed = 0
-        self._stroke: int | None = None
-        self._last: tuple[float, float] | None = None
-        self._work: np.ndarray | None = None
 
         self.title = QLabel()
         self.title.setWordWrap(True)
@@ -147,9 +144,14 @@ class KernelEditor(QWidget):
         self.flip_button.clicked.connect(self.flip)
         self.zero_button.clicked.connect(self.zero)
         self.bias_edit.returnPressed.connect(self._bias_edited)
-        self.bars_plot.strokeStarted.connect(self._bar_start)
-        self.bars_plot.strokeMoved.connect(self._bar_move)
-        self.bars_plot.strokeFinished.connect(self._bar_finish)
+        # dragging the 1D bars paints the kernel like a signal; one drag is one undo step
+        self.bars_stroke = ArrayStroke(
+            self.bars_plot,
+            self._bars_target,
+            lambda values, key: self._set_slice(values, merge_key=key),
+            key="bars",
+            finished=self.refresh,  # fit the bars' range again, held still while dragging
+        )
         document.selectionChanged.connect(self.refresh)
         document.specChanged.connect(self.refresh)
         document.weightsChanged.connect(self._weights_changed)
@@ -369,24 +371,7 @@ class KernelEditor(QWidget):
         new[i] = value
         self.document.set_weights(layer.name, "bias", new)
 
-    # -- dragging the 1D bars: one drag is one undo step
-    def _bar_start(self, x: float, y: float) -> None:
+    def _bars_target(self) -> np.ndarray | None:
+        """The 1D kernel the bars show, or None (no bars to drag)."""
         values = self.current_slice()
-        if values is None or values.ndim != 1:
-            return
-        self._stroke = new_stroke_id()
-        self._work = np.array(values, dtype=np.float32, copy=True)
-        self._last = (x, y)
-        self._bar_move(x, y)
-
-    def _bar_move(self, x: float, y: float) -> None:
-        if self._stroke is None or self._work is None or self._last is None:
-            return
-        x0, y0 = self._last
-        self._last = (x, y)
-        if paint_segment(self._work, x0, y0, x, y) is not None:
-            self._set_slice(self._work.copy(), merge_key=("bars", self._stroke))
-
-    def _bar_finish(self) -> None:
-        self._stroke, self._work, self._last = None, None, None
-        self.refresh()
+        return values if values is not None and values.ndim == 1 else None
