@@ -3,6 +3,9 @@
 Both modules call these helpers before computing anything, so they accept exactly the same
 calls, reject exactly the same calls with the same :class:`~engine.errors.OpError` message,
 and agree on every derived size (per-side padding, 'same' padding, output lengths).
+``engine.layers`` computes a network's shapes with the same size helpers (``conv_padding``,
+``check_pad_fits``, ``conv_out``, ``check_pool_padding``, ``check_output_padding``,
+``transpose_out``), so a layer's declared shape is the shape its op produces.
 """
 
 from __future__ import annotations
@@ -168,18 +171,55 @@ def conv_out(
     after: int,
     dilation: int,
     what: str = "input",
+    name: str = "kernel",
 ) -> int:
-    """Output length floor((L + P_before + P_after - D*(K-1) - 1) / S) + 1, checked."""
+    """Output length floor((L + P_before + P_after - D*(K-1) - 1) / S) + 1, checked.
+
+    The one home of the book's formula, for convolutions and pools (dilation 1). ``what``
+    names the axis in the message (see :func:`input_name`), ``name`` the window ("kernel"
+    for the ops, whose argument is ``kernel_size``; a pool layer says "window").
+    """
     span = dilation * (kernel - 1) + 1
     padded = length + before + after
     if span > padded:
         if dilation == 1:
-            raise OpError(f"kernel {kernel} is larger than the padded {what} {padded}")
+            raise OpError(f"{name} {kernel} is larger than the padded {what} {padded}")
         raise OpError(
-            f"kernel {kernel} with dilation {dilation} spans {span} positions "
+            f"{name} {kernel} with dilation {dilation} spans {span} positions "
             f"but the padded {what} has {padded}"
         )
     return (padded - span) // stride + 1
+
+
+def input_name(axis: int, spatial: int) -> str:
+    """How messages name an input axis: 'input' in 1D, 'input height' / 'input width' in 2D."""
+    return "input" if spatial == 1 else f"input {AXIS_NAMES[spatial][axis]}"
+
+
+def check_output_padding(output_padding: int, stride: int, dilation: int) -> None:
+    """A transposed convolution's output_padding must be below the stride or the dilation."""
+    if output_padding >= max(stride, dilation):
+        raise OpError(
+            f"output_padding {output_padding} must be smaller than the stride {stride} "
+            f"or the dilation {dilation}"
+        )
+
+
+def transpose_out(
+    length: int, kernel: int, stride: int, padding: int, output_padding: int, dilation: int
+) -> int:
+    """Transposed-convolution output length (L-1)*S - 2P + D*(K-1) + output_padding + 1.
+
+    Refuses a padding that leaves nothing; ``output_padding`` is checked by
+    :func:`check_output_padding` first (callers report the two as different kinds of error).
+    """
+    out = (length - 1) * stride - 2 * padding + dilation * (kernel - 1) + output_padding + 1
+    if out < 1:
+        raise OpError(
+            f"padding {padding} removes everything: (L-1)*S + D*(K-1) + 1 + output_padding "
+            f"= {out + 2 * padding} positions, minus 2 x {padding}, leaves {out}"
+        )
+    return out
 
 
 def check_conv_weight(
@@ -256,24 +296,16 @@ class ConvArgs:
         in_spatial = tuple(self.x.shape[2:])
         if self.mode != "zeros":
             check_pad_fits(in_spatial, self.pads, self.mode)
-        names = AXIS_NAMES[spatial]
         self.out_spatial = tuple(
-            conv_out(n, k, s, p[0], p[1], d, _what(names[a], spatial))
+            conv_out(n, k, s, p[0], p[1], d, input_name(a, spatial))
             for a, (n, k, s, p, d) in enumerate(
                 zip(in_spatial, self.kernel, self.stride, self.pads, self.dilation, strict=True)
             )
         )
 
 
-def _what(axis_name: str, spatial: int) -> str:
-    return "input" if spatial == 1 else f"input {axis_name}"
-
-
 class TransposeArgs:
-    """A checked transposed-convolution call and its output size.
-
-    Output length: (L - 1)*S - 2P + D*(K - 1) + output_padding + 1.
-    """
+    """A checked transposed-convolution call and its output size (see :func:`transpose_out`)."""
 
     def __init__(
         self, input, weight, bias, stride, padding, output_padding, groups, dilation, spatial: int
@@ -293,27 +325,11 @@ class TransposeArgs:
             raise OpError(f"a transposed convolution's padding must be a number, got {padding!r}")
         self.padding = size(padding, spatial, "padding", minimum=0)
         self.output_padding = size(output_padding, spatial, "output_padding", minimum=0)
+        axes = (self.kernel, self.stride, self.padding, self.output_padding, self.dilation)
         out = []
-        for n, k, s, p, op, d in zip(
-            self.x.shape[2:],
-            self.kernel,
-            self.stride,
-            self.padding,
-            self.output_padding,
-            self.dilation,
-            strict=True,
-        ):
-            if op >= max(s, d):
-                raise OpError(
-                    f"output_padding {op} must be smaller than the stride {s} or the dilation {d}"
-                )
-            length = (n - 1) * s - 2 * p + d * (k - 1) + op + 1
-            if length < 1:
-                raise OpError(
-                    f"padding {p} removes everything: (L-1)*S + D*(K-1) + 1 + output_padding "
-                    f"= {length + 2 * p} positions, minus 2 x {p}, leaves {length}"
-                )
-            out.append(length)
+        for n, k, s, p, op, d in zip(self.x.shape[2:], *axes, strict=True):
+            check_output_padding(op, s, d)
+            out.append(transpose_out(n, k, s, p, op, d))
         self.out_spatial = tuple(out)
 
 
@@ -332,15 +348,19 @@ class PoolArgs:
         self.kernel = size(kernel_size, spatial, "kernel_size")
         self.stride = self.kernel if stride is None else size(stride, spatial, "stride")
         self.padding = size(padding, spatial, "padding", minimum=0)
-        names = AXIS_NAMES[spatial]
         out = []
         for a, (n, k, s, p) in enumerate(
             zip(self.x.shape[2:], self.kernel, self.stride, self.padding, strict=True)
         ):
-            if 2 * p > k:
-                raise OpError(f"padding {p} must be at most half the window {k}")
-            out.append(conv_out(n, k, s, p, p, 1, _what(names[a], spatial)))
+            check_pool_padding(p, k)
+            out.append(conv_out(n, k, s, p, p, 1, input_name(a, spatial)))
         self.out_spatial = tuple(out)
+
+
+def check_pool_padding(padding: int, kernel: int) -> None:
+    """A pool's padding is at most half its window (as torch): a window never sees only pad."""
+    if 2 * padding > kernel:
+        raise OpError(f"padding {padding} must be at most half the window {kernel}")
 
 
 def unpool_size(

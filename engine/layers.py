@@ -31,10 +31,12 @@ from __future__ import annotations
 
 import math
 import numbers
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
+from . import _args as A
 from .errors import EngineError, OpError, ShapeError, SpecError
 from .spec import LAYER_TYPES, LayerSpec, ParamSpec
 
@@ -172,36 +174,36 @@ def _spatial(shape: Shape, what: str) -> int:
     return n
 
 
+def _as(error_type: type[EngineError], check: Callable[..., Any], *args: Any) -> Any:
+    """``check(*args)`` from engine._args, its OpError raised again as ``error_type``.
+
+    The sizes are computed where the ops compute them, so a layer's shape is its op's shape;
+    only the kind changes: SpecError when the parameters contradict each other, ShapeError
+    when they do not fit the input. The network locates either with ``.at_layer``.
+    """
+    try:
+        return check(*args)
+    except OpError as error:
+        raise error_type(error.detail) from None
+
+
 def conv_pads(params: Params, n: int) -> tuple[tuple[int, int], ...]:
     """Per-axis (before, after) padding of a conv; 'same' puts an odd extra after (torch)."""
-    k = per_axis(params["kernel_size"], n, "kernel_size")
-    d = per_axis(params["dilation"], n, "dilation")
-    s = per_axis(params["stride"], n, "stride")
     padding = params["padding"]
-    if padding == "valid":
-        return ((0, 0),) * n
-    if padding == "same":
-        if any(v != 1 for v in s):
-            raise SpecError(f"padding 'same' needs stride 1; got stride {params['stride']}")
-        return tuple(
-            (dd * (kk - 1) // 2, dd * (kk - 1) - dd * (kk - 1) // 2)
-            for kk, dd in zip(k, d, strict=True)
-        )
+    if isinstance(padding, str):
+        k = per_axis(params["kernel_size"], n, "kernel_size")
+        d = per_axis(params["dilation"], n, "dilation")
+        s = per_axis(params["stride"], n, "stride")
+        return _as(SpecError, A.conv_padding, padding, k, d, s)
     return tuple((p, p) for p in per_axis(padding, n, "padding"))
 
 
-def _window_out(
-    length: int, k: int, s: int, before: int, after: int, d: int, what: str = "kernel"
-) -> int:
-    span = d * (k - 1) + 1
-    padded = length + before + after
-    if span > padded:
-        if d == 1:
-            raise ShapeError(f"{what} {k} is larger than the padded input {padded}")
+def _check_groups(c_in: int, params: Params) -> None:
+    c_out, g = params["out_channels"], params["groups"]
+    if c_in % g or c_out % g:
         raise ShapeError(
-            f"{what} {k} with dilation {d} spans {span} positions but the padded input has {padded}"
+            f"groups {g} must divide the {c_in} input channels and the {c_out} output channels"
         )
-    return (padded - span) // s + 1
 
 
 def _pool_axes(params: Params, n: int):
@@ -227,60 +229,35 @@ def output_shape(
     x = in_shapes[0]
     if kind == "conv":
         n = _spatial(x, "a convolution")
-        c_in, c_out, g = x[0], params["out_channels"], params["groups"]
-        if c_in % g or c_out % g:
-            raise ShapeError(
-                f"groups {g} must divide the {c_in} input channels and the {c_out} output channels"
-            )
+        _check_groups(x[0], params)
         k = per_axis(params["kernel_size"], n, "kernel_size")
         s = per_axis(params["stride"], n, "stride")
         d = per_axis(params["dilation"], n, "dilation")
         pads = conv_pads(params, n)
-        mode = params["padding_mode"]
+        _as(ShapeError, A.check_pad_fits, tuple(x[1:]), pads, params["padding_mode"])
         out = []
-        for length, kk, ss, (b, a), dd in zip(x[1:], k, s, pads, d, strict=True):
-            wide = max(b, a)
-            if mode == "reflect" and wide >= length:
-                raise ShapeError(f"reflect padding {wide} must be smaller than the input {length}")
-            if mode == "circular" and wide > length:
-                raise ShapeError(f"circular padding {wide} must not exceed the input {length}")
-            out.append(_window_out(length, kk, ss, b, a, dd))
-        return (c_out, *out)
+        for axis, (length, kk, ss, (b, a), dd) in enumerate(zip(x[1:], k, s, pads, d, strict=True)):
+            what = A.input_name(axis, n)
+            out.append(_as(ShapeError, A.conv_out, length, kk, ss, b, a, dd, what))
+        return (params["out_channels"], *out)
     if kind == "conv_transpose":
         n = _spatial(x, "a transposed convolution")
-        c_in, c_out, g = x[0], params["out_channels"], params["groups"]
-        if c_in % g or c_out % g:
-            raise ShapeError(
-                f"groups {g} must divide the {c_in} input channels and the {c_out} output channels"
-            )
+        _check_groups(x[0], params)
+        keys = ("kernel_size", "stride", "padding", "output_padding", "dilation")
+        axes = (per_axis(params[key], n, key) for key in keys)
         out = []
-        for length, kk, ss, pp, op, dd in zip(
-            x[1:],
-            *(
-                per_axis(params[key], n, key)
-                for key in ("kernel_size", "stride", "padding", "output_padding", "dilation")
-            ),
-            strict=True,
-        ):
-            if op >= max(ss, dd):
-                raise SpecError(
-                    f"output_padding {op} must be smaller than the stride {ss} or the dilation {dd}"
-                )
-            length_out = (length - 1) * ss - 2 * pp + dd * (kk - 1) + op + 1
-            if length_out < 1:
-                raise ShapeError(
-                    f"padding {pp} removes everything: the output would have {length_out} positions"
-                )
-            out.append(length_out)
-        return (c_out, *out)
+        for length, kk, ss, pp, op, dd in zip(x[1:], *axes, strict=True):
+            _as(SpecError, A.check_output_padding, op, ss, dd)
+            out.append(_as(ShapeError, A.transpose_out, length, kk, ss, pp, op, dd))
+        return (params["out_channels"], *out)
     if kind in ("max_pool", "avg_pool"):
         n = _spatial(x, "a pooling layer")
         k, s, p = _pool_axes(params, n)
         out = []
-        for length, kk, ss, pp in zip(x[1:], k, s, p, strict=True):
-            if 2 * pp > kk:
-                raise SpecError(f"padding {pp} must be at most half the window {kk}")
-            out.append(_window_out(length, kk, ss, pp, pp, 1, "window"))
+        for axis, (length, kk, ss, pp) in enumerate(zip(x[1:], k, s, p, strict=True)):
+            _as(SpecError, A.check_pool_padding, pp, kk)
+            what = A.input_name(axis, n)
+            out.append(_as(ShapeError, A.conv_out, length, kk, ss, pp, pp, 1, what, "window"))
         return (x[0], *out)
     if kind == "subsample":
         _spatial(x, "subsampling")
