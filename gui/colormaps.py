@@ -11,7 +11,7 @@ from functools import cache
 import numpy as np
 import pyqtgraph as pg
 
-from .render import GAP, LEVELS
+from .render import GAP, LEVELS, ColourTables, argb_table
 
 BACKGROUND = (30, 30, 34)  # the maps panel's background (dark theme)
 
@@ -54,6 +54,12 @@ def lookup_table(name: str, symmetric: bool = True) -> np.ndarray:
     lut[GAP] = BACKGROUND
     lut.flags.writeable = False
     return lut
+
+
+@cache
+def colour_tables(name: str) -> ColourTables:
+    """The worker's colour tables for a view colormap name (see :class:`ColourTables`)."""
+    return ColourTables(argb_table(lookup_table(name, True)), argb_table(lookup_table(name, False)))
 
 
 @cache

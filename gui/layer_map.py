@@ -13,22 +13,22 @@ import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QPen
 from PySide6.QtWidgets import (
-    QGraphicsItem,
     QGraphicsRectItem,
+    QHBoxLayout,
     QLabel,
     QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
 
-from .colormaps import BACKGROUND, colormap, lookup_table, overlay_table
+from .colormaps import BACKGROUND, lookup_table, overlay_table
+from .colour_bar import ColourBar
 from .indexed_image import IndexedImageItem
 from .render import LayerRender, grid_for
 
 TRACE_PEN = (230, 230, 230)
 ERROR_STYLE = "color: #ff6b6b; font-size: 15px; padding: 6px 10px;"
-COLORBAR_WIDTH = 14
-COLORBAR_SPACE = COLORBAR_WIDTH + 70  # the bar, its tick labels and spacing
+COLORBAR_SPACE = 78  # the colour bar and its labels
 
 
 class MapViewBox(pg.ViewBox):
@@ -72,9 +72,8 @@ class LayerMap(QWidget):
         self._colormap = "auto"
         self._cmap_key: tuple | None = None
         self._layout_key: tuple | None = None
-        self._levels: tuple[float, float] | None = None
-        self._bar_key: tuple | None = None
         self._curves: list[pg.PlotDataItem] = []
+        self._bar_wanted = True
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 4, 0, 4)
@@ -109,25 +108,23 @@ class LayerMap(QWidget):
         self.marker.hide()
         for item in (self.image, self.overlay, self.marker):
             self.view.addItem(item)
-        self.colorbar = pg.ColorBarItem(
-            values=(0.0, 1.0),
-            colorMap=colormap("auto", True),
-            interactive=False,
-            width=COLORBAR_WIDTH,
-        )
-        self.colorbar.axis.setStyle(tickTextOffset=3)
-        # The ticks are our own text: no SI-prefix label to re-typeset on every level change,
-        # and a repaint without new levels blits a cached pixmap instead of replaying text.
-        self.colorbar.axis.enableAutoSIPrefix(False)
-        self.colorbar.axis.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
-        self.canvas.addItem(self.colorbar, 0, 1)
+        # The colour bar is a widget of its own: inside the maps' canvas every image update
+        # repainted it too (a few ms per edit over all layers).
+        self.colorbar = ColourBar()
+        self.colorbar.setFixedWidth(COLORBAR_SPACE)
         self.canvas.scene().sigMouseMoved.connect(self._mouse_moved)
         self.canvas.scene().sigMouseClicked.connect(self._mouse_clicked)
         self.canvas.viewport().installEventFilter(self)
 
+        row = QHBoxLayout()
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(0)
+        row.addWidget(self.canvas)
+        row.addWidget(self.colorbar)
+        row.addStretch(1)
         layout.addWidget(self.title)
         layout.addWidget(self.error_label)
-        layout.addWidget(self.canvas)
+        layout.addLayout(row)
 
     # ------------------------------------------------------------ content
     @property
@@ -142,6 +139,7 @@ class LayerMap(QWidget):
         self.error_label.setText(text or "")
         self.error_label.setVisible(bool(text))
         self.canvas.setVisible(not text)
+        self.colorbar.setVisible(not text and self._bar_wanted)
 
     @property
     def error_text(self) -> str:
@@ -155,11 +153,14 @@ class LayerMap(QWidget):
         2D maps get exactly the width their tiles need (left-aligned, colour bar beside);
         traces and vectors use the full ``width``.
         """
-        self.colorbar.setVisible(not shape or len(shape) != 2)
+        self._bar_wanted = not shape or len(shape) != 2  # traces have no colour scale
+        self.colorbar.setVisible(self._bar_wanted and self.canvas.isVisibleTo(self))
+        if self._bar_wanted:
+            width -= COLORBAR_SPACE
         if not shape:
             self.canvas.setMinimumWidth(0)
             self.canvas.setMaximumWidth(width)
-            self.canvas.setFixedHeight(40)
+            self._set_heights(40)
             return
         if len(shape) == 3:
             c, h, w = shape
@@ -167,14 +168,18 @@ class LayerMap(QWidget):
             tile_h = max(8, round(tile_px * h / max(h, w)))
             tile_w = max(8, round(tile_px * w / max(h, w)))
             height = rows * tile_h + (rows - 1) * 2 + 8
-            self.canvas.setFixedWidth(min(width, cols * tile_w + (cols - 1) * 2 + COLORBAR_SPACE))
+            self.canvas.setFixedWidth(min(width, cols * tile_w + (cols - 1) * 2 + 8))
         else:
             c = shape[0] if len(shape) == 2 else 1
             height = int(min(420, max(60, c * max(18, min(36, 360 // max(c, 1))) + 30)))
             if len(shape) == 1:
                 height = 56
             self.canvas.setFixedWidth(width)
+        self._set_heights(height)
+
+    def _set_heights(self, height: int) -> None:
         self.canvas.setFixedHeight(height)
+        self.colorbar.setFixedHeight(height)
 
     def apply(self, render: LayerRender, colormap_name: str) -> None:
         """Draw ``render`` (the layer's display data from the compute worker)."""
@@ -190,27 +195,14 @@ class LayerMap(QWidget):
         cmap_key = (colormap_name, render.symmetric)
         if cmap_key != self._cmap_key:
             self._cmap_key = cmap_key
-            self.colorbar.setColorMap(colormap(colormap_name, render.symmetric))
-        if render.levels != self._levels:
-            self._levels = render.levels
-            lo, hi = render.levels
-            ticks = [(lo, f"{lo:.3g}"), (hi, f"{hi:.3g}")]
-            if lo < 0 < hi:
-                ticks.insert(1, (0.0, "0"))
-            # Re-typesetting the bar costs about a millisecond: do it only when what it shows
-            # changes (a label, or the zero tick by 0.1% of the bar or more).
-            zero = round(-lo / (hi - lo), 3) if lo < 0 < hi else None
-            bar_key = (tuple(text for _, text in ticks), zero)
-            if bar_key != self._bar_key:
-                self._bar_key = bar_key
-                self.colorbar.setLevels(render.levels)
-                # Three labels at most: they stay readable on the shortest bar.
-                self.colorbar.axis.setTicks([ticks, []])
+            self.colorbar.set_table(lookup_table(colormap_name, render.symmetric))
+        self.colorbar.set_levels(render.levels)
 
     def _apply_image(self, r: LayerRender) -> None:
         self._set_curves(0)
         lut = lookup_table(self._colormap, r.symmetric)
-        self.image.setImage(r.image, levels=(0, 255), lut=lut, autoLevels=False)
+        # The worker's colours count only if made with the colormap shown now.
+        self.image.setIndexed(r.image, lut, r.rgb if r.colormap == self._colormap else None)
         key = (r.kind, r.image.shape, r.factor)
         if key != self._layout_key:
             self._layout_key = key

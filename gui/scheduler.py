@@ -32,8 +32,16 @@ from engine.errors import EngineError
 from engine.spec import INPUT
 from engine.trace import Trace
 
+from .colormaps import colour_tables
 from .document import Document, Probe
-from .render import DisplayHint, LayerRender, overlay_for, render_layer, value_range
+from .render import (
+    ColourTables,
+    DisplayHint,
+    LayerRender,
+    overlay_for,
+    render_layer,
+    value_range,
+)
 
 log = logging.getLogger(__name__)
 
@@ -97,6 +105,7 @@ class _Job:
     colormap: str
     shared_levels: bool
     hint: DisplayHint
+    tables: ColourTables | None = None
 
 
 class ComputeScheduler(QObject):
@@ -200,6 +209,7 @@ class ComputeScheduler(QObject):
                 view.colormap,
                 view.shared_levels,
                 self._hint,
+                colour_tables(view.colormap),
             )
             self._wake()
             return self._generation
@@ -310,7 +320,7 @@ class ComputeScheduler(QObject):
             # Per-layer levels depend on this layer alone: draw it now, hand it over.
             start = time.perf_counter()
             try:
-                early[name] = render_layer(name, output, job.hint, job.colormap)
+                early[name] = render_layer(name, output, job.hint, job.colormap, tables=job.tables)
             except Exception:  # noqa: BLE001 - the final pass renders it (or reports)
                 log.exception("early render of %s failed", name)
                 return
@@ -339,7 +349,7 @@ class ComputeScheduler(QObject):
         if self._render_basis is not None and self._render_basis[0] == settings:
             reuse = self._render_basis[1:]
         render = render_trace(
-            trace, job.spec, job.colormap, job.shared_levels, job.hint, reuse, early
+            trace, job.spec, job.colormap, job.shared_levels, job.hint, reuse, early, job.tables
         )
         self._render_basis = (settings, trace, render)
         t2 = time.perf_counter()
@@ -416,6 +426,7 @@ def render_trace(
     hint: DisplayHint,
     reuse: tuple[Trace, dict[str, LayerRender]] | None = None,
     early: dict[str, LayerRender] | None = None,
+    tables: ColourTables | None = None,
 ) -> dict[str, LayerRender]:
     """Display data for the input and every layer of ``trace`` (missing layers marked).
 
@@ -446,7 +457,9 @@ def render_trace(
         ):
             render[name] = reuse[1][name]
         else:
-            render[name] = render_layer(name, output, hint, colormap, ranges.get(name), shared)
+            render[name] = render_layer(
+                name, output, hint, colormap, ranges.get(name), shared, tables
+            )
     return render
 
 

@@ -44,3 +44,23 @@ def test_other_images_take_pyqtgraphs_path(qtbot):
         item.setImage(image, levels=(0.0, 1.0))
         item.render()
     assert ours.qimage == theirs.qimage
+
+
+def test_a_coloured_image_is_painted_as_rgb32_with_the_same_colours(qtbot):
+    from gui.render import argb_table
+
+    image = np.random.default_rng(1).integers(0, 256, (21, 34)).astype(np.uint8)
+    lut = lookup_table("auto", True)
+    _widget, ours, theirs = _items(qtbot)
+    ours.setIndexed(image, lut, argb_table(lut)[image])
+    theirs.setImage(image, levels=(0, 255), lut=lut, autoLevels=False)
+    for item in (ours, theirs):
+        item.render()
+    assert ours.qimage.format() == QImage.Format.Format_RGB32
+    rgb32 = QImage.Format.Format_RGB32
+    assert ours.qimage == theirs.qimage.convertToFormat(rgb32)
+    # A later plain setImage must not keep showing the old colours.
+    other = np.zeros((5, 6), dtype=np.uint8)
+    ours.setImage(other, levels=(0, 255), lut=lut, autoLevels=False)
+    ours.render()
+    assert ours.qimage.format() == QImage.Format.Format_Indexed8

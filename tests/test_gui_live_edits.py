@@ -162,7 +162,7 @@ def test_colour_bar_labels_follow_the_levels(qtbot):
         render = render_layer("conv1", output, DisplayHint(), "auto")
         layer_map.apply(render, "auto")
         lo, hi = render.levels
-        labels = [text for _, text in layer_map.colorbar.axis._tickLevels[0]]
+        labels = layer_map.colorbar.labels()
         assert labels == [f"{lo:.3g}", "0", f"{hi:.3g}"]
 
 

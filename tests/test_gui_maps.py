@@ -2,11 +2,14 @@
 
 import numpy as np
 import pytest
+import torch
+from PySide6.QtGui import QImage
 
 from engine.receptive import receptive_field
+from gui.colormaps import colour_tables
 from gui.document import Probe
 from gui.maps_view import MapsView
-from gui.render import quantize_numpy
+from gui.render import downsample, quantize_numpy
 
 
 @pytest.fixture
@@ -53,16 +56,17 @@ def test_tile_image_is_the_quantised_engine_output(view_2d):
         assert list(layer_map.image.levels) == [0, 255] and len(layer_map.image.lut) == 256
         output = result.trace.outputs[name]
         c, h, w = output.shape
-        f = render.factor
-        if f == 1:
-            expected = quantize_numpy(output, render.levels)
-        else:
-            import torch
-
-            means = torch.nn.functional.avg_pool2d(
-                torch.from_numpy(output)[None], f, ceil_mode=True
-            )[0].numpy()
-            expected = quantize_numpy(means, render.levels)
+        # The tile is the block means (gui.render.downsample, checked against avg_pool2d in
+        # test_gui_render) quantised with the layer's levels, and its colours are the table's.
+        means = downsample(torch.from_numpy(output), render.factor).numpy()
+        expected = quantize_numpy(means, render.levels)
+        table = colour_tables("auto")
+        np.testing.assert_array_equal(
+            render.rgb, (table.symmetric if render.symmetric else table.sequential)[image]
+        )
+        # What is painted is the worker's coloured image (RGB32, no conversion per paint).
+        layer_map.image.render()
+        assert layer_map.image.qimage.format() == QImage.Format.Format_RGB32
         th, tw = render.tile
         rows, cols = render.grid
         for ch in range(c):
