@@ -97,7 +97,7 @@ class KernelEditor(QWidget):
         self.preset_combo.setSizeAdjustPolicy(
             QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
         )
-        self.preset_combo.setMinimumContentsLength(6)
+        self.preset_combo.setMinimumContentsLength(3)  # presentation fonts: narrow panel
         self.apply_button = QPushButton("Apply")
         self.apply_button.setMinimumWidth(56)
         self.normalize_button = QPushButton("Normalize")
