@@ -178,7 +178,7 @@ def main() -> int:
     args = parser.parse_args()
 
     from engine.examples import make_example
-    from gui.launch import Start, create_window
+    from gui.launch import Start, create_window, freeze_start_up_objects
     from gui.theme import apply_theme
 
     app = QApplication.instance() or QApplication([])
@@ -186,6 +186,7 @@ def main() -> int:
     window = create_window(Start(make_example("cameraman", 256), "lab-2d", None, "cameraman"))
     window.resize(*SIZE)
     window.show()
+    freeze_start_up_objects()  # as the app does
     scheduler = window.scheduler
     if not wait_until(lambda: scheduler.latest is not None and scheduler.idle, 60):
         raise RuntimeError("no first result")

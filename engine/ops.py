@@ -334,10 +334,36 @@ def upsample(input, scale_factor, mode="nearest", *, spatial_dims=None) -> np.nd
                 if s > 1:
                     t = t.repeat_interleave(s, dim=2 + axis)
         else:
-            t = F.interpolate(
-                t, scale_factor=tuple(float(s) for s in scale), mode=mode, align_corners=False
-            )
+            for axis, s in enumerate(scale):
+                if s > 1:
+                    t = _interpolate_axis(t, s, t.ndim - n + axis)
         return A.unbatch(t.numpy(), was_batched)
+
+
+def _interpolate_axis(x: torch.Tensor, s: int, dim: int) -> torch.Tensor:
+    """Linear interpolation by a whole factor ``s`` along ``dim`` (align_corners=False).
+
+    Bilinear is separable, and with a whole factor the output's phases are fixed blends of
+    neighbours: phase k of output position j*s + k reads the input at j + d, d = (k + 0.5)/s
+    - 0.5, i.e. lerp(x[j], x[j+1], d) for d >= 0 and lerp(x[j], x[j-1], -d) for d < 0, the
+    edges clamped (torch clamps a source before 0 to 0, and after the end to the end). The
+    same numbers as F.interpolate up to float rounding (tested), about twice as fast: torch's
+    CPU kernel for (N, C, H, W) is a generic 2D one. The first axis done is H, whole rows.
+    """
+    length = x.shape[dim]
+    shape = list(x.shape)
+    shape[dim] = length * s
+    out = x.new_empty(shape)
+    index = (slice(None),) * dim
+    for k in range(s):
+        d = (k + 0.5) / s - 0.5
+        phase = out[(*index, slice(k, None, s))]
+        inner, edge = (0, length - 1) if d >= 0 else (1, 0)
+        if length > 1:
+            near, far = x.narrow(dim, inner, length - 1), x.narrow(dim, 1 - inner, length - 1)
+            torch.lerp(near, far, abs(d), out=phase.narrow(dim, inner, length - 1))
+        phase.narrow(dim, edge, 1).copy_(x.narrow(dim, edge, 1))
+    return out
 
 
 # --------------------------------------------------------------------------- dense layers

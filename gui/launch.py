@@ -124,6 +124,7 @@ def create_window(start: Start, remember: bool = True):
     ``remember``: an opened workspace goes into File ▸ Open Recent.
     Raises :class:`UsageError` when the workspace of ``start`` does not fit the document.
     """
+    from engine.memory import keep_freed_memory
     from engine.presets import get_preset
 
     from . import trainer_panel
@@ -134,6 +135,7 @@ def create_window(start: Start, remember: bool = True):
     from .scheduler import ComputeScheduler
     from .workspace_actions import install_workspace
 
+    keep_freed_memory()  # every edit allocates megabytes of outputs: reuse, do not refault
     ws = start.workspace
     spec = ws.spec if ws is not None else get_preset(start.preset)
     document = Document(start.array, spec)
@@ -155,6 +157,18 @@ def create_window(start: Start, remember: bool = True):
     if start.notice:
         document.message.emit("info", start.notice)
     return window
+
+
+def freeze_start_up_objects() -> None:
+    """Exclude everything made so far (imports, the window) from garbage collection.
+
+    A full collection walks every tracked object: about 400,000 after start-up, 290 ms
+    holding the GIL, a visible stall whenever allocation counts trigger one. Frozen objects
+    are skipped by every later collection (still freed by reference counting).
+    """
+    import gc
+
+    gc.freeze()
 
 
 def select_first_weighted(document) -> str | None:
@@ -211,6 +225,7 @@ def main(argv: list[str]) -> int:
         probe_centre(window.document)
         return screenshot(app, window, args.screenshot)
     window.show()
+    freeze_start_up_objects()
     # After a crash: offer the autosaved work once the window is up.
     QTimer.singleShot(0, window.workspace_actions.offer_recovery)
     return app.exec()
