@@ -60,10 +60,14 @@ class LayerMap(QWidget):
         ``(channel, position)`` under the cursor, or None when it leaves the maps.
     clicked(object)
         ``(channel, position)`` clicked.
+    zoomChanged(bool)
+        The reader zoomed into the 2D maps (True: less than 90% of the layer in view, when
+        the maps deserve full resolution) or back out (False).
     """
 
     hovered = Signal(object)
     clicked = Signal(object)
+    zoomChanged = Signal(bool)
 
     def __init__(self, name: str, parent: QWidget | None = None):
         super().__init__(parent)
@@ -74,6 +78,9 @@ class LayerMap(QWidget):
         self._layout_key: tuple | None = None
         self._curves: list[pg.PlotDataItem] = []
         self._bar_wanted = True
+        self._image_rect = QRectF()
+        self._full_rect = QRectF()  # the whole layer, in scene units
+        self.zoomed = False
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 4, 0, 4)
@@ -112,6 +119,7 @@ class LayerMap(QWidget):
         # repainted it too (a few ms per edit over all layers).
         self.colorbar = ColourBar()
         self.colorbar.setFixedWidth(COLORBAR_SPACE)
+        self.view.sigRangeChanged.connect(self._range_changed)
         self.canvas.scene().sigMouseMoved.connect(self._mouse_moved)
         self.canvas.scene().sigMouseClicked.connect(self._mouse_clicked)
         self.canvas.viewport().installEventFilter(self)
@@ -203,17 +211,23 @@ class LayerMap(QWidget):
         lut = lookup_table(self._colormap, r.symmetric)
         # The worker's colours count only if made with the colormap shown now.
         self.image.setIndexed(r.image, lut, r.rgb if r.colormap == self._colormap else None)
-        key = (r.kind, r.image.shape, r.factor)
+        h, w = r.image.shape
+        f = r.factor
+        # Scene units are the layer's own positions: one displayed pixel spans f of them.
+        rect = QRectF(0, 0, w * f, h * f)
+        if rect != self._image_rect:
+            self._image_rect = rect
+            self.image.setRect(rect)
+            self.overlay.setRect(rect)
+        # A new layout shows the whole layer; the same layout at another resolution (zooming
+        # in asks for full resolution) keeps the view where the reader put it.
+        key = (r.kind, r.shape, r.grid, r.pitch)
         if key != self._layout_key:
             self._layout_key = key
             self.view.setAspectLocked(r.kind == "map2d")
             self.view.invertY(True)
-            h, w = r.image.shape
-            f = r.factor
-            # Scene units are the layer's own positions: one displayed pixel spans f of them.
-            self.image.setRect(QRectF(0, 0, w * f, h * f))
-            self.overlay.setRect(QRectF(0, 0, w * f, h * f))
-            self.view.setRange(QRectF(0, 0, w * f, h * f), padding=0)
+            self._full_rect = rect
+            self.view.setRange(rect, padding=0)
 
     def _apply_traces(self, r: LayerRender) -> None:
         self.image.clear()
@@ -270,16 +284,29 @@ class LayerMap(QWidget):
         if r.kind == "map2d":
             _, cols = r.grid
             f = r.factor
-            th, tw = r.tile
+            py, px = r.pitch
             row, col = divmod(channel, cols)
-            y = row * (th + 1) * f + (position[0] // f) * f
-            x = col * (tw + 1) * f + (position[1] // f) * f
+            y = row * py + (position[0] // f) * f
+            x = col * px + (position[1] // f) * f
             self.marker.setRect(QRectF(x, y, f, f))
         elif r.kind == "traces":
             self.marker.setRect(QRectF(position[0] - 0.5, channel - 0.5, 1, 1))
         else:
             self.marker.setRect(QRectF(position[0], 0, 1, 1))
         self.marker.show()
+
+    def _range_changed(self, *_args) -> None:
+        full = self._full_rect
+        shown = self.view.viewRect()
+        zoomed = (
+            self.render is not None
+            and self.render.kind == "map2d"
+            and full.width() > 0
+            and (shown.width() < 0.9 * full.width() or shown.height() < 0.9 * full.height())
+        )
+        if zoomed != self.zoomed:
+            self.zoomed = zoomed
+            self.zoomChanged.emit(zoomed)
 
     # ------------------------------------------------------------ pointer
     def locate(self, x: float, y: float) -> tuple[int, tuple[int, ...]] | None:
@@ -292,7 +319,7 @@ class LayerMap(QWidget):
             rows, cols = r.grid
             th, tw = r.tile
             f = r.factor
-            px, py = (tw + 1) * f, (th + 1) * f
+            py, px = r.pitch
             if x < 0 or y < 0:
                 return None
             col, ox = divmod(x, px)

@@ -60,12 +60,16 @@ class LayerRender:
 
     For map2d, ``grid`` is (rows, cols), ``tile`` is the displayed tile (h, w) and ``factor``
     the downsampling: one displayed pixel is the mean of a ``factor``x``factor`` block of the
-    output (blocks at the far edges may be smaller). ``rgb``, when colour tables were given,
-    is ``image`` already coloured (uint32 0xAARRGGBB, what QImage's RGB32 format reads): the
-    GUI thread then paints it without converting the indexed image on every paint;
-    ``colormap`` names the view colormap it was coloured with. ``levels`` are the values of
-    index 0 and of the top of index 254; ``symmetric`` says they are ±max|v| (diverging,
-    centred on zero).
+    output (blocks at the far edges may be smaller). ``pitch`` is the distance (y, x) from
+    one tile's origin to the next in layer positions (scene units): it depends only on the
+    layer's shape and the display hint, so a layer drawn at full resolution (``factor`` 1,
+    for a zoomed view) sits exactly where its downsampled drawing did.
+
+    ``rgb``, when colour tables were given, is ``image`` already coloured (uint32
+    0xAARRGGBB, what QImage's RGB32 format reads): the GUI thread then paints it without
+    converting the indexed image on every paint; ``colormap`` names the view colormap it
+    was coloured with. ``levels`` are the values of index 0 and of the top of index 254;
+    ``symmetric`` says they are ±max|v| (diverging, centred on zero).
     """
 
     name: str
@@ -80,6 +84,7 @@ class LayerRender:
     grid: tuple[int, int] = (1, 1)
     tile: tuple[int, int] = (0, 0)
     factor: int = 1
+    pitch: tuple[int, int] = (0, 0)
     extra: dict = field(default_factory=dict)
 
 
@@ -161,15 +166,47 @@ def _block_sizes(h: int, w: int, f: int) -> torch.Tensor:
     return torch.outer(along_h, along_w)
 
 
-def tile(q: torch.Tensor, grid: tuple[int, int]) -> np.ndarray:
-    """(C, h, w) uint8 -> one (rows*(h+1)-1, cols*(w+1)-1) image with GAP between tiles."""
+def tile(
+    q: torch.Tensor, grid: tuple[int, int], pitch: tuple[int, int] | None = None
+) -> np.ndarray:
+    """(C, h, w) uint8 -> one image of the tiles, ``pitch`` (y, x) pixels apart, GAP between.
+
+    The default pitch (h + 1, w + 1) leaves 1-pixel gaps; the image ends with the last tile
+    (no gap after it).
+    """
     rows, cols = grid
     c, h, w = q.shape
-    padded = torch.full((rows * cols, h + 1, w + 1), GAP, dtype=torch.uint8)
+    py, px = pitch or (h + 1, w + 1)
+    padded = torch.full((rows * cols, py, px), GAP, dtype=torch.uint8)
     padded[:c, :h, :w] = q
-    image = padded.view(rows, cols, h + 1, w + 1).permute(0, 2, 1, 3)
-    image = image.reshape(rows * (h + 1), cols * (w + 1))[:-1, :-1]
+    image = padded.view(rows, cols, py, px).permute(0, 2, 1, 3)
+    image = image.reshape(rows * py, cols * px)[: rows * py - (py - h), : cols * px - (px - w)]
     return np.ascontiguousarray(image.numpy())
+
+
+FULL_RESOLUTION_LIMIT = 8_000_000  # values; a bigger layer stays downsampled when zoomed
+
+
+def full_resolution_allowed(shape: tuple[int, ...]) -> bool:
+    """Whether a zoomed 2D layer of ``shape`` is drawn at full resolution (memory bound)."""
+    return len(shape) == 3 and math.prod(shape) <= FULL_RESOLUTION_LIMIT
+
+
+@dataclass(frozen=True)
+class TileLayout:
+    """How a (C, H, W) layer is laid out on screen (see :class:`LayerRender`)."""
+
+    grid: tuple[int, int]
+    factor: int
+    tile: tuple[int, int]  # displayed tile size in pixels at ``factor``
+    pitch: tuple[int, int]  # tile origin to tile origin, in layer positions
+
+
+def layout_for(shape: tuple[int, int, int], hint: DisplayHint) -> TileLayout:
+    c, h, w = shape
+    f = factor_for(h, w, hint.tile_px)
+    th, tw = -(-h // f), -(-w // f)
+    return TileLayout(grid_for(c, hint.max_columns), f, (th, tw), ((th + 1) * f, (tw + 1) * f))
 
 
 def value_range(output: np.ndarray) -> tuple[float, float]:
@@ -214,6 +251,7 @@ def render_layer(
     own_range: tuple[float, float] | None = None,
     shared_range: tuple[float, float] | None = None,
     tables: ColourTables | None = None,
+    full_resolution: bool = False,
 ) -> LayerRender:
     """Display data for one layer output (C, H, W), (C, L) or (D,).
 
@@ -221,6 +259,7 @@ def render_layer(
     (min, max) over all layers when levels are shared. Whether a layer is drawn diverging
     depends on its own values; how far its levels reach, on the shared range if given.
     With ``tables`` (the colormap's colour tables) images come coloured as well (``rgb``).
+    ``full_resolution`` draws a 2D layer without downsampling, in the same layout.
     """
     vmin, vmax = value_range(output) if own_range is None else own_range
     symmetric = wants_symmetric(colormap, vmin)
@@ -233,11 +272,12 @@ def render_layer(
     shape = tuple(output.shape)
     values = torch.from_numpy(output)
     if output.ndim == 3:
-        c, h, w = shape
-        grid = grid_for(c, hint.max_columns)
-        factor = factor_for(h, w, hint.tile_px)
-        small = downsample(values, factor)
-        image = tile(quantize(small, levels), grid)
+        layout = layout_for(shape, hint)
+        if full_resolution and full_resolution_allowed(shape):
+            small, factor, pitch_px = values, 1, layout.pitch
+        else:
+            small, factor, pitch_px = downsample(values, layout.factor), layout.factor, None
+        image = tile(quantize(small, levels), layout.grid, pitch_px)
         return LayerRender(
             name,
             "map2d",
@@ -247,9 +287,10 @@ def render_layer(
             image=image,
             rgb=_coloured(image, tables, symmetric),
             colormap=colormap,
-            grid=grid,
+            grid=layout.grid,
             tile=(small.shape[1], small.shape[2]),
             factor=factor,
+            pitch=layout.pitch,
         )
     if output.ndim == 2:
         m = max(abs(vmin), abs(vmax)) or 1.0
@@ -264,18 +305,24 @@ def render_layer(
     return LayerRender(name, "missing", shape, levels, symmetric)
 
 
-def overlay_for(mask: np.ndarray, shape: tuple[int, ...], hint: DisplayHint) -> np.ndarray:
+def overlay_for(
+    mask: np.ndarray, shape: tuple[int, ...], hint: DisplayHint, full_resolution: bool = False
+) -> np.ndarray:
     """A receptive-field mask in the display layout of a layer of ``shape``.
 
     2D (C, H, W): the (H, W) mask downsampled like the maps (a displayed pixel is inside
-    when any position of its block is) and repeated in every channel's tile; 1D and vectors:
-    a (1, N) row. Values: 1 inside, 0 outside, GAP between tiles.
+    when any position of its block is; not downsampled with ``full_resolution``) and
+    repeated in every channel's tile; 1D and vectors: a (1, N) row. Values: 1 inside,
+    0 outside, GAP between tiles.
     """
     m = torch.from_numpy(np.ascontiguousarray(mask, dtype=np.uint8))
     if len(shape) == 3:
-        c, h, w = shape
-        factor = factor_for(h, w, hint.tile_px)
-        if factor > 1:
-            m = F.max_pool2d(m[None].float(), factor, ceil_mode=True)[0].to(torch.uint8)
-        return tile(m.expand(c, *m.shape), grid_for(c, hint.max_columns))
+        layout = layout_for(shape, hint)
+        c = shape[0]
+        if full_resolution and full_resolution_allowed(shape):
+            return tile(m.expand(c, *m.shape), layout.grid, layout.pitch)
+        if layout.factor > 1:
+            f = layout.factor
+            m = F.max_pool2d(m[None].float(), f, ceil_mode=True)[0].to(torch.uint8)
+        return tile(m.expand(c, *m.shape), layout.grid)
     return np.ascontiguousarray(m.reshape(1, -1).numpy())

@@ -93,6 +93,7 @@ class _ReceptiveJob:
     probe: Probe
     shapes: dict[str, tuple[int, ...]]
     hint: DisplayHint
+    full: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -106,6 +107,8 @@ class _Job:
     shared_levels: bool
     hint: DisplayHint
     tables: ColourTables | None = None
+    visible: frozenset[str] | None = None  # layers to draw (None: all)
+    full: frozenset[str] = frozenset()  # layers drawn at full resolution
 
 
 class ComputeScheduler(QObject):
@@ -137,6 +140,8 @@ class ComputeScheduler(QObject):
         super().__init__(parent)
         self._document = document
         self._hint = DisplayHint()
+        self._visible: frozenset[str] | None = None
+        self._full: frozenset[str] = frozenset()
         self._latest: ComputeResult | None = None
         self._generation = 0
         self._delivered_generation = -1
@@ -191,6 +196,26 @@ class ComputeScheduler(QObject):
             self._hint = hint
             self.request(RENDER_ONLY)
 
+    def set_visible_layers(self, names: frozenset[str] | None) -> None:
+        """Draw only these layers (None: all); the others are drawn once they come into view.
+
+        Scrolled-out layers are still computed (later layers need them), only their display
+        data waits: a layer that comes into view is drawn from the newest trace at once.
+        """
+        if names == self._visible:
+            return
+        appeared = names is None or self._visible is None or not names <= self._visible
+        self._visible = names
+        if appeared:
+            self.request(RENDER_ONLY)
+
+    def set_full_resolution(self, names: frozenset[str]) -> None:
+        """Draw these 2D layers without downsampling (zoomed views), the rest as usual."""
+        if names != self._full:
+            self._full = frozenset(names)
+            self.request(RENDER_ONLY)
+            self.request_receptive()
+
     def request(self, start_index: int = 0) -> int:
         """Schedule a recompute from layer ``start_index``; returns the request's generation."""
         doc = self._document
@@ -210,6 +235,8 @@ class ComputeScheduler(QObject):
                 view.shared_levels,
                 self._hint,
                 colour_tables(view.colormap),
+                self._visible,
+                self._full,
             )
             self._wake()
             return self._generation
@@ -234,7 +261,13 @@ class ComputeScheduler(QObject):
         with self._cond:
             self._rf_generation += 1
             self._pending_rf = _ReceptiveJob(
-                self._rf_generation, doc.spec, tuple(doc.input.shape), probe, shapes, self._hint
+                self._rf_generation,
+                doc.spec,
+                tuple(doc.input.shape),
+                probe,
+                shapes,
+                self._hint,
+                self._full,
             )
             self._wake()
 
@@ -318,9 +351,18 @@ class ComputeScheduler(QObject):
 
         def layer_done(name: str, output: np.ndarray) -> None:
             # Per-layer levels depend on this layer alone: draw it now, hand it over.
+            if job.visible is not None and name not in job.visible:
+                return  # scrolled out of view: drawn when it comes back
             start = time.perf_counter()
             try:
-                early[name] = render_layer(name, output, job.hint, job.colormap, tables=job.tables)
+                early[name] = render_layer(
+                    name,
+                    output,
+                    job.hint,
+                    job.colormap,
+                    tables=job.tables,
+                    full_resolution=name in job.full,
+                )
             except Exception:  # noqa: BLE001 - the final pass renders it (or reports)
                 log.exception("early render of %s failed", name)
                 return
@@ -344,12 +386,21 @@ class ComputeScheduler(QObject):
             )
         t1 = time.perf_counter()
         # A layer whose output was reused keeps its display data when nothing else changed.
-        settings = (job.colormap, job.shared_levels, job.hint)
+        settings = (job.colormap, job.shared_levels, job.hint, job.full)
         reuse = None
         if self._render_basis is not None and self._render_basis[0] == settings:
             reuse = self._render_basis[1:]
         render = render_trace(
-            trace, job.spec, job.colormap, job.shared_levels, job.hint, reuse, early, job.tables
+            trace,
+            job.spec,
+            job.colormap,
+            job.shared_levels,
+            job.hint,
+            reuse,
+            early,
+            job.tables,
+            job.visible,
+            job.full,
         )
         self._render_basis = (settings, trace, render)
         t2 = time.perf_counter()
@@ -427,13 +478,16 @@ def render_trace(
     reuse: tuple[Trace, dict[str, LayerRender]] | None = None,
     early: dict[str, LayerRender] | None = None,
     tables: ColourTables | None = None,
+    visible: frozenset[str] | None = None,
+    full: frozenset[str] = frozenset(),
 ) -> dict[str, LayerRender]:
     """Display data for the input and every layer of ``trace`` (missing layers marked).
 
     ``reuse`` is an earlier (trace, render) made with the same settings: a layer whose output
     is the very same array keeps its display data (per-layer levels only). ``early`` holds
     display data already made from this trace's outputs with these settings (per-layer
-    levels only), used as it is.
+    levels only), used as it is. Layers outside ``visible`` (when given) are left out unless
+    their display data can be reused; layers in ``full`` are drawn at full resolution.
     """
     names = [INPUT, *spec.names()]
     ranges: dict[str, tuple[float, float]] = {}
@@ -456,9 +510,18 @@ def render_trace(
             and name in reuse[1]
         ):
             render[name] = reuse[1][name]
+        elif visible is not None and name not in visible:
+            continue  # scrolled out of view: drawn when it comes back
         else:
             render[name] = render_layer(
-                name, output, hint, colormap, ranges.get(name), shared, tables
+                name,
+                output,
+                hint,
+                colormap,
+                ranges.get(name),
+                shared,
+                tables,
+                full_resolution=name in full,
             )
     return render
 
@@ -477,7 +540,7 @@ def _receptive(job: _ReceptiveJob) -> ReceptiveResult:
         except EngineError as error:
             return ReceptiveResult(probe, {}, {}, job.generation, str(error))
     overlays = {
-        name: overlay_for(mask, job.shapes[name], job.hint)
+        name: overlay_for(mask, job.shapes[name], job.hint, name in job.full)
         for name, mask in masks.items()
         if name in job.shapes
     }

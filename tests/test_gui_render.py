@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from gui.colormaps import colour_tables, lookup_table
-from gui.render import GAP, DisplayHint, argb_table, downsample, render_layer
+from gui.render import GAP, DisplayHint, argb_table, downsample, quantize_numpy, render_layer
 
 
 @st.composite
@@ -64,3 +64,45 @@ def test_rendered_layers_come_coloured_with_the_table_of_their_kind():
     vector = render_layer("fc", signed[0, 0], DisplayHint(), "auto", tables=tables)
     np.testing.assert_array_equal(vector.rgb, tables.symmetric[vector.image])
     assert render_layer("conv", signed, DisplayHint(), "auto").rgb is None  # no tables
+
+
+@st.composite
+def layers_and_hints(draw):
+    c = draw(st.integers(1, 12))
+    h = draw(st.integers(1, 70))
+    w = draw(st.integers(1, 70))
+    hint = DisplayHint(max_columns=draw(st.integers(1, 8)), tile_px=draw(st.integers(4, 40)))
+    seed = draw(st.integers(0, 2**31 - 1))
+    values = np.random.default_rng(seed).standard_normal((c, h, w)).astype(np.float32)
+    return values, hint
+
+
+@given(layers_and_hints())
+def test_full_resolution_sits_exactly_where_the_downsampled_drawing_does(case):
+    values, hint = case
+    c, h, w = values.shape
+    small = render_layer("x", values, hint, "auto")
+    full = render_layer("x", values, hint, "auto", full_resolution=True)
+    assert full.factor == 1 and full.tile == (h, w) and full.levels == small.levels
+    assert full.pitch == small.pitch and full.grid == small.grid
+    f, (py, px) = small.factor, small.pitch
+    _, cols = small.grid
+    exact = quantize_numpy(values, full.levels)
+    means = quantize_numpy(downsample(torch.from_numpy(values), f).numpy(), small.levels)
+    rng = np.random.default_rng(0)
+    for _ in range(20):
+        ch, i, j = int(rng.integers(c)), int(rng.integers(h)), int(rng.integers(w))
+        row, col = divmod(ch, cols)
+        y, x = row * py + i, col * px + j  # the position in scene units (layer positions)
+        assert full.image[y, x] == exact[ch, i, j]  # one image pixel per position
+        assert small.image[y // f, x // f] == means[ch, i // f, j // f]  # its block
+    # The images span the same scene: the last tile ends at the same place (up to the
+    # downsampled drawing's ragged last block).
+    assert full.image.shape[1] <= small.image.shape[1] * f < full.image.shape[1] + f
+    assert full.image.shape[0] <= small.image.shape[0] * f < full.image.shape[0] + f
+
+
+def test_a_huge_layer_stays_downsampled_when_zoomed():
+    values = np.zeros((3, 2000, 2000), dtype=np.float32)  # 12 million values
+    render = render_layer("x", values, DisplayHint(), "auto", full_resolution=True)
+    assert render.factor > 1
