@@ -17,10 +17,10 @@ from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
     QGroupBox,
-    QHBoxLayout,
     QLabel,
     QPushButton,
     QRadioButton,
+    QSizePolicy,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -32,6 +32,7 @@ from engine.inputs import IMAGE_SUFFIXES, SIGNAL_SUFFIXES, load_input, save_inpu
 
 from .draw_image import DrawImage
 from .draw_signal import DrawSignal
+from .flow_layout import FlowLayout
 from .transform_box import TransformBox
 
 DEFAULT_EXAMPLE = {1: "mnist1d-3", 2: "shapes"}
@@ -74,6 +75,7 @@ class InputPanel(QWidget):
         self._mode_group.addButton(self.mode_1d, 1)
         self._mode_group.addButton(self.mode_2d, 2)
         self.example_combo = QComboBox()
+        self.example_combo.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.example_combo.setToolTip(
             "Load a built-in example (shows the current input's example or file)"
         )
@@ -88,22 +90,23 @@ class InputPanel(QWidget):
 
         source_box = QGroupBox("Input")
         form = QVBoxLayout(source_box)
-        modes = QHBoxLayout()
+        # rows that wrap rather than widen the panel (presentation fonts on a laptop)
+        modes = FlowLayout(spacing=12)
         modes.addWidget(self.mode_1d)
         modes.addWidget(self.mode_2d)
-        modes.addStretch(1)
         form.addLayout(modes)
-        row = QHBoxLayout()
+        row = FlowLayout(fill=True)  # the combo goes below its label when narrow
         row.addWidget(QLabel("Example"))
-        row.addWidget(self.example_combo, 1)
+        row.addWidget(self.example_combo)
         form.addLayout(row)
-        files = QHBoxLayout()
+        files = FlowLayout(fill=True)
         files.addWidget(self.open_button)
         files.addWidget(self.save_button)
         form.addLayout(files)
         form.addWidget(self.error_label)
         self.shape_label = QLabel()
         self.shape_label.setStyleSheet("color: palette(mid);")
+        self.shape_label.setWordWrap(True)
         form.addWidget(self.shape_label)
 
         # -- drawing
@@ -138,6 +141,12 @@ class InputPanel(QWidget):
         self.transform_box.failed.connect(self._error)
         document.inputChanged.connect(self._input_changed)
         self._show_mode()
+
+    def heightForWidth(self, width: int) -> int:  # noqa: N802 - Qt's name
+        # The main window's scroll area makes the panel at least this tall: as little as
+        # its rows (wrapped to this width) need, so the drawing shrinks to fit the window
+        # as it did before rows could wrap (not the drawing's large preferred height).
+        return self.layout().totalMinimumHeightForWidth(width)
 
     # ------------------------------------------------------------ examples
     def switch_mode(self, dims: int) -> bool:

@@ -8,7 +8,7 @@ View ▸ Full screen is F11.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
@@ -34,6 +34,9 @@ from .theme import set_presentation_fonts
 # the maps keep the rest.
 BOTTOM_SHARE, BOTTOM_MIN, BOTTOM_MAX = 0.25, 180, 300
 WIDE_PANEL = 800  # px: a bottom dock's panel wider than this scrolls sideways
+# Presentation mode: each side panel takes this share of the width, up to a limit in px,
+# or what its content needs if that is more (nothing scrolls sideways).
+PRESENTATION_SIDE_SHARE, PRESENTATION_SIDE_MAX = 0.25, 420
 
 MESSAGE_MS = {"info": 4000, "warning": 8000, "error": 0}  # errors stay until the next message
 MESSAGE_COLOURS = {"info": "", "warning": "#f0b429", "error": "#ff6b6b"}
@@ -71,6 +74,9 @@ class MainWindow(QMainWindow):
         splitter.setCollapsible(1, False)
         self.splitter = splitter
         self.setCentralWidget(splitter)
+        # in presentation mode the side panels follow their contents' needs (_hold_side_panels)
+        self.input_panel.installEventFilter(self)
+        self.inspector.installEventFilter(self)
         self._sized = False
 
         self._message = QLabel()
@@ -176,6 +182,7 @@ class MainWindow(QMainWindow):
             self._splitter_before = self.splitter.sizes()
             QTimer.singleShot(0, self._fit_side_panels)  # once the new fonts are laid out
         else:
+            self._hold_side_panels()  # let go
             docks, self._hidden_for_presentation = self._hidden_for_presentation, []
             for dock in docks:
                 dock.show()
@@ -186,21 +193,42 @@ class MainWindow(QMainWindow):
                 self.splitter.setSizes(self._splitter_before)
 
     def _fit_side_panels(self) -> None:
-        """Side panels as wide as their (larger) contents need; the maps keep the rest."""
+        """Side panels at least as wide as their (larger) contents need, so nothing scrolls
+        sideways, and a fixed share of a wide window; the maps keep the rest."""
         if not self._presenting:
             return
-        sizes = self.splitter.sizes()
-        total = sum(sizes)
-        needs = []
-        for i in (0, 2):
-            area = self.splitter.widget(i)
-            inner = area.widget() if isinstance(area, QScrollArea) else area
-            needs.append(
-                inner.minimumSizeHint().width() + area.verticalScrollBar().sizeHint().width() + 4
-            )
-        left, right = needs
+        self._hold_side_panels()
+        total = sum(self.splitter.sizes())
+        share = min(int(total * PRESENTATION_SIDE_SHARE), PRESENTATION_SIDE_MAX)
+        left, right = (max(self.side_panel_need(i), share) for i in (0, 2))
         if total - left - right >= total // 3:
             self.splitter.setSizes([left, total - left - right, right])
+
+    def _hold_side_panels(self) -> None:
+        """While presenting, a side panel is never narrower than its content (e.g. a layer
+        with wider kernel controls selected later): the splitter takes the room from the
+        maps. Otherwise the panels may be narrower and scroll (small screens)."""
+        for index in (0, 2):
+            area = self.splitter.widget(index)
+            need = self.side_panel_need(index) if self._presenting else 0
+            if area.minimumWidth() != need:
+                area.setMinimumWidth(need)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        # a side panel's contents changed their size needs (fonts, selection, 1D/2D)
+        if event.type() == QEvent.Type.LayoutRequest and self._presenting:
+            self._hold_side_panels()
+        return super().eventFilter(watched, event)
+
+    def side_panel_need(self, index: int) -> int:
+        """The width the splitter's side panel ``index`` (0 or 2) needs to show its content
+        without scrolling sideways (with its vertical scroll bar)."""
+        area = self.splitter.widget(index)
+        if not isinstance(area, QScrollArea):
+            return area.minimumSizeHint().width()
+        frame = 2 * area.frameWidth()
+        bar = area.verticalScrollBar().sizeHint().width()
+        return area.widget().minimumSizeHint().width() + bar + frame
 
     @property
     def presenting(self) -> bool:

@@ -9,14 +9,13 @@ from __future__ import annotations
 
 from html import escape
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QHBoxLayout,
     QLabel,
     QScrollArea,
-    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -24,15 +23,56 @@ from PySide6.QtWidgets import (
 from engine.spec import INPUT
 
 from .document import COLORMAPS, Document, Probe
+from .flow_layout import FlowLayout
 from .layer_map import COLORBAR_SPACE, LayerMap
 from .render import DisplayHint
 from .scheduler import ComputeResult, ComputeScheduler, LayerResult, ReceptiveResult
 
 MIN_TILE, MAX_TILE = 40, 200
+HOVER_HINT = "Hover a map to read a value"
+# the widest values "{:.3g}" writes for a float32 (the exponent has two digits)
+WIDEST_VALUES = ("-0.000888", "-8.88e-08", "-8.88e+08")
 
 
 def _shape_text(shape) -> str:
     return " × ".join(str(s) for s in shape) if shape else "?"
+
+
+def readout_text(layer: str, index, value: float | None = None) -> str:
+    """The readout: compact index notation, channel first (as the formula box writes it)."""
+    text = f"{layer}[{','.join(str(i) for i in index)}]"
+    return text if value is None else f"{text} = {value:.3g}"
+
+
+class Readout(QLabel):
+    """The hovered value. It asks for the width of the longest text the network can give
+    (:meth:`reserve`), in its current font, so a value never loses digits and the bar does
+    not jump while the pointer moves."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(HOVER_HINT, parent)
+        self.setObjectName("readout")
+        self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self._longest: tuple[str, ...] = (HOVER_HINT,)
+
+    def reserve(self, texts) -> None:
+        """Make room for each of ``texts`` (the longest readouts there can be)."""
+        self._longest = (HOVER_HINT, *texts)
+        self.updateGeometry()
+
+    def reserved_width(self) -> int:
+        metrics = self.fontMetrics()
+        margins = self.contentsMargins()
+        text = max(metrics.horizontalAdvance(t) for t in self._longest)
+        return text + 2 * self.margin() + margins.left() + margins.right() + 2
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+        hint = super().sizeHint()
+        return QSize(max(hint.width(), self.reserved_width()), hint.height())
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+        hint = super().minimumSizeHint()
+        return QSize(max(hint.width(), self.reserved_width()), hint.height())
 
 
 class MapsView(QWidget):
@@ -71,19 +111,19 @@ class MapsView(QWidget):
         self.shared_box.setToolTip("One colour scale for all layers instead of one per layer")
         self.rf_box = QCheckBox("Receptive field")
         self.rf_box.setToolTip("Highlight what the hovered output depends on, in every layer")
-        self.readout = QLabel("Hover a map to read a value")
-        self.readout.setObjectName("readout")
-        self.readout.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        self.readout.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        bar = QHBoxLayout()
+        self.readout = Readout()
+        colours = QWidget()  # the label stays beside its combo when the bar wraps
+        pair = QHBoxLayout(colours)
+        pair.setContentsMargins(0, 0, 0, 0)
+        pair.addWidget(QLabel("Colours"))
+        pair.addWidget(self.colormap_box)
+        # The controls, then the readout; a narrow view (laptop, presentation fonts) moves
+        # the readout (then the check boxes) onto a row of its own instead of clipping it.
+        self.bar = QWidget()
+        bar = FlowLayout(self.bar, spacing=14, row_spacing=2)
         bar.setContentsMargins(8, 4, 8, 4)
-        bar.addWidget(QLabel("Colours"))
-        bar.addWidget(self.colormap_box)
-        bar.addSpacing(12)
-        bar.addWidget(self.shared_box)
-        bar.addWidget(self.rf_box)
-        bar.addSpacing(16)
-        bar.addWidget(self.readout, 1)
+        for widget in (colours, self.shared_box, self.rf_box, self.readout):
+            bar.addWidget(widget)
 
         self._inner = QWidget()
         self._column = QVBoxLayout(self._inner)
@@ -97,7 +137,7 @@ class MapsView(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
-        layout.addLayout(bar)
+        layout.addWidget(self.bar)
         layout.addWidget(self.scroll, 1)
 
         self.colormap_box.currentTextChanged.connect(lambda name: document.set_view(colormap=name))
@@ -105,6 +145,7 @@ class MapsView(QWidget):
         self.rf_box.toggled.connect(lambda on: document.set_view(show_receptive_field=on))
         # Titles, errors and sizes follow the analysis; weight edits leave them alone.
         document.specChanged.connect(self._sync_layers)
+        document.specChanged.connect(self._reserve_readout)
         document.viewChanged.connect(self._sync_view)
         document.selectionChanged.connect(self._sync_probe)
         scheduler.traceReady.connect(self._apply_result)
@@ -113,6 +154,7 @@ class MapsView(QWidget):
 
         self._sync_view()
         self._sync_layers()
+        self._reserve_readout()
         if scheduler.latest is not None:
             self._apply_result(scheduler.latest)
 
@@ -274,19 +316,30 @@ class MapsView(QWidget):
         result = self.scheduler.latest
         output = None if result is None else result.trace.outputs.get(probe.layer)
         where = ", ".join(str(p) for p in probe.position)
-        # Compact index notation (channel first, as the formula box writes it) so the readout
-        # fits beside the toolbar at laptop width; the tooltip spells it out.
-        index = ",".join(str(i) for i in (probe.channel, *probe.position))
+        index = (probe.channel, *probe.position)
         self.readout.setToolTip(f"layer {probe.layer}, channel {probe.channel}, position ({where})")
         if output is None:
-            self.readout.setText(f"{escape(probe.layer)}[{index}]")
+            self.readout.setText(escape(readout_text(probe.layer, index)))
             return
         value = (
             output[(probe.channel, *probe.position)]
             if output.ndim > 1
             else output[probe.position[0]]
         )
-        self.readout.setText(f"{escape(probe.layer)}[{index}] = {float(value):.3g}")
+        self.readout.setText(escape(readout_text(probe.layer, index, float(value))))
+
+    def longest_readouts(self) -> list[str]:
+        """For each layer, its readout with the largest indices and the widest values."""
+        texts = []
+        for name in self.layer_names():
+            shape = self.document.layer_shape(name)
+            if shape:
+                index = [n - 1 for n in shape]
+                texts += [f"{readout_text(name, index)} = {v}" for v in WIDEST_VALUES]
+        return texts
+
+    def _reserve_readout(self) -> None:
+        self.readout.reserve(self.longest_readouts())
 
     def _sync_probe(self) -> None:
         probe = self.document.probe

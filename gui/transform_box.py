@@ -92,6 +92,8 @@ class TransformBox(QGroupBox):
         self.reset_button.setToolTip("Back to the untransformed input")
 
         tf = QFormLayout(self)
+        # a field too wide beside its label goes below it (narrow panel, large fonts)
+        tf.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         tf.addRow(self.axis_labels[0], self.axes[0])
         tf.addRow(self.axis_labels[1], self.axes[1])
         tf.addRow("", self.wrap_check)
@@ -102,7 +104,7 @@ class TransformBox(QGroupBox):
         tf.addRow("", flips)
         tf.addRow("scale", self.scale_spin)
         tf.addRow("noise σ", self.sigma_spin)
-        tf.addRow("noise seed", self.seed_spin)
+        tf.addRow("seed", self.seed_spin)  # of the noise (the row above); short: narrow panel
         tf.addRow("", self.reset_button)
 
         for i, axis in enumerate(self.axes):
