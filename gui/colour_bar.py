@@ -10,8 +10,8 @@ levels or the colours change.
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QImage, QPainter
+from PySide6.QtCore import QEvent, QRectF, QSize, Qt
+from PySide6.QtGui import QColor, QFontMetrics, QImage, QPainter
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from .colormaps import BACKGROUND
@@ -29,6 +29,12 @@ def tick_labels(levels: tuple[float, float]) -> list[tuple[float, str]]:
     if lo < 0 < hi:
         ticks.insert(1, (0.0, "0"))
     return ticks
+
+
+def colour_bar_width(metrics: QFontMetrics) -> int:
+    """The width a colour bar needs for its strip and the widest labels, in this font."""
+    widest = max(metrics.horizontalAdvance(s) for s in ("-0.000123", "-1.23e+03"))
+    return STRIP_WIDTH + LABEL_GAP + widest + 6
 
 
 class ColourBar(QWidget):
@@ -83,9 +89,12 @@ class ColourBar(QWidget):
         return QSize(self.preferred_width(), 60)
 
     def preferred_width(self) -> int:
-        metrics = self.fontMetrics()
-        widest = max(metrics.horizontalAdvance(s) for s in ("-0.000123", "-1.23e+03"))
-        return STRIP_WIDTH + LABEL_GAP + widest + 6
+        return colour_bar_width(self.fontMetrics())
+
+    def changeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:  # presentation mode: bigger labels
+            self.setFixedWidth(self.preferred_width())
 
     def paintEvent(self, _event) -> None:  # noqa: N802 - Qt's name
         painter = QPainter(self)

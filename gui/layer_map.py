@@ -28,7 +28,6 @@ from .render import LayerRender, grid_for
 
 TRACE_PEN = (230, 230, 230)
 ERROR_STYLE = "color: #ff6b6b; font-size: 15px; padding: 6px 10px;"
-COLORBAR_SPACE = 78  # the colour bar and its labels
 
 
 class MapViewBox(pg.ViewBox):
@@ -118,7 +117,7 @@ class LayerMap(QWidget):
         # The colour bar is a widget of its own: inside the maps' canvas every image update
         # repainted it too (a few ms per edit over all layers).
         self.colorbar = ColourBar()
-        self.colorbar.setFixedWidth(COLORBAR_SPACE)
+        self.colorbar.setFixedWidth(self.colorbar.preferred_width())
         self.view.sigRangeChanged.connect(self._range_changed)
         self.canvas.scene().sigMouseMoved.connect(self._mouse_moved)
         self.canvas.scene().sigMouseClicked.connect(self._mouse_clicked)
@@ -164,7 +163,7 @@ class LayerMap(QWidget):
         self._bar_wanted = not shape or len(shape) != 2  # traces have no colour scale
         self.colorbar.setVisible(self._bar_wanted and self.canvas.isVisibleTo(self))
         if self._bar_wanted:
-            width -= COLORBAR_SPACE
+            width -= self.colorbar.width()
         if not shape:
             self.canvas.setMinimumWidth(0)
             self.canvas.setMaximumWidth(width)

@@ -22,9 +22,11 @@ from PySide6.QtWidgets import (
 
 from engine.spec import INPUT
 
+from .colour_bar import colour_bar_width
 from .document import COLORMAPS, Document, Probe
 from .flow_layout import FlowLayout
-from .layer_map import COLORBAR_SPACE, LayerMap
+from .layer_map import LayerMap
+from .map_visibility import MapVisibility
 from .render import DisplayHint
 from .scheduler import ComputeResult, ComputeScheduler, LayerResult, ReceptiveResult
 
@@ -134,6 +136,7 @@ class MapsView(QWidget):
         self.scroll.setWidgetResizable(True)
         self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.scroll.setWidget(self._inner)
+        self.visibility = MapVisibility(self.scroll, scheduler, self)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
@@ -178,6 +181,7 @@ class MapsView(QWidget):
                 self._column.insertWidget(i, widget)
                 self.maps[name] = widget
             self._unpainted.clear()  # those maps are gone; the new ones paint a fresh result
+            self.visibility.set_maps(self.maps)
         analysis = self.document.analysis
         self.maps[INPUT].set_title(
             f"<b>input</b> &nbsp;<span style='color:#9aa'>{_shape_text(self.document.input.shape)}"
@@ -218,6 +222,11 @@ class MapsView(QWidget):
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
         super().resizeEvent(event)
         self._resize_maps()
+        self.visibility.schedule()
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().showEvent(event)
+        self.visibility.schedule()
 
     def _resize_maps(self) -> None:
         hint = self.display_hint()
@@ -230,7 +239,7 @@ class MapsView(QWidget):
 
     def display_hint(self) -> DisplayHint:
         """Tile size and columns that fit the current width (the worker downsamples to it)."""
-        width = self.scroll.viewport().width() - 16 - COLORBAR_SPACE
+        width = self.scroll.viewport().width() - 16 - colour_bar_width(self.fontMetrics())
         shapes = [self.document.layer_shape(n) for n in self.layer_names()]
         channels = max([s[0] for s in shapes if s and len(s) == 3] or [1])
         columns = 16
