@@ -35,6 +35,7 @@ import torch
 import torch.nn.functional as F
 
 from .errors import EngineError
+from .optim import SGD, Adam
 from .spec import NetworkSpec
 
 OPTIMIZERS = ("sgd", "adam")
@@ -253,7 +254,7 @@ class Member:
     label: str
     spec: NetworkSpec
     module: torch.nn.Module
-    optimizer: torch.optim.Optimizer
+    optimizer: SGD | Adam
     parameters: int
     curves: list[dict[str, float]] = field(default_factory=list)
     checkpoints: dict[int, Weights] = field(default_factory=dict)
@@ -352,12 +353,13 @@ class Trainer:
             module = module.to(self.device)
             _check_output(module, x_train[:2], n_classes, label, self.device)
             params = [p for p in module.parameters() if p.requires_grad]
+            # engine.optim, not torch.optim: the same numbers without importing torch._dynamo
             if config.optimizer == "sgd":
-                optimizer = torch.optim.SGD(
+                optimizer = SGD(
                     params, lr=config.lr, momentum=config.momentum, weight_decay=config.weight_decay
                 )
             else:
-                optimizer = torch.optim.Adam(params, lr=config.lr, weight_decay=config.weight_decay)
+                optimizer = Adam(params, lr=config.lr, weight_decay=config.weight_decay)
             count = sum(p.numel() for p in module.parameters())
             self.members.append(Member(label, spec, module, optimizer, count))
 

@@ -39,15 +39,21 @@ from .trainer_preview import preview_image
 from .trainer_setup import LAB
 from .trainer_watch import WatchView, checkpoint_images, first_conv, steps_text
 from .trainer_workspace import carry_curves
-from .training_worker import BackgroundJobs, TrainingWorker, warm_up
+from .training_worker import BackgroundJobs, TrainingWorker, collector_paused, warm_up
 
 STATUS_INTERVAL = 0.25  # seconds between status-line updates while training
+# In a window the background set-up waits for the lab to settle (set_up_after_first_maps).
+SETTLE_MS = 300
+SETUP_LATEST_MS = 5000
 
 
 def _load(source: str):
     from engine.data import load_dataset
 
     return load_dataset(source)
+
+
+_first_set_up = True  # the process's first data set imports its generator's modules
 
 
 def _shape(shape) -> str:
@@ -57,7 +63,7 @@ def _shape(shape) -> str:
 class TrainerPanel(QWidget):
     """The training dock. ``document`` is the lab's :class:`gui.document.Document`."""
 
-    def __init__(self, document, parent: QWidget | None = None):
+    def __init__(self, document, parent: QWidget | None = None, *, set_up_now: bool = True):
         super().__init__(parent)
         self.setWindowTitle("Training")
         self.document = document
@@ -100,10 +106,25 @@ class TrainerPanel(QWidget):
         self._build_layout()
         self._set_running(False)
         self._set_trained(False)
-        self._data_chosen(self.form.data_source)  # load the default data set in the background
-        self.jobs.submit("warmup", warm_up)
         self._status_time = 0.0
         self._prepared: tuple | None = None  # (labels, total steps) the views are ready for
+        self._set_up = False
+        if set_up_now:
+            self.set_up()
+
+    def set_up(self) -> None:
+        """Load the default data set and warm torch up, in the background (once)."""
+        if self._set_up:
+            return
+        self._set_up = True
+        global _first_set_up
+        source = self.form.data_source
+        if source not in self._datasets:
+            self.status.setText(f"Loading {source}…")
+            load = lambda: (source, _load(source))  # noqa: E731
+            self.jobs.submit("data", collector_paused(load) if _first_set_up else load)
+            _first_set_up = False
+        self.jobs.submit("warmup", warm_up)
 
     def _build_layout(self) -> None:
         # Watching and classifying share a tab: the curves stay in view beside them.
@@ -389,6 +410,7 @@ class TrainerPanel(QWidget):
     # ---------------------------------------------------------------- lifetime
     def shutdown(self) -> None:
         """Stop training and the job thread (the window is closing)."""
+        self._set_up = True  # a set-up still waiting for the lab never starts
         self.worker.shutdown()
         self.jobs.shutdown()
 
@@ -396,7 +418,8 @@ class TrainerPanel(QWidget):
 def install(window) -> TrainerPanel:
     """Add the trainer as a dock of ``window`` (a MainWindow) and show the device in its
     status bar."""
-    panel = TrainerPanel(window.document)
+    panel = TrainerPanel(window.document, set_up_now=False)
+    set_up_after_first_maps(window.scheduler, panel)
     area = Qt.DockWidgetArea.BottomDockWidgetArea
     neighbours = [d for d in window.findChildren(QDockWidget) if window.dockWidgetArea(d) == area]
     dock = window.add_dock(panel, area, "Training")
@@ -412,3 +435,34 @@ def install(window) -> TrainerPanel:
     window.trainer_panel = panel
     carry_curves(window, panel)
     return panel
+
+
+def set_up_after_first_maps(scheduler, panel: TrainerPanel) -> None:
+    """Start the panel's background set-up once the lab's first maps are shown and settled.
+
+    The set-up imports a few hundred modules (the data set's generator pulls in scipy and
+    matplotlib): pure Python that shares the GIL (and two cores) with the GUI thread. Run
+    beside the window's first layout and paints, it stretched them into a 150-260 ms stall;
+    with the GUI idle it costs the event loop only short gaps. So it waits until the lab
+    has delivered a result with nothing pending and then ``SETTLE_MS`` without a newer one
+    (the first layout and paints follow the first result), and ``SETUP_LATEST_MS`` at most.
+    """
+    settle = QTimer(panel)
+    settle.setSingleShot(True)
+    settle.setInterval(SETTLE_MS)
+
+    def delivered(_result=None) -> None:
+        if scheduler.idle:
+            settle.start()  # restarts: a newer result means the lab is still settling
+
+    def settled() -> None:
+        if not scheduler.idle:
+            return  # a newer result is on its way; its delivery restarts the wait
+        scheduler.traceReady.disconnect(delivered)
+        scheduler.failed.disconnect(delivered)
+        panel.set_up()
+
+    settle.timeout.connect(settled)
+    scheduler.traceReady.connect(delivered)
+    scheduler.failed.connect(delivered)
+    QTimer.singleShot(SETUP_LATEST_MS, panel, panel.set_up)
