@@ -3,13 +3,15 @@
 The app side is the real trainer panel (offscreen) training udl-mnist1d-cnn on MNIST-1D
 (batch 100, SGD 0.05, momentum 0.9) with its live curves, kernels and sample maps updating
 (evaluation and checkpoints every 100 steps). The bare side is a plain torch loop on the same
-model and data. Both run in this process, interleaved (app first in odd repeats, bare first
-in even ones, so a change of the machine's load falls on both alike), ``--repeats`` times
-each. The ratio is the median of each repeat's app/bare ratio; the rates are medians. The
-bare figure is the faster of one torch thread and torch's default thread count (the latter
-measured on a quarter of the steps: on a busy machine it is many times slower). The stall is
-the longest gap between ticks of a 5 ms QTimer on the GUI thread while the app trains, first
-run included; the idle gap is the same timer with nothing to do (the machine's own noise).
+model and data (torch.optim.SGD; the app's engine.optim.SGD gives the same numbers without
+importing torch._dynamo). Both run in this process, interleaved (app first in odd repeats,
+bare first in even ones, so a change of the machine's load falls on both alike),
+``--repeats`` times each. The ratio is the median of each repeat's app/bare ratio; the rates
+are medians. The bare figure is the faster of one torch thread and torch's default thread
+count (the latter measured on a quarter of the steps: on a busy machine it is many times
+slower). The stall is the longest gap between ticks of a 5 ms QTimer on the GUI thread while
+the app trains, first run included; the idle gap is the same timer with nothing to do (the
+machine's own noise).
 
     python benchmarks/train_throughput.py [--steps 2000] [--repeats 3]
 
@@ -103,11 +105,12 @@ def idle_stall(seconds: float) -> float:
 
 
 def setup_stall(panel) -> float:
-    """Wait until the panel's background set-up (data, torch warm-up) is done; the longest
-    timer gap (ms) meanwhile."""
+    """Start the panel's background set-up (data, torch warm-up) and wait until it is done;
+    the longest timer gap (ms) meanwhile."""
     from PySide6.QtCore import QTimer
 
     def until(quit) -> None:
+        QTimer.singleShot(0, panel.set_up)
         poll = QTimer(panel)  # a check every 20 ms costs nothing measurable
 
         def check() -> None:
@@ -147,6 +150,7 @@ def main() -> int:
     args = parser.parse_args()
 
     import numpy as np
+    from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
     app = QApplication.instance() or QApplication([])  # noqa: F841 - must exist
@@ -157,9 +161,15 @@ def main() -> int:
 
     dataset = load_dataset("mnist1d")
     document = Document(np.array(dataset.x_test[0]), get_preset("udl-mnist1d-cnn"))
-    panel = TrainerPanel(document)
+    from gui.launch import freeze_start_up_objects
+    from gui.trainer_panel import SETTLE_MS
+
+    # As in the app: shown, start-up objects frozen, the set-up once the first paint settled.
+    panel = TrainerPanel(document, set_up_now=False)
     panel.resize(1600, 420)
     panel.show()
+    freeze_start_up_objects()
+    longest_gap(lambda quit: QTimer.singleShot(SETTLE_MS, quit))
     setup = setup_stall(panel)
     print(f"set-up (data, torch warm-up; off the GUI thread): longest timer gap {setup:.1f} ms")
     form = panel.form
