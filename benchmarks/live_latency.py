@@ -192,8 +192,10 @@ def main() -> int:
         raise RuntimeError("no first result")
     # The trainer dock warms torch up and loads its data set in the background at start;
     # that GIL-heavy work is start-up, not the lab's edit latency: let it end first.
-    jobs = getattr(getattr(window, "trainer_panel", None), "jobs", None)
+    panel = getattr(window, "trainer_panel", None)
+    jobs = getattr(panel, "jobs", None)
     if jobs is not None:
+        panel.set_up()  # what the app starts a moment after the first maps: now, not mid-run
         t0 = time.perf_counter()
         wait_until(lambda: jobs.idle, 120)
         print(f"trainer start-up jobs ended after {time.perf_counter() - t0:.1f} s", flush=True)

@@ -166,7 +166,10 @@ def test_colour_bar_labels_follow_the_levels(qtbot):
         assert labels == [f"{lo:.3g}", "0", f"{hi:.3g}"]
 
 
-def test_recomputed_layers_arrive_early_and_equal_the_final_result(qtbot, lab_2d):
+def test_recomputed_layers_arrive_early_and_equal_the_final_result(qtbot, lab_2d, monkeypatch):
+    import gui.scheduler
+
+    monkeypatch.setattr(gui.scheduler, "EARLY_LAYERS_AFTER_S", 0.0)  # as if passes were slow
     document, scheduler = lab_2d
     settle(qtbot, scheduler)
     early = []
@@ -184,6 +187,23 @@ def test_recomputed_layers_arrive_early_and_equal_the_final_result(qtbot, lab_2d
     document.set_kernel_value("conv2", (0, 0, 1, 1), 0.5)
     settle(qtbot, scheduler)
     assert early == []
+
+
+def test_a_quick_pass_is_delivered_whole(qtbot, lab_2d, monkeypatch):
+    import gui.scheduler
+
+    monkeypatch.setattr(gui.scheduler, "EARLY_LAYERS_AFTER_S", 10.0)  # every pass is quick
+    document, scheduler = lab_2d
+    settle(qtbot, scheduler)
+    document.set_kernel_value("conv2", (0, 0, 1, 1), 1.0)  # a pass measured against it
+    settle(qtbot, scheduler)
+    early, whole = [], []
+    scheduler.layerReady.connect(early.append)
+    scheduler.traceReady.connect(whole.append)
+    document.set_kernel_value("conv2", (0, 0, 1, 1), 1.5)
+    settle(qtbot, scheduler)
+    assert early == [] and whole[-1].generation == scheduler.generation
+    assert set(whole[-1].render) >= {"conv2", "relu2", "up", "conv3"}
 
 
 def test_one_worker_thread_serves_consecutive_edits(qtbot, lab_2d, monkeypatch):
