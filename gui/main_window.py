@@ -173,7 +173,7 @@ class MainWindow(QMainWindow):
         self.presentation_action.blockSignals(True)
         self.presentation_action.setChecked(on)
         self.presentation_action.blockSignals(False)
-        set_presentation_fonts(on)
+        set_presentation_fonts(on, self)
         if on:
             # "open" includes a dock behind another one's tab (not visible, not closed)
             self._hidden_for_presentation = [d for d in self.bottom_docks() if not d.isHidden()]

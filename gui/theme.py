@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QEvent
 from PySide6.QtGui import QColor, QFont, QPalette
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QWidget
 
 BASE_POINT_SIZE = 12
 PRESENTATION_POINT_SIZE = 17  # View ▸ Presentation mode: readable from the back of a hall
@@ -60,8 +60,12 @@ def apply_theme(app: QApplication) -> None:
 _saved: dict[str, object] = {}
 
 
-def set_presentation_fonts(on: bool) -> None:
-    """Switch the application's fonts to the presentation size, or back to what they were."""
+def set_presentation_fonts(on: bool, root: QWidget | None = None) -> None:
+    """Switch the application's fonts to the presentation size, or back to what they were.
+
+    ``root`` (the main window) and its widgets are told at once; widgets made later get the
+    new fonts anyway.
+    """
     app = QApplication.instance()
     if app is None:
         return
@@ -80,6 +84,9 @@ def set_presentation_fonts(on: bool) -> None:
         app.setFont(_saved.pop("font"))
     else:
         return
-    # Outside exec() Qt does not tell existing widgets; each top level passes it on.
-    for widget in app.allWidgets():
-        QApplication.sendEvent(widget, QEvent(QEvent.Type.ApplicationFontChange))
+    # Outside exec() Qt does not tell existing widgets. Only the live tree of ``root`` is
+    # told: QApplication.allWidgets() also lists widgets whose deletion is pending, and
+    # wrapping one of those crashed shiboken (seen in the test suite).
+    if root is not None:
+        for widget in (root, *root.findChildren(QWidget)):
+            QApplication.sendEvent(widget, QEvent(QEvent.Type.ApplicationFontChange))
