@@ -8,6 +8,7 @@ Consecutive commands with the same ``merge_key`` merge into one undo step (a sli
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Hashable
 from typing import TYPE_CHECKING, Any
 
@@ -47,7 +48,10 @@ class StateCommand(QUndoCommand):
         merge_key: Hashable | None = None,
     ):
         super().__init__(text)
-        self._document = document
+        # Weakly: the document owns its undo stack, which owns the commands. A strong
+        # reference back made a cycle, and collecting it let the undo stack delete commands
+        # the collector was tearing down (a segmentation fault in QUndoStack::clear).
+        self._document = weakref.ref(document)
         self.before = before
         self.after = after
         self.first_index = first_index
@@ -66,7 +70,11 @@ class StateCommand(QUndoCommand):
         return True
 
     def redo(self) -> None:
-        self._document._apply(self.after, self.first_index)
+        document = self._document()
+        if document is not None:
+            document._apply(self.after, self.first_index)
 
     def undo(self) -> None:
-        self._document._apply(self.before, self.first_index)
+        document = self._document()
+        if document is not None:
+            document._apply(self.before, self.first_index)

@@ -41,12 +41,29 @@ def _compute_threads():
     return [t for t in threading.enumerate() if t.name.startswith("convscope-") and t.is_alive()]
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _frozen_imports():
+    """Exclude the imported modules' objects from garbage collection (see the fixture below:
+    with them frozen, the collection after each Qt test walks only what tests made)."""
+    import gc
+
+    import pyqtgraph  # noqa: F401
+    import PySide6.QtWidgets  # noqa: F401 - PySide6 before pyqtgraph
+    import torch  # noqa: F401
+
+    gc.freeze()
+    yield
+    gc.unfreeze()
+
+
 @pytest.fixture(autouse=True)
 def _no_leaked_windows_or_threads(request):
     """Fail a Qt test that leaves a visible top-level window or a compute thread running."""
     if "qtbot" not in request.fixturenames:
         yield
         return
+    import gc
+
     from PySide6.QtCore import QCoreApplication, QEvent
     from PySide6.QtGui import QGuiApplication
 
@@ -67,6 +84,10 @@ def _no_leaked_windows_or_threads(request):
         pytest.fail(f"compute threads still running after the test: {_compute_threads()}")
     app.processEvents()
     QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    # Collect the test's cyclic garbage now, while no worker runs and nothing paints: left
+    # to chance, a collection started inside a later test's event processing once crashed
+    # the process (a segmentation fault "Garbage-collecting" beside a running compute pass).
+    gc.collect()
     leaked = [
         w
         for w in app.topLevelWindows()

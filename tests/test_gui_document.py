@@ -203,3 +203,28 @@ def test_weights_equal_engine_init(doc):
     for name, arrays in fresh.items():
         for key, array in arrays.items():
             np.testing.assert_array_equal(doc.weights[name][key], array)
+
+
+def test_a_document_with_undo_history_is_freed_without_the_cycle_collector(qtbot):
+    # Its undo commands refer back to it weakly: with a strong reference the document, its
+    # undo stack and the commands formed a cycle, and collecting that cycle crashed the
+    # process (QUndoStack::clear deleting commands the collector was tearing down).
+    import gc
+    import weakref
+
+    from engine.presets import get_preset
+
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        doc = Document(np.zeros((1, 40), np.float32), get_preset("lab-1d"))
+        doc.set_kernel_value("conv1", (0, 0, 1), 0.5)
+        doc.set_kernel_value("conv1", (0, 0, 2), 0.25)
+        doc.undo_stack.undo()
+        assert doc.weights["conv1"]["weight"][0, 0, 2] != 0.25  # the commands still work
+        ref = weakref.ref(doc)
+        del doc
+        assert ref() is None
+    finally:
+        if was_enabled:
+            gc.enable()
