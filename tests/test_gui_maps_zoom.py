@@ -111,3 +111,24 @@ def test_maps_out_of_view_are_drawn_when_they_come_into_view(lab_2d, qtbot):
     assert output is latest.trace.outputs["conv3"]  # drawn from the same trace, not recomputed
     render = view.maps["conv3"].render
     assert render.levels[1] == pytest.approx(float(np.abs(output).max()), rel=1e-6)
+
+
+def test_a_1d_receptive_field_overlay_lies_over_its_positions(lab_1d, qtbot):
+    document, scheduler = lab_1d
+    view = MapsView(document, scheduler)
+    qtbot.addWidget(view)
+    view.resize(1400, 900)
+    view.show()
+    qtbot.waitUntil(lambda: _settled(view), timeout=20_000)
+    document.set_view(show_receptive_field=True)
+    with qtbot.waitSignal(scheduler.receptiveReady, timeout=20_000):
+        document.set_probe(Probe("conv1", 0, (30,)))
+    layer_map = view.maps["input"]
+    qtbot.waitUntil(lambda: layer_map.overlay.isVisible(), timeout=10_000)
+    # Overlay pixel i spans data x in [i - 0.5, i + 0.5): the highlighted pixels sit over
+    # exactly the input positions of the field (trace point i is drawn at x = i).
+    placed = layer_map.overlay.mapRectToParent(layer_map.overlay.boundingRect())
+    length = document.input.shape[1]
+    assert placed.left() == pytest.approx(-0.5) and placed.width() == pytest.approx(length)
+    mask = receptive_field(document.spec, document.input.shape, "conv1", (30,))["input"]
+    np.testing.assert_array_equal(layer_map.overlay.image[0] == 1, mask)
