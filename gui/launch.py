@@ -244,7 +244,7 @@ def screenshot(app, window, path: str) -> int:
         if document.probe is None or not document.view.show_receptive_field:
             return True
         rf = scheduler.latest_receptive
-        return rf is not None and rf.probe == document.probe
+        return scheduler.receptive_current and rf is not None and rf.probe == document.probe
 
     def check() -> None:
         # Wait for the steady state: the newest request (e.g. after the first layout's

@@ -218,7 +218,7 @@ class LayerMap(QWidget):
         if rect != self._image_rect:
             self._image_rect = rect
             self.image.setRect(rect)
-            self._overlay_rect = rect
+            self._place_overlay(rect)
         # A new layout shows the whole layer; the same layout at another resolution (zooming
         # in asks for full resolution) keeps the view where the reader put it.
         key = (r.kind, r.shape, r.grid, r.pitch)
@@ -242,7 +242,7 @@ class LayerMap(QWidget):
             self._layout_key = key
             self.view.setAspectLocked(False)
             self.view.invertY(True)
-            self._overlay_rect = QRectF(-0.5, -0.5, length, c)
+            self._place_overlay(QRectF(-0.5, -0.5, length, c))
             self.view.setRange(QRectF(-0.5, -0.55, length, c + 0.1), padding=0)
 
     def _set_curves(self, n: int) -> None:
@@ -263,9 +263,15 @@ class LayerMap(QWidget):
             self.overlay.hide()  # made for another layout; a fresh one is on its way
             return
         self.overlay.setImage(overlay, levels=(0, 255), lut=overlay_table(), autoLevels=False)
-        # After setImage: pyqtgraph's setRect scales by the image's size at the time (set
-        # before the first overlay image, the 1D highlight was never placed at all).
-        self.overlay.setRect(self._overlay_rect)
+        self._place_overlay(self._overlay_rect)
+
+    def _place_overlay(self, rect: QRectF) -> None:
+        # pyqtgraph's setRect scales by the image's size at the time: place the overlay
+        # again after each new overlay image (set before the first one, the 1D highlight
+        # was never placed at all) and each new layout.
+        self._overlay_rect = rect
+        if self.overlay.image is not None:
+            self.overlay.setRect(rect)
         self.overlay.show()
 
     def _overlay_shape(self) -> tuple[int, ...] | None:

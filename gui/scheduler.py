@@ -202,6 +202,7 @@ class ComputeScheduler(QObject):
         if hint != self._hint:
             self._hint = hint
             self.request(RENDER_ONLY)
+            self.request_receptive()  # its overlays are drawn in the display layout
 
     def set_visible_layers(self, names: frozenset[str] | None) -> None:
         """Draw only these layers (None: all); the others are drawn once they come into view.
@@ -251,6 +252,14 @@ class ComputeScheduler(QObject):
     @property
     def latest_receptive(self) -> ReceptiveResult | None:
         return self._latest_rf
+
+    @property
+    def receptive_current(self) -> bool:
+        """True when the newest receptive-field request has been delivered (or none made)."""
+        if self._rf_probe is None:
+            return True
+        latest = self._latest_rf
+        return latest is not None and latest.generation == self._rf_generation
 
     def request_receptive(self) -> None:
         """Schedule the receptive field of the document's probe (nothing without a probe)."""

@@ -132,3 +132,22 @@ def test_a_1d_receptive_field_overlay_lies_over_its_positions(lab_1d, qtbot):
     assert placed.left() == pytest.approx(-0.5) and placed.width() == pytest.approx(length)
     mask = receptive_field(document.spec, document.input.shape, "conv1", (30,))["input"]
     np.testing.assert_array_equal(layer_map.overlay.image[0] == 1, mask)
+
+
+def test_a_new_display_layout_brings_a_new_receptive_field_overlay(view_2d, qtbot):
+    document, scheduler, view = view_2d
+    document.set_view(show_receptive_field=True)
+    with qtbot.waitSignal(scheduler.receptiveReady, timeout=20_000):
+        document.set_probe(Probe("conv2", 0, (30, 30)))
+    layer_map = view.maps["conv1"]
+    qtbot.waitUntil(lambda: layer_map.overlay.isVisible(), timeout=10_000)
+    before = layer_map.image.image.shape
+    view.resize(2400, 900)  # wider: bigger tiles, another display layout
+    qtbot.waitUntil(
+        lambda: _settled(view)
+        and layer_map.image.image.shape != before
+        and scheduler.receptive_current
+        and layer_map.overlay.isVisible()
+        and layer_map.overlay.image.shape == layer_map.image.image.shape,
+        timeout=20_000,
+    )
