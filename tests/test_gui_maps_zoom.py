@@ -144,10 +144,12 @@ def test_a_new_display_layout_brings_a_new_receptive_field_overlay(view_2d, qtbo
     before = layer_map.image.image.shape
     view.resize(2400, 900)  # wider: bigger tiles, another display layout
     qtbot.waitUntil(
-        lambda: _settled(view)
-        and layer_map.image.image.shape != before
-        and scheduler.receptive_current
-        and layer_map.overlay.isVisible()
-        and layer_map.overlay.image.shape == layer_map.image.image.shape,
+        lambda: (
+            _settled(view)
+            and layer_map.image.image.shape != before
+            and scheduler.receptive_current
+            and layer_map.overlay.isVisible()
+            and layer_map.overlay.image.shape == layer_map.image.image.shape
+        ),
         timeout=20_000,
     )
