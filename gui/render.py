@@ -240,7 +240,7 @@ def _coloured(image: np.ndarray, tables: ColourTables | None, symmetric: bool):
     if tables is None:
         return None
     table = tables.symmetric if symmetric else tables.sequential
-    return table[image]  # fancy indexing: a fresh C-contiguous (h, w) uint32 array
+    return np.take(table, image)  # a fresh C-contiguous (h, w) uint32 array
 
 
 def render_layer(
