@@ -16,18 +16,23 @@ def _settled(view):
     return s.latest is not None and s.latest.generation == s.generation and s.idle
 
 
+def _shown(qtbot, document, scheduler, size=(1400, 900)) -> MapsView:
+    """A maps view of ``document``, shown at ``size``, once its maps are drawn."""
+    view = MapsView(document, scheduler)
+    qtbot.addWidget(view)
+    view.resize(*size)
+    view.show()
+    qtbot.waitUntil(
+        lambda: _settled(view) and view.maps["input"].render is not None, timeout=20_000
+    )
+    return view
+
+
 @pytest.fixture
 def view_2d(lab_2d, qtbot):
     document, scheduler = lab_2d
     document.set_input(make_example("cameraman", 160))  # big enough to be downsampled
-    view = MapsView(document, scheduler)
-    qtbot.addWidget(view)
-    view.resize(1400, 900)
-    view.show()
-    qtbot.waitUntil(
-        lambda: _settled(view) and view.maps["conv1"].render is not None, timeout=20_000
-    )
-    return document, scheduler, view
+    return document, scheduler, _shown(qtbot, document, scheduler)
 
 
 def test_zooming_in_draws_the_layer_at_full_resolution_in_place(view_2d, qtbot):
@@ -90,11 +95,7 @@ def test_a_zoomed_receptive_field_is_exact(view_2d, qtbot):
 
 def test_maps_out_of_view_are_drawn_when_they_come_into_view(lab_2d, qtbot):
     document, scheduler = lab_2d
-    view = MapsView(document, scheduler)
-    qtbot.addWidget(view)
-    view.resize(1400, 260)  # room for about two layers
-    view.show()
-    qtbot.waitUntil(lambda: _settled(view), timeout=20_000)
+    view = _shown(qtbot, document, scheduler, (1400, 260))  # room for about two layers
     qtbot.waitUntil(lambda: scheduler._visible is not None, timeout=5_000)
     assert "input" in scheduler._visible and "conv3" not in scheduler._visible
     document.set_kernel_value("conv1", (0, 0, 1, 1), -3.0)
@@ -115,11 +116,7 @@ def test_maps_out_of_view_are_drawn_when_they_come_into_view(lab_2d, qtbot):
 
 def test_a_1d_receptive_field_overlay_lies_over_its_positions(lab_1d, qtbot):
     document, scheduler = lab_1d
-    view = MapsView(document, scheduler)
-    qtbot.addWidget(view)
-    view.resize(1400, 900)
-    view.show()
-    qtbot.waitUntil(lambda: _settled(view), timeout=20_000)
+    view = _shown(qtbot, document, scheduler)
     document.set_view(show_receptive_field=True)
     with qtbot.waitSignal(scheduler.receptiveReady, timeout=20_000):
         document.set_probe(Probe("conv1", 0, (30,)))
