@@ -179,12 +179,16 @@ def _window_max(x: torch.Tensor, a: A.PoolArgs) -> torch.Tensor:
     spatial = len(a.kernel)
     for axis, (k, s, n) in enumerate(zip(a.kernel, a.stride, a.out_spatial, strict=True)):
         dim = x.ndim - spatial + axis
-        out = None
+        views = []
         for o in range(k):
             view = x.narrow(dim, o, s * (n - 1) + 1)
             if s > 1:
                 view = view[(slice(None),) * dim + (slice(None, None, s),)]
-            out = view.clone() if out is None else torch.maximum(out, view, out=out)
+            views.append(view)
+        # The first maximum makes the output (no copy of the first view beforehand).
+        out = views[0].clone() if k == 1 else torch.maximum(views[0], views[1])
+        for view in views[2:]:
+            torch.maximum(out, view, out=out)
         x = out
     return x
 
