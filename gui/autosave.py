@@ -2,13 +2,19 @@
 
 The GUI thread only takes a snapshot (references to the document's arrays, which are never
 changed in place) and hands it to :class:`BackgroundWriter`, whose single worker thread
-serialises and writes it atomically; the result comes back as a Qt signal. A clean exit
-removes the recovery file; after a crash the next start offers to restore it.
+serialises and writes it atomically; the result comes back as a Qt signal.
+
+Each running instance keeps its own recovery file, ``autosave-<pid>[-<n>].convscope``, so
+several windows or processes never overwrite (or, on a clean exit, delete) each other's. A
+file whose pid is no longer a running process is an *orphan*: its instance crashed, and the
+next start offers it (:func:`orphans`). A clean exit removes only the instance's own files.
 """
 
 from __future__ import annotations
 
+import itertools
 import os
+import re
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
@@ -20,8 +26,11 @@ from shiboken6 import isValid
 from engine.workspace import Workspace, save_workspace
 
 RECOVERY_ENV = "CONVSCOPE_RECOVERY_DIR"
-RECOVERY_NAME = "autosave.convscope"
+LEGACY_NAME = "autosave.convscope"  # before one file per instance: always an orphan
 INTERVAL_MS = 30_000
+# autosave-<pid>.convscope, autosave-<pid>-<anything>.convscope: the pid owns the file.
+_OWNED = re.compile(r"autosave-(\d+)(?:-[^.]*)?\.convscope")
+_serial = itertools.count()  # tells this process's files apart (several windows)
 
 
 def recovery_dir() -> Path:
@@ -31,6 +40,90 @@ def recovery_dir() -> Path:
         return Path(override)
     base = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation)
     return Path(base or Path.home() / ".convscope") / "recovery"
+
+
+def recovery_name(pid: int, serial: int = 0) -> str:
+    """The recovery file name for one instance: the pid, and ``serial`` if not the first."""
+    return f"autosave-{pid}.convscope" if serial == 0 else f"autosave-{pid}-{serial}.convscope"
+
+
+def owner_pid(path: str | os.PathLike) -> int | None:
+    """The pid that owns a recovery file, or None (the legacy name or not a recovery file)."""
+    match = _OWNED.fullmatch(Path(path).name)
+    return int(match.group(1)) if match else None
+
+
+def process_alive(pid: int) -> bool:
+    """Whether ``pid`` is a running process (on this machine)."""
+    if pid <= 0:  # os.kill(0, ...) would mean the whole process group
+        return False
+    if os.name == "nt":  # os.kill(pid, 0) would terminate it there
+        return _windows_process_alive(pid)
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process, but alive
+        return True
+    except (OverflowError, ValueError):  # no process can have that pid
+        return False
+    return True
+
+
+def _windows_process_alive(pid: int) -> bool:
+    import ctypes
+
+    kernel32 = ctypes.WinDLL("kernel32", use_last_error=True)  # type: ignore[attr-defined]
+    handle = kernel32.OpenProcess(0x1000, False, pid)  # PROCESS_QUERY_LIMITED_INFORMATION
+    if not handle:
+        return ctypes.get_last_error() == 5  # type: ignore[attr-defined]  # access denied
+    try:
+        code = ctypes.c_ulong()
+        if not kernel32.GetExitCodeProcess(handle, ctypes.byref(code)):
+            return True
+        return code.value == 259  # STILL_ACTIVE
+    finally:
+        kernel32.CloseHandle(handle)
+
+
+def orphans(directory: str | os.PathLike, own_pid: int | None = None) -> list[Path]:
+    """Recovery files in ``directory`` whose process is gone, newest first.
+
+    The legacy ``autosave.convscope`` counts as an orphan; files of ``own_pid`` (default:
+    this process) and of other running processes never do.
+    """
+    own_pid = os.getpid() if own_pid is None else own_pid
+    found: list[tuple[float, Path]] = []
+    try:
+        entries = list(Path(directory).iterdir())
+    except OSError:  # no directory yet: nothing ever crashed here
+        return []
+    for path in entries:
+        if path.name != LEGACY_NAME:
+            pid = owner_pid(path)
+            if pid is None or pid == own_pid or process_alive(pid):
+                continue
+        try:
+            found.append((path.stat().st_mtime, path))
+        except OSError:  # taken by another instance meanwhile
+            continue
+    found.sort(key=lambda item: item[0], reverse=True)
+    return [path for _, path in found]
+
+
+def claim(path: Path, pid: int | None = None) -> Path | None:
+    """Rename an orphan to a name ``pid`` (default: this process) owns; None if gone.
+
+    The rename is atomic: of two instances starting together only one gets the file, and
+    if this one crashes before it is done with it, the file is an orphan again.
+    """
+    pid = os.getpid() if pid is None else pid
+    target = path.with_name(f"autosave-{pid}-claimed{next(_serial)}.convscope")
+    try:
+        os.rename(path, target)  # the target name is new: never replaces a file
+    except FileNotFoundError:
+        return None
+    return target
 
 
 class BackgroundWriter(QObject):
@@ -95,6 +188,8 @@ class Autosaver(QObject):
         Returns the :class:`Workspace` to write (cheap: references, no copies).
     directory:
         Where to keep the recovery file (default :func:`recovery_dir`).
+    pid:
+        The process the file belongs to (default: this one); names the file.
 
     Signals
     -------
@@ -112,11 +207,16 @@ class Autosaver(QObject):
         directory: str | os.PathLike | None = None,
         interval_ms: int = INTERVAL_MS,
         parent: QObject | None = None,
+        pid: int | None = None,
     ):
         super().__init__(parent)
         self.document = document
         self.snapshot = snapshot
         self.directory = Path(directory) if directory is not None else recovery_dir()
+        self.pid = os.getpid() if pid is None else pid
+        self.name = recovery_name(self.pid, next(_serial))
+        # Restored orphans: removed once their work is in our own file, or with it.
+        self._held: list[Path] = []
         self.writer = BackgroundWriter(self)
         self.writer.finished.connect(self._finished)
         self._dirty = False
@@ -131,10 +231,12 @@ class Autosaver(QObject):
 
     @property
     def path(self) -> Path:
-        return self.directory / RECOVERY_NAME
+        return self.directory / self.name
 
-    def has_recovery(self) -> bool:
-        return self.path.is_file()
+    def hold(self, path: Path) -> None:
+        """Keep a restored orphan until the next write puts its work in our file (or
+        until discard: the user saved or dropped the work)."""
+        self._held.append(path)
 
     def _changed(self, *_args) -> None:
         self._dirty = True
@@ -154,21 +256,27 @@ class Autosaver(QObject):
         """Snapshot on the GUI thread (cheap) and write in the worker."""
         self._dirty = False
         workspace = self.snapshot()
-        directory = self.directory
+        directory, name = self.directory, self.name
+        held = list(self._held)  # kept: if this write fails, discard still removes them
 
         def job() -> None:
             directory.mkdir(parents=True, exist_ok=True)
-            save_workspace(directory / RECOVERY_NAME, workspace)
+            save_workspace(directory / name, workspace)
+            for old in held:  # only now is their work safe in ours
+                old.unlink(missing_ok=True)
 
         self.writer.run(job, os.fspath(self.path), token="autosave")
         return True
 
     def discard(self, wait: bool = True) -> None:
-        """Remove the recovery file (after any write in flight, so none recreates it)."""
+        """Remove this instance's recovery files (after any write in flight, so none
+        recreates them); other instances' files are theirs."""
         path = self.path
+        held, self._held = self._held, []
 
         def job() -> None:
-            path.unlink(missing_ok=True)
+            for old in (path, *held):
+                old.unlink(missing_ok=True)
 
         self.writer.run(job, os.fspath(path), token="discard")
         if wait:

@@ -66,7 +66,7 @@ class Dialogs:
         answer = QMessageBox.question(
             parent,
             "Restore unsaved work?",
-            f"ConvScope did not close cleanly last time. Restore the work autosaved {saved}?"
+            f"A ConvScope window did not close cleanly. Restore the work autosaved {saved}?"
             f"\n\n({path})",
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
             QMessageBox.StandardButton.Yes,
@@ -403,7 +403,8 @@ class WorkspaceActions(QObject):
         return False
 
     def shutdown(self) -> None:
-        """A clean exit: remove the recovery file, stop the timer and the writer threads."""
+        """A clean exit: remove this instance's recovery file (only), stop the timer and the
+        writer threads."""
         if self._closed:
             return
         self._closed = True
@@ -416,29 +417,57 @@ class WorkspaceActions(QObject):
         self.writer.shutdown()
 
     def offer_recovery(self) -> bool:
-        """At start: if a recovery file is there, ask whether to restore it."""
-        path = self.autosaver.path
-        if not path.is_file():
-            return False
+        """At start: offer the work of crashed instances, newest first, one at a time.
+
+        Only orphans (files whose process is gone, and the legacy name) are offered, never
+        a running instance's. A declined file is removed; a restored one once its work is
+        in this instance's own recovery file; one that cannot be restored is kept aside
+        (``*.damaged``) so it is not offered again. True if something was restored.
+        """
         from datetime import datetime
 
-        when = datetime.fromtimestamp(path.stat().st_mtime).strftime("%Y-%m-%d %H:%M")
-        if not self.dialogs.ask_restore(self.window, os.fspath(path), when):
-            return False
+        from .autosave import claim, orphans
+
+        for orphan in orphans(self.autosaver.directory, self.autosaver.pid):
+            path = claim(orphan, self.autosaver.pid)
+            if path is None:  # another instance starting now took it
+                continue
+            when = datetime.fromtimestamp(path.stat().st_mtime).strftime("%Y-%m-%d %H:%M")
+            if not self.dialogs.ask_restore(self.window, os.fspath(path), when):
+                path.unlink(missing_ok=True)
+                continue
+            if self._restore(orphan, path):
+                return True
+        return False
+
+    def _restore(self, orphan: Path, path: Path) -> bool:
         try:
             workspace = load_workspace(path)
         except (EngineError, OSError) as error:
-            self._error(f"The autosaved work cannot be restored: {error}")
+            self._put_aside(orphan, path, f"The autosaved work cannot be restored: {error}")
             return False
         if not self.apply(workspace, "Restore autosaved work"):
+            self._put_aside(orphan, path, "The autosaved work cannot be restored")
             return False
         original = workspace.metadata.get("path") or ""
         self.path = Path(original) if original else None
         # Restored work is unsaved work: keep the mark until it is saved again.
         self.document.undo_stack.resetClean()
         self._update_title()
+        # The file goes once its work is safe in this instance's own recovery file.
+        self.autosaver.hold(path)
+        self.autosaver.write_now()
         self.document.message.emit("info", "Restored the autosaved work; save it to keep it")
         return True
+
+    def _put_aside(self, orphan: Path, path: Path, text: str) -> None:
+        """Keep a file that cannot be restored (nothing lost), out of the next start's way."""
+        aside = orphan.with_suffix(".damaged")
+        try:
+            os.replace(path, aside)
+        except OSError:
+            aside = path
+        self._error(f"{text} (kept as {aside})")
 
     def _error(self, text: str) -> None:
         self.document.message.emit("error", text)
