@@ -2,7 +2,7 @@
 
 Every export writes a temp file and moves it into place; a failure says why in the status
 bar and leaves nothing half-written. Dialogs go through the workspace's
-:class:`gui.workspace_actions.Dialogs` so tests can inject answers.
+:class:`gui.workspace_dialogs.Dialogs` so tests can inject answers.
 """
 
 from __future__ import annotations

@@ -6,7 +6,8 @@ A workspace (``engine.workspace``) is the input, network, weights and view setti
 ``*.convscope`` file. Saving snapshots the document on the GUI thread (references only) and
 writes in a worker (:class:`gui.autosave.BackgroundWriter`); the title shows ``[*]`` while
 the undo stack is not clean. A file that cannot be opened leaves the document as it was and
-says why in the status bar. Dialogs go through :class:`Dialogs` so tests can inject answers.
+says why in the status bar. Dialogs go through :class:`gui.workspace_dialogs.Dialogs` so
+tests can inject answers.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, QSettings, Signal
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox, QWidget
+from PySide6.QtWidgets import QMenu
 from shiboken6 import isValid
 
 from engine.errors import EngineError
@@ -26,52 +27,11 @@ from engine.spec import LayerSpec, NetworkSpec
 from engine.workspace import SUFFIX, Workspace, load_workspace
 
 from .autosave import Autosaver, BackgroundWriter
+from .workspace_dialogs import Dialogs
 
 WORKSPACE_FILTER = "ConvScope workspace (*.convscope)"
 RECENT_KEY = "recentWorkspaces"
 MAX_RECENT = 8
-
-
-class Dialogs:
-    """The questions the workspace actions ask; tests replace it with scripted answers."""
-
-    def open_path(self, parent: QWidget, title: str, filter: str) -> str | None:
-        path, _ = QFileDialog.getOpenFileName(parent, title, "", filter)
-        return path or None
-
-    def save_path(self, parent: QWidget, title: str, filter: str, suggested: str) -> str | None:
-        path, _ = QFileDialog.getSaveFileName(parent, title, suggested, filter)
-        return path or None
-
-    def ask_save_changes(self, parent: QWidget, name: str) -> str:
-        """'save', 'discard' or 'cancel'."""
-        buttons = (
-            QMessageBox.StandardButton.Save
-            | QMessageBox.StandardButton.Discard
-            | QMessageBox.StandardButton.Cancel
-        )
-        answer = QMessageBox.question(
-            parent,
-            "Unsaved changes",
-            f"Save the changes to {name}?",
-            buttons,
-            QMessageBox.StandardButton.Save,
-        )
-        return {
-            QMessageBox.StandardButton.Save: "save",
-            QMessageBox.StandardButton.Discard: "discard",
-        }.get(answer, "cancel")
-
-    def ask_restore(self, parent: QWidget, path: str, saved: str) -> bool:
-        answer = QMessageBox.question(
-            parent,
-            "Restore unsaved work?",
-            f"A ConvScope window did not close cleanly. Restore the work autosaved {saved}?"
-            f"\n\n({path})",
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-            QMessageBox.StandardButton.Yes,
-        )
-        return answer == QMessageBox.StandardButton.Yes
 
 
 def default_network(input_shape: tuple[int, ...]) -> NetworkSpec:
@@ -140,10 +100,10 @@ class WorkspaceActions(QObject):
             self.document, self.snapshot, recovery_directory, parent=self, **kwargs
         )
         self._build_actions()
-        self.document.undo_stack.cleanChanged.connect(self._update_title)
-        self.document.undo_stack.indexChanged.connect(self._update_title)
+        self.document.undo_stack.cleanChanged.connect(self.update_title)
+        self.document.undo_stack.indexChanged.connect(self.update_title)
         window.installEventFilter(self)
-        self._update_title()
+        self.update_title()
 
     # ------------------------------------------------------------- actions
     def _build_actions(self) -> None:
@@ -233,7 +193,7 @@ class WorkspaceActions(QObject):
     def display_name(self) -> str:
         return self.path.name if self.path else "Untitled"
 
-    def _update_title(self, *_args) -> None:
+    def update_title(self, *_args) -> None:
         stack = self.document.undo_stack
         # A QUndoStack clears itself (and signals) while it is being destroyed, e.g. at
         # interpreter exit in a script that never closed its window: nothing to show then.
@@ -263,7 +223,7 @@ class WorkspaceActions(QObject):
         self.document.undo_stack.clear()
         self.path = None
         self.extras, self.extra_arrays = {}, {}
-        self._update_title()
+        self.update_title()
         return True
 
     def open(self, path: str | os.PathLike | None = None) -> bool:
@@ -282,10 +242,10 @@ class WorkspaceActions(QObject):
         try:
             workspace = load_workspace(path)
         except EngineError as error:
-            self._error(f"Cannot open {path.name}: {error}")
+            self.error(f"Cannot open {path.name}: {error}")
             return False
         except OSError as error:
-            self._error(f"Cannot open {path.name}: {error.strerror or error}")
+            self.error(f"Cannot open {path.name}: {error.strerror or error}")
             return False
         return self.adopt(workspace, path)
 
@@ -303,7 +263,7 @@ class WorkspaceActions(QObject):
         panel = getattr(self.window, "input_panel", None)
         if panel is not None:  # the Example box names where the input came from
             panel.show_source(path.name)
-        self._update_title()
+        self.update_title()
         self.document.message.emit("info", f"Opened {path.name}")
         self.opened.emit(os.fspath(path))
         return True
@@ -334,7 +294,7 @@ class WorkspaceActions(QObject):
         token = self._token
         self._pending_clean[token] = self.document.undo_stack.index()
         self.path = path
-        self._update_title()
+        self.update_title()
         future = self.writer.save(path, self.snapshot(), token)
         if not wait:
             return True
@@ -348,13 +308,13 @@ class WorkspaceActions(QObject):
         if index is None:
             return  # already settled (a waited save)
         if error:
-            self._error(f"Could not save {Path(path).name}: {error}")
+            self.error(f"Could not save {Path(path).name}: {error}")
             return
         stack = self.document.undo_stack
         if stack.index() == index:
             stack.setClean()
         self._remember(Path(path))
-        self._update_title()
+        self.update_title()
         self.document.message.emit("info", f"Saved {Path(path).name}")
         self.saved.emit(path)
 
@@ -410,66 +370,19 @@ class WorkspaceActions(QObject):
         self._closed = True
         stack = self.document.undo_stack
         if isValid(stack):
-            stack.cleanChanged.disconnect(self._update_title)
-            stack.indexChanged.disconnect(self._update_title)
+            stack.cleanChanged.disconnect(self.update_title)
+            stack.indexChanged.disconnect(self.update_title)
         self.autosaver.clean_exit()
         self.writer.wait()
         self.writer.shutdown()
 
     def offer_recovery(self) -> bool:
-        """At start: offer the work of crashed instances, newest first, one at a time.
+        """At start: offer the work of crashed instances (see :mod:`gui.crash_recovery`)."""
+        from .crash_recovery import offer_recovery
 
-        Only orphans (files whose process is gone, and the legacy name) are offered, never
-        a running instance's. A declined file is removed; a restored one once its work is
-        in this instance's own recovery file; one that cannot be restored is kept aside
-        (``*.damaged``) so it is not offered again. True if something was restored.
-        """
-        from datetime import datetime
+        return offer_recovery(self)
 
-        from .autosave import claim, orphans
-
-        for orphan in orphans(self.autosaver.directory, self.autosaver.pid):
-            path = claim(orphan, self.autosaver.pid)
-            if path is None:  # another instance starting now took it
-                continue
-            when = datetime.fromtimestamp(path.stat().st_mtime).strftime("%Y-%m-%d %H:%M")
-            if not self.dialogs.ask_restore(self.window, os.fspath(path), when):
-                path.unlink(missing_ok=True)
-                continue
-            if self._restore(orphan, path):
-                return True
-        return False
-
-    def _restore(self, orphan: Path, path: Path) -> bool:
-        try:
-            workspace = load_workspace(path)
-        except (EngineError, OSError) as error:
-            self._put_aside(orphan, path, f"The autosaved work cannot be restored: {error}")
-            return False
-        if not self.apply(workspace, "Restore autosaved work"):
-            self._put_aside(orphan, path, "The autosaved work cannot be restored")
-            return False
-        original = workspace.metadata.get("path") or ""
-        self.path = Path(original) if original else None
-        # Restored work is unsaved work: keep the mark until it is saved again.
-        self.document.undo_stack.resetClean()
-        self._update_title()
-        # The file goes once its work is safe in this instance's own recovery file.
-        self.autosaver.hold(path)
-        self.autosaver.write_now()
-        self.document.message.emit("info", "Restored the autosaved work; save it to keep it")
-        return True
-
-    def _put_aside(self, orphan: Path, path: Path, text: str) -> None:
-        """Keep a file that cannot be restored (nothing lost), out of the next start's way."""
-        aside = orphan.with_suffix(".damaged")
-        try:
-            os.replace(path, aside)
-        except OSError:
-            aside = path
-        self._error(f"{text} (kept as {aside})")
-
-    def _error(self, text: str) -> None:
+    def error(self, text: str) -> None:
         self.document.message.emit("error", text)
 
 
