@@ -31,6 +31,8 @@ import numpy as np  # noqa: E402
 from PySide6.QtCore import QEventLoop, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
+from benchmarks.gap_meter import GapMeter  # noqa: E402
+
 SIZE = (1920, 1080)
 
 
@@ -136,13 +138,7 @@ def max_stall(window, seconds: float) -> float:
     document, scheduler = window.document, window.scheduler
     document.set_input(make_example("cameraman", 1024))
     wait_until(lambda: scheduler.idle and scheduler.latest.generation == scheduler.generation, 120)
-    gaps: list[float] = []
-    last = [time.perf_counter()]
-
-    def tick() -> None:
-        now = time.perf_counter()
-        gaps.append(now - last[0])
-        last[0] = now
+    meter = GapMeter()
 
     rng = np.random.default_rng(1)
     step = [0]
@@ -153,21 +149,18 @@ def max_stall(window, seconds: float) -> float:
             "conv1", (step[0] % 16, 0, 1, 1), float(rng.uniform(-1, 1)), merge_key="stall"
         )
 
-    ticker, editor = QTimer(), QTimer()
-    ticker.setInterval(5)
-    ticker.timeout.connect(tick)
+    editor = QTimer()
     editor.setInterval(40)
     editor.timeout.connect(edit)
-    last[0] = time.perf_counter()
-    ticker.start()
+    meter.start()
     editor.start()
     loop = QEventLoop()
     QTimer.singleShot(int(seconds * 1000), loop.quit)
     loop.exec()
-    ticker.stop()
+    meter.stop()
     editor.stop()
     wait_until(lambda: scheduler.idle, 120)
-    return max(gaps) if gaps else float("nan")
+    return meter.longest_ms() / 1000 if meter.gaps else float("nan")
 
 
 def main() -> int:

@@ -46,6 +46,7 @@ def child(train: bool, steps: int) -> dict:
     from PySide6.QtCore import QEvent, QEventLoop, QObject, QTimer
     from PySide6.QtWidgets import QApplication
 
+    from benchmarks.gap_meter import GapMeter
     from engine.examples import make_example
     from gui import launch
     from gui.launch import Start, create_window
@@ -79,21 +80,14 @@ def child(train: bool, steps: int) -> dict:
             full_passes.append(_ms(started[0]))
 
     gc.callbacks.append(collected)
-    gaps: list[float] = []
-    last = [0.0]
-
     set_up_at = [None]  # index of the first gap after the trainer's set-up began
 
-    def tick() -> None:
-        now = time.perf_counter()
-        gaps.append(now - last[0])
-        last[0] = now
+    def mark_set_up() -> None:
         if set_up_at[0] is None and getattr(panel, "_set_up", True):
-            set_up_at[0] = len(gaps)
+            set_up_at[0] = len(meter.gaps)
 
-    timer = QTimer()
-    timer.setInterval(5)
-    timer.timeout.connect(tick)
+    meter = GapMeter(on_tick=mark_set_up)
+    gaps = meter.gaps
     loop = QEventLoop()
     phase = ["start-up"]
 
@@ -122,10 +116,10 @@ def child(train: bool, steps: int) -> dict:
     if freeze is not None:
         freeze()
     out["launch_freezes"] = freeze is not None
-    shown = last[0] = time.perf_counter()
-    timer.start()
+    shown = time.perf_counter()
+    meter.start()
     loop.exec()
-    timer.stop()
+    meter.stop()
     poll.stop()
     gc.callbacks.remove(collected)
     if "jobs_done_s" not in out:

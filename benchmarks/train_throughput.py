@@ -75,26 +75,17 @@ def bare_loop(dataset, steps: int, threads: int) -> float:
 def longest_gap(until) -> float:
     """Run the event loop until ``until(quit)`` calls ``quit``; the longest gap (ms) between
     ticks of a 5 ms timer meanwhile (blocks in the event loop like the app, no polling)."""
-    from PySide6.QtCore import QEventLoop, QTimer
+    from PySide6.QtCore import QEventLoop
 
-    gaps: list[float] = []
-    last = [time.perf_counter()]
+    from benchmarks.gap_meter import GapMeter
 
-    def tick() -> None:
-        now = time.perf_counter()
-        gaps.append(now - last[0])
-        last[0] = now
-
-    timer = QTimer()
-    timer.setInterval(5)
-    timer.timeout.connect(tick)
+    meter = GapMeter()
     loop = QEventLoop()
-    last[0] = time.perf_counter()
-    timer.start()
+    meter.start()
     until(loop.quit)
     loop.exec()
-    timer.stop()
-    return max(gaps, default=0.0) * 1000
+    meter.stop()
+    return meter.longest_ms()
 
 
 def idle_stall(seconds: float) -> float:
