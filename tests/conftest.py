@@ -131,3 +131,34 @@ def lab_1d(qtbot):
     scheduler = ComputeScheduler(document)
     yield document, scheduler
     scheduler.shutdown()
+
+
+@pytest.fixture
+def show_maps(qtbot):
+    """``show_maps(document, scheduler, size=(1400, 900))``: a shown MapsView of them."""
+    from gui.maps_view import MapsView
+
+    def make(document, scheduler, size=(1400, 900)):
+        view = MapsView(document, scheduler)
+        qtbot.addWidget(view)
+        view.resize(*size)
+        view.show()
+        return view
+
+    return make
+
+
+@pytest.fixture
+def forward_threads(monkeypatch):
+    """The threads that ran each ``engine.network.forward`` call from now on, in order."""
+    from engine import network
+
+    threads: list[threading.Thread] = []
+    real = network.forward
+
+    def spy(*args, **kwargs):
+        threads.append(threading.current_thread())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(network, "forward", spy)
+    return threads

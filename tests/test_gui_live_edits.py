@@ -206,21 +206,10 @@ def test_a_quick_pass_is_delivered_whole(qtbot, lab_2d, monkeypatch):
     assert set(whole[-1].render) >= {"conv2", "relu2", "up", "conv3"}
 
 
-def test_one_worker_thread_serves_consecutive_edits(qtbot, lab_2d, monkeypatch):
-    from engine import network
-
+def test_one_worker_thread_serves_consecutive_edits(qtbot, lab_2d, request):
     document, scheduler = lab_2d
     settle(qtbot, scheduler)
-    threads = []
-    real = network.forward
-
-    def spy(*args, **kwargs):
-        import threading
-
-        threads.append(threading.current_thread())
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(network, "forward", spy)
+    threads = request.getfixturevalue("forward_threads")  # spying from here on
     for i in range(3):
         document.set_kernel_value("conv1", (i, 0, 1, 1), 0.25 * i)
         settle(qtbot, scheduler)
@@ -229,12 +218,9 @@ def test_one_worker_thread_serves_consecutive_edits(qtbot, lab_2d, monkeypatch):
     assert not threads[0].is_alive()  # shutdown ends a lingering worker at once
 
 
-def test_maps_show_early_layers_and_report_the_repaint_once_all_painted(qtbot, lab_2d):
+def test_maps_show_early_layers_and_report_the_repaint_once_all_painted(qtbot, lab_2d, show_maps):
     document, scheduler = lab_2d
-    view = MapsView(document, scheduler)
-    qtbot.addWidget(view)
-    view.resize(1200, 900)
-    view.show()
+    view = show_maps(document, scheduler, (1200, 900))
     settle(qtbot, scheduler)
     qtbot.waitUntil(lambda: not view._unpainted, timeout=10_000)
     painted = []

@@ -8,17 +8,13 @@ from PySide6.QtGui import QImage
 from engine.receptive import receptive_field
 from gui.colormaps import colour_tables
 from gui.document import Probe
-from gui.maps_view import MapsView
 from gui.render import downsample, quantize_numpy
 
 
 @pytest.fixture
-def view_2d(lab_2d, qtbot):
+def view_2d(lab_2d, qtbot, show_maps):
     document, scheduler = lab_2d
-    view = MapsView(document, scheduler)
-    qtbot.addWidget(view)
-    view.resize(1400, 900)
-    view.show()
+    view = show_maps(document, scheduler)
     qtbot.waitUntil(lambda: _current(view), timeout=20_000)
     return document, scheduler, view
 
@@ -163,12 +159,9 @@ def test_layers_follow_the_network(view_2d, qtbot):
     qtbot.waitUntil(lambda: _current(view), timeout=20_000)
 
 
-def test_one_d_layers_draw_one_trace_per_channel(lab_1d, qtbot):
+def test_one_d_layers_draw_one_trace_per_channel(lab_1d, qtbot, show_maps):
     document, scheduler = lab_1d
-    view = MapsView(document, scheduler)
-    qtbot.addWidget(view)
-    view.resize(1000, 800)
-    view.show()
+    view = show_maps(document, scheduler, (1000, 800))
     qtbot.waitUntil(lambda: _current(view), timeout=20_000)
     layer_map = view.maps["conv1"]
     output = scheduler.latest.trace.outputs["conv1"]

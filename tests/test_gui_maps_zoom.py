@@ -7,7 +7,6 @@ from PySide6.QtCore import QRectF
 from engine.examples import make_example
 from engine.receptive import receptive_field
 from gui.document import Probe
-from gui.maps_view import MapsView
 from gui.render import quantize_numpy
 
 
@@ -16,23 +15,25 @@ def _settled(view):
     return s.latest is not None and s.latest.generation == s.generation and s.idle
 
 
-def _shown(qtbot, document, scheduler, size=(1400, 900)) -> MapsView:
-    """A maps view of ``document``, shown at ``size``, once its maps are drawn."""
-    view = MapsView(document, scheduler)
-    qtbot.addWidget(view)
-    view.resize(*size)
-    view.show()
-    qtbot.waitUntil(
-        lambda: _settled(view) and view.maps["input"].render is not None, timeout=20_000
-    )
-    return view
+@pytest.fixture
+def shown(qtbot, show_maps):
+    """``shown(document, scheduler, size)``: a shown maps view, once its maps are drawn."""
+
+    def make(document, scheduler, size=(1400, 900)):
+        view = show_maps(document, scheduler, size)
+        qtbot.waitUntil(
+            lambda: _settled(view) and view.maps["input"].render is not None, timeout=20_000
+        )
+        return view
+
+    return make
 
 
 @pytest.fixture
-def view_2d(lab_2d, qtbot):
+def view_2d(lab_2d, shown):
     document, scheduler = lab_2d
     document.set_input(make_example("cameraman", 160))  # big enough to be downsampled
-    return document, scheduler, _shown(qtbot, document, scheduler)
+    return document, scheduler, shown(document, scheduler)
 
 
 def test_zooming_in_draws_the_layer_at_full_resolution_in_place(view_2d, qtbot):
@@ -93,9 +94,9 @@ def test_a_zoomed_receptive_field_is_exact(view_2d, qtbot):
     np.testing.assert_array_equal(layer_map.overlay.image[:h, :w] == 1, mask)
 
 
-def test_maps_out_of_view_are_drawn_when_they_come_into_view(lab_2d, qtbot):
+def test_maps_out_of_view_are_drawn_when_they_come_into_view(lab_2d, qtbot, shown):
     document, scheduler = lab_2d
-    view = _shown(qtbot, document, scheduler, (1400, 260))  # room for about two layers
+    view = shown(document, scheduler, (1400, 260))  # room for about two layers
     qtbot.waitUntil(lambda: scheduler._visible is not None, timeout=5_000)
     assert "input" in scheduler._visible and "conv3" not in scheduler._visible
     document.set_kernel_value("conv1", (0, 0, 1, 1), -3.0)
@@ -114,9 +115,9 @@ def test_maps_out_of_view_are_drawn_when_they_come_into_view(lab_2d, qtbot):
     assert render.levels[1] == pytest.approx(float(np.abs(output).max()), rel=1e-6)
 
 
-def test_a_1d_receptive_field_overlay_lies_over_its_positions(lab_1d, qtbot):
+def test_a_1d_receptive_field_overlay_lies_over_its_positions(lab_1d, qtbot, shown):
     document, scheduler = lab_1d
-    view = _shown(qtbot, document, scheduler)
+    view = shown(document, scheduler)
     document.set_view(show_receptive_field=True)
     with qtbot.waitSignal(scheduler.receptiveReady, timeout=20_000):
         document.set_probe(Probe("conv1", 0, (30,)))

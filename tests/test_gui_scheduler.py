@@ -43,17 +43,10 @@ def test_first_result_equals_engine_forward(lab_2d, qtbot):
     assert set(result.render) == {"input", *document.spec.names()}
 
 
-def test_forward_runs_off_the_gui_thread(lab_2d, qtbot, monkeypatch):
+def test_forward_runs_off_the_gui_thread(lab_2d, qtbot, request):
     document, scheduler = lab_2d
     _wait_current(qtbot, scheduler)
-    threads = []
-    real = network.forward
-
-    def spy(*args, **kwargs):
-        threads.append(threading.current_thread())
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(network, "forward", spy)
+    threads = request.getfixturevalue("forward_threads")  # spying from here on
     document.set_kernel_value("conv1", (0, 0, 0, 0), 0.5)
     _wait_current(qtbot, scheduler)
     assert threads and all(t is not threading.main_thread() for t in threads)
