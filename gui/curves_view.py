@@ -15,7 +15,6 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 COLOURS = ["#4cc9f0", "#f77f00", "#90be6d", "#f94144"]
 SERIES = ("train", "test")
-RECORD_KEYS = ("step", "train_loss", "train_accuracy", "test_loss", "test_accuracy")
 
 
 class CurvesView(QWidget):
@@ -48,7 +47,6 @@ class CurvesView(QWidget):
         self._lines: list[dict[str, pg.PlotDataItem]] = []
         self._accuracy_due: set[int] = set()
         self._labels: list[str] = []
-        self._total_steps = 1
         self._accuracy_timer = QTimer(self)
         self._accuracy_timer.setSingleShot(True)
         self._accuracy_timer.setInterval(0)
@@ -97,7 +95,6 @@ class CurvesView(QWidget):
         (re-laying out the axes on every update was the costliest part of a repaint).
         ``expected_loss`` (e.g. the loss of guessing, ln(classes)) sets the loss axis now;
         it grows later only if a loss goes above it."""
-        self._total_steps = max(1, int(total_steps))
         for plot in (self.loss_plot, self.accuracy_plot):
             plot.disableAutoRange()
             plot.setXRange(0, max(1, total_steps), padding=0.02)
@@ -153,41 +150,31 @@ class CurvesView(QWidget):
     def set_summary(self, text: str) -> None:
         self.summary.setText(text)
 
-    # ---------------------------------------------------------------- saving
-    def saved(self) -> dict:
-        """What is shown, as JSON-able data (for a workspace's extras)."""
-        return {
-            "labels": list(self._labels),
-            "total_steps": self._total_steps,
-            "records": [list(r) for r in self._records],
-            "summary": self.summary.text(),
-        }
+    # ------------------------------------------------------------- the document
+    def bind(self, document) -> None:
+        """Show ``document``'s latest training run, now and whenever its history changes."""
+        self._document = document
+        document.trainingChanged.connect(self._training_changed)
+        self._training_changed()
 
-    def restore(self, data: object) -> bool:
-        """Show curves from :meth:`saved` data; False (and nothing changed) when the data
-        is not that (a workspace file can hold anything)."""
-        try:
-            labels = [str(label) for label in data["labels"]]  # type: ignore[index]
-            total = int(data["total_steps"])  # type: ignore[index]
-            records = [
-                [{key: float(r[key]) for key in RECORD_KEYS} for r in network]
-                for network in data["records"]  # type: ignore[index]
-            ]
-            summary = str(data.get("summary", ""))  # type: ignore[union-attr]
-        except (KeyError, TypeError, ValueError, AttributeError):
-            return False
-        if not labels or len(records) != len(labels) or len(labels) > len(COLOURS):
-            return False
-        for network in records:
-            for r in network:
-                r["step"] = int(r["step"])
-        self.reset(labels)
-        self.set_step_range(total)
-        for i, network in enumerate(records):
-            self.add_records(i, network)
-        self.flush()
-        self.set_summary(summary)
-        return True
+    def _training_changed(self) -> None:
+        self.show_run(self._document.training.latest)
+
+    def show_run(self, run) -> None:
+        """Draw a :class:`gui.training_history.TrainingRun` (None: no training yet). A run
+        already drawn (the live one that just ended) only gets its summary."""
+        if run is None:
+            self.reset(["network"])
+            self.set_summary("No training yet.")
+            return
+        records = [[r._asdict() for r in network] for network in run.records]
+        if self._labels != list(run.labels) or self._records != records:
+            self.reset(list(run.labels))
+            self.set_step_range(run.total_steps)
+            for i, network in enumerate(records):
+                self.add_records(i, network)
+            self.flush()
+        self.set_summary(run.summary)
 
 
 def key_text(labels: list[str]) -> str:

@@ -2,7 +2,7 @@
 
 Widgets read the document's properties and change it only through its methods; they never
 talk to each other. Undoable edits go through :class:`gui.commands.StateCommand` on
-``undo_stack``; selection, probe and view settings are not undoable.
+``undo_stack``; selection, probe, view settings and the training history are not undoable.
 
 Arrays held by the document are never changed in place (they are made read-only), so the
 compute scheduler can hand them to its worker thread without copying, and undo commands
@@ -23,6 +23,7 @@ from engine.errors import EngineError
 from engine.spec import INPUT, NetworkSpec
 
 from .commands import StateCommand
+from .training_history import TrainingHistory, TrainingRun
 
 Weights = dict[str, dict[str, np.ndarray]]
 
@@ -98,6 +99,8 @@ class Document(QObject):
     weightsChanged(str)
         Only that layer's weight arrays changed (spec and analysis did not); emitted after
         ``networkChanged``, once per changed layer. Kernel views update just those values.
+    trainingChanged()
+        The training history changed (a run was recorded, or a workspace replaced it).
     selectionChanged(), viewChanged(), message(level, text)
     """
 
@@ -107,6 +110,7 @@ class Document(QObject):
     weightsChanged = Signal(str)
     selectionChanged = Signal()
     viewChanged = Signal()
+    trainingChanged = Signal()
     message = Signal(str, str)
 
     def __init__(
@@ -133,6 +137,7 @@ class Document(QObject):
         self._kernel_pair = (0, 0)
         self._probe: Probe | None = None
         self._view = ViewSettings()
+        self._training = TrainingHistory()
         self._undo_stack = QUndoStack(self)
 
     # ----------------------------------------------------------------- state
@@ -172,6 +177,11 @@ class Document(QObject):
     @property
     def view(self) -> ViewSettings:
         return self._view
+
+    @property
+    def training(self) -> TrainingHistory:
+        """The finished training runs of this workspace (oldest first)."""
+        return self._training
 
     @property
     def undo_stack(self) -> QUndoStack:
@@ -376,6 +386,19 @@ class Document(QObject):
         if view != self._view:
             self._view = view
             self.viewChanged.emit()
+
+    # A run is a record of what happened, not an edit of the lab: undoing a kernel edit
+    # must not erase it, and nothing could redo it. So recording is not undoable.
+    def record_training(self, run: TrainingRun) -> None:
+        """Add a finished run to the training history."""
+        self._training = self._training.with_run(run)
+        self.trainingChanged.emit()
+
+    def set_training(self, history: TrainingHistory) -> None:
+        """Replace the training history (a workspace was opened, or a new one started)."""
+        if history != self._training:
+            self._training = history
+            self.trainingChanged.emit()
 
     # ------------------------------------------------------------ helpers
     def layer_shape(self, name: str) -> tuple[int, ...] | None:

@@ -38,7 +38,7 @@ from .trainer_controls import RunControls
 from .trainer_preview import preview_image
 from .trainer_setup import LAB
 from .trainer_watch import WatchView, checkpoint_images, first_conv, steps_text
-from .trainer_workspace import carry_curves
+from .training_history import finished_run
 from .training_worker import BackgroundJobs, TrainingWorker, collector_paused, warm_up
 
 STATUS_INTERVAL = 0.25  # seconds between status-line updates while training
@@ -91,6 +91,7 @@ class TrainerPanel(QWidget):
         self.stop_button.clicked.connect(self.worker.stop)
 
         self.curves = CurvesView()
+        self.curves.bind(document)  # it draws the document's latest finished run
         self.watch = WatchView()
         self.watch.checkpointChosen.connect(self._show_checkpoint)
         self.watch.sampleChosen.connect(lambda _: self._refresh_maps())
@@ -289,15 +290,13 @@ class TrainerPanel(QWidget):
         self.results = results
         self._set_running(False)
         self._set_trained(True)
-        for i, r in enumerate(results):
-            self.curves.add_records(i, r.curves[-1:])
-        self.curves.set_summary(
-            " · ".join(
-                f"{r.network}: {r.parameters:,} parameters, test accuracy {r.test_accuracy:.1%}"
-                f" (train {r.train_accuracy:.1%})"
-                for r in results
-            )
+        summary = " · ".join(
+            f"{r.network}: {r.parameters:,} parameters, test accuracy {r.test_accuracy:.1%}"
+            f" (train {r.train_accuracy:.1%})"
+            for r in results
         )
+        # Into the document (the workspace saves it from there); the curves view follows.
+        self.document.record_training(finished_run(self.worker.trainer, results, summary))
         r = results[0]
         how = "stopped" if r.stopped else "finished"
         self.status.setText(
@@ -433,7 +432,6 @@ def install(window) -> TrainerPanel:
     if app is not None:
         app.aboutToQuit.connect(panel.shutdown)
     window.trainer_panel = panel
-    carry_curves(window, panel)
     return panel
 
 

@@ -27,6 +27,7 @@ from engine.spec import LayerSpec, NetworkSpec
 from engine.workspace import SUFFIX, Workspace, load_workspace
 
 from .autosave import Autosaver, BackgroundWriter
+from .training_history import HISTORY_KEYS, TrainingHistory
 from .workspace_dialogs import Dialogs
 
 WORKSPACE_FILTER = "ConvScope workspace (*.convscope)"
@@ -85,7 +86,9 @@ class WorkspaceActions(QObject):
         self.settings = settings if settings is not None else QSettings("ConvScope", "ConvScope")
         self.dialogs = dialogs or Dialogs()
         self.path: Path | None = None
-        # Extras others keep in the workspace (e.g. training history): carried through.
+        # Extras the document does not own (e.g. written by a newer version, or a damaged
+        # training history): carried through unchanged. The document's training history
+        # is written from the document.
         self.extras: dict[str, Any] = {}
         self.extra_arrays: dict[str, Any] = {}
         self.writer = BackgroundWriter(self)
@@ -151,10 +154,17 @@ class WorkspaceActions(QObject):
             spec=doc.spec,
             weights={layer: dict(arrays) for layer, arrays in doc.weights.items()},
             view=asdict(doc.view),
-            extras=dict(self.extras),
+            extras=self._extras(),
             extra_arrays=dict(self.extra_arrays),
             metadata={"path": os.fspath(self.path) if self.path else ""},
         )
+
+    def _extras(self) -> dict[str, Any]:
+        history = self.document.training.to_extras()
+        if not history:
+            return dict(self.extras)
+        kept = {k: v for k, v in self.extras.items() if k not in HISTORY_KEYS}
+        return {**kept, **history}
 
     def apply(self, workspace: Workspace, text: str = "Open workspace") -> bool:
         """Put a workspace into the document as a fresh start (undo history cleared)."""
@@ -164,6 +174,16 @@ class WorkspaceActions(QObject):
         self._apply_view(workspace.view)
         self.extras = dict(workspace.extras)
         self.extra_arrays = dict(workspace.extra_arrays)
+        history = TrainingHistory.from_extras(self.extras)
+        if history is None:  # kept in extras as it is, so saving loses nothing
+            self.document.message.emit(
+                "warning", "The workspace's training curves are damaged; they are not shown."
+            )
+            history = TrainingHistory()
+        else:
+            for key in HISTORY_KEYS:
+                self.extras.pop(key, None)
+        self.document.set_training(history)
         return True
 
     def _apply_view(self, view: dict[str, Any]) -> None:
@@ -223,6 +243,7 @@ class WorkspaceActions(QObject):
         self.document.undo_stack.clear()
         self.path = None
         self.extras, self.extra_arrays = {}, {}
+        self.document.set_training(TrainingHistory())
         self.update_title()
         return True
 

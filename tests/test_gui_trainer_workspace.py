@@ -1,4 +1,5 @@
-"""A workspace keeps what training made: the weights put into the lab and the last curves."""
+"""A workspace keeps what training made: the weights put into the lab and the run's curves
+(recorded into the document's training history when the run ends)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,6 @@ import numpy as np
 import pytest
 
 from gui import launch
-from gui.trainer_workspace import EXTRAS_KEY
 
 WAIT = 120_000
 
@@ -42,8 +42,14 @@ def test_curves_and_used_weights_survive_save_and_open(qtbot, open_window, tmp_p
     with qtbot.waitSignal(panel.worker.finished, timeout=WAIT):
         panel.start_button.click()
     trainer = panel.worker.trainer
-    saved = window.workspace_actions.extras[EXTRAS_KEY]
-    assert saved["records"] == [trainer.curves] and saved["total_steps"] == 40
+    run = window.document.training.latest
+    assert len(window.document.training.runs) == 1
+    assert [[r._asdict() for r in run.records[0]]] == [trainer.curves]
+    assert run.total_steps == 40 and run.labels == ("udl-mnist1d-cnn",)
+    settings = dict(run.settings)
+    assert settings["data"] == "mnist1d" and settings["batch size"] == "50"
+    assert panel.curves.records(0) == trainer.curves
+    assert panel.curves.summary.text() == run.summary and "2,050 parameters" in run.summary
     panel.use_button.click()  # the shown checkpoint (the last) into the lab
     trained = trainer.checkpoints[40]
     np.testing.assert_array_equal(
@@ -53,6 +59,7 @@ def test_curves_and_used_weights_survive_save_and_open(qtbot, open_window, tmp_p
     assert window.workspace_actions.save_to(path, wait=True)
 
     again = open_window(str(path))
+    assert again.document.training == window.document.training
     curves = again.trainer_panel.curves
     qtbot.waitUntil(lambda: curves.records(0) == trainer.curves, timeout=WAIT)
     assert "2,050 parameters" in curves.summary.text()
@@ -61,23 +68,3 @@ def test_curves_and_used_weights_survive_save_and_open(qtbot, open_window, tmp_p
     for layer, arrays in trained.items():
         for key, value in arrays.items():
             np.testing.assert_array_equal(again.document.weights[layer][key], value)
-
-
-def test_damaged_curves_in_a_workspace_give_one_message_and_change_nothing(qtbot, open_window):
-    window = open_window("sine")
-    curves = window.trainer_panel.curves
-    qtbot.waitUntil(lambda: window.workspace_actions.receivers("2opened(QString)") > 0)
-    before = curves.saved()
-    messages = []
-    window.document.message.connect(lambda kind, text: messages.append((kind, text)))
-    for bad in (
-        {"labels": ["a"]},
-        {"labels": ["a"], "total_steps": 5, "records": [[{"x": 1}]]},
-        "not a dict",
-        {"labels": [], "total_steps": 1, "records": []},
-    ):
-        window.workspace_actions.extras[EXTRAS_KEY] = bad
-        window.workspace_actions.opened.emit("damaged.convscope")
-        assert messages[-1][0] == "warning" and "damaged" in messages[-1][1]
-        assert curves.saved() == before
-    assert len(messages) == 4
