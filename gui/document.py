@@ -71,6 +71,10 @@ def _frozen(array: np.ndarray) -> np.ndarray:
     return array
 
 
+def _dims(array: np.ndarray) -> str:
+    return "×".join(str(n) for n in np.shape(array))
+
+
 def _frozen_weights(weights: Weights) -> Weights:
     return {name: {k: _frozen(v) for k, v in arrays.items()} for name, arrays in weights.items()}
 
@@ -201,12 +205,15 @@ class Document(QObject):
         if array.shape != self._input.shape:
             spec = self._spec.with_input_shape(array.shape)
             try:
-                weights = _network().reconcile_weights(spec, self._weights, array.shape, self._seed)
+                weights, redrawn = self._refit(spec, self._weights, array.shape)
             except EngineError as error:
                 return self._reject(str(error))
             before.update(spec=self._spec, weights=self._weights)
             after.update(spec=spec, weights=_frozen_weights(weights))
+        else:
+            redrawn = []
         self._push(before, after, 0, text, merge_key)
+        self._report_redrawn(redrawn)
         return True
 
     def set_network(
@@ -215,14 +222,20 @@ class Document(QObject):
         weights: Weights | None = None,
         text: str = "Change network",
         merge_key: Hashable | None = None,
+        *,
+        refit: bool = False,
     ) -> bool:
-        """Replace the network; ``weights=None`` keeps every array that still fits."""
+        """Replace the network; ``weights=None`` keeps every array that still fits.
+
+        ``refit``: ``weights`` are a start (e.g. a duplicated layer's copy); what does not
+        fit ``spec`` is drawn afresh, as with ``weights=None``.
+        """
         spec = spec.with_input_shape(self._input.shape)
+        redrawn: list[str] = []
         try:
-            if weights is None:
-                weights = _network().reconcile_weights(
-                    spec, self._weights, self._input.shape, self._seed
-                )
+            if weights is None or refit:
+                start = self._weights if weights is None else weights
+                weights, redrawn = self._refit(spec, start, self._input.shape)
             else:
                 problem = self._weights_problem(spec, weights)
                 if problem:
@@ -232,6 +245,7 @@ class Document(QObject):
         first = self._first_difference(self._spec, spec)
         after = {"spec": spec, "weights": _frozen_weights(weights)}
         self._push({"spec": self._spec, "weights": self._weights}, after, first, text, merge_key)
+        self._report_redrawn(redrawn)
         return True
 
     def load(
@@ -275,15 +289,14 @@ class Document(QObject):
         new_layer = layer.with_params(**params)
         spec = self._spec.replace_layer(index, new_layer)
         try:
-            weights = _network().reconcile_weights(
-                spec, self._weights, self._input.shape, self._seed
-            )
+            weights, redrawn = self._refit(spec, self._weights, self._input.shape)
         except EngineError as error:
             return self._reject(str(error))
         changes = ", ".join(f"{k}={v!r}" for k, v in params.items())
         before = {"spec": self._spec, "weights": self._weights}
         after = {"spec": spec, "weights": _frozen_weights(weights)}
         self._push(before, after, index, f"{layer.name}: {changes}", merge_key)
+        self._report_redrawn(redrawn)
         return True
 
     def set_weights(
@@ -447,6 +460,33 @@ class Document(QObject):
             if a != b:
                 return i
         return min(len(old.layers), len(new.layers))
+
+    def _refit(
+        self, spec: NetworkSpec, weights: Weights, input_shape: tuple[int, ...]
+    ) -> tuple[Weights, list[str]]:
+        """``reconcile_weights``, and which of the document's arrays it drew afresh because
+        their layer's shape changed (e.g. "conv1 4×1×3 → 8×1×3"). A new layer is not among
+        them: there was nothing of the user's to replace."""
+        fitted = _network().reconcile_weights(spec, weights, input_shape, self._seed)
+        redrawn = []
+        for name, arrays in fitted.items():
+            old = self._weights.get(name, {})
+            for key, array in arrays.items():
+                if key in old and np.shape(old[key]) != np.shape(array):
+                    redrawn.append(f"{name} {_dims(old[key])} → {_dims(array)}")
+                    break  # one shape per layer says it ("weight" comes first)
+        return fitted, redrawn
+
+    def _report_redrawn(self, redrawn: list[str]) -> None:
+        # Hand-edited kernels may have been among them: say so, and how to get them back.
+        if len(redrawn) == 1:
+            name, shapes = redrawn[0].split(" ", 1)
+            text = f"New weights drawn for {name}: its weight shape changed ({shapes})"
+        elif redrawn:
+            text = f"New weights drawn for layers whose weight shape changed: {', '.join(redrawn)}"
+        else:
+            return
+        self.message.emit("info", f"{text}. Undo brings the old weights back.")
 
     def _reject(self, text: str) -> bool:
         self.message.emit("error", text)

@@ -236,16 +236,11 @@ class LayerStack(QWidget):
             return False
         spec, name = duplicate_layer(self.document.spec, index)
         original = self.document.spec.layers[index].name
-        # The copy starts with the original's weights (reconcile would draw new ones).
+        # The copy starts with the original's weights (what does not fit is drawn afresh).
         weights = dict(self.document.weights)
         if original in weights:
             weights[name] = dict(weights[original])
-        from engine.network import reconcile_weights
-
-        weights = reconcile_weights(
-            spec.with_input_shape(self.document.input.shape), weights, self.document.input.shape
-        )
-        if self.document.set_network(spec, weights, text=f"Duplicate '{original}'"):
+        if self.document.set_network(spec, weights, text=f"Duplicate '{original}'", refit=True):
             self.document.select_layer(name)
             return True
         return False
