@@ -30,6 +30,22 @@ TRACE_PEN = (230, 230, 230)
 ERROR_STYLE = "color: #ff6b6b; font-size: 15px; padding: 6px 10px;"
 
 
+def canvas_height(shape: tuple[int, ...] | None, tile_px: int, max_columns: int) -> int:
+    """The canvas height for a layer output of ``shape``: tiles ``tile_px`` big for 2D maps
+    (at most ``max_columns`` in a row), a height by channel count for traces."""
+    if not shape:
+        return 40
+    if len(shape) == 3:
+        c, h, w = shape
+        rows, _ = grid_for(c, max_columns)
+        tile_h = max(8, round(tile_px * h / max(h, w)))
+        return rows * tile_h + (rows - 1) * 2 + 8
+    if len(shape) == 1:
+        return 56
+    c = shape[0]
+    return int(min(420, max(60, c * max(18, min(36, 360 // max(c, 1))) + 30)))
+
+
 class MapViewBox(pg.ViewBox):
     """A ViewBox where the plain wheel scrolls the page and Ctrl+wheel zooms."""
 
@@ -83,8 +99,9 @@ class LayerMap(QWidget):
         self.zoomed = False
 
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 4, 0, 4)
-        layout.setSpacing(2)
+        # tight: the whole reference network fits a lecture screen (MapsView._tile_to_fit)
+        layout.setContentsMargins(0, 2, 0, 2)
+        layout.setSpacing(1)
         self.title = QLabel(name)
         self.title.setTextFormat(Qt.TextFormat.RichText)
         self.title.setObjectName("layerTitle")
@@ -150,6 +167,11 @@ class LayerMap(QWidget):
         self.colorbar.setVisible(not text and self._bar_wanted)
 
     @property
+    def shows_error(self) -> bool:
+        """The engine's message stands in for the maps (also before the map is shown)."""
+        return self.error_label.isVisibleTo(self)
+
+    @property
     def error_text(self) -> str:
         return self.error_label.text() if self.error_label.isVisible() else ""
 
@@ -168,22 +190,26 @@ class LayerMap(QWidget):
         if not shape:
             self.canvas.setMinimumWidth(0)
             self.canvas.setMaximumWidth(width)
-            self._set_heights(40)
+            self._set_heights(canvas_height(shape, tile_px, max_columns))
             return
         if len(shape) == 3:
             c, h, w = shape
-            rows, cols = grid_for(c, max_columns)
-            tile_h = max(8, round(tile_px * h / max(h, w)))
+            _, cols = grid_for(c, max_columns)
             tile_w = max(8, round(tile_px * w / max(h, w)))
-            height = rows * tile_h + (rows - 1) * 2 + 8
             self.canvas.setFixedWidth(min(width, cols * tile_w + (cols - 1) * 2 + 8))
         else:
-            c = shape[0] if len(shape) == 2 else 1
-            height = int(min(420, max(60, c * max(18, min(36, 360 // max(c, 1))) + 30)))
-            if len(shape) == 1:
-                height = 56
             self.canvas.setFixedWidth(width)
-        self._set_heights(height)
+        self._set_heights(canvas_height(shape, tile_px, max_columns))
+
+    def chrome_height(self) -> int:
+        """This map's height besides its canvas (title, margins; an error message in its
+        place): set_height_for's canvas plus this is the whole map."""
+        layout = self.layout()
+        margins = layout.contentsMargins()
+        height = margins.top() + self.title.sizeHint().height() + layout.spacing()
+        if self.shows_error:
+            height += self.error_label.heightForWidth(max(self.width(), 200))
+        return height + margins.bottom()
 
     def _set_heights(self, height: int) -> None:
         self.canvas.setFixedHeight(height)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from html import escape
 
-from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QSize, Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -25,12 +25,15 @@ from engine.spec import INPUT
 from .colour_bar import colour_bar_width
 from .document import COLORMAPS, Document, Probe
 from .flow_layout import FlowLayout
-from .layer_map import LayerMap
+from .layer_map import LayerMap, canvas_height
 from .map_visibility import MapVisibility
 from .render import DisplayHint
 from .scheduler import ComputeResult, ComputeScheduler, LayerResult, ReceptiveResult
 
 MIN_TILE, MAX_TILE = 40, 200
+# The smallest tile the view shrinks to so that every layer fits its height without
+# scrolling (a lecture screen shows the whole network); below it the column scrolls.
+MIN_FIT_TILE = 48
 HOVER_HINT = "Hover a map to read a value"
 # the widest values "{:.3g}" writes for a float32 (the exponent has two digits)
 WIDEST_VALUES = ("-0.000888", "-8.88e-08", "-8.88e+08")
@@ -129,13 +132,15 @@ class MapsView(QWidget):
 
         self._inner = QWidget()
         self._column = QVBoxLayout(self._inner)
-        self._column.setContentsMargins(8, 0, 8, 8)
-        self._column.setSpacing(6)
+        self._column.setContentsMargins(8, 0, 8, 4)
+        self._column.setSpacing(4)
         self._column.addStretch(1)
         self.scroll = QScrollArea()
         self.scroll.setWidgetResizable(True)
         self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.scroll.setWidget(self._inner)
+        # the tiles follow the viewport's size (the bar above it may change its height)
+        self.scroll.viewport().installEventFilter(self)
         self.visibility = MapVisibility(self.scroll, scheduler, self)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -224,6 +229,12 @@ class MapsView(QWidget):
         self._resize_maps()
         self.visibility.schedule()
 
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 - Qt's name
+        if event.type() == QEvent.Type.Resize and watched is self.scroll.viewport():
+            if event.size().height() != event.oldSize().height():
+                self._resize_maps()
+        return super().eventFilter(watched, event)
+
     def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
         super().showEvent(event)
         self.visibility.schedule()
@@ -238,7 +249,8 @@ class MapsView(QWidget):
             )
 
     def display_hint(self) -> DisplayHint:
-        """Tile size and columns that fit the current width (the worker downsamples to it)."""
+        """Tile size and columns that fit the current width, and the height too when every
+        layer can fit with tiles of at least MIN_FIT_TILE (the worker downsamples to it)."""
         width = self.scroll.viewport().width() - 16 - colour_bar_width(self.fontMetrics())
         shapes = [self.document.layer_shape(n) for n in self.layer_names()]
         channels = max([s[0] for s in shapes if s and len(s) == 3] or [1])
@@ -247,7 +259,25 @@ class MapsView(QWidget):
             columns //= 2
         across = min(columns, channels)
         tile = int(max(MIN_TILE, min(MAX_TILE, (width - 2 * across) // max(across, 1))))
-        return DisplayHint(max_columns=columns, tile_px=tile)
+        fit = self._tile_to_fit(columns, tile)
+        return DisplayHint(max_columns=columns, tile_px=tile if fit is None else fit)
+
+    def _tile_to_fit(self, columns: int, widest: int) -> int | None:
+        """The largest tile, at most ``widest``, with which every layer fits the viewport's
+        height; None when that would take tiles smaller than MIN_FIT_TILE."""
+        margins = self._column.contentsMargins()
+        room = self.scroll.viewport().height() - margins.top() - margins.bottom()
+        room -= self._column.spacing() * (len(self.maps) - 1)
+        room -= sum(widget.chrome_height() for widget in self.maps.values())
+        shapes = [
+            self.document.layer_shape(name)
+            for name, widget in self.maps.items()
+            if not widget.shows_error
+        ]
+        for tile in range(widest, MIN_FIT_TILE - 1, -1):
+            if sum(canvas_height(shape, tile, columns) for shape in shapes) <= room:
+                return tile
+        return None
 
     # ------------------------------------------------------------ results
     def _apply_result(self, result: ComputeResult) -> None:

@@ -12,6 +12,8 @@ from PySide6.QtWidgets import QApplication, QComboBox, QLabel, QPushButton, QSiz
 from gui import launch
 from gui.document import Probe
 from gui.flow_layout import FlowLayout
+from gui.layer_map import canvas_height
+from gui.maps_view import MIN_FIT_TILE, MIN_TILE
 from gui.theme import PRESENTATION_POINT_SIZE, apply_theme
 
 SIZES = [(1280, 800), (1920, 1080)]
@@ -172,6 +174,80 @@ def test_the_readout_reserves_room_for_the_network_it_shows(lab_window):
     wide = window.document.input.repeat(3, axis=0)  # three channels: the input's index grows
     window.document.set_input(wide)
     assert "input[2,255,255] = -0.000888" in view.longest_readouts()
+
+
+# --------------------------------------------------------------------------- fitting maps
+def _tiles_in_view(view) -> dict[str, bool]:
+    """For each layer map: does its tile area (the canvas) lie inside the scroll viewport?"""
+    viewport = view.scroll.viewport()
+    inside = {}
+    for name, widget in view.maps.items():
+        canvas = widget.canvas
+        top_left = canvas.mapTo(viewport, canvas.rect().topLeft())
+        bottom_right = canvas.mapTo(viewport, canvas.rect().bottomRight())
+        inside[name] = viewport.rect().contains(top_left) and viewport.rect().contains(bottom_right)
+    return inside
+
+
+def test_the_whole_reference_network_fits_the_lecture_screen(lab_window):
+    """Issue 3: "100 channel maps on screen at 1920x1080", without scrolling, in normal mode
+    (the bottom docks shown), with tiles no smaller than the fitting minimum."""
+    window = lab_window((1920, 1080), False)
+    view = window.maps_view
+    assert all(d.isVisible() for d in window.bottom_docks()[:1])
+    shapes = [window.document.layer_shape(n) for n in window.document.spec.names()]
+    assert sum(s[0] for s in shapes) == 100  # the reference workload's channel maps
+    assert _tiles_in_view(view) == {name: True for name in view.maps}
+    assert view.scroll.verticalScrollBar().maximum() == 0
+    hint = window.scheduler.display_hint
+    assert hint.max_columns == 16
+    assert MIN_FIT_TILE <= hint.tile_px
+    # every 16-channel layer in one row, its canvas as tall as the tiles it was asked for
+    canvas = view.maps["conv1"].canvas
+    assert canvas.height() == canvas_height((16, 256, 256), hint.tile_px, 16)
+
+
+@pytest.mark.parametrize("presenting", [False, True])
+def test_a_laptop_scrolls_rather_than_shrink_tiles_below_the_minimum(lab_window, presenting):
+    window = lab_window((1280, 800), presenting)
+    view = window.maps_view
+    assert view.scroll.verticalScrollBar().maximum() > 0
+    assert not all(_tiles_in_view(view).values())
+    # the width decides the tiles, as before fitting existed: no smaller than MIN_TILE
+    assert window.scheduler.display_hint.tile_px >= max(MIN_TILE, MIN_FIT_TILE)
+
+
+def test_fitting_takes_the_largest_tile_that_fits_and_never_one_below_the_minimum(
+    lab_2d, show_maps, qtbot
+):
+    document, scheduler = lab_2d
+    view = show_maps(document, scheduler, size=(1400, 2400))
+    qtbot.waitExposed(view)
+    settle()
+    roomy = view.display_hint()
+    assert view.scroll.verticalScrollBar().maximum() == 0
+    # shorter: the tiles shrink until the column fits exactly (one pixel more would not)
+    chrome = sum(w.chrome_height() for w in view.maps.values())
+    shapes = [document.layer_shape(n) for n in view.maps]
+    spacing = view._column.spacing() * (len(view.maps) - 1)
+
+    def needed(tile: int) -> int:
+        margins = view._column.contentsMargins()
+        body = sum(canvas_height(s, tile, roomy.max_columns) for s in shapes)
+        return chrome + body + spacing + margins.top() + margins.bottom()
+
+    tile = (MIN_FIT_TILE + roomy.tile_px) // 2
+    height = needed(tile) + view.height() - view.scroll.viewport().height()
+    view.resize(1400, height)
+    settle()
+    assert view.display_hint().tile_px == tile
+    assert needed(tile + 1) > view.scroll.viewport().height()
+    assert view.scroll.verticalScrollBar().maximum() == 0
+    # too short for the minimum: the width decides again and the column scrolls
+    view.resize(1400, height - needed(tile) + needed(MIN_FIT_TILE) - 1)
+    settle()
+    assert view.display_hint() == roomy
+    assert view.scroll.verticalScrollBar().maximum() > 0
 
 
 # --------------------------------------------------------------------------- FlowLayout

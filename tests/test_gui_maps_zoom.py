@@ -140,7 +140,7 @@ def test_a_new_display_layout_brings_a_new_receptive_field_overlay(view_2d, qtbo
     layer_map = view.maps["conv1"]
     qtbot.waitUntil(lambda: layer_map.overlay.isVisible(), timeout=10_000)
     before = layer_map.image.image.shape
-    view.resize(2400, 900)  # wider: bigger tiles, another display layout
+    view.resize(2400, 1800)  # wider and taller (tiles fit both): bigger tiles, a new layout
     qtbot.waitUntil(
         lambda: (
             _settled(view)
