@@ -3,12 +3,17 @@
 Used where a row of controls must fit a narrow panel (presentation fonts at laptop width)
 without forcing the panel's minimum width: the row's minimum width is its widest item, and
 the height follows the width (height-for-width), so scroll areas and box layouts make room.
+
+Items are owned as Qt layouts own them: ``takeAt`` hands an item to the caller (Qt's
+removeWidget and a deleted widget's removal then delete it), and the items still in the
+layout are deleted with it. A Python list of items would otherwise leave them alive.
 """
 
 from __future__ import annotations
 
+import shiboken6
 from PySide6.QtCore import QPoint, QRect, QSize, Qt
-from PySide6.QtWidgets import QLayout, QLayoutItem, QWidget
+from PySide6.QtWidgets import QLayout, QLayoutItem, QWidget, QWidgetItem
 
 
 class FlowLayout(QLayout):
@@ -31,8 +36,19 @@ class FlowLayout(QLayout):
         self._spacing, self._row_spacing, self._fill = spacing, row_spacing, fill
         if parent is None:
             self.setContentsMargins(0, 0, 0, 0)
+        # What a C++ layout's destructor does. Emitted while the widgets are still alive
+        # (a widget deletes its layout before its children), which an item's destructor
+        # needs. The slot holds the list, not the layout, which is being destroyed.
+        self.destroyed.connect(lambda *_, items=self._items: _delete_all(items))
 
     # ------------------------------------------------------------ QLayout's interface
+    def addWidget(self, widget: QWidget) -> None:  # noqa: N802 - Qt's name
+        # As QLayout.addWidget, but the item is made here: Qt's own item (made in C++)
+        # reaches addItem as a wrapper that Python does not own, so only an explicit
+        # delete frees it; ours is freed the same way, and tests can see it freed.
+        self.addChildWidget(widget)
+        self.addItem(QWidgetItem(widget))
+
     def addItem(self, item: QLayoutItem) -> None:  # noqa: N802 - Qt's name
         self._items.append(item)
 
@@ -43,6 +59,7 @@ class FlowLayout(QLayout):
         return self._items[index] if 0 <= index < len(self._items) else None
 
     def takeAt(self, index: int) -> QLayoutItem | None:  # noqa: N802 - Qt's name
+        """Remove the item and hand it to the caller, who deletes it (as Qt's do)."""
         return self._items.pop(index) if 0 <= index < len(self._items) else None
 
     def expandingDirections(self) -> Qt.Orientation:  # noqa: N802 - Qt's name
@@ -123,6 +140,13 @@ class FlowLayout(QLayout):
     def _margin_size(self) -> QSize:
         m = self.contentsMargins()
         return QSize(m.left() + m.right(), m.top() + m.bottom())
+
+
+def _delete_all(items: list[QLayoutItem]) -> None:
+    while items:
+        item = items.pop()
+        if shiboken6.isValid(item):
+            shiboken6.delete(item)
 
 
 def _share(row: list[QLayoutItem], widths: list[int], spare: int) -> list[int]:
