@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from . import incremental as inc
 from . import layers as L
 from .errors import DependencyError, EngineError, OpError, ShapeError, SpecError
 from .spec import INPUT, LAYER_TYPES, NetworkSpec
@@ -405,9 +406,16 @@ def forward(
     Dropout is the identity unless ``training``; then its keep-mask (drawn from
     ``dropout_seed`` and the layer's position) is stored in ``trace.indices``. A max pool's
     indices are computed in the pass only when a max unpool reads them; otherwise
-    ``trace.indices[name]`` computes them on first access. ``on_output(name, output)`` is
-    called as soon as each layer's output is computed (not for reused ones), e.g. to show
-    it before the whole pass ends.
+    ``trace.indices[name]`` computes them on first access. ``on_output(name, output,
+    changed)`` is called as soon as each layer's output is computed (not for reused ones),
+    e.g. to show it before the whole pass ends; ``changed`` is its
+    ``trace.changed_channels`` entry or None.
+
+    With ``previous``, a layer that runs again with the same inputs, parameters and
+    weights keeps its old output, and only the channels an edit changed are tracked and,
+    where that is exact, recomputed (see :mod:`engine.incremental`): the numbers equal a
+    full pass's bit for bit. So replace weight arrays rather than change them in place
+    after a pass (the document's arrays are read-only).
     """
     x = check_input(x)
     nodes = plan(spec)
@@ -431,6 +439,9 @@ def forward(
     }
     down: set[str] = set()  # layers that failed or were skipped
     outputs, indices = trace.outputs, trace.indices
+    incremental = dirty is not None and not training
+    if incremental:
+        trace.changed_since = previous.serial
     for node in nodes:
         name = node.name
         if node.error is not None:
@@ -442,7 +453,18 @@ def forward(
             down.add(name)
             continue
         params_of[name] = node.params
-        if dirty is not None and name not in dirty and name in previous.outputs:
+        layer_weights = weights.get(name) if isinstance(weights, dict) else None
+        # A copy of the layer's dict: a caller may put new arrays into the same dict.
+        trace.weights[name] = None if layer_weights is None else dict(layer_weights)
+        changed = None
+        if incremental and name in previous.outputs:
+            # Checked for every layer, not only those after start_from: a layer is kept
+            # only when its inputs, parameters and weights are what they were.
+            changed = _changed_channels(node, layer_weights, trace, previous)
+            reuse = changed == frozenset()
+        else:
+            reuse = dirty is not None and name not in dirty and name in previous.outputs
+        if reuse:
             outputs[name] = previous.outputs[name]
             if name in previous.indices:
                 indices.carry(previous.indices, name)  # deferred stays deferred
@@ -451,9 +473,23 @@ def forward(
             continue
         start = perf_counter()
         try:
-            out, extra = _run(
-                node, trace, params_of, by_name, weights, training, dropout_seed, name in unpooled
-            )
+            if (
+                changed is not None
+                and name not in unpooled
+                and inc.runs_on_slices(node.layer.type, node.params)
+            ):
+                out, extra = _run_channels(node, trace, previous, changed)
+            else:
+                out, extra = _run(
+                    node,
+                    trace,
+                    params_of,
+                    by_name,
+                    weights,
+                    training,
+                    dropout_seed,
+                    name in unpooled,
+                )
         except EngineError as error:
             trace.errors[name] = error.at_layer(node.index, name)
             down.add(name)
@@ -465,6 +501,8 @@ def forward(
             down.add(name)
             continue
         outputs[name] = out
+        if changed is not None:
+            trace.changed_channels[name] = changed
         if extra is not None:
             indices[name] = extra
         elif node.layer.type == "max_pool":
@@ -473,8 +511,52 @@ def forward(
         trace.seconds[name] = perf_counter() - start
         trace.order.append(name)
         if on_output is not None:
-            on_output(name, out)
+            on_output(name, out, changed)
+    trace.params = params_of
     return trace
+
+
+def _changed_channels(node: Node, layer_weights, trace: Trace, previous: Trace):
+    """The channels in which ``node``'s output can differ from ``previous``'s, or None.
+
+    An empty set means the output cannot differ at all (same inputs, parameters and
+    weights). None: unknown or all channels (the layer runs whole, nothing is tracked).
+    """
+    name, kind = node.name, node.layer.type
+    if previous.params.get(name) != node.params:
+        return None
+    inputs_changed: set[int] = set()
+    for dep in node.deps:
+        now, before = trace.outputs.get(dep), previous.outputs.get(dep)
+        if now is before:
+            continue
+        if dep not in trace.changed_channels or dep not in node.inputs or len(node.deps) > 1:
+            return None  # changed in a way not tracked (or a second input / indices)
+        inputs_changed |= trace.changed_channels[dep]
+    in_changed = frozenset(inputs_changed)
+    if kind == "conv":
+        weights_changed = inc.weight_channels(layer_weights, previous.weights.get(name))
+        x = trace.outputs[node.inputs[0]]
+        out = previous.outputs[name]
+        if weights_changed is None or x.ndim < 2 or out.ndim != x.ndim:
+            return None
+        return inc.conv_channels(
+            in_changed, weights_changed, node.params["groups"], x.shape[0], out.shape[0]
+        )
+    if inc.weight_channels(layer_weights, previous.weights.get(name)) != frozenset():
+        return None
+    if kind in inc.CHANNELWISE and previous.outputs[name].ndim >= 2:
+        return in_changed
+    return frozenset() if not in_changed else None
+
+
+def _run_channels(node: Node, trace: Trace, previous: Trace, changed: frozenset[int]):
+    """A channel-wise layer's output recomputed in ``changed`` only (the rest is kept)."""
+    before = previous.outputs[node.name]
+    channels = sorted(changed)
+    x = trace.outputs[node.inputs[0]][channels]
+    part, _ = L.forward(node.layer, node.params, [x], None, indices=False)
+    return inc.splice(before, part, channels), None
 
 
 def _run(

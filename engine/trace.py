@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterator, Mapping, MutableMapping
 from dataclasses import dataclass, field
 
@@ -71,6 +72,9 @@ class Indices(MutableMapping):
         return f"Indices({sorted(self)})"
 
 
+_serials = itertools.count(1)
+
+
 @dataclass
 class Trace:
     """The result of ``engine.network.forward``.
@@ -82,6 +86,12 @@ class Trace:
     ``seconds[name]`` is the time the layer took. When a layer fails, ``errors[name]`` holds
     the engine's error, and every layer that depends on it is absent from ``outputs``
     and listed in ``skipped``; layers that do not depend on it still run.
+
+    ``serial`` numbers traces (unique in the process). A pass that reused an earlier
+    trace sets ``changed_since`` to that trace's serial, and ``changed_channels[name]``
+    lists the only channels (axis 0) in which a layer's new output differs from its
+    output there (a layer whose output array was reused is not listed: it is the very
+    same array). ``params`` and ``weights`` are what each layer ran with (references).
     """
 
     outputs: dict[str, np.ndarray] = field(default_factory=dict)
@@ -90,6 +100,11 @@ class Trace:
     errors: dict[str, EngineError] = field(default_factory=dict)
     skipped: list[str] = field(default_factory=list)
     order: list[str] = field(default_factory=list)  # layer names in the order they ran
+    params: dict[str, dict] = field(default_factory=dict)
+    weights: dict[str, dict | None] = field(default_factory=dict)
+    changed_channels: dict[str, frozenset[int]] = field(default_factory=dict)
+    changed_since: int | None = None
+    serial: int = field(default_factory=lambda: next(_serials))
 
     @property
     def ok(self) -> bool:
