@@ -39,7 +39,9 @@ from .render import (
     ColourTables,
     DisplayHint,
     LayerRender,
+    layer_channel_ranges,
     overlay_for,
+    reduced_range,
     render_layer,
     value_range,
 )
@@ -47,6 +49,7 @@ from .render import (
 log = logging.getLogger(__name__)
 
 RENDER_ONLY = 1 << 30  # start index meaning "the network did not change; only redraw"
+FROM_INPUT = -1  # start index meaning "the input changed": nothing of the last trace holds
 IDLE_LINGER_S = 0.25  # an idle worker waits this long for the next request before it ends
 # Layers are handed over one by one only when a pass is slow enough for progress to show.
 # A quick pass is handed over whole: one repaint of every map costs the GUI thread less
@@ -162,7 +165,7 @@ class ComputeScheduler(QObject):
         # Leave a core to the GUI thread: with every core busy in torch, painting waits.
         self._threads = threads or max(1, (os.cpu_count() or 2) - 1)
         self._delivered.connect(self._on_delivered, Qt.ConnectionType.QueuedConnection)
-        document.inputChanged.connect(lambda: self.request(0))
+        document.inputChanged.connect(lambda: self.request(FROM_INPUT))
         document.networkChanged.connect(self.request)
         document.viewChanged.connect(lambda: self.request(RENDER_ONLY))
         document.selectionChanged.connect(self._probe_maybe_changed)
@@ -174,7 +177,7 @@ class ComputeScheduler(QObject):
         self._last_pass_s = float("inf")  # the worker's last pass (a first pass may be slow)
         self._thread: threading.Thread | None = None
         self._render_basis: tuple | None = None  # (settings, trace, render) of the last run
-        self.request(0)
+        self.request(FROM_INPUT)
 
     # ---------------------------------------------------------------- public
     @property
@@ -224,8 +227,9 @@ class ComputeScheduler(QObject):
             self.request(RENDER_ONLY)
             self.request_receptive()
 
-    def request(self, start_index: int = 0) -> int:
-        """Schedule a recompute from layer ``start_index``; returns the request's generation."""
+    def request(self, start_index: int = FROM_INPUT) -> int:
+        """Schedule a recompute from layer ``start_index`` (:data:`FROM_INPUT`: all of it,
+        nothing reused); returns the request's generation."""
         doc = self._document
         view = doc.view
         with self._cond:
@@ -364,11 +368,20 @@ class ComputeScheduler(QObject):
         t0 = time.perf_counter()
         early: dict[str, LayerRender] = {}
         rendering = [0.0]
+        # The last run's display data, when drawn with the same settings: a layer whose
+        # output is the same array keeps it, one with a few changed channels builds on it.
+        settings = (job.colormap, job.shared_levels, job.hint, job.full)
+        reuse = None
+        if self._render_basis is not None and self._render_basis[0] == settings:
+            reuse = self._render_basis[1:]
 
-        def layer_done(name: str, output: np.ndarray) -> None:
+        def layer_done(name: str, output: np.ndarray, changed: frozenset[int] | None) -> None:
             # Per-layer levels depend on this layer alone: draw it now, hand it over.
             if job.visible is not None and name not in job.visible:
                 return  # scrolled out of view: drawn when it comes back
+            basis = None
+            if reuse is not None and reuse[0] is previous and changed is not None:
+                basis = reuse[1].get(name)
             start = time.perf_counter()
             try:
                 early[name] = render_layer(
@@ -378,6 +391,8 @@ class ComputeScheduler(QObject):
                     job.colormap,
                     tables=job.tables,
                     full_resolution=name in job.full,
+                    basis=basis,
+                    changed=changed,
                 )
             except Exception:  # noqa: BLE001 - the final pass renders it (or reports)
                 log.exception("early render of %s failed", name)
@@ -390,7 +405,7 @@ class ComputeScheduler(QObject):
         on_output = layer_done if slow and not job.shared_levels else None
         if job.start >= RENDER_ONLY and previous is not None:
             trace = previous
-        elif previous is None or job.start <= 0 or job.start >= len(job.spec.layers):
+        elif previous is None or job.start < 0 or job.start >= len(job.spec.layers):
             trace = network.forward(job.spec, job.weights, job.input, on_output=on_output)
         else:
             trace = network.forward(
@@ -402,11 +417,6 @@ class ComputeScheduler(QObject):
                 on_output=on_output,
             )
         t1 = time.perf_counter()
-        # A layer whose output was reused keeps its display data when nothing else changed.
-        settings = (job.colormap, job.shared_levels, job.hint, job.full)
-        reuse = None
-        if self._render_basis is not None and self._render_basis[0] == settings:
-            reuse = self._render_basis[1:]
         render = render_trace(
             trace,
             job.spec,
@@ -503,16 +513,37 @@ def render_trace(
     """Display data for the input and every layer of ``trace`` (missing layers marked).
 
     ``reuse`` is an earlier (trace, render) made with the same settings: a layer whose output
-    is the very same array keeps its display data (per-layer levels only). ``early`` holds
+    is the very same array keeps its display data (per-layer levels only), and when
+    ``trace`` was computed from that trace, a layer with a few changed channels
+    (``trace.changed_channels``) redraws only those. ``early`` holds
     display data already made from this trace's outputs with these settings (per-layer
     levels only), used as it is. Layers outside ``visible`` (when given) are left out unless
     their display data can be reused; layers in ``full`` are drawn at full resolution.
     """
     names = [INPUT, *spec.names()]
+    basis_render = None
+    if reuse is not None and trace.changed_since == reuse[0].serial:
+        basis_render = reuse[1]
+
+    def basis_of(name: str) -> tuple[LayerRender | None, frozenset[int] | None]:
+        changed = trace.changed_channels.get(name)
+        if basis_render is None or changed is None:
+            return None, None
+        return basis_render.get(name), changed
+
     ranges: dict[str, tuple[float, float]] = {}
+    per_channel: dict[str, np.ndarray] = {}
     shared = None
     if shared_levels:
-        ranges = {n: value_range(trace.outputs[n]) for n in names if n in trace.outputs}
+        for n in names:
+            output = trace.outputs.get(n)
+            if output is None:
+                continue
+            channels = layer_channel_ranges(output, *basis_of(n))
+            if channels is None:
+                ranges[n] = value_range(output)
+            else:
+                per_channel[n], ranges[n] = channels, reduced_range(channels)
         if ranges:
             shared = (min(r[0] for r in ranges.values()), max(r[1] for r in ranges.values()))
     render: dict[str, LayerRender] = {}
@@ -532,6 +563,7 @@ def render_trace(
         elif visible is not None and name not in visible:
             continue  # scrolled out of view: drawn when it comes back
         else:
+            basis, changed = basis_of(name)
             render[name] = render_layer(
                 name,
                 output,
@@ -541,6 +573,9 @@ def render_trace(
                 shared,
                 tables,
                 full_resolution=name in full,
+                basis=basis,
+                changed=changed,
+                ranges=per_channel.get(name),
             )
     return render
 

@@ -8,7 +8,7 @@ import torch
 from engine import network
 from engine.receptive import receptive_field
 from gui.document import Probe
-from gui.render import GAP, DisplayHint, grid_for, quantize_numpy
+from gui.render import GAP, DisplayHint, grid_for, quantize_numpy, render_layer
 from gui.scheduler import ComputeResult
 
 
@@ -61,6 +61,27 @@ def test_partial_recompute_equals_full_forward(lab_2d, qtbot):
     # Layers before the edit were reused, not recomputed.
     assert result.trace.outputs["pool"] is first.trace.outputs["pool"]
     assert result.trace.outputs["conv2"] is not first.trace.outputs["conv2"]
+
+
+def test_a_kernel_edit_redraws_its_channel_into_the_same_display_data(lab_2d, qtbot):
+    document, scheduler = lab_2d
+    first = _wait_current(qtbot, scheduler)
+    document.set_kernel_value("conv1", (5, 0, 1, 1), 3.0)
+    result = _wait_current(qtbot, scheduler)
+    trace = result.trace
+    assert trace.changed_since == first.trace.serial
+    assert trace.changed_channels["conv1"] == frozenset({5})
+    assert trace.changed_channels["pool"] == frozenset({5})
+    assert "conv2" not in trace.changed_channels  # mixes every channel: drawn whole
+    for name in ("conv1", "relu1", "pool"):
+        shown = result.render[name]
+        whole = render_layer(
+            name, trace.outputs[name], scheduler.display_hint, document.view.colormap
+        )
+        np.testing.assert_array_equal(shown.image, whole.image, err_msg=name)
+        assert shown.levels == whole.levels
+    assert result.render["conv1"].levels != first.render["conv1"].levels  # a new range
+    _assert_trace_equals_forward(result, document)
 
 
 def test_newest_request_wins_and_results_never_go_backwards(lab_2d, qtbot):
