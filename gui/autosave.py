@@ -157,11 +157,14 @@ class BackgroundWriter(QObject):
                 return str(error) or type(error).__name__
             return ""
 
-        if self._closed:  # after shutdown (late signals on exit): run in place
-            future: Future = Future()
+        try:
+            future = None if self._closed else self._pool.submit(work)
+        except RuntimeError:  # the interpreter is shutting down: no new threads
+            future = None
+        if future is None:  # after shutdown (late signals on exit): run in place
+            future = Future()
             future.set_result(work())
             return future
-        future = self._pool.submit(work)
         # Emitting from the worker thread: Qt queues it to this object's (the GUI) thread.
         future.add_done_callback(lambda f: self.finished.emit(token, path, f.result()))
         self._last = future

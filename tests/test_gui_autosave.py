@@ -313,3 +313,34 @@ def test_failed_autosave_warns_and_retries(qtbot, labs, tmp_path):
     with qtbot.waitSignal(lab.autosaver.failed, timeout=10_000):
         lab.autosaver.tick()
     assert lab.autosaver._dirty  # will try again on the next tick
+
+
+def test_a_script_that_ends_without_closing_exits_quietly(tmp_path):
+    # The undo stack clears itself at interpreter exit, which asks the autosaver to
+    # discard its file; by then no thread may start (it raised "cannot schedule new
+    # futures after interpreter shutdown" and printed a traceback).
+    script = """
+import os
+os.environ["QT_QPA_PLATFORM"] = "offscreen"
+from PySide6.QtWidgets import QApplication
+from engine.examples import make_example
+from gui.launch import Start, create_window
+app = QApplication([])
+window = create_window(Start(make_example("cameraman", 64), "lab-2d", None, "cameraman"))
+window.document.set_kernel_value("conv1", (0, 0, 0, 0), 0.5)
+window.workspace_actions.autosaver.write_now()
+window.workspace_actions.autosaver.writer.wait()
+print("edited")
+"""
+    env = {**os.environ, RECOVERY_ENV: str(tmp_path)}
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=Path(__file__).resolve().parent.parent,
+        timeout=120,
+    )
+    assert done.returncode == 0 and "edited" in done.stdout, done.stderr
+    assert "Traceback" not in done.stderr, done.stderr
+    assert not list(tmp_path.glob("autosave-*.convscope"))  # a normal exit keeps nothing
