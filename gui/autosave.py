@@ -193,6 +193,9 @@ class Autosaver(QObject):
         Where to keep the recovery file (default :func:`recovery_dir`).
     pid:
         The process the file belongs to (default: this one); names the file.
+    modified:
+        Whether there is unsaved work (default: the undo stack is not clean); the
+        workspace also counts a training run recorded since the last save.
 
     Signals
     -------
@@ -211,10 +214,12 @@ class Autosaver(QObject):
         interval_ms: int = INTERVAL_MS,
         parent: QObject | None = None,
         pid: int | None = None,
+        modified: Callable[[], bool] | None = None,
     ):
         super().__init__(parent)
         self.document = document
         self.snapshot = snapshot
+        self._modified = modified or (lambda: not document.undo_stack.isClean())
         self.directory = Path(directory) if directory is not None else recovery_dir()
         self.pid = os.getpid() if pid is None else pid
         self.name = recovery_name(self.pid, next(_serial))
@@ -227,7 +232,7 @@ class Autosaver(QObject):
         self._timer = QTimer(self)
         self._timer.setInterval(interval_ms)
         self._timer.timeout.connect(self.tick)
-        for signal in (document.inputChanged, document.networkChanged, document.viewChanged):
+        for signal in self._signals():
             signal.connect(self._changed)
         document.undo_stack.cleanChanged.connect(self._clean_changed)
         self._timer.start()
@@ -241,6 +246,10 @@ class Autosaver(QObject):
         until discard: the user saved or dropped the work)."""
         self._held.append(path)
 
+    def _signals(self) -> tuple:
+        doc = self.document
+        return (doc.inputChanged, doc.networkChanged, doc.viewChanged, doc.trainingChanged)
+
     def _changed(self, *_args) -> None:
         self._dirty = True
 
@@ -251,7 +260,7 @@ class Autosaver(QObject):
 
     def tick(self) -> bool:
         """Write now if there are unsaved changes not yet autosaved; True if it wrote."""
-        if not self._dirty or self.document.undo_stack.isClean():
+        if not self._dirty or not self._modified():
             return False
         return self.write_now()
 
@@ -293,11 +302,7 @@ class Autosaver(QObject):
         self._timer.stop()
         self._dirty = False
         if isValid(self.document):  # a script may have destroyed it without closing
-            for signal in (
-                self.document.inputChanged,
-                self.document.networkChanged,
-                self.document.viewChanged,
-            ):
+            for signal in self._signals():
                 signal.disconnect(self._changed)
             self.document.undo_stack.cleanChanged.disconnect(self._clean_changed)
         self.discard(wait=True)

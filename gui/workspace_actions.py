@@ -93,18 +93,28 @@ class WorkspaceActions(QObject):
         self.extra_arrays: dict[str, Any] = {}
         self.writer = BackgroundWriter(self)
         self.writer.finished.connect(self._save_finished)
-        self._pending_clean: dict[int, int] = {}  # save token -> undo index at snapshot
+        # save token -> (undo index, training history) at the snapshot
+        self._pending_clean: dict[int, tuple[int, TrainingHistory]] = {}
+        # The training history as last saved or opened: a run recorded since is unsaved
+        # work too, though it is not an undoable edit.
+        self._saved_training = self.document.training
         self._token = 0
         self._closed = False
         # False for windows nobody works in (e.g. --screenshot): closing never asks.
         self.ask_on_close = True
         kwargs = {} if autosave_ms is None else {"interval_ms": autosave_ms}
         self.autosaver = Autosaver(
-            self.document, self.snapshot, recovery_directory, parent=self, **kwargs
+            self.document,
+            self.snapshot,
+            recovery_directory,
+            parent=self,
+            modified=self.modified,
+            **kwargs,
         )
         self._build_actions()
         self.document.undo_stack.cleanChanged.connect(self.update_title)
         self.document.undo_stack.indexChanged.connect(self.update_title)
+        self.document.trainingChanged.connect(self.update_title)
         window.installEventFilter(self)
         self.update_title()
 
@@ -213,6 +223,13 @@ class WorkspaceActions(QObject):
     def display_name(self) -> str:
         return self.path.name if self.path else "Untitled"
 
+    def modified(self) -> bool:
+        """Unsaved work: edits since the last save, or a training run recorded since."""
+        stack = self.document.undo_stack
+        if not isValid(stack):
+            return False
+        return not stack.isClean() or self.document.training is not self._saved_training
+
     def update_title(self, *_args) -> None:
         stack = self.document.undo_stack
         # A QUndoStack clears itself (and signals) while it is being destroyed, e.g. at
@@ -220,12 +237,11 @@ class WorkspaceActions(QObject):
         if not (isValid(stack) and isValid(self.window)):
             return
         self.window.setWindowTitle(f"{self.display_name()}[*] — ConvScope")
-        self.window.setWindowModified(not stack.isClean())
+        self.window.setWindowModified(self.modified())
 
     def maybe_save(self) -> bool:
         """Ask to save unsaved changes; False when the person cancels (or saving fails)."""
-        stack = self.document.undo_stack
-        if not isValid(stack) or stack.isClean():
+        if not self.modified():
             return True
         answer = self.dialogs.ask_save_changes(self.window, self.display_name())
         if answer == "discard":
@@ -244,6 +260,7 @@ class WorkspaceActions(QObject):
         self.path = None
         self.extras, self.extra_arrays = {}, {}
         self.document.set_training(TrainingHistory())
+        self._saved_training = self.document.training
         self.update_title()
         return True
 
@@ -279,6 +296,7 @@ class WorkspaceActions(QObject):
         if not self.apply(workspace):
             return False
         self.path = path
+        self._saved_training = self.document.training
         if remember:
             self._remember(path)
         panel = getattr(self.window, "input_panel", None)
@@ -313,7 +331,7 @@ class WorkspaceActions(QObject):
         path = Path(path)
         self._token += 1
         token = self._token
-        self._pending_clean[token] = self.document.undo_stack.index()
+        self._pending_clean[token] = (self.document.undo_stack.index(), self.document.training)
         self.path = path
         self.update_title()
         future = self.writer.save(path, self.snapshot(), token)
@@ -325,15 +343,19 @@ class WorkspaceActions(QObject):
         return not error
 
     def _save_finished(self, token: Any, path: str, error: str) -> None:
-        index = self._pending_clean.pop(token, None)
-        if index is None:
+        pending = self._pending_clean.pop(token, None)
+        if pending is None:
             return  # already settled (a waited save)
         if error:
             self.error(f"Could not save {Path(path).name}: {error}")
             return
+        index, training = pending
+        self._saved_training = training
         stack = self.document.undo_stack
         if stack.index() == index:
             stack.setClean()
+        if not self.modified():  # (a clean stack discards it too; only training had changed)
+            self.autosaver.discard(wait=False)
         self._remember(Path(path))
         self.update_title()
         self.document.message.emit("info", f"Saved {Path(path).name}")

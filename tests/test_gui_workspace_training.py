@@ -215,3 +215,31 @@ def test_history_round_trips_through_workspace_json(history_runs):
     history = TrainingHistory(tuple(history_runs))
     text = json.dumps(history.to_extras(), allow_nan=False)
     assert TrainingHistory.from_extras(json.loads(text)) == history
+
+
+def test_a_recorded_run_is_unsaved_work_until_saved(env, qtbot, tmp_path):
+    doc, window, actions, _ = env
+    assert not actions.modified() and not window.isWindowModified()
+    doc.record_training(a_run())
+    assert actions.modified() and window.isWindowModified()  # the title's [*]
+    assert doc.undo_stack.isClean()  # not an undoable edit, and still unsaved
+    # The autosaver keeps it too.
+    with qtbot.waitSignal(actions.autosaver.written, timeout=10_000):
+        assert actions.autosaver.tick()
+    assert load_workspace(actions.autosaver.path).extras[EXTRAS_KEY]["summary"] == "cnn done"
+    # Closing or opening another workspace asks first.
+    actions.dialogs.answers = ["cancel"]
+    assert not actions.maybe_save() and actions.dialogs.asked == ["Untitled"]
+    assert actions.save_to(tmp_path / "w.convscope", wait=True)
+    assert not actions.modified() and not window.isWindowModified()
+    qtbot.waitUntil(lambda: not actions.autosaver.path.exists(), timeout=10_000)
+    assert actions.maybe_save() and actions.dialogs.asked == ["Untitled"]  # not asked again
+
+
+def test_opening_or_starting_anew_is_not_unsaved_work(env, tmp_path):
+    doc, _window, actions, _ = env
+    doc.record_training(a_run())
+    assert actions.save_to(tmp_path / "w.convscope", wait=True)
+    assert actions.new() and not actions.modified()
+    assert actions.open_file(tmp_path / "w.convscope")
+    assert doc.training.runs and not actions.modified()
