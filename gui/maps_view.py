@@ -311,7 +311,13 @@ class MapsView(QWidget):
 
     def _shows(self, name: str) -> bool:
         canvas = self.maps[name].canvas if name in self.maps else None
-        return canvas is not None and canvas.isVisible() and not canvas.visibleRegion().isEmpty()
+        # The viewport covers the whole graphics view, so the view's own visible region is
+        # empty: ask the viewport, where the paint happens.
+        return (
+            canvas is not None
+            and canvas.isVisible()
+            and not canvas.viewport().visibleRegion().isEmpty()
+        )
 
     def _painted(self, name: str) -> None:
         self._unpainted.discard(name)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from PySide6.QtCore import QEvent, QObject
 
 from engine.presets import get_preset
 from gui.document import Document
@@ -218,19 +219,45 @@ def test_one_worker_thread_serves_consecutive_edits(qtbot, lab_2d, request):
     assert not threads[0].is_alive()  # shutdown ends a lingering worker at once
 
 
+class _PaintSpy(QObject):
+    """Calls a function when a watched widget gets a paint event (before it paints)."""
+
+    def __init__(self):
+        super().__init__()
+        self._calls: dict[QObject, object] = {}
+
+    def watch(self, widget, call) -> None:
+        self._calls[widget] = call
+        widget.installEventFilter(self)
+
+    def eventFilter(self, watched, event):  # noqa: N802 - Qt's name
+        if event.type() == QEvent.Type.Paint and watched in self._calls:
+            self._calls[watched]()
+        return False
+
+
 def test_maps_show_early_layers_and_report_the_repaint_once_all_painted(qtbot, lab_2d, show_maps):
     document, scheduler = lab_2d
-    view = show_maps(document, scheduler, (1200, 900))
+    view = show_maps(document, scheduler, (1200, 1400))  # every layer in view
     settle(qtbot, scheduler)
     qtbot.waitUntil(lambda: not view._unpainted, timeout=10_000)
     painted = []
+    canvases_painted: set[str] = set()
+    seen_when_reported: list[set[str]] = []
+    paints = _PaintSpy()  # sees each paint event before the view's own handler
+    for name, layer_map in view.maps.items():
+        paints.watch(layer_map.canvas.viewport(), lambda n=name: canvases_painted.add(n))
     view.repainted.connect(painted.append)
+    view.repainted.connect(lambda _g: seen_when_reported.append(set(canvases_painted)))
     document.set_kernel_value("conv1", (0, 0, 0, 0), 3.0)
     generation = scheduler.generation
     qtbot.waitUntil(lambda: generation in painted, timeout=10_000)
     result = scheduler.latest
     for name in document.spec.names():
         assert view.maps[name].render is result.render[name]
+    # Reported only once every map the edit changed has really painted (the first layer
+    # on, all shown at this size): a report before the paint measured nothing.
+    assert seen_when_reported[-1] >= set(document.spec.names())
 
 
 def test_a_replaced_result_is_freed_by_the_worker_not_the_gui_thread(qtbot, lab_2d):
