@@ -16,6 +16,8 @@ from engine.errors import EngineError
 from engine.explain import explain, fmt_num, general_formula
 from engine.spec import INPUT
 
+from .stable_text import StableText
+
 HINT = "Hover or click a value in the maps to see the arithmetic behind it."
 
 
@@ -31,12 +33,10 @@ class FormulaView(QWidget):
         self.general.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.where = QLabel()
         self.where.setWordWrap(True)
-        self.arithmetic = QLabel(HINT)
+        # These two change on every edit: they re-lay out the panel only for a new height.
+        self.arithmetic = StableText(HINT)
         self.arithmetic.setFont(mono)
-        self.arithmetic.setWordWrap(True)
-        self.arithmetic.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.details = QLabel()
-        self.details.setWordWrap(True)
+        self.details = StableText()
         self.details.setStyleSheet("color: palette(mid);")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -47,7 +47,10 @@ class FormulaView(QWidget):
         self.explanation = None  # the last Explanation shown (for tests and other views)
         document.selectionChanged.connect(self.refresh)
         document.specChanged.connect(self._show_general)
-        document.networkChanged.connect(lambda _i: self._show_probe())  # weights count too
+        # An edit of the network changes the arithmetic once its trace arrives (traceReady);
+        # until then the last arithmetic stays: it is consistent (old weights, old outputs),
+        # and flipping to "computing…" and back re-laid out the whole inspector twice per
+        # kernel edit, beside the worker computing it (measured: ~5 ms of GUI time).
         scheduler.traceReady.connect(lambda _r: self.refresh())
         self.refresh()
 
@@ -72,29 +75,31 @@ class FormulaView(QWidget):
         self.general.setVisible(bool(text))
 
     def _show_probe(self) -> None:
+        where, arithmetic, details = self._probe_texts()
+        # Each text set once: clearing first would change the panel's height and back.
+        self.where.setText(where)
+        self.arithmetic.setText(arithmetic)
+        self.details.setText(details)
+
+    def _probe_texts(self) -> tuple[str, str, str]:
+        """(where, arithmetic, details) for the document's probe and the newest trace."""
         doc, probe = self.document, self.document.probe
         self.explanation = None
-        self.details.clear()
         if probe is None or probe.layer == INPUT:
-            self.where.clear()
-            self.arithmetic.setText(HINT)
-            return
-        where = ", ".join(str(p) for p in probe.position) or "—"
-        self.where.setText(f"<b>{probe.layer}</b> · channel {probe.channel} · position ({where})")
+            return "", HINT, ""
+        at = ", ".join(str(p) for p in probe.position) or "—"
+        where = f"<b>{probe.layer}</b> · channel {probe.channel} · position ({at})"
         result = self.scheduler.latest
         if result is None or result.generation != self.scheduler.generation:
-            self.arithmetic.setText("computing…")
-            return
+            return where, "computing…", ""
         try:
             exp = explain(
                 doc.spec, doc.weights, result.trace, probe.layer, probe.channel, probe.position
             )
         except EngineError as error:
-            self.arithmetic.setText(str(error))
-            return
+            return where, str(error), ""
         self.explanation = exp
-        self.arithmetic.setText(exp.format())
-        self.details.setText(_details(exp))
+        return where, exp.format(), _details(exp)
 
 
 def _details(exp) -> str:

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from PySide6.QtCore import QEvent, QObject
 from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication, QWidget
 
 from engine.spec import LayerSpec, NetworkSpec
 from gui.document import Document, Probe
 from gui.inspector import Inspector, count_text
 from gui.scheduler import ComputeScheduler
+from gui.stable_text import StableText
 
 pytestmark = pytest.mark.qt_log_ignore("propagateSizeHints")
 
@@ -160,3 +163,40 @@ def test_a_probe_on_an_activation_wraps_the_conv_below(qtbot, doc, scheduler, in
 def test_the_general_formula_has_the_numbers(qtbot, doc, inspector):
     text = inspector.formula_view.general.text()
     assert "floor((64 + 2·1 − 1·(3−1) − 1)/1) + 1 = 64" in text
+
+
+class _LayoutCounter(QObject):
+    def __init__(self):
+        super().__init__()
+        self.count = 0
+
+    def eventFilter(self, watched, event):  # noqa: N802 - Qt's name
+        # A StableText takes its own label's requests (it has no layout to redo).
+        if event.type() == QEvent.Type.LayoutRequest and not isinstance(watched, StableText):
+            self.count += 1
+        return False
+
+
+def test_a_kernel_edit_lays_the_panel_out_again_only_when_the_formula_needs_room(
+    qtbot, doc, scheduler, inspector
+):
+    inspector.resize(420, 900)
+    inspector.show()
+    _settled(qtbot, scheduler)
+    doc.set_probe(Probe("conv2", 1, (7,)))
+    qtbot.waitUntil(lambda: inspector.formula_view.explanation is not None, timeout=10_000)
+    qtbot.wait(50)  # the probe's own layout settles
+    counter = _LayoutCounter()
+    for widget in (inspector, *inspector.findChildren(QWidget)):
+        widget.installEventFilter(counter)
+    before = inspector.formula_view.arithmetic.text()
+    for i in range(3):
+        doc.set_kernel_value("conv2", (1, 0, 0), 0.5 + i)
+        _settled(qtbot, scheduler)
+        qtbot.waitUntil(lambda: inspector.formula_view.explanation is not None, timeout=10_000)
+    QApplication.processEvents()
+    after = inspector.formula_view.arithmetic.text()
+    assert after != before and after.count("\n") == before.count("\n")  # new numbers, same lines
+    # (Each edit used to flip the arithmetic to "computing…" and back, and every new text
+    # re-laid out the whole panel: 2-4 layout requests per edit up the widget tree.)
+    assert counter.count == 0
