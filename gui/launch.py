@@ -156,7 +156,20 @@ def create_window(start: Start, remember: bool = True):
     select_first_weighted(document)
     if start.notice:
         document.message.emit("info", start.notice)
+    polish_now()
     return window
+
+
+def polish_now() -> None:
+    """Polish (style) the widgets made so far now, not in the event loop's first pass.
+
+    Each new widget posts itself a polish request; about a thousand of them (most in menus
+    and tabs not on screen) were handled in the first pass after ``show()``, beside the
+    window's first layout: a good part of that pass's stall.
+    """
+    from PySide6.QtCore import QCoreApplication, QEvent
+
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.PolishRequest)
 
 
 def freeze_start_up_objects() -> None:
@@ -249,6 +262,9 @@ def screenshot(app, window, path: str) -> int:
     def check() -> None:
         # Wait for the steady state: the newest request (e.g. after the first layout's
         # resize) computed and painted, nothing left in flight.
+        if window.maps_view.hint_pending or window.painting_in_pieces:
+            QTimer.singleShot(0, check)  # the first passes after show() are still to run
+            return
         if painted_generation[0] < scheduler.generation or not scheduler.idle:
             return
         if not receptive_ready():

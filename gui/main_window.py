@@ -78,6 +78,9 @@ class MainWindow(QMainWindow):
         self.input_panel.installEventFilter(self)
         self.inspector.installEventFilter(self)
         self._sized = False
+        self._held: list[list[QWidget]] = []  # pieces left out of the first paint, in order
+        self._releasing = False  # the first paint is done, the held pieces are on their way
+        self._awaiting_paint = False  # a piece was released; the next waits for its paint
 
         self._message = QLabel()
         self._message.setObjectName("messageLabel")
@@ -154,9 +157,32 @@ class MainWindow(QMainWindow):
                 dock.setWidget(_scrolling(widget))
             if dock is not docks[0] and dock not in self.tabifiedDockWidgets(docks[0]):
                 self.tabifyDockWidget(docks[0], dock)
-        # after anything else queued its own raise (e.g. the trainer's)
-        QTimer.singleShot(0, docks[0].raise_)
+        docks[0].raise_()
+        for dock in docks[1:]:
+            self._lay_out_when_in_front(dock)
         self._size_bottom_docks()
+
+    def _lay_out_when_in_front(self, dock: QDockWidget) -> None:
+        """Keep a scrolling dock's panel hidden while its tab is behind another one.
+
+        Qt keeps a dock behind a tab "visible", only moved out of sight: its panel would be
+        shown, laid out and resized with the window (the trainer's hundreds of widgets and
+        plots, a third of the first event-loop pass after show). Hidden, it costs nothing
+        until the reader brings its tab to the front.
+        """
+        area = dock.widget()
+        panel = area.widget() if isinstance(area, QScrollArea) else None
+        if panel is None or self.dockWidgetArea(dock) != Qt.DockWidgetArea.BottomDockWidgetArea:
+            return
+        panel.hide()
+
+        def visibility(visible: bool) -> None:
+            # True: its tab came to the front (or the dock was shown on its own)
+            if visible:
+                panel.show()
+                dock.visibilityChanged.disconnect(visibility)
+
+        dock.visibilityChanged.connect(visibility)
 
     def _size_bottom_docks(self) -> None:
         docks = self.bottom_docks()
@@ -319,7 +345,51 @@ class MainWindow(QMainWindow):
             left, right = max(290, int(total * 0.2)), max(306, int(total * 0.2))
             self.splitter.setSizes([left, total - left - right, right])
             self._size_bottom_docks()
+            self._hold_first_paint()
         super().showEvent(event)
+
+    def _hold_first_paint(self) -> None:
+        """Paint the new window in pieces, one per event-loop pass: the maps first, then the
+        side panels, then the bottom docks (the layers table asks its model for every cell).
+        Painted at once, the whole window was the longest stall of the event loop at
+        start-up."""
+        stages = [
+            [self.splitter.widget(0), self.splitter.widget(2)],
+            [d for d in self.bottom_docks() if not d.isHidden()],
+        ]
+        self._held = [stage for stage in stages if stage]
+        for stage in self._held:
+            for widget in stage:
+                widget.setUpdatesEnabled(False)
+
+    def _release_held(self) -> None:
+        """Let the next held piece paint (in the window's next paint); the piece after it
+        waits for that paint."""
+        if not self._held:
+            return
+        for widget in self._held.pop(0):
+            widget.setUpdatesEnabled(True)  # and schedules its paint
+        self._awaiting_paint = bool(self._held)
+
+    @property
+    def painting_in_pieces(self) -> bool:
+        """Pieces of the new window still wait for their first paint (_hold_first_paint)."""
+        return bool(self._held)
+
+    def event(self, event: QEvent) -> bool:
+        handled = super().event(event)
+        # an update request paints every dirty region of the window: the piece released
+        # last has painted, the next one may go
+        if event.type() == QEvent.Type.UpdateRequest and self._awaiting_paint:
+            self._awaiting_paint = False
+            QTimer.singleShot(0, self._release_held)
+        return handled
+
+    def paintEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().paintEvent(event)
+        if self._held and not self._awaiting_paint and not self._releasing:
+            self._releasing = True  # the first paint is done: the held pieces follow
+            QTimer.singleShot(0, self._release_held)
 
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt's name
         super().closeEvent(event)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from html import escape
 
-from PySide6.QtCore import QEvent, QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QSize, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -142,6 +142,8 @@ class MapsView(QWidget):
         # the tiles follow the viewport's size (the bar above it may change its height)
         self.scroll.viewport().installEventFilter(self)
         self.visibility = MapVisibility(self.scroll, scheduler, self)
+        self._hint_timer = QTimer(self, singleShot=True, interval=0)
+        self._hint_timer.timeout.connect(self._send_hint)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
@@ -241,12 +243,23 @@ class MapsView(QWidget):
 
     def _resize_maps(self) -> None:
         hint = self.display_hint()
-        self.scheduler.set_display_hint(hint)
+        # The worker hears the size once the layout has settled: a window's first layout
+        # resizes the view several times (each size would be drawn, beside that layout).
+        self._hint_timer.start()
         width = self.scroll.viewport().width() - 16
         for name, widget in self.maps.items():
             widget.set_height_for(
                 self.document.layer_shape(name), hint.tile_px, hint.max_columns, width
             )
+
+    def _send_hint(self) -> None:
+        self.scheduler.set_display_hint(self.display_hint())
+
+    @property
+    def hint_pending(self) -> bool:
+        """The view changed size and the worker has not been told yet (it will be in the
+        event loop's next pass)."""
+        return self._hint_timer.isActive()
 
     def display_hint(self) -> DisplayHint:
         """Tile size and columns that fit the current width, and the height too when every

@@ -423,8 +423,8 @@ def install(window) -> TrainerPanel:
     neighbours = [d for d in window.findChildren(QDockWidget) if window.dockWidgetArea(d) == area]
     dock = window.add_dock(panel, area, "Training")
     if neighbours:  # share the bottom as tabs: the trainer needs the full width
+        # behind the first tab (MainWindow.arrange_bottom_docks puts that one in front)
         window.tabifyDockWidget(neighbours[0], dock)
-        QTimer.singleShot(0, dock.raise_)  # after the tab bar exists
     # Curves and maps need some height; the lab keeps the rest (the dock can be hidden).
     window.resizeDocks([dock], [max(300, int(window.height() * 0.4))], Qt.Orientation.Vertical)
     window.statusBar().addPermanentWidget(QLabel(f"device: {panel.device_name}"))
