@@ -68,8 +68,16 @@ def conv_channels(
     return None if len(out) >= c_out else frozenset(out)
 
 
-def splice(previous: np.ndarray, part: np.ndarray, channels: list[int]) -> np.ndarray:
-    """A copy of ``previous`` with ``channels`` replaced by ``part`` (one row per channel)."""
+def channel_index(channels: frozenset[int]) -> slice | list[int]:
+    """An index for ``channels`` along axis 0: a slice (a view) when they are consecutive."""
+    ordered = sorted(channels)
+    if ordered and ordered[-1] - ordered[0] + 1 == len(ordered):
+        return slice(ordered[0], ordered[-1] + 1)
+    return ordered
+
+
+def splice(previous: np.ndarray, part: np.ndarray, index: slice | list[int]) -> np.ndarray:
+    """A copy of ``previous`` with the channels at ``index`` replaced by ``part``."""
     out = previous.copy()
-    out[channels] = part
+    out[index] = part
     return out

@@ -553,10 +553,10 @@ def _changed_channels(node: Node, layer_weights, trace: Trace, previous: Trace):
 def _run_channels(node: Node, trace: Trace, previous: Trace, changed: frozenset[int]):
     """A channel-wise layer's output recomputed in ``changed`` only (the rest is kept)."""
     before = previous.outputs[node.name]
-    channels = sorted(changed)
-    x = trace.outputs[node.inputs[0]][channels]
+    index = inc.channel_index(changed)
+    x = trace.outputs[node.inputs[0]][index]
     part, _ = L.forward(node.layer, node.params, [x], None, indices=False)
-    return inc.splice(before, part, channels), None
+    return inc.splice(before, part, index), None
 
 
 def _run(

@@ -241,10 +241,20 @@ def layer_channel_ranges(
     if not _usable(basis, output.shape, changed) or basis.channel_ranges is None:
         return channel_ranges(values)
     ranges = basis.channel_ranges.copy()
-    if changed:
-        idx = sorted(changed)
-        ranges[idx] = channel_ranges(values[idx])
+    for run in channel_runs(changed):
+        ranges[run] = channel_ranges(values[run])
     return ranges
+
+
+def channel_runs(channels: frozenset[int]) -> list[slice]:
+    """``channels`` as runs of consecutive channels (views, not copies, of an array)."""
+    runs: list[slice] = []
+    for c in sorted(channels):
+        if runs and runs[-1].stop == c:
+            runs[-1] = slice(runs[-1].start, c + 1)
+        else:
+            runs.append(slice(c, c + 1))
+    return runs
 
 
 def _usable(basis: LayerRender | None, shape: tuple[int, ...], changed) -> bool:
@@ -383,9 +393,9 @@ def _downsampled(
         return downsample(values, factor)
     if not changed:
         return basis.small
-    idx = sorted(changed)
     small = basis.small.clone()
-    small[idx] = downsample(values[idx], factor)
+    for run in channel_runs(changed):
+        small[run] = downsample(values[run], factor)
     return small
 
 
