@@ -58,9 +58,18 @@ def wait_until(predicate, timeout_s: float = 30.0, signal=None) -> bool:
     poll.start()
     if signal is not None:
         signal.connect(check)
-    QTimer.singleShot(int(timeout_s * 1000), loop.quit)
-    loop.exec()
+    timer = QTimer()
+    timer.setSingleShot(True)
+    timer.timeout.connect(loop.quit)
+    timer.start(int(timeout_s * 1000))
+    # Events handled after the quit (in the same pass) can make it false again, e.g. a
+    # new display size asking for a redraw: then wait on, until the time is up.
+    while True:
+        loop.exec()
+        if predicate() or not timer.isActive():
+            break
     poll.stop()
+    timer.stop()
     if signal is not None:
         signal.disconnect(check)
     return predicate()

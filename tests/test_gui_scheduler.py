@@ -190,3 +190,32 @@ def test_shutdown_stops_work(lab_2d, qtbot):
     document.set_kernel_value("conv1", (0, 0, 0, 0), 1.0)
     qtbot.wait(50)  # nothing may arrive (no thread exists to deliver it)
     assert scheduler.latest.generation == generation and scheduler.idle
+
+
+def test_quick_passes_use_every_core_and_slow_ones_leave_one_to_the_gui(lab_2d, qtbot, monkeypatch):
+    import os
+
+    from gui import scheduler as scheduler_module
+
+    cores = os.cpu_count() or 2
+    assert scheduler_module.torch_threads_for(0.005) == cores
+    assert scheduler_module.torch_threads_for(0.5) == max(1, cores - 1)
+    assert scheduler_module.torch_threads_for(float("inf")) == max(1, cores - 1)  # the first
+    assert scheduler_module.torch_threads_for(0.005, fixed=1) == 1
+    document, scheduler = lab_2d
+    _wait_current(qtbot, scheduler)
+    document.set_kernel_value("conv1", (0, 0, 1, 1), 0.5)  # warm: quick passes from here on
+    _wait_current(qtbot, scheduler)
+    gui_threads = torch.get_num_threads()
+    seen = []
+    real_forward = network.forward
+
+    def spy(*args, **kwargs):
+        seen.append(torch.get_num_threads())  # in the worker thread
+        return real_forward(*args, **kwargs)
+
+    monkeypatch.setattr(network, "forward", spy)
+    document.set_kernel_value("conv1", (0, 0, 1, 1), 0.75)
+    _wait_current(qtbot, scheduler)
+    assert seen == [cores]
+    assert torch.get_num_threads() == gui_threads  # the GUI thread's own setting is its own
