@@ -192,30 +192,31 @@ def test_shutdown_stops_work(lab_2d, qtbot):
     assert scheduler.latest.generation == generation and scheduler.idle
 
 
-def test_quick_passes_use_every_core_and_slow_ones_leave_one_to_the_gui(lab_2d, qtbot, monkeypatch):
-    import os
+def test_a_quick_pass_draws_its_layers_on_the_render_thread(lab_2d, qtbot, monkeypatch):
+    import threading
 
     from gui import scheduler as scheduler_module
 
-    cores = os.cpu_count() or 2
-    assert scheduler_module.torch_threads_for(0.005) == cores
-    assert scheduler_module.torch_threads_for(0.5) == max(1, cores - 1)
-    assert scheduler_module.torch_threads_for(float("inf")) == max(1, cores - 1)  # the first
-    assert scheduler_module.torch_threads_for(0.005, fixed=1) == 1
     document, scheduler = lab_2d
     _wait_current(qtbot, scheduler)
     document.set_kernel_value("conv1", (0, 0, 1, 1), 0.5)  # warm: quick passes from here on
     _wait_current(qtbot, scheduler)
-    gui_threads = torch.get_num_threads()
-    seen = []
-    real_forward = network.forward
+    drawn_on: dict[str, str] = {}
+    real_render = scheduler_module.render_layer
 
-    def spy(*args, **kwargs):
-        seen.append(torch.get_num_threads())  # in the worker thread
-        return real_forward(*args, **kwargs)
+    def spy(name, *args, **kwargs):
+        drawn_on[name] = threading.current_thread().name
+        return real_render(name, *args, **kwargs)
 
-    monkeypatch.setattr(network, "forward", spy)
-    document.set_kernel_value("conv1", (0, 0, 1, 1), 0.75)
-    _wait_current(qtbot, scheduler)
-    assert seen == [cores]
-    assert torch.get_num_threads() == gui_threads  # the GUI thread's own setting is its own
+    monkeypatch.setattr(scheduler_module, "render_layer", spy)
+    document.set_kernel_value("conv2", (1, 2, 0, 1), -0.75)
+    result = _wait_current(qtbot, scheduler)
+    recomputed = ["conv2", "relu2", "up", "conv3"]
+    assert sorted(drawn_on) == sorted(recomputed)  # the layers before were kept
+    assert all(drawn_on[n].startswith("convscope-render") for n in recomputed), drawn_on
+    _assert_trace_equals_forward(result, document)
+    for name in recomputed:  # what the render thread drew is what the pass holds
+        whole = real_render(
+            name, result.trace.outputs[name], scheduler.display_hint, document.view.colormap
+        )
+        np.testing.assert_array_equal(result.render[name].image, whole.image, err_msg=name)
