@@ -162,3 +162,25 @@ def forward_threads(monkeypatch):
 
     monkeypatch.setattr(network, "forward", spy)
     return threads
+
+
+@pytest.fixture
+def open_window(qtbot, tmp_path, monkeypatch):
+    """``open_window(target, **kwargs)``: the window app.py opens for ``target`` (an example
+    name, a file or None), its recovery files in a temporary folder; closed afterwards."""
+    from gui import launch
+
+    monkeypatch.setenv("CONVSCOPE_RECOVERY_DIR", str(tmp_path / "recovery"))
+    made = []
+
+    def make(target: str | None, **kwargs):
+        window = launch.create_window(launch.resolve_input(target), remember=False, **kwargs)
+        qtbot.addWidget(window)
+        window.workspace_actions.ask_on_close = False
+        made.append(window)
+        return window
+
+    yield make
+    for window in made:
+        window.close()
+        window.trainer_panel.shutdown()

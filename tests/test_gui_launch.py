@@ -11,24 +11,6 @@ from gui.input_panel import DRAWN
 from tests.test_gui_window import front_tab
 
 
-@pytest.fixture
-def open_window(qtbot, tmp_path, monkeypatch):
-    monkeypatch.setenv("CONVSCOPE_RECOVERY_DIR", str(tmp_path / "recovery"))
-    made = []
-
-    def make(target: str | None, **kwargs):
-        window = launch.create_window(launch.resolve_input(target), remember=False, **kwargs)
-        qtbot.addWidget(window)
-        window.workspace_actions.ask_on_close = False
-        made.append(window)
-        return window
-
-    yield make
-    for window in made:
-        window.close()
-        window.trainer_panel.shutdown()
-
-
 def test_start_selects_the_first_layer_with_weights(open_window):
     window = open_window("sine")
     doc = window.document

@@ -13,31 +13,22 @@ import pytest
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtWidgets import QWidget
 
-from gui import launch
 from gui.render import DisplayHint
 from tests.test_gui_layout import settle
 from tests.test_gui_window import front_tab
 
 
 @pytest.fixture
-def new_window(qtbot, tmp_path, monkeypatch):
+def new_window(open_window):
     """``new_window()``: the window app.py opens (reference network), made but not shown
     (made in the test: nothing may run the event loop between making and showing it)."""
-    monkeypatch.setenv("CONVSCOPE_RECOVERY_DIR", str(tmp_path / "recovery"))
-    made = []
 
     def make():
-        window = launch.create_window(launch.resolve_input(None), remember=False)
-        qtbot.addWidget(window)
-        window.workspace_actions.ask_on_close = False
+        window = open_window(None)
         window.resize(1280, 800)
-        made.append(window)
         return window
 
-    yield make
-    for window in made:
-        window.close()
-        window.trainer_panel.shutdown()
+    return make
 
 
 class PaintPasses(QObject):
