@@ -8,7 +8,7 @@ weights.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
@@ -26,16 +26,13 @@ class FormulaView(QWidget):
         super().__init__(parent)
         self.document = document
         self.scheduler = scheduler
-        mono = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
         self.general = QLabel()
-        self.general.setFont(mono)
         self.general.setWordWrap(True)
         self.general.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.where = QLabel()
         self.where.setWordWrap(True)
         # These two change on every edit: they re-lay out the panel only for a new height.
         self.arithmetic = StableText(HINT)
-        self.arithmetic.setFont(mono)
         self.details = StableText()
         self.details.setStyleSheet("color: palette(mid);")
         layout = QVBoxLayout(self)
@@ -45,6 +42,7 @@ class FormulaView(QWidget):
         layout.addWidget(self.arithmetic)
         layout.addWidget(self.details)
         self.explanation = None  # the last Explanation shown (for tests and other views)
+        self._set_mono_fonts()
         document.selectionChanged.connect(self.refresh)
         document.specChanged.connect(self._show_general)
         # An edit of the network changes the arithmetic once its trace arrives (traceReady);
@@ -53,6 +51,19 @@ class FormulaView(QWidget):
         # kernel edit, beside the worker computing it (measured: ~5 ms of GUI time).
         scheduler.traceReady.connect(lambda _r: self.refresh())
         self.refresh()
+
+    def changeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:  # e.g. presentation mode's bigger fonts
+            self._set_mono_fonts()
+
+    def _set_mono_fonts(self) -> None:
+        # A font set on a widget no longer follows the application's: size the fixed-width
+        # font like the panel's own text, now and whenever that changes.
+        mono = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+        mono.setPointSizeF(self.font().pointSizeF())
+        self.general.setFont(mono)
+        self.arithmetic.setFont(mono)
 
     def refresh(self) -> None:
         self._show_general()

@@ -200,3 +200,21 @@ def test_a_kernel_edit_lays_the_panel_out_again_only_when_the_formula_needs_room
     # (Each edit used to flip the arithmetic to "computing…" and back, and every new text
     # re-laid out the whole panel: 2-4 layout requests per edit up the widget tree.)
     assert counter.count == 0
+
+
+def test_the_formula_text_grows_with_the_presentation_fonts(qtbot, inspector):
+    from gui.theme import set_presentation_fonts
+
+    view = inspector.formula_view
+    label = view.arithmetic.label
+    before = label.font().pointSizeF()
+    set_presentation_fonts(True, inspector)
+    try:
+        # (its fixed-width font was set once, so it stayed small on the projector)
+        qtbot.waitUntil(lambda: label.font().pointSizeF() > before, timeout=5_000)
+        assert label.font().pointSizeF() == view.font().pointSizeF()
+        assert view.general.font().pointSizeF() == view.font().pointSizeF()
+        assert label.font().family() == view.general.font().family()  # still fixed-width
+    finally:
+        set_presentation_fonts(False, inspector)
+    qtbot.waitUntil(lambda: label.font().pointSizeF() == before, timeout=5_000)
