@@ -20,6 +20,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from engine.incremental import channel_index
+
 
 def _prime_readonly_warning() -> None:
     # torch warns once per process when it wraps a read-only array (the document's arrays
@@ -241,20 +243,10 @@ def layer_channel_ranges(
     if not _usable(basis, output.shape, changed) or basis.channel_ranges is None:
         return channel_ranges(values)
     ranges = basis.channel_ranges.copy()
-    for run in channel_runs(changed):
-        ranges[run] = channel_ranges(values[run])
+    if changed:
+        index = channel_index(changed)
+        ranges[index] = channel_ranges(values[index])
     return ranges
-
-
-def channel_runs(channels: frozenset[int]) -> list[slice]:
-    """``channels`` as runs of consecutive channels (views, not copies, of an array)."""
-    runs: list[slice] = []
-    for c in sorted(channels):
-        if runs and runs[-1].stop == c:
-            runs[-1] = slice(runs[-1].start, c + 1)
-        else:
-            runs.append(slice(c, c + 1))
-    return runs
 
 
 def _usable(basis: LayerRender | None, shape: tuple[int, ...], changed) -> bool:
@@ -394,8 +386,8 @@ def _downsampled(
     if not changed:
         return basis.small
     small = basis.small.clone()
-    for run in channel_runs(changed):
-        small[run] = downsample(values[run], factor)
+    index = channel_index(changed)
+    small[index] = downsample(values[index], factor)
     return small
 
 
