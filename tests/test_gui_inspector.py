@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QEvent, QObject
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QWidget
 
@@ -14,6 +13,7 @@ from gui.document import Document, Probe
 from gui.inspector import Inspector, count_text
 from gui.scheduler import ComputeScheduler
 from gui.stable_text import StableText
+from tests.test_gui_stable_text import LayoutRequests
 
 pytestmark = pytest.mark.qt_log_ignore("propagateSizeHints")
 
@@ -165,18 +165,6 @@ def test_the_general_formula_has_the_numbers(qtbot, doc, inspector):
     assert "floor((64 + 2·1 − 1·(3−1) − 1)/1) + 1 = 64" in text
 
 
-class _LayoutCounter(QObject):
-    def __init__(self):
-        super().__init__()
-        self.count = 0
-
-    def eventFilter(self, watched, event):  # noqa: N802 - Qt's name
-        # A StableText takes its own label's requests (it has no layout to redo).
-        if event.type() == QEvent.Type.LayoutRequest and not isinstance(watched, StableText):
-            self.count += 1
-        return False
-
-
 def test_a_kernel_edit_lays_the_panel_out_again_only_when_the_formula_needs_room(
     qtbot, doc, scheduler, inspector
 ):
@@ -186,7 +174,8 @@ def test_a_kernel_edit_lays_the_panel_out_again_only_when_the_formula_needs_room
     doc.set_probe(Probe("conv2", 1, (7,)))
     qtbot.waitUntil(lambda: inspector.formula_view.explanation is not None, timeout=10_000)
     qtbot.wait(50)  # the probe's own layout settles
-    counter = _LayoutCounter()
+    # A StableText takes its own label's requests (it has no layout to redo).
+    counter = LayoutRequests(ignore=StableText)
     for widget in (inspector, *inspector.findChildren(QWidget)):
         widget.installEventFilter(counter)
     before = inspector.formula_view.arithmetic.text()

@@ -7,13 +7,19 @@ from PySide6.QtWidgets import QApplication, QLabel, QVBoxLayout, QWidget
 from gui.stable_text import StableText
 
 
-class _Requests(QObject):
-    def __init__(self):
+class LayoutRequests(QObject):
+    """Counts layout requests reaching the widgets it filters (``ignore``: a widget type
+    whose requests do not count)."""
+
+    def __init__(self, ignore: type | None = None):
         super().__init__()
         self.count = 0
+        self._ignore = ignore
 
     def eventFilter(self, watched, event):  # noqa: N802 - Qt's name
-        if event.type() == QEvent.Type.LayoutRequest:
+        if event.type() == QEvent.Type.LayoutRequest and not (
+            self._ignore is not None and isinstance(watched, self._ignore)
+        ):
             self.count += 1
         return False
 
@@ -34,7 +40,7 @@ def _panel(qtbot):
 
 def test_same_height_no_layout_and_more_lines_get_their_room(qtbot):
     panel, text = _panel(qtbot)
-    requests = _Requests()
+    requests = LayoutRequests()
     panel.installEventFilter(requests)
     text.setText("one other line")
     QApplication.processEvents()
