@@ -49,7 +49,7 @@ class FormulaView(QWidget):
         # until then the last arithmetic stays: it is consistent (old weights, old outputs),
         # and flipping to "computing…" and back re-laid out the whole inspector twice per
         # kernel edit, beside the worker computing it (measured: ~5 ms of GUI time).
-        scheduler.traceReady.connect(lambda _r: self.refresh())
+        scheduler.traceReady.connect(lambda _r: self._show_probe())  # (general: spec only)
         self.refresh()
 
     def changeEvent(self, event) -> None:  # noqa: N802 - Qt's name
@@ -86,31 +86,30 @@ class FormulaView(QWidget):
         self.general.setVisible(bool(text))
 
     def _show_probe(self) -> None:
-        where, arithmetic, details = self._probe_texts()
+        where, arithmetic, details, self.explanation = self._probe_texts()
         # Each text set once: clearing first would change the panel's height and back.
         self.where.setText(where)
         self.arithmetic.setText(arithmetic)
         self.details.setText(details)
 
-    def _probe_texts(self) -> tuple[str, str, str]:
-        """(where, arithmetic, details) for the document's probe and the newest trace."""
+    def _probe_texts(self):
+        """(where, arithmetic, details, explanation or None) for the document's probe and
+        the newest trace."""
         doc, probe = self.document, self.document.probe
-        self.explanation = None
         if probe is None or probe.layer == INPUT:
-            return "", HINT, ""
+            return "", HINT, "", None
         at = ", ".join(str(p) for p in probe.position) or "—"
         where = f"<b>{probe.layer}</b> · channel {probe.channel} · position ({at})"
         result = self.scheduler.latest
         if result is None or result.generation != self.scheduler.generation:
-            return where, "computing…", ""
+            return where, "computing…", "", None
         try:
             exp = explain(
                 doc.spec, doc.weights, result.trace, probe.layer, probe.channel, probe.position
             )
         except EngineError as error:
-            return where, str(error), ""
-        self.explanation = exp
-        return where, exp.format(), _details(exp)
+            return where, str(error), "", None
+        return where, exp.format(), _details(exp), exp
 
 
 def _details(exp) -> str:
