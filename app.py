@@ -17,7 +17,7 @@ def main(argv: list[str] | None = None) -> int:
         from engine.cli import main as cli_main
 
         return cli_main(argv)
-    from gui.launch import main as gui_main
+    from gui.app.launch import main as gui_main
 
     return gui_main(argv)
 

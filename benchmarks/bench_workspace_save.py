@@ -32,10 +32,10 @@ def main() -> None:
 
     from engine.presets import get_preset
     from engine.workspace import save_workspace, workspace_to_bytes
-    from gui.document import Document
-    from gui.main_window import MainWindow
-    from gui.scheduler import ComputeScheduler
-    from gui.workspace_actions import install_workspace
+    from gui.app.main_window import MainWindow
+    from gui.compute.scheduler import ComputeScheduler
+    from gui.state.document import Document
+    from gui.workspace.workspace_actions import install_workspace
 
     app = QApplication.instance() or QApplication([])
     with tempfile.TemporaryDirectory() as tmp:

@@ -180,8 +180,8 @@ def main() -> int:
     args = parser.parse_args()
 
     from engine.examples import make_example
-    from gui.launch import Start, create_window, freeze_start_up_objects
-    from gui.theme import apply_theme
+    from gui.app.launch import Start, create_window, freeze_start_up_objects
+    from gui.app.theme import apply_theme
 
     app = QApplication.instance() or QApplication([])
     apply_theme(app)

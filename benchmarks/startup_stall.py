@@ -48,9 +48,9 @@ def child(train: bool, steps: int) -> dict:
 
     from benchmarks.gap_meter import GapMeter
     from engine.examples import make_example
-    from gui import launch
-    from gui.launch import Start, create_window
-    from gui.theme import apply_theme
+    from gui.app import launch
+    from gui.app.launch import Start, create_window
+    from gui.app.theme import apply_theme
 
     app = QApplication.instance() or QApplication([])
     apply_theme(app)

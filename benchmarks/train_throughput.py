@@ -147,13 +147,13 @@ def main() -> int:
     app = QApplication.instance() or QApplication([])  # noqa: F841 - must exist
     from engine.data import load_dataset
     from engine.presets import get_preset
-    from gui.document import Document
-    from gui.trainer_panel import TrainerPanel
+    from gui.state.document import Document
+    from gui.training.trainer_panel import TrainerPanel
 
     dataset = load_dataset("mnist1d")
     document = Document(np.array(dataset.x_test[0]), get_preset("udl-mnist1d-cnn"))
-    from gui.launch import freeze_start_up_objects
-    from gui.trainer_panel import SETTLE_MS
+    from gui.app.launch import freeze_start_up_objects
+    from gui.training.trainer_panel import SETTLE_MS
 
     # As in the app: shown, start-up objects frozen, the set-up once the first paint settled.
     panel = TrainerPanel(document, set_up_now=False)

@@ -1,13 +1,13 @@
-"""ConvScope's Qt GUI: the document, the compute scheduler and the views bound to them.
+"""ConvScope's Qt GUI, grouped by feature into rooms.
 
-Modules
--------
-document     ``Document``: the single source of state (input, spec, weights, selection, view)
-commands     the undo command behind every undoable document edit
-scheduler    ``ComputeScheduler``: engine forward + display data off the GUI thread
-render       Qt-free colour quantisation and tiling of layer outputs (runs in the worker)
-colormaps    lookup tables for the maps
-maps_view    the layer maps in the middle of the window (``layer_map`` draws one layer)
-main_window  ``MainWindow``: panels, docks, menus, status bar
-launch       ``main(argv)``: the GUI entry point used by app.py (also --screenshot)
+app/        composition root: launch, main window, theme
+state/      document, undo commands, training history (models; no widgets)
+compute/    compute scheduler, display data, colour maps (off-thread work for the views)
+lab/        the live lab: input/, maps/, inspector/, compare view
+designer/   the Layers tab: layer stack, table model, add-layer menu, totals
+training/   the Training tab and its worker
+workspace/  files: save/open, autosave, crash recovery, export
+widgets/    generic Qt pieces (flow layout, stable text, strokes, indexed image)
+
+Who may import whom is written down as import-linter contracts in pyproject.toml.
 """

@@ -104,7 +104,7 @@ def _no_leaked_windows_or_threads(request):
 
 def _lab(preset: str, shape: tuple[int, ...], seed: int = 0):
     from engine.presets import get_preset
-    from gui.document import Document
+    from gui.state.document import Document
 
     rng = np.random.default_rng(seed)
     x = rng.standard_normal(shape).astype(np.float32)
@@ -114,7 +114,7 @@ def _lab(preset: str, shape: tuple[int, ...], seed: int = 0):
 @pytest.fixture
 def lab_2d(qtbot):
     """(document, scheduler) for lab-2d on a small (1, 48, 40) input; stopped afterwards."""
-    from gui.scheduler import ComputeScheduler
+    from gui.compute.scheduler import ComputeScheduler
 
     document = _lab("lab-2d", (1, 48, 40))
     scheduler = ComputeScheduler(document)
@@ -125,7 +125,7 @@ def lab_2d(qtbot):
 @pytest.fixture
 def lab_1d(qtbot):
     """(document, scheduler) for lab-1d on a (1, 64) input; stopped afterwards."""
-    from gui.scheduler import ComputeScheduler
+    from gui.compute.scheduler import ComputeScheduler
 
     document = _lab("lab-1d", (1, 64))
     scheduler = ComputeScheduler(document)
@@ -136,7 +136,7 @@ def lab_1d(qtbot):
 @pytest.fixture
 def show_maps(qtbot):
     """``show_maps(document, scheduler, size=(1400, 900))``: a shown MapsView of them."""
-    from gui.maps_view import MapsView
+    from gui.lab.maps.maps_view import MapsView
 
     def make(document, scheduler, size=(1400, 900)):
         view = MapsView(document, scheduler)
@@ -168,7 +168,7 @@ def forward_threads(monkeypatch):
 def open_window(qtbot, tmp_path, monkeypatch):
     """``open_window(target, **kwargs)``: the window app.py opens for ``target`` (an example
     name, a file or None), its recovery files in a temporary folder; closed afterwards."""
-    from gui import launch
+    from gui.app import launch
 
     monkeypatch.setenv("CONVSCOPE_RECOVERY_DIR", str(tmp_path / "recovery"))
     made = []

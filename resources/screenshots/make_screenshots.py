@@ -29,7 +29,7 @@ PICTURES = [  # file, example, example size (None: its own), preset to load (Non
 
 def render(app, name: str, example: str, side: int | None, preset: str | None) -> int:
     from engine.examples import make_example
-    from gui import launch
+    from gui.app import launch
 
     x = make_example(example, side)
     start = launch.Start(x, "lab-1d" if x.ndim == 2 else "lab-2d", None, example)
@@ -49,7 +49,7 @@ def main() -> int:
     import PySide6.QtWidgets  # noqa: F401 - PySide6 before pyqtgraph
     from PySide6.QtWidgets import QApplication
 
-    from gui.theme import apply_theme
+    from gui.app.theme import apply_theme
 
     app = QApplication.instance() or QApplication([])
     apply_theme(app)

@@ -1,0 +1,1 @@
+"""The Layers tab: the layer stack and its table model, the add-layer menu, the totals."""

@@ -1,0 +1,1 @@
+"""The selected layer's inspector: parameter form, kernel editor, formula panel."""

@@ -1,0 +1,398 @@
+"""One layer's maps: a title, then its channels (a tiled image or stacked traces) with a
+colour bar, or the engine's error message in red where the maps would be.
+
+The widget only draws what a :class:`gui.compute.render.LayerRender` holds; it maps the cursor back
+to (channel, position) with the same layout numbers and reports it, and it never computes
+shapes or receptive fields itself.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QPen
+from PySide6.QtWidgets import (
+    QGraphicsRectItem,
+    QHBoxLayout,
+    QLabel,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
+
+from gui.compute.colormaps import BACKGROUND, lookup_table, overlay_table
+from gui.compute.render import LayerRender, grid_for
+from gui.lab.maps.colour_bar import ColourBar
+from gui.widgets.indexed_image import IndexedImageItem
+
+TRACE_PEN = (230, 230, 230)
+ERROR_STYLE = "color: #ff6b6b; font-size: 15px; padding: 6px 10px;"
+
+
+def canvas_height(shape: tuple[int, ...] | None, tile_px: int, max_columns: int) -> int:
+    """The canvas height for a layer output of ``shape``: tiles ``tile_px`` big for 2D maps
+    (at most ``max_columns`` in a row), a height by channel count for traces."""
+    if not shape:
+        return 40
+    if len(shape) == 3:
+        c, h, w = shape
+        rows, _ = grid_for(c, max_columns)
+        tile_h = max(8, round(tile_px * h / max(h, w)))
+        return rows * tile_h + (rows - 1) * 2 + 8
+    if len(shape) == 1:
+        return 56
+    c = shape[0]
+    return int(min(420, max(60, c * max(18, min(36, 360 // max(c, 1))) + 30)))
+
+
+class MapViewBox(pg.ViewBox):
+    """A ViewBox where the plain wheel scrolls the page and Ctrl+wheel zooms."""
+
+    def wheelEvent(self, ev, axis=None):  # noqa: N802 - Qt's name
+        if ev.modifiers() & Qt.KeyboardModifier.ControlModifier:
+            super().wheelEvent(ev, axis)
+        else:
+            ev.ignore()
+
+
+class MapCanvas(pg.GraphicsLayoutWidget):
+    """The graphics view of one layer; says when it has painted (for latency measurement)."""
+
+    painted = Signal()
+
+    def paintEvent(self, ev):  # noqa: N802 - Qt's name
+        super().paintEvent(ev)
+        self.painted.emit()
+
+
+class LayerMap(QWidget):
+    """The maps of one layer (or of the network input).
+
+    Signals
+    -------
+    hovered(object)
+        ``(channel, position)`` under the cursor, or None when it leaves the maps.
+    clicked(object)
+        ``(channel, position)`` clicked.
+    zoomChanged(bool)
+        The reader zoomed into the 2D maps (True: less than 90% of the layer in view, when
+        the maps deserve full resolution) or back out (False).
+    """
+
+    hovered = Signal(object)
+    clicked = Signal(object)
+    zoomChanged = Signal(bool)
+
+    def __init__(self, name: str, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.name = name
+        self.render: LayerRender | None = None
+        self._colormap = "auto"
+        self._cmap_key: tuple | None = None
+        self._layout_key: tuple | None = None
+        self._curves: list[pg.PlotDataItem] = []
+        self._bar_wanted = True
+        self._image_rect = QRectF()
+        self._overlay_rect = QRectF()  # where a receptive-field overlay goes (scene units)
+        self._full_rect = QRectF()  # the whole layer, in scene units
+        self.zoomed = False
+
+        layout = QVBoxLayout(self)
+        # tight: the whole reference network fits a lecture screen (MapsView._tile_to_fit)
+        layout.setContentsMargins(0, 2, 0, 2)
+        layout.setSpacing(1)
+        self.title = QLabel(name)
+        self.title.setTextFormat(Qt.TextFormat.RichText)
+        self.title.setObjectName("layerTitle")
+        self.error_label = QLabel()
+        self.error_label.setStyleSheet(ERROR_STYLE)
+        self.error_label.setWordWrap(True)
+        self.error_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.error_label.hide()
+
+        self.canvas = MapCanvas()
+        self.canvas.setBackground(QColor(*BACKGROUND))
+        self.canvas.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.canvas.ci.setContentsMargins(2, 2, 2, 2)
+        self.canvas.ci.setSpacing(6)
+        self.view = MapViewBox(invertY=True, lockAspect=True, enableMenu=False)
+        self.view.setDefaultPadding(0.0)
+        self.canvas.addItem(self.view, 0, 0)
+        self.image = IndexedImageItem(axisOrder="row-major")
+        self.overlay = IndexedImageItem(axisOrder="row-major")
+        self.overlay.setZValue(10)
+        self.overlay.hide()
+        self.marker = QGraphicsRectItem()
+        pen = QPen(QColor(255, 215, 0))
+        pen.setCosmetic(True)
+        pen.setWidth(2)
+        self.marker.setPen(pen)
+        self.marker.setZValue(20)
+        self.marker.hide()
+        for item in (self.image, self.overlay, self.marker):
+            self.view.addItem(item)
+        # The colour bar is a widget of its own: inside the maps' canvas every image update
+        # repainted it too (a few ms per edit over all layers).
+        self.colorbar = ColourBar()
+        self.colorbar.setFixedWidth(self.colorbar.preferred_width())
+        self.view.sigRangeChanged.connect(self._range_changed)
+        self.canvas.scene().sigMouseMoved.connect(self._mouse_moved)
+        self.canvas.scene().sigMouseClicked.connect(self._mouse_clicked)
+        self.canvas.viewport().installEventFilter(self)
+
+        row = QHBoxLayout()
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(0)
+        row.addWidget(self.canvas)
+        row.addWidget(self.colorbar)
+        row.addStretch(1)
+        layout.addWidget(self.title)
+        layout.addWidget(self.error_label)
+        layout.addLayout(row)
+
+    # ------------------------------------------------------------ content
+    @property
+    def colormap_name(self) -> str:
+        return self._colormap
+
+    def set_title(self, html: str) -> None:
+        self.title.setText(html)
+
+    def set_error(self, text: str | None) -> None:
+        """Show the engine's message in place of the maps (None: show the maps)."""
+        self.error_label.setText(text or "")
+        self.error_label.setVisible(bool(text))
+        self.canvas.setVisible(not text)
+        self.colorbar.setVisible(not text and self._bar_wanted)
+
+    @property
+    def shows_error(self) -> bool:
+        """The engine's message stands in for the maps (also before the map is shown)."""
+        return self.error_label.isVisibleTo(self)
+
+    @property
+    def error_text(self) -> str:
+        return self.error_label.text() if self.error_label.isVisible() else ""
+
+    def set_height_for(
+        self, shape: tuple[int, ...] | None, tile_px: int, max_columns: int, width: int
+    ):
+        """Size the canvas for a layer output of ``shape`` shown with tiles ``tile_px`` big.
+
+        2D maps get exactly the width their tiles need (left-aligned, colour bar beside);
+        traces and vectors use the full ``width``.
+        """
+        self._bar_wanted = not shape or len(shape) != 2  # traces have no colour scale
+        self.colorbar.setVisible(self._bar_wanted and self.canvas.isVisibleTo(self))
+        if self._bar_wanted:
+            width -= self.colorbar.width()
+        if not shape:
+            self.canvas.setMinimumWidth(0)
+            self.canvas.setMaximumWidth(width)
+            self._set_heights(canvas_height(shape, tile_px, max_columns))
+            return
+        if len(shape) == 3:
+            c, h, w = shape
+            _, cols = grid_for(c, max_columns)
+            tile_w = max(8, round(tile_px * w / max(h, w)))
+            self.canvas.setFixedWidth(min(width, cols * tile_w + (cols - 1) * 2 + 8))
+        else:
+            self.canvas.setFixedWidth(width)
+        self._set_heights(canvas_height(shape, tile_px, max_columns))
+
+    def chrome_height(self) -> int:
+        """This map's height besides its canvas (title, margins; an error message in its
+        place): set_height_for's canvas plus this is the whole map."""
+        layout = self.layout()
+        margins = layout.contentsMargins()
+        height = margins.top() + self.title.sizeHint().height() + layout.spacing()
+        if self.shows_error:
+            height += self.error_label.heightForWidth(max(self.width(), 200))
+        return height + margins.bottom()
+
+    def _set_heights(self, height: int) -> None:
+        self.canvas.setFixedHeight(height)
+        self.colorbar.setFixedHeight(height)
+
+    def apply(self, render: LayerRender, colormap_name: str) -> None:
+        """Draw ``render`` (the layer's display data from the compute worker)."""
+        self.render = render
+        self._colormap = colormap_name
+        if render.kind in ("map2d", "vector"):
+            self._apply_image(render)
+        elif render.kind == "traces":
+            self._apply_traces(render)
+        else:
+            self.image.clear()
+            self._set_curves(0)
+        cmap_key = (colormap_name, render.symmetric)
+        if cmap_key != self._cmap_key:
+            self._cmap_key = cmap_key
+            self.colorbar.set_table(lookup_table(colormap_name, render.symmetric))
+        self.colorbar.set_levels(render.levels)
+
+    def _apply_image(self, r: LayerRender) -> None:
+        self._set_curves(0)
+        lut = lookup_table(self._colormap, r.symmetric)
+        # The worker's colours count only if made with the colormap shown now.
+        self.image.setIndexed(r.image, lut, r.rgb if r.colormap == self._colormap else None)
+        h, w = r.image.shape
+        f = r.factor
+        # Scene units are the layer's own positions: one displayed pixel spans f of them.
+        rect = QRectF(0, 0, w * f, h * f)
+        if rect != self._image_rect:
+            self._image_rect = rect
+            self.image.setRect(rect)
+            self._place_overlay(rect)
+        # A new layout shows the whole layer; the same layout at another resolution (zooming
+        # in asks for full resolution) keeps the view where the reader put it.
+        key = (r.kind, r.shape, r.grid, r.pitch)
+        if key != self._layout_key:
+            self._layout_key = key
+            self.view.setAspectLocked(r.kind == "map2d")
+            self.view.invertY(True)
+            self._full_rect = rect
+            self.view.setRange(rect, padding=0)
+
+    def _apply_traces(self, r: LayerRender) -> None:
+        self.image.clear()
+        traces = r.traces
+        c, length = traces.shape
+        self._set_curves(c)
+        x = np.arange(length, dtype=np.float32)
+        for i, curve in enumerate(self._curves):
+            curve.setData(x, traces[i] * -1.0 + i)  # inverted y: channel 0 on top, up is up
+        key = (r.kind, traces.shape)
+        if key != self._layout_key:
+            self._layout_key = key
+            self.view.setAspectLocked(False)
+            self.view.invertY(True)
+            self._place_overlay(QRectF(-0.5, -0.5, length, c))
+            self.view.setRange(QRectF(-0.5, -0.55, length, c + 0.1), padding=0)
+
+    def _set_curves(self, n: int) -> None:
+        while len(self._curves) > n:
+            self.view.removeItem(self._curves.pop())
+        while len(self._curves) < n:
+            curve = pg.PlotDataItem(pen=pg.mkPen(TRACE_PEN, width=1.5))
+            self.view.addItem(curve)
+            self._curves.append(curve)
+
+    def set_overlay(self, overlay: np.ndarray | None) -> None:
+        """Highlight a receptive field (display-layout uint8 from the worker), or hide it."""
+        if overlay is None or self.render is None or self.render.kind == "missing":
+            self.overlay.hide()
+            return
+        expected = self._overlay_shape()
+        if expected is not None and overlay.shape != expected:
+            self.overlay.hide()  # made for another layout; a fresh one is on its way
+            return
+        self.overlay.setImage(overlay, levels=(0, 255), lut=overlay_table(), autoLevels=False)
+        self._place_overlay(self._overlay_rect)
+
+    def _place_overlay(self, rect: QRectF) -> None:
+        # pyqtgraph's setRect scales by the image's size at the time: place the overlay
+        # again after each new overlay image (set before the first one, the 1D highlight
+        # was never placed at all) and each new layout.
+        self._overlay_rect = rect
+        if self.overlay.image is not None:
+            self.overlay.setRect(rect)
+        self.overlay.show()
+
+    def _overlay_shape(self) -> tuple[int, ...] | None:
+        r = self.render
+        if r is None:
+            return None
+        if r.kind in ("map2d", "vector"):
+            return r.image.shape
+        if r.kind == "traces":
+            return (1, r.traces.shape[1])
+        return None
+
+    def set_marker(self, channel: int | None, position: tuple[int, ...] | None) -> None:
+        """Outline the probed position (in its channel's tile), or hide the outline."""
+        r = self.render
+        if channel is None or r is None or r.kind == "missing":
+            self.marker.hide()
+            return
+        if r.kind == "map2d":
+            _, cols = r.grid
+            f = r.factor
+            py, px = r.pitch
+            row, col = divmod(channel, cols)
+            y = row * py + (position[0] // f) * f
+            x = col * px + (position[1] // f) * f
+            self.marker.setRect(QRectF(x, y, f, f))
+        elif r.kind == "traces":
+            self.marker.setRect(QRectF(position[0] - 0.5, channel - 0.5, 1, 1))
+        else:
+            self.marker.setRect(QRectF(position[0], 0, 1, 1))
+        self.marker.show()
+
+    def _range_changed(self, *_args) -> None:
+        full = self._full_rect
+        shown = self.view.viewRect()
+        zoomed = (
+            self.render is not None
+            and self.render.kind == "map2d"
+            and full.width() > 0
+            and (shown.width() < 0.9 * full.width() or shown.height() < 0.9 * full.height())
+        )
+        if zoomed != self.zoomed:
+            self.zoomed = zoomed
+            self.zoomChanged.emit(zoomed)
+
+    # ------------------------------------------------------------ pointer
+    def locate(self, x: float, y: float) -> tuple[int, tuple[int, ...]] | None:
+        """(channel, position) under scene-view coordinates (x, y), or None (gap, outside)."""
+        r = self.render
+        if r is None or r.kind == "missing":
+            return None
+        if r.kind == "map2d":
+            c, h, w = r.shape
+            rows, cols = r.grid
+            th, tw = r.tile
+            f = r.factor
+            py, px = r.pitch
+            if x < 0 or y < 0:
+                return None
+            col, ox = divmod(x, px)
+            row, oy = divmod(y, py)
+            col, row = int(col), int(row)
+            if col >= cols or row >= rows or ox >= tw * f or oy >= th * f:
+                return None
+            channel = row * cols + col
+            if channel >= c:
+                return None
+            # The last displayed block may be narrower than f: it is still that block.
+            return channel, (min(int(oy), h - 1), min(int(ox), w - 1))
+        if r.kind == "traces":
+            c, length = r.shape
+            i, ch = int(round(x)), int(round(y))
+            if 0 <= i < length and 0 <= ch < c:
+                return ch, (i,)
+            return None
+        d = r.shape[0]
+        i = int(x)
+        return (0, (i,)) if 0 <= x and i < d and 0 <= y < 1 else None
+
+    def _mouse_moved(self, pos: QPointF) -> None:
+        if not self.view.sceneBoundingRect().contains(pos):
+            self.hovered.emit(None)
+            return
+        p = self.view.mapSceneToView(pos)
+        self.hovered.emit(self.locate(p.x(), p.y()))
+
+    def _mouse_clicked(self, event) -> None:
+        if event.button() != Qt.MouseButton.LeftButton:
+            return
+        p = self.view.mapSceneToView(event.scenePos())
+        hit = self.locate(p.x(), p.y())
+        if hit is not None:
+            self.clicked.emit(hit)
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt's name
+        if event.type() == event.Type.Leave:
+            self.hovered.emit(None)
+        return False

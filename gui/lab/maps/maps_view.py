@@ -1,0 +1,431 @@
+"""The layer maps in the middle of the window: every layer's channels, top to bottom.
+
+Binds to the document (titles, errors, probe, view settings) and to the scheduler's
+results (images, traces, receptive-field overlays). Hovering a map sets the document's
+probe; clicking pins it (hovering elsewhere no longer moves it) until the next click.
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+from PySide6.QtCore import QEvent, QSize, Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from engine.spec import INPUT
+from gui.compute.render import DisplayHint
+from gui.compute.scheduler import ComputeResult, ComputeScheduler, LayerResult, ReceptiveResult
+from gui.lab.maps.colour_bar import colour_bar_width
+from gui.lab.maps.layer_map import LayerMap, canvas_height
+from gui.lab.maps.map_visibility import MapVisibility
+from gui.state.document import COLORMAPS, Document, Probe
+from gui.widgets.flow_layout import FlowLayout
+
+MIN_TILE, MAX_TILE = 40, 200
+# The smallest tile the view shrinks to so that every layer fits its height without
+# scrolling (a lecture screen shows the whole network); below it the column scrolls.
+MIN_FIT_TILE = 48
+HOVER_HINT = "Hover a map to read a value"
+# the widest values "{:.3g}" writes for a float32 (the exponent has two digits)
+WIDEST_VALUES = ("-0.000888", "-8.88e-08", "-8.88e+08")
+
+
+def _shape_text(shape) -> str:
+    return " × ".join(str(s) for s in shape) if shape else "?"
+
+
+def readout_text(layer: str, index, value: float | None = None) -> str:
+    """The readout: compact index notation, channel first (as the formula box writes it)."""
+    text = f"{layer}[{','.join(str(i) for i in index)}]"
+    return text if value is None else f"{text} = {value:.3g}"
+
+
+class Readout(QLabel):
+    """The hovered value. It asks for the width of the longest text the network can give
+    (:meth:`reserve`), in its current font, so a value never loses digits and the bar does
+    not jump while the pointer moves."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(HOVER_HINT, parent)
+        self.setObjectName("readout")
+        self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self._longest: tuple[str, ...] = (HOVER_HINT,)
+
+    def reserve(self, texts) -> None:
+        """Make room for each of ``texts`` (the longest readouts there can be)."""
+        self._longest = (HOVER_HINT, *texts)
+        self.updateGeometry()
+
+    def reserved_width(self) -> int:
+        metrics = self.fontMetrics()
+        margins = self.contentsMargins()
+        text = max(metrics.horizontalAdvance(t) for t in self._longest)
+        return text + 2 * self.margin() + margins.left() + margins.right() + 2
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+        hint = super().sizeHint()
+        return QSize(max(hint.width(), self.reserved_width()), hint.height())
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+        hint = super().minimumSizeHint()
+        return QSize(max(hint.width(), self.reserved_width()), hint.height())
+
+
+class MapsView(QWidget):
+    """All layer maps, scrolling vertically.
+
+    Signals
+    -------
+    applied(int)
+        A result's generation, after its images were handed to the layer maps.
+    repainted(int)
+        A result's generation, after every visible layer map painted it.
+    """
+
+    applied = Signal(int)
+    repainted = Signal(int)
+
+    def __init__(
+        self, document: Document, scheduler: ComputeScheduler, parent: QWidget | None = None
+    ):
+        super().__init__(parent)
+        self.document = document
+        self.scheduler = scheduler
+        self.maps: dict[str, LayerMap] = {}
+        self._pinned = False
+        self._unpainted: set[str] = set()  # layers given new images not painted yet
+        self._paint_generation = -1  # the result whose repaint is awaited (-1: none)
+        self._last_hover: Probe | None = None
+
+        self.colormap_box = QComboBox()
+        self.colormap_box.addItems(COLORMAPS)
+        self.colormap_box.setToolTip(
+            "Colours: 'auto' is blue-white-red around zero for "
+            "signed layers, viridis for non-negative ones"
+        )
+        self.shared_box = QCheckBox("Shared levels")
+        self.shared_box.setToolTip("One colour scale for all layers instead of one per layer")
+        self.rf_box = QCheckBox("Receptive field")
+        self.rf_box.setToolTip("Highlight what the hovered output depends on, in every layer")
+        self.readout = Readout()
+        colours = QWidget()  # the label stays beside its combo when the bar wraps
+        pair = QHBoxLayout(colours)
+        pair.setContentsMargins(0, 0, 0, 0)
+        pair.addWidget(QLabel("Colours"))
+        pair.addWidget(self.colormap_box)
+        # The controls, then the readout; a narrow view (laptop, presentation fonts) moves
+        # the readout (then the check boxes) onto a row of its own instead of clipping it.
+        self.bar = QWidget()
+        bar = FlowLayout(self.bar, spacing=14, row_spacing=2)
+        bar.setContentsMargins(8, 4, 8, 4)
+        for widget in (colours, self.shared_box, self.rf_box, self.readout):
+            bar.addWidget(widget)
+
+        self._inner = QWidget()
+        self._column = QVBoxLayout(self._inner)
+        self._column.setContentsMargins(8, 0, 8, 4)
+        self._column.setSpacing(4)
+        self._column.addStretch(1)
+        self.scroll = QScrollArea()
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.scroll.setWidget(self._inner)
+        # the tiles follow the viewport's size (the bar above it may change its height)
+        self.scroll.viewport().installEventFilter(self)
+        self.visibility = MapVisibility(self.scroll, scheduler, self)
+        self._hint_timer = QTimer(self, singleShot=True, interval=0)
+        self._hint_timer.timeout.connect(self._send_hint)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.bar)
+        layout.addWidget(self.scroll, 1)
+
+        self.colormap_box.currentTextChanged.connect(lambda name: document.set_view(colormap=name))
+        self.shared_box.toggled.connect(lambda on: document.set_view(shared_levels=on))
+        self.rf_box.toggled.connect(lambda on: document.set_view(show_receptive_field=on))
+        # Titles, errors and sizes follow the analysis; weight edits leave them alone.
+        document.specChanged.connect(self._sync_layers)
+        document.specChanged.connect(self._reserve_readout)
+        document.viewChanged.connect(self._sync_view)
+        document.selectionChanged.connect(self._sync_probe)
+        scheduler.traceReady.connect(self._apply_result)
+        scheduler.layerReady.connect(self._apply_layer)
+        scheduler.receptiveReady.connect(self._apply_receptive)
+
+        self._sync_view()
+        self._sync_layers()
+        self._reserve_readout()
+        if scheduler.latest is not None:
+            self._apply_result(scheduler.latest)
+
+    # ------------------------------------------------------------ layers
+    def layer_names(self) -> list[str]:
+        return [INPUT, *self.document.spec.names()]
+
+    def _sync_layers(self) -> None:
+        """Rebuild the column when layers change; refresh titles, errors and sizes."""
+        names = self.layer_names()
+        if list(self.maps) != names:
+            for widget in self.maps.values():
+                self._column.removeWidget(widget)
+                widget.deleteLater()
+            self.maps = {}
+            for i, name in enumerate(names):
+                widget = LayerMap(name)
+                widget.hovered.connect(lambda hit, n=name: self._hovered(n, hit))
+                widget.clicked.connect(lambda hit, n=name: self._clicked(n, hit))
+                widget.canvas.painted.connect(lambda n=name: self._painted(n))
+                self._column.insertWidget(i, widget)
+                self.maps[name] = widget
+            self._unpainted.clear()  # those maps are gone; the new ones paint a fresh result
+            self.visibility.set_maps(self.maps)
+        analysis = self.document.analysis
+        self.maps[INPUT].set_title(
+            f"<b>input</b> &nbsp;<span style='color:#9aa'>{_shape_text(self.document.input.shape)}"
+            "</span>"
+        )
+        self.maps[INPUT].set_error(None)
+        spec = self.document.spec
+        for info in analysis.layers:
+            widget = self.maps.get(info.name)
+            if widget is None:
+                continue
+            layer = spec.layers[info.index]
+            details = self._layer_details(layer)
+            shape = _shape_text(info.out_shape) if info.out_shape is not None else "—"
+            params = f" · {info.parameters:,} parameters" if info.parameters else ""
+            widget.set_title(
+                f"<b>{escape(info.name)}</b> &nbsp;<span style='color:#9aa'>{escape(details)}"
+                f" &nbsp;→ {shape}{params}</span>"
+            )
+            widget.set_error(str(info.error) if info.error is not None else None)
+        self._resize_maps()
+
+    @staticmethod
+    def _layer_details(layer) -> str:
+        p = layer.params
+        if layer.type == "conv":
+            k = layer.param("kernel_size")
+            extras = [f"{key} {p[key]}" for key in ("stride", "padding", "dilation") if key in p]
+            return ", ".join([f"conv {k}", *extras])
+        if layer.type == "activation":
+            return layer.param("function")
+        if layer.type == "upsample":
+            return f"upsample ×{layer.param('scale_factor')} {layer.param('mode')}"
+        if layer.type in ("max_pool", "avg_pool"):
+            return f"{layer.type.replace('_', ' ')} {layer.param('kernel_size')}"
+        return layer.type.replace("_", " ")
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        self._resize_maps()
+        self.visibility.schedule()
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 - Qt's name
+        if event.type() == QEvent.Type.Resize and watched is self.scroll.viewport():
+            if event.size().height() != event.oldSize().height():
+                self._resize_maps()
+        return super().eventFilter(watched, event)
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().showEvent(event)
+        self.visibility.schedule()
+
+    def _resize_maps(self) -> None:
+        hint = self.display_hint()
+        # The worker hears the size once the layout has settled: a window's first layout
+        # resizes the view several times (each size would be drawn, beside that layout).
+        self._hint_timer.start()
+        width = self.scroll.viewport().width() - 16
+        for name, widget in self.maps.items():
+            widget.set_height_for(
+                self.document.layer_shape(name), hint.tile_px, hint.max_columns, width
+            )
+
+    def _send_hint(self) -> None:
+        self.scheduler.set_display_hint(self.display_hint())
+
+    @property
+    def hint_pending(self) -> bool:
+        """The view changed size and the worker has not been told yet (it will be in the
+        event loop's next pass)."""
+        return self._hint_timer.isActive()
+
+    def display_hint(self) -> DisplayHint:
+        """Tile size and columns that fit the current width, and the height too when every
+        layer can fit with tiles of at least MIN_FIT_TILE (the worker downsamples to it)."""
+        width = self.scroll.viewport().width() - 16 - colour_bar_width(self.fontMetrics())
+        shapes = [self.document.layer_shape(n) for n in self.layer_names()]
+        channels = max([s[0] for s in shapes if s and len(s) == 3] or [1])
+        columns = 16
+        while columns > 4 and width / columns < 56:
+            columns //= 2
+        across = min(columns, channels)
+        tile = int(max(MIN_TILE, min(MAX_TILE, (width - 2 * across) // max(across, 1))))
+        fit = self._tile_to_fit(columns, tile)
+        return DisplayHint(max_columns=columns, tile_px=tile if fit is None else fit)
+
+    def _tile_to_fit(self, columns: int, widest: int) -> int | None:
+        """The largest tile, at most ``widest``, with which every layer fits the viewport's
+        height; None when that would take tiles smaller than MIN_FIT_TILE."""
+        margins = self._column.contentsMargins()
+        room = self.scroll.viewport().height() - margins.top() - margins.bottom()
+        room -= self._column.spacing() * (len(self.maps) - 1)
+        room -= sum(widget.chrome_height() for widget in self.maps.values())
+        shapes = [
+            self.document.layer_shape(name)
+            for name, widget in self.maps.items()
+            if not widget.shows_error
+        ]
+        for tile in range(widest, MIN_FIT_TILE - 1, -1):
+            if sum(canvas_height(shape, tile, columns) for shape in shapes) <= room:
+                return tile
+        return None
+
+    # ------------------------------------------------------------ results
+    def _apply_result(self, result: ComputeResult) -> None:
+        colormap = self.document.view.colormap
+        errors = {name: str(err) for name, err in result.trace.errors.items()}
+        changed = set()
+        for name, widget in self.maps.items():
+            render = result.render.get(name)
+            if render is None:
+                continue
+            if render is not widget.render or colormap != widget.colormap_name:
+                widget.apply(render, colormap)
+                changed.add(name)
+            if name in errors and not widget.error_text:
+                widget.set_error(errors[name])
+        self._sync_probe()
+        # Layers drawn early (layerReady) may still be waiting for their paint, too.
+        self._unpainted = {n for n in self._unpainted | changed if self._shows(n)}
+        self._paint_generation = result.generation
+        self.applied.emit(result.generation)
+        self._maybe_repainted()
+
+    def _apply_layer(self, result: LayerResult) -> None:
+        """One layer of a pass still running: draw it now (the full result follows)."""
+        widget = self.maps.get(result.name)
+        if widget is None or result.render is widget.render:
+            return
+        widget.apply(result.render, self.document.view.colormap)
+        if self._shows(result.name):
+            self._unpainted.add(result.name)
+
+    def _shows(self, name: str) -> bool:
+        canvas = self.maps[name].canvas if name in self.maps else None
+        # The viewport covers the whole graphics view, so the view's own visible region is
+        # empty: ask the viewport, where the paint happens.
+        return (
+            canvas is not None
+            and canvas.isVisible()
+            and not canvas.viewport().visibleRegion().isEmpty()
+        )
+
+    def _painted(self, name: str) -> None:
+        self._unpainted.discard(name)
+        self._maybe_repainted()
+
+    def _maybe_repainted(self) -> None:
+        if self._paint_generation >= 0 and not self._unpainted:
+            generation, self._paint_generation = self._paint_generation, -1
+            self.repainted.emit(generation)
+
+    def _apply_receptive(self, result: ReceptiveResult) -> None:
+        show = self.document.view.show_receptive_field and result.probe == self.document.probe
+        for name, widget in self.maps.items():
+            widget.set_overlay(result.overlays.get(name) if show else None)
+
+    # ------------------------------------------------------------ probe
+    def _hovered(self, layer: str, hit) -> None:
+        if hit is None:
+            if self._last_hover is not None and self._last_hover.layer == layer:
+                self._last_hover = None
+                if not self._pinned:
+                    self.document.set_probe(None)
+            return
+        channel, position = hit
+        probe = Probe(layer, int(channel), tuple(int(p) for p in position))
+        self._last_hover = probe
+        self._show_value(probe)
+        if not self._pinned:
+            self.document.set_probe(probe)
+
+    def _clicked(self, layer: str, hit) -> None:
+        channel, position = hit
+        probe = Probe(layer, int(channel), tuple(int(p) for p in position))
+        if self._pinned and probe == self.document.probe:
+            self._pinned = False
+        else:
+            self._pinned = True
+            self.document.set_probe(probe)
+
+    def _show_value(self, probe: Probe) -> None:
+        result = self.scheduler.latest
+        output = None if result is None else result.trace.outputs.get(probe.layer)
+        where = ", ".join(str(p) for p in probe.position)
+        index = (probe.channel, *probe.position)
+        self.readout.setToolTip(f"layer {probe.layer}, channel {probe.channel}, position ({where})")
+        if output is None:
+            self.readout.setText(escape(readout_text(probe.layer, index)))
+            return
+        value = (
+            output[(probe.channel, *probe.position)]
+            if output.ndim > 1
+            else output[probe.position[0]]
+        )
+        self.readout.setText(escape(readout_text(probe.layer, index, float(value))))
+
+    def longest_readouts(self) -> list[str]:
+        """For each layer, its readout with the largest indices and the widest values."""
+        texts = []
+        for name in self.layer_names():
+            shape = self.document.layer_shape(name)
+            if shape:
+                index = [n - 1 for n in shape]
+                texts += [f"{readout_text(name, index)} = {v}" for v in WIDEST_VALUES]
+        return texts
+
+    def _reserve_readout(self) -> None:
+        self.readout.reserve(self.longest_readouts())
+
+    def _sync_probe(self) -> None:
+        probe = self.document.probe
+        for name, widget in self.maps.items():
+            if probe is not None and probe.layer == name:
+                widget.set_marker(probe.channel, probe.position)
+            else:
+                widget.set_marker(None, None)
+        if probe is None:
+            for widget in self.maps.values():
+                widget.set_overlay(None)
+        else:
+            self._show_value(probe)
+            rf = self.scheduler.latest_receptive
+            if rf is not None and rf.probe == probe:
+                self._apply_receptive(rf)
+
+    def _sync_view(self) -> None:
+        view = self.document.view
+        for box, value in (
+            (self.shared_box, view.shared_levels),
+            (self.rf_box, view.show_receptive_field),
+        ):
+            box.blockSignals(True)
+            box.setChecked(value)
+            box.blockSignals(False)
+        self.colormap_box.blockSignals(True)
+        self.colormap_box.setCurrentText(view.colormap)
+        self.colormap_box.blockSignals(False)
+        if not view.show_receptive_field:
+            for widget in self.maps.values():
+                widget.set_overlay(None)

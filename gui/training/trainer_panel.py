@@ -1,0 +1,466 @@
+"""The trainer panel: set up a run, watch it learn, replay it, use the result in the lab.
+
+Settings (:mod:`gui.training.trainer_setup`) | live curves (:mod:`gui.training.curves_view`) |
+kernels and maps per checkpoint (:mod:`gui.training.trainer_watch`) | class probabilities of the
+lab's input (:mod:`gui.training.trainer_classify`) | augmentation preview
+(:mod:`gui.training.trainer_preview`).
+Training runs in :class:`gui.training.training_worker.TrainingWorker`; data loading, images of
+checkpoints and probabilities in :class:`gui.training.training_worker.BackgroundJobs`. The GUI
+thread only draws, and prepares its views when Start is pressed, before the trainer thread runs
+(it shares the GIL with the trainer, so work done while training costs several times more).
+Every run starts from fresh weights drawn from its seed (reproducible); "Use in lab" loads
+the network with the weights of the checkpoint on the slider into the document.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+
+import numpy as np
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import (
+    QApplication,
+    QDockWidget,
+    QLabel,
+    QSplitter,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from engine.errors import EngineError
+from engine.presets import get_preset
+from engine.training import device_name, member_labels, pick_device, predict
+from gui.state.training_history import finished_run
+from gui.training.curves_view import CurvesView
+from gui.training.trainer_classify import ClassifyView
+from gui.training.trainer_controls import RunControls
+from gui.training.trainer_preview import preview_image
+from gui.training.trainer_setup import LAB
+from gui.training.trainer_watch import WatchView, checkpoint_images, first_conv, steps_text
+from gui.training.training_worker import BackgroundJobs, TrainingWorker, collector_paused, warm_up
+
+STATUS_INTERVAL = 0.25  # seconds between status-line updates while training
+# In a window the background set-up waits for the lab to settle (set_up_after_first_maps).
+SETTLE_MS = 300
+SETUP_LATEST_MS = 5000
+
+
+def _load(source: str):
+    from engine.data import load_dataset
+
+    return load_dataset(source)
+
+
+_first_set_up = True  # the process's first data set imports its generator's modules
+
+
+def _shape(shape) -> str:
+    return "(" + ", ".join(str(s) for s in shape) + ")"
+
+
+class TrainerPanel(QWidget):
+    """The training dock. ``document`` is the lab's :class:`gui.state.document.Document`."""
+
+    def __init__(self, document, parent: QWidget | None = None, *, set_up_now: bool = True):
+        super().__init__(parent)
+        self.setWindowTitle("Training")
+        self.document = document
+        self.worker = TrainingWorker(self)
+        self.jobs = BackgroundJobs(self)
+        self.device_name = device_name(pick_device())
+        self._datasets: dict[str, object] = {}
+        self._good_source = "mnist1d"
+        self._specs: list = []
+        self._dataset = None
+        self._checkpoints: list[dict[int, dict]] = []
+        self.results: list = []
+
+        self.controls = RunControls(f"Ready · {self.device_name}")
+        self.form = self.controls.form
+        self.form.dataChosen.connect(self._data_chosen)
+        self.form.previewRequested.connect(self.preview)
+        self.preview_plot = self.controls.preview
+        self.start_button = self.controls.start_button
+        self.pause_button = self.controls.pause_button
+        self.stop_button = self.controls.stop_button
+        self.status = self.controls.status
+        self.start_button.clicked.connect(self.start)
+        self.pause_button.clicked.connect(self.toggle_pause)
+        self.stop_button.clicked.connect(self.worker.stop)
+
+        self.curves = CurvesView()
+        self.curves.bind(document)  # it draws the document's latest finished run
+        self.watch = WatchView()
+        self.watch.checkpointChosen.connect(self._show_checkpoint)
+        self.watch.sampleChosen.connect(lambda _: self._refresh_maps())
+
+        self.classify_view = ClassifyView()
+        self.member = self.classify_view.member
+        self.member.currentIndexChanged.connect(lambda _: self._refresh_checkpoint())
+        self.use_button = self.classify_view.use_button
+        self.use_button.clicked.connect(self.use_in_lab)
+        self.classify_button = self.classify_view.classify_button
+        self.classify_button.clicked.connect(self.classify)
+
+        self._build_layout()
+        self._set_running(False)
+        self._set_trained(False)
+        self._status_time = 0.0
+        self._prepared: tuple | None = None  # (labels, total steps) the views are ready for
+        self._set_up = False
+        if set_up_now:
+            self.set_up()
+
+    def set_up(self) -> None:
+        """Load the default data set and warm torch up, in the background (once)."""
+        if self._set_up:
+            return
+        self._set_up = True
+        global _first_set_up
+        source = self.form.data_source
+        if source not in self._datasets:
+            self.status.setText(f"Loading {source}…")
+            load = lambda: (source, _load(source))  # noqa: E731
+            self.jobs.submit("data", collector_paused(load) if _first_set_up else load)
+            _first_set_up = False
+        self.jobs.submit("warmup", warm_up)
+
+    def _build_layout(self) -> None:
+        # Watching and classifying share a tab: the curves stay in view beside them.
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self.watch, "Kernels and maps")
+        self.tabs.addTab(self.classify_view, "Classify")
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(self.controls)
+        splitter.addWidget(self.curves)
+        splitter.addWidget(self.tabs)
+        splitter.setStretchFactor(0, 0)
+        splitter.setStretchFactor(1, 1)
+        splitter.setStretchFactor(2, 1)
+        splitter.setSizes([self.controls.minimumSizeHint().width(), 600, 600])
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(splitter)
+        self.splitter = splitter
+
+        self.worker.started.connect(self._started)
+        self.worker.progress.connect(self._progress)
+        self.worker.paused.connect(self._paused)
+        self.worker.resumed.connect(self._resumed)
+        self.worker.finished.connect(self._finished)
+        self.worker.failed.connect(self._failed)
+        self.jobs.done.connect(self._job_done)
+        self.jobs.failed.connect(self._job_failed)
+
+    # ---------------------------------------------------------------- state
+    def _set_running(self, running: bool) -> None:
+        self.controls.set_running(running)
+
+    def _set_trained(self, trained: bool) -> None:
+        self.classify_view.set_trained(trained)
+
+    def _specs_for(self, names: list[str]) -> list:
+        specs = []
+        for name in names:
+            if name == LAB:
+                spec = self.document.spec
+                specs.append(
+                    spec if spec.name else type(spec)(spec.layers, spec.input_shape, "lab network")
+                )
+            else:
+                specs.append(get_preset(name))
+        return specs
+
+    # ---------------------------------------------------------------- data
+    def _data_chosen(self, source: str) -> None:
+        self.form.clear_error()
+        if source not in self._datasets:
+            self.status.setText(f"Loading {source}…")
+            self.jobs.submit("data", lambda: (source, _load(source)))
+
+    def _job_done(self, tag: str, result) -> None:
+        if tag == "data":
+            source, dataset = result
+            self._datasets[source] = dataset
+            self._good_source = source
+            self.status.setText(
+                f"{source}: {len(dataset.x_train)} training, {len(dataset.x_test)} test "
+                f"samples of {_shape(dataset.input_shape)}, {len(dataset.class_names)} classes"
+            )
+        elif tag == "checkpoint":
+            self.watch.show_images(result)
+        elif tag == "classify":
+            self.classify_view.show_probabilities(result, list(self._dataset.class_names))
+        elif tag == "preview":
+            self.preview_plot.show_image(result)
+
+    def _job_failed(self, tag: str, message: str) -> None:
+        if tag == "data":
+            self.form.data_failed(self.form.data_source, self._good_source, message)
+            self.status.setText(f"Ready · {self.device_name}")
+        elif tag == "classify":
+            self.classify_view.show_message(message)
+        else:
+            self.form.show_error(message)
+
+    def _current_dataset(self):
+        return self._datasets.get(self.form.data_source)
+
+    # ---------------------------------------------------------------- run control
+    def start(self) -> None:
+        """Start training with the form's settings (errors appear in the form)."""
+        if self.worker.running:
+            return
+        self.form.clear_error()
+        try:
+            config = self.form.config()
+            specs = self._specs_for(self.form.networks())
+        except EngineError as error:
+            self.form.show_error(str(error))
+            return
+        source = self.form.data_source
+        dataset = self._datasets.get(source) or (lambda: _load(source))
+        self._specs = specs
+        self._checkpoints = [{} for _ in specs]
+        self.results = []
+        self._set_trained(False)
+        self._set_running(True)
+        self.status.setText("Starting…")
+        if not callable(dataset):  # else the views are prepared when the data is there
+            self._prepare_views(
+                member_labels(specs), config.total_steps(len(dataset.x_train)), dataset
+            )
+        self.worker.start(specs, dataset, config)
+
+    def _prepare_views(self, labels: list[str], total_steps: int, dataset) -> None:
+        """Empty curves, slider and network choice for a run, made before it trains."""
+        self._dataset = dataset
+        self.curves.reset(labels)
+        # Random weights start near the loss of guessing, ln(classes): the loss axis is
+        # set for it now, not rescaled by the first record while training.
+        self.curves.set_step_range(total_steps, 1.15 * math.log(max(2, len(dataset.class_names))))
+        self.watch.reset(len(dataset.x_test))
+        self.classify_view.set_members(labels)
+        self._prepared = (tuple(labels), total_steps, id(dataset))
+
+    def toggle_pause(self) -> None:
+        if self.worker.is_paused or self.pause_button.text() == "Resume":
+            self.worker.resume()
+        else:
+            self.worker.pause()
+            self.pause_button.setEnabled(False)  # until the worker confirms
+
+    def _started(self, trainer) -> None:
+        self._datasets.setdefault(self.form.data_source, trainer.dataset)
+        labels = [m.label for m in trainer.members]
+        if self._prepared != (tuple(labels), trainer.total_steps, id(trainer.dataset)):
+            self._prepare_views(labels, trainer.total_steps, trainer.dataset)
+        self._prepared = None  # the next run prepares again
+        self.curves.set_summary(
+            " · ".join(f"{m.label}: {m.parameters:,} parameters" for m in trainer.members)
+        )
+
+    def _progress(self, p) -> None:
+        for i, records in enumerate(p.records):
+            self.curves.add_records(i, records)
+        for step, weights in p.checkpoints:
+            for store, w in zip(self._checkpoints, weights, strict=True):
+                store[step] = w
+            self.watch.add_checkpoint(step)
+        now = time.perf_counter()
+        if p.state == "running" and now - self._status_time >= STATUS_INTERVAL:
+            self._status_time = now
+            self.status.setText(
+                f"{steps_text(p.step, p.total_steps, p.steps_per_second, p.seconds_left)}"
+                f" · {self.device_name}"
+            )
+
+    def _paused(self, step: int) -> None:
+        self.pause_button.setText("Resume")
+        self.pause_button.setEnabled(True)
+        self.status.setText(f"Paused at step {step} · {self.device_name}")
+
+    def _resumed(self, step: int) -> None:
+        self.pause_button.setText("Pause")
+        self.pause_button.setEnabled(True)
+
+    def _finished(self, results) -> None:
+        self.results = results
+        self._set_running(False)
+        self._set_trained(True)
+        summary = " · ".join(
+            f"{r.network}: {r.parameters:,} parameters, test accuracy {r.test_accuracy:.1%}"
+            f" (train {r.train_accuracy:.1%})"
+            for r in results
+        )
+        # Into the document (the workspace saves it from there); the curves view follows.
+        self.document.record_training(finished_run(self.worker.trainer, results, summary))
+        r = results[0]
+        how = "stopped" if r.stopped else "finished"
+        self.status.setText(
+            f"{how} at step {r.steps} in {r.seconds:.1f} s "
+            f"({r.steps_per_second:.0f} steps/s) · {r.device}"
+        )
+
+    def _failed(self, message: str) -> None:
+        self._set_running(False)
+        self.form.show_error(message)
+        self.status.setText(f"Not started · {self.device_name}")
+
+    # ---------------------------------------------------------------- watching
+    @property
+    def member_index(self) -> int:
+        return max(0, self.member.currentIndex())
+
+    def _member_spec(self):
+        spec = self._specs[self.member_index]
+        return spec.with_input_shape(self._dataset.input_shape)
+
+    def _refresh_checkpoint(self) -> None:
+        if self.watch.shown_step is not None:
+            self._show_checkpoint(self.watch.shown_step)
+
+    def _show_checkpoint(self, step: int) -> None:
+        if not self._checkpoints or step not in self._checkpoints[self.member_index]:
+            return
+        weights = self._checkpoints[self.member_index][step]
+        self.watch.set_checkpoint(first_conv(self._specs[self.member_index]), weights, step)
+        self._refresh_maps()
+
+    def _refresh_maps(self) -> None:
+        """Kernels and sample maps of the shown checkpoint, made off the GUI thread."""
+        step = self.watch.shown_step
+        if self._dataset is None or step is None:
+            return
+        weights = self._checkpoints[self.member_index].get(step)
+        if weights is None:
+            return
+        x = self._dataset.x_test[self.watch.sample.value()]
+        spec = self._member_spec()
+        layer = first_conv(spec)
+        self.jobs.submit(
+            "checkpoint", checkpoint_images, spec, layer, weights, x, step, self.watch.palettes
+        )
+
+    def shown_weights(self) -> dict | None:
+        """The weights of the checkpoint on the slider, for the chosen network."""
+        step = self.watch.shown_step
+        if step is None or not self._checkpoints:
+            return None
+        return self._checkpoints[self.member_index].get(step)
+
+    # ---------------------------------------------------------------- lab
+    def use_in_lab(self) -> None:
+        """Load the chosen network and the shown checkpoint's weights into the document."""
+        weights = self.shown_weights()
+        if weights is None:
+            return
+        spec = self._member_spec()
+        step = self.watch.shown_step
+        doc = self.document
+        if tuple(doc.input.shape) == tuple(self._dataset.input_shape):
+            ok = doc.set_network(spec, weights, text="Use trained network")
+        else:  # the lab's input does not fit: bring a test sample along
+            x = np.array(self._dataset.x_test[self.watch.sample.value()])
+            ok = doc.load(x, spec, weights, text="Use trained network")
+        if ok:
+            doc.message.emit("info", f"{spec.name}: trained weights of step {step} in the lab")
+
+    def classify(self) -> None:
+        """Probabilities of the chosen trained network for the lab's input."""
+        weights = self.shown_weights()
+        if weights is None:
+            return
+        x = self.document.input
+        spec = self._member_spec()
+        if tuple(x.shape) != tuple(spec.input_shape):
+            self.classify_view.show_message(
+                f"The lab's input is {_shape(x.shape)} but {spec.name} was trained on "
+                f"{_shape(spec.input_shape)}: use a sample of the data (Use in lab) or "
+                "draw an input of that shape."
+            )
+            return
+        self.jobs.submit("classify", predict, spec, weights, np.array(x))
+
+    @property
+    def probabilities(self) -> np.ndarray | None:
+        """The probabilities shown, or None."""
+        return self.classify_view.probabilities
+
+    # ---------------------------------------------------------------- augmentation
+    def preview(self) -> None:
+        """Augmented versions of the first training sample, drawn off the GUI thread."""
+        dataset = self._current_dataset()
+        try:
+            aug = self.form.augmentation_settings()
+        except EngineError as error:
+            self.form.show_error(str(error))
+            return
+        if dataset is None or aug is None:
+            self.form.show_error("Choose a data set and switch augmentation on to preview it.")
+            return
+        self.form.clear_error()
+        x = np.array(dataset.x_train[0])
+        seed = int(self.form.seed.value())
+        self.jobs.submit("preview", preview_image, x, aug, seed)
+
+    # ---------------------------------------------------------------- lifetime
+    def shutdown(self) -> None:
+        """Stop training and the job thread (the window is closing)."""
+        self._set_up = True  # a set-up still waiting for the lab never starts
+        self.worker.shutdown()
+        self.jobs.shutdown()
+
+
+def install(window) -> TrainerPanel:
+    """Add the trainer as a dock of ``window`` (a MainWindow) and show the device in its
+    status bar."""
+    panel = TrainerPanel(window.document, set_up_now=False)
+    set_up_after_first_maps(window.scheduler, panel)
+    area = Qt.DockWidgetArea.BottomDockWidgetArea
+    neighbours = [d for d in window.findChildren(QDockWidget) if window.dockWidgetArea(d) == area]
+    dock = window.add_dock(panel, area, "Training")
+    if neighbours:  # share the bottom as tabs: the trainer needs the full width
+        # behind the first tab (MainWindow.arrange_bottom_docks puts that one in front)
+        window.tabifyDockWidget(neighbours[0], dock)
+    # Curves and maps need some height; the lab keeps the rest (the dock can be hidden).
+    window.resizeDocks([dock], [max(300, int(window.height() * 0.4))], Qt.Orientation.Vertical)
+    window.statusBar().addPermanentWidget(QLabel(f"device: {panel.device_name}"))
+    app = QApplication.instance()
+    if app is not None:
+        app.aboutToQuit.connect(panel.shutdown)
+    window.trainer_panel = panel
+    return panel
+
+
+def set_up_after_first_maps(scheduler, panel: TrainerPanel) -> None:
+    """Start the panel's background set-up once the lab's first maps are shown and settled.
+
+    The set-up imports a few hundred modules (the data set's generator pulls in scipy and
+    matplotlib): pure Python that shares the GIL (and two cores) with the GUI thread. Run
+    beside the window's first layout and paints, it stretched them into a 150-260 ms stall;
+    with the GUI idle it costs the event loop only short gaps. So it waits until the lab
+    has delivered a result with nothing pending and then ``SETTLE_MS`` without a newer one
+    (the first layout and paints follow the first result), and ``SETUP_LATEST_MS`` at most.
+    """
+    settle = QTimer(panel)
+    settle.setSingleShot(True)
+    settle.setInterval(SETTLE_MS)
+
+    def delivered(_result=None) -> None:
+        if scheduler.idle:
+            settle.start()  # restarts: a newer result means the lab is still settling
+
+    def settled() -> None:
+        if not scheduler.idle:
+            return  # a newer result is on its way; its delivery restarts the wait
+        scheduler.traceReady.disconnect(delivered)
+        scheduler.failed.disconnect(delivered)
+        panel.set_up()
+
+    settle.timeout.connect(settled)
+    scheduler.traceReady.connect(delivered)
+    scheduler.failed.connect(delivered)
+    QTimer.singleShot(SETUP_LATEST_MS, panel, panel.set_up)

@@ -1,0 +1,1 @@
+"""Files: open/save workspaces, autosave and crash recovery, export, the dialogs seam."""

@@ -1,0 +1,68 @@
+"""Crash recovery at start: offer the work that crashed instances left behind.
+
+Each instance autosaves to a recovery file of its own (:mod:`gui.workspace.autosave`); the files
+whose process is gone are orphans. The functions here ask about them through the workspace
+actions' dialogs and restore one into the document.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime
+from pathlib import Path
+
+from engine.errors import EngineError
+from engine.workspace import load_workspace
+from gui.workspace.autosave import claim, orphans
+
+
+def offer_recovery(actions) -> bool:
+    """At start: offer the work of crashed instances, newest first, one at a time.
+
+    Only orphans (files whose process is gone, and the legacy name) are offered, never
+    a running instance's. A declined file is removed; a restored one once its work is
+    in this instance's own recovery file; one that cannot be restored is kept aside
+    (``*.damaged``) so it is not offered again. True if something was restored.
+    """
+    for orphan in orphans(actions.autosaver.directory, actions.autosaver.pid):
+        path = claim(orphan, actions.autosaver.pid)
+        if path is None:  # another instance starting now took it
+            continue
+        when = datetime.fromtimestamp(path.stat().st_mtime).strftime("%Y-%m-%d %H:%M")
+        if not actions.dialogs.ask_restore(actions.window, os.fspath(path), when):
+            path.unlink(missing_ok=True)
+            continue
+        if _restore(actions, orphan, path):
+            return True
+    return False
+
+
+def _restore(actions, orphan: Path, path: Path) -> bool:
+    try:
+        workspace = load_workspace(path)
+    except (EngineError, OSError) as error:
+        _put_aside(actions, orphan, path, f"The autosaved work cannot be restored: {error}")
+        return False
+    if not actions.apply(workspace, "Restore autosaved work"):
+        _put_aside(actions, orphan, path, "The autosaved work cannot be restored")
+        return False
+    original = workspace.metadata.get("path") or ""
+    actions.path = Path(original) if original else None
+    # Restored work is unsaved work: keep the mark until it is saved again.
+    actions.document.undo_stack.resetClean()
+    actions.update_title()
+    # The file goes once its work is safe in this instance's own recovery file.
+    actions.autosaver.hold(path)
+    actions.autosaver.write_now()
+    actions.document.message.emit("info", "Restored the autosaved work; save it to keep it")
+    return True
+
+
+def _put_aside(actions, orphan: Path, path: Path, text: str) -> None:
+    """Keep a file that cannot be restored (nothing lost), out of the next start's way."""
+    aside = orphan.with_suffix(".damaged")
+    try:
+        os.replace(path, aside)
+    except OSError:
+        aside = path
+    actions.error(f"{text} (kept as {aside})")
