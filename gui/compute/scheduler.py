@@ -170,7 +170,7 @@ class ComputeScheduler(QObject):
         document.inputChanged.connect(lambda: self.request(FROM_INPUT))
         document.networkChanged.connect(self.request)
         document.viewChanged.connect(lambda: self.request(RENDER_ONLY))
-        document.selectionChanged.connect(self._probe_maybe_changed)
+        document.probeChanged.connect(self._probe_maybe_changed)
         document.networkChanged.connect(lambda _i: self.request_receptive())
         document.inputChanged.connect(self.request_receptive)
         document.viewChanged.connect(self.request_receptive)

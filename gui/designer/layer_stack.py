@@ -107,8 +107,9 @@ class LayerStack(QWidget):
         layout.addWidget(self.table, 1)
         layout.addWidget(self.totals)
 
+        self._showing_selection = False
         self.table.selectionModel().selectionChanged.connect(self._row_selected)
-        document.selectionChanged.connect(self._show_selection)
+        document.layerSelected.connect(self._show_selection)
         self.model.modelReset.connect(self._show_selection)
         self._show_selection()
 
@@ -175,6 +176,8 @@ class LayerStack(QWidget):
         return len(self.document.spec.layers) if index is None else index
 
     def _row_selected(self, *_args) -> None:
+        if self._showing_selection:  # our own echo of the document's selection
+            return
         rows = self.table.selectionModel().selectedRows()
         if rows:
             self.document.select_layer(self.model.layer_name(rows[0].row()))
@@ -188,14 +191,21 @@ class LayerStack(QWidget):
         self.up_action.setEnabled(has and index > 0)
         self.down_action.setEnabled(has and index < len(self.document.spec.layers) - 1)
         current = selection.selectedRows()
-        if has and (not current or current[0].row() != index):
+        self._showing_selection = True
+        try:
+            self._select_row(selection, current, index)
+        finally:
+            self._showing_selection = False
+
+    def _select_row(self, selection, current, index: int | None) -> None:
+        if index is not None and (not current or current[0].row() != index):
             selection.select(
                 self.model.index(index, 0),
                 QItemSelectionModel.SelectionFlag.ClearAndSelect
                 | QItemSelectionModel.SelectionFlag.Rows,
             )
             self.table.scrollTo(self.model.index(index, 0))
-        elif not has and current:
+        elif index is None and current:
             selection.clearSelection()
 
     # ---------------------------------------------------------------- edits

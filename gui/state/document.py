@@ -104,14 +104,24 @@ class Document(QObject):
         ``networkChanged``, once per changed layer. Kernel views update just those values.
     trainingChanged()
         The training history changed (a run was recorded, or a workspace replaced it).
-    selectionChanged(), viewChanged(), message(level, text)
+    layerSelected()
+        The selected layer changed (its kernel pair went back to (0, 0)).
+    kernelPairChanged()
+        The (out, in) kernel pair shown for the selected layer changed.
+    probeChanged()
+        The probed value changed (hover or pin); only the formula panel, the maps' readout
+        and the receptive field read it. A spec edit emits these after ``specChanged``, so
+        views that list layers are already refreshed when the selection moves.
+    viewChanged(), message(level, text)
     """
 
     inputChanged = Signal()
     networkChanged = Signal(int)
     specChanged = Signal()
     weightsChanged = Signal(str)
-    selectionChanged = Signal()
+    layerSelected = Signal()
+    kernelPairChanged = Signal()
+    probeChanged = Signal()
     viewChanged = Signal()
     trainingChanged = Signal()
     message = Signal(str, str)
@@ -359,7 +369,7 @@ class Document(QObject):
             return
         self._selected = name
         self._kernel_pair = (0, 0)
-        self.selectionChanged.emit()
+        self.layerSelected.emit()
 
     def set_kernel_pair(self, out: int, in_: int) -> None:
         weight = self._weights.get(self._selected or "", {}).get("weight")
@@ -374,7 +384,7 @@ class Document(QObject):
             return
         if (out, in_) != self._kernel_pair:
             self._kernel_pair = (int(out), int(in_))
-            self.selectionChanged.emit()
+            self.kernelPairChanged.emit()
 
     def set_probe(self, probe: Probe | None) -> None:
         if probe == self._probe:
@@ -383,7 +393,7 @@ class Document(QObject):
             self._reject(f"{probe.layer}: channel {probe.channel} at {probe.position} is outside")
             return
         self._probe = probe
-        self.selectionChanged.emit()
+        self.probeChanged.emit()
 
     def set_view(self, **changes: Any) -> None:
         known = {f.name for f in fields(ViewSettings)}
@@ -523,9 +533,10 @@ class Document(QObject):
         if "weights" in state:
             self._weights = state["weights"]
         spec_changed = "spec" in state or shape_changed
+        dropped: list = []
         if spec_changed:
             self._analysis = _network().analyze(self._spec, self._input.shape)
-            self._drop_stale_selection()
+            dropped = self._drop_stale_selection()
         if input_changed:
             self.inputChanged.emit()
         if "spec" in state or "weights" in state:
@@ -537,18 +548,24 @@ class Document(QObject):
             for name, arrays in self._weights.items():
                 if arrays is not old_weights.get(name):
                     self.weightsChanged.emit(name)
+        # Last: a view that follows the selection finds the new spec already shown.
+        for signal in dropped:
+            signal.emit()
 
-    def _drop_stale_selection(self) -> None:
-        changed = False
+    def _drop_stale_selection(self) -> list:
+        """Forget a selection the new spec no longer has; return the signals to emit."""
+        dropped = []
         names = set(self._spec.names()) | {INPUT}
         if self._selected is not None and self._selected not in names:
-            self._selected, self._kernel_pair, changed = None, (0, 0), True
+            self._selected, self._kernel_pair = None, (0, 0)
+            dropped.append(self.layerSelected)
         weight = self._weights.get(self._selected or "", {}).get("weight")
         if weight is not None and weight.ndim >= 2:
             out, in_ = self._kernel_pair
             if not (out < weight.shape[0] and in_ < weight.shape[1]):
-                self._kernel_pair, changed = (0, 0), True
+                self._kernel_pair = (0, 0)
+                dropped.append(self.kernelPairChanged)
         if self._probe is not None and not self._probe_fits(self._probe):
-            self._probe, changed = None, True
-        if changed:
-            self.selectionChanged.emit()
+            self._probe = None
+            dropped.append(self.probeChanged)
+        return dropped

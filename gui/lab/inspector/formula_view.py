@@ -42,7 +42,8 @@ class FormulaView(QWidget):
         layout.addWidget(self.details)
         self.explanation = None  # the last Explanation shown (for tests and other views)
         self._set_mono_fonts()
-        document.selectionChanged.connect(self.refresh)
+        document.layerSelected.connect(self._show_general)
+        document.probeChanged.connect(self._show_probe)
         document.specChanged.connect(self._show_general)
         # An edit of the network changes the arithmetic once its trace arrives (traceReady);
         # until then the last arithmetic stays: it is consistent (old weights, old outputs),

@@ -102,7 +102,7 @@ class Inspector(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(body)
 
-        document.selectionChanged.connect(self.refresh)
+        document.layerSelected.connect(self.refresh)
         document.specChanged.connect(self.refresh)  # figures follow the analysis only
         self.refresh()
 

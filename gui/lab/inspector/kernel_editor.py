@@ -151,7 +151,8 @@ class KernelEditor(QWidget):
             key="bars",
             finished=self.refresh,  # fit the bars' range again, held still while dragging
         )
-        document.selectionChanged.connect(self.refresh)
+        document.layerSelected.connect(self.refresh)
+        document.kernelPairChanged.connect(self.refresh)
         document.specChanged.connect(self.refresh)
         document.weightsChanged.connect(self._weights_changed)
         self._preset_dims = 0

@@ -76,7 +76,7 @@ class ParamForm(QWidget):
         self.layout_.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         self.editors: dict[str, Any] = {}  # param name -> its editor(s), for tests and refresh
         self._built_for: tuple[str, str, tuple] | None = None
-        document.selectionChanged.connect(self.refresh)
+        document.layerSelected.connect(self.refresh)
         document.specChanged.connect(self.refresh)
         self.refresh()
 

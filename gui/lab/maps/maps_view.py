@@ -156,7 +156,7 @@ class MapsView(QWidget):
         document.specChanged.connect(self._sync_layers)
         document.specChanged.connect(self._reserve_readout)
         document.viewChanged.connect(self._sync_view)
-        document.selectionChanged.connect(self._sync_probe)
+        document.probeChanged.connect(self._sync_probe)
         scheduler.traceReady.connect(self._apply_result)
         scheduler.layerReady.connect(self._apply_layer)
         scheduler.receptiveReady.connect(self._apply_receptive)

@@ -94,7 +94,7 @@ def test_the_longest_readout_fits(lab_window, qtbot, size, presenting):
     view, document = window.maps_view, window.document
     shape = document.layer_shape("conv1")
     assert shape == (16, 256, 256)
-    with qtbot.waitSignal(document.selectionChanged):
+    with qtbot.waitSignal(document.probeChanged):
         document.set_probe(Probe("conv1", 15, (255, 255)))
     settle(qtbot, window)
     readout = view.readout

@@ -168,7 +168,7 @@ def test_load_replaces_everything_in_one_step(doc):
 
 
 def test_selection_probe_and_view_are_not_undoable(doc, qtbot):
-    with qtbot.waitSignal(doc.selectionChanged):
+    with qtbot.waitSignal(doc.layerSelected):
         doc.select_layer("conv2")
     doc.set_kernel_pair(3, 5)
     assert doc.kernel_pair == (3, 5)
@@ -191,7 +191,7 @@ def test_selection_follows_the_network(doc, qtbot):
     doc.select_layer("conv2")
     doc.set_kernel_pair(10, 12)
     doc.set_probe(Probe("conv2", 12, (9, 11)))
-    with qtbot.waitSignal(doc.selectionChanged):
+    with qtbot.waitSignal(doc.probeChanged):
         doc.set_layer_params(doc.spec.index("conv2"), {"out_channels": 8})
     assert doc.kernel_pair == (0, 0)
     assert doc.probe is None

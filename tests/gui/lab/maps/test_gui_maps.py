@@ -90,7 +90,7 @@ def test_locate_maps_scene_positions_to_channel_and_position(view_2d):
 def test_hover_sets_the_probe_and_shows_the_value(view_2d, qtbot):
     document, scheduler, view = view_2d
     layer_map = view.maps["conv2"]
-    with qtbot.waitSignal(document.selectionChanged):
+    with qtbot.waitSignal(document.probeChanged):
         layer_map.hovered.emit((2, (3, 4)))
     assert document.probe == Probe("conv2", 2, (3, 4))
     value = scheduler.latest.trace.outputs["conv2"][2, 3, 4]
