@@ -152,6 +152,11 @@ class Document(QObject):
         self._view = ViewSettings()
         self._training = TrainingHistory()
         self._undo_stack = QUndoStack(self)
+        # (command, stack index, stack count, macro generation) of the last push: a later edit
+        # with its merge key extends that command while nothing else happened since.
+        self._last_push: tuple[StateCommand, int, int, int] | None = None
+        self._macro_depth = 0
+        self._macro_generation = 0
 
     # ----------------------------------------------------------------- state
     @property
@@ -356,9 +361,13 @@ class Document(QObject):
     def begin_stroke(self, text: str) -> None:
         """Start one undo step that holds every edit until :meth:`end_stroke`."""
         self._undo_stack.beginMacro(text)
+        self._macro_depth += 1
+        self._macro_generation += 1
 
     def end_stroke(self) -> None:
         self._undo_stack.endMacro()
+        self._macro_depth -= 1
+        self._macro_generation += 1
 
     # ----------------------------------------------------- not undoable
     def select_layer(self, name: str | None) -> None:
@@ -519,7 +528,29 @@ class Document(QObject):
         text: str,
         merge_key: Hashable | None,
     ) -> None:
-        self._undo_stack.push(StateCommand(self, before, after, first_index, text, merge_key))
+        last = self._mergeable_command(merge_key, after)
+        if last is not None:
+            last.extend(after, first_index)
+            self._apply(after, first_index)  # what the step's redo would now do
+            return
+        command = StateCommand(self._apply, before, after, first_index, text, merge_key)
+        self._undo_stack.push(command)
+        stack = self._undo_stack
+        self._last_push = (command, stack.index(), stack.count(), self._macro_generation)
+
+    def _mergeable_command(self, merge_key: Hashable | None, after: dict) -> StateCommand | None:
+        """The command pushed last, if this edit extends it (as Qt's merge would decide)."""
+        if merge_key is None or self._last_push is None:
+            return None
+        command, index, count, generation = self._last_push
+        stack = self._undo_stack
+        if (stack.index(), stack.count(), self._macro_generation) != (index, count, generation):
+            return None  # something was pushed, undone or begun since
+        # Outside a stroke a saved state stays reachable by undo: never extend the step it
+        # was saved at (Qt's own merge rule).
+        if self._macro_depth == 0 and stack.cleanIndex() == stack.index():
+            return None
+        return command if command.accepts(merge_key, after) else None
 
     def _apply(self, state: dict[str, Any], first_index: int) -> None:
         """Install a state (called by undo commands only) and announce what changed."""
