@@ -154,7 +154,7 @@ def create_window(start: Start, remember: bool = True):
     window.input_panel.show_source(start.label)
     select_first_weighted(document)
     if start.notice:
-        document.message.emit("info", start.notice)
+        document.notify("info", start.notice)
     polish_now()
     return window
 

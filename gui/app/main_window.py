@@ -38,7 +38,6 @@ WIDE_PANEL = 800  # px: a bottom dock's panel wider than this scrolls sideways
 # or what its content needs if that is more (nothing scrolls sideways).
 PRESENTATION_SIDE_SHARE, PRESENTATION_SIDE_MAX = 0.25, 420
 
-MESSAGE_MS = {"info": 4000, "warning": 8000, "error": 0}  # errors stay until the next message
 MESSAGE_COLOURS = {"info": "", "warning": "#f0b429", "error": "#ff6b6b"}
 
 

@@ -40,7 +40,6 @@ _prime_readonly_warning()
 GAP = 255  # lookup-table index of the 1-px gaps between tiles
 LEVELS = 255  # number of colour bins (indices 0..254)
 
-SEQUENTIAL = ("viridis", "magma", "gray")
 DIVERGING = ("diverging",)
 
 

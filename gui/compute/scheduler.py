@@ -481,7 +481,7 @@ class ComputeScheduler(QObject):
             return
         if isinstance(result, str):
             self.failed.emit(result)
-            self._document.message.emit("error", result)
+            self._document.notify("error", result)
             return
         assert isinstance(result, ComputeResult)
         if result.generation <= self._delivered_generation:

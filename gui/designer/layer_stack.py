@@ -284,7 +284,7 @@ class LayerStack(QWidget):
         try:
             spec = get_preset(name)
         except EngineError as error:
-            self.document.message.emit("error", str(error))
+            self.document.notify("error", str(error))
             return False
         current = self.document.input
         if _fits(spec.input_shape, current.shape):
@@ -292,7 +292,7 @@ class LayerStack(QWidget):
         else:
             ok = self.document.load(_input_for(spec), spec, text=f"Load preset '{name}'")
         if ok:
-            self.document.message.emit("info", f"Loaded preset '{name}'")
+            self.document.notify("info", f"Loaded preset '{name}'")
         return ok
 
     def _preset_activated(self, row: int) -> None:

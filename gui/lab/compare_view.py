@@ -168,7 +168,7 @@ class CompareView(QWidget):
         try:
             other = Document(self.document.input, spec, weights)
         except (EngineError, ValueError) as error:
-            self.document.message.emit("error", f"Cannot compare with {label}: {error}")
+            self.document.notify("error", f"Cannot compare with {label}: {error}")
             return False
         other.undo_stack.setUndoLimit(1)  # B is never undone; keep no history
         other.set_view(**asdict(self.document.view))
@@ -191,7 +191,7 @@ class CompareView(QWidget):
         try:
             spec = get_preset(name)
         except EngineError as error:
-            self.document.message.emit("error", str(error))
+            self.document.notify("error", str(error))
             return False
         if not self.set_other(spec, None, name):
             return False
@@ -203,7 +203,7 @@ class CompareView(QWidget):
             spec, weights = load_network_file(path)
         except (EngineError, OSError) as error:
             reason = getattr(error, "strerror", None) or error
-            self.document.message.emit("error", f"Cannot compare with {Path(path).name}: {reason}")
+            self.document.notify("error", f"Cannot compare with {Path(path).name}: {reason}")
             return False
         if not self.set_other(spec, weights, Path(path).name):
             return False

@@ -504,10 +504,16 @@ class Document(QObject):
             text = f"New weights drawn for layers whose weight shape changed: {', '.join(redrawn)}"
         else:
             return
-        self.message.emit("info", f"{text}. Undo brings the old weights back.")
+        self.notify("info", f"{text}. Undo brings the old weights back.")
+
+    def notify(self, level: str, text: str) -> None:
+        """Tell the user something ('info', 'warning' or 'error'); the status bar shows it."""
+        if level not in ("info", "warning", "error"):
+            raise ValueError(f"unknown message level {level!r}")
+        self.message.emit(level, text)
 
     def _reject(self, text: str) -> bool:
-        self.message.emit("error", text)
+        self.notify("error", text)
         return False
 
     def _push_weight(

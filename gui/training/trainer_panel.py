@@ -366,7 +366,7 @@ class TrainerPanel(QWidget):
             x = np.array(self._dataset.x_test[self.watch.sample.value()])
             ok = doc.load(x, spec, weights, text="Use trained network")
         if ok:
-            doc.message.emit("info", f"{spec.name}: trained weights of step {step} in the lab")
+            doc.notify("info", f"{spec.name}: trained weights of step {step} in the lab")
 
     def classify(self) -> None:
         """Probabilities of the chosen trained network for the lab's input."""

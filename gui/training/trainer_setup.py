@@ -219,10 +219,6 @@ class SetupForm(QWidget):
     def data_source(self) -> str:
         return self._data_source
 
-    def choose_data(self, source: str) -> None:
-        """Select data programmatically ('mnist1d', 'shapes' or a path)."""
-        self._set_data(source)
-
     def _data_activated(self, index: int) -> None:
         key = self.data.itemData(index)
         if key in ("folder", "csv"):

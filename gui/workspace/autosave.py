@@ -314,6 +314,6 @@ class Autosaver(QObject):
         if error:
             self._dirty = True  # try again on the next tick
             self.failed.emit(error)
-            self.document.message.emit("warning", f"Autosave to {path} failed: {error}")
+            self.document.notify("warning", f"Autosave to {path} failed: {error}")
         else:
             self.written.emit(path)

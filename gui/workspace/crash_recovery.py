@@ -54,7 +54,7 @@ def _restore(actions, orphan: Path, path: Path) -> bool:
     # The file goes once its work is safe in this instance's own recovery file.
     actions.autosaver.hold(path)
     actions.autosaver.write_now()
-    actions.document.message.emit("info", "Restored the autosaved work; save it to keep it")
+    actions.document.notify("info", "Restored the autosaved work; save it to keep it")
     return True
 
 

@@ -109,11 +109,11 @@ class ExportActions(QObject):
             reason = getattr(error, "strerror", None) or error
             self._error(f"Could not write {path.name}: {reason}")
             return False
-        self.document.message.emit("info", f"Wrote {path}")
+        self.document.notify("info", f"Wrote {path}")
         return True
 
     def _error(self, text: str) -> None:
-        self.document.message.emit("error", text)
+        self.document.notify("error", text)
 
 
 def save_png(widget: QWidget, path: Path) -> None:

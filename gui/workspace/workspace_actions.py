@@ -186,7 +186,7 @@ class WorkspaceActions(QObject):
         self.extra_arrays = dict(workspace.extra_arrays)
         history = TrainingHistory.from_extras(self.extras)
         if history is None:  # kept in extras as it is, so saving loses nothing
-            self.document.message.emit(
+            self.document.notify(
                 "warning", "The workspace's training curves are damaged; they are not shown."
             )
             history = TrainingHistory()
@@ -215,7 +215,7 @@ class WorkspaceActions(QObject):
         if good:
             self.document.set_view(**good)
         if bad:
-            self.document.message.emit(
+            self.document.notify(
                 "warning", f"Ignored view settings the file got wrong: {', '.join(bad)}"
             )
 
@@ -303,7 +303,7 @@ class WorkspaceActions(QObject):
         if panel is not None:  # the Example box names where the input came from
             panel.show_source(path.name)
         self.update_title()
-        self.document.message.emit("info", f"Opened {path.name}")
+        self.document.notify("info", f"Opened {path.name}")
         self.opened.emit(os.fspath(path))
         return True
 
@@ -358,7 +358,7 @@ class WorkspaceActions(QObject):
             self.autosaver.discard(wait=False)
         self._remember(Path(path))
         self.update_title()
-        self.document.message.emit("info", f"Saved {Path(path).name}")
+        self.document.notify("info", f"Saved {Path(path).name}")
         self.saved.emit(path)
 
     # --------------------------------------------------------------- recent
@@ -380,7 +380,7 @@ class WorkspaceActions(QObject):
         if len(present) != len(files):
             gone = [Path(p).name for p in files if p not in present]
             self.settings.setValue(RECENT_KEY, present)
-            self.document.message.emit(
+            self.document.notify(
                 "info", f"Removed from Open Recent (no longer there): {', '.join(gone)}"
             )
         return present
@@ -426,7 +426,7 @@ class WorkspaceActions(QObject):
         return offer_recovery(self)
 
     def error(self, text: str) -> None:
-        self.document.message.emit("error", text)
+        self.document.notify("error", text)
 
 
 def install_workspace(window, **kwargs) -> WorkspaceActions:

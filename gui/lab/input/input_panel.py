@@ -216,9 +216,9 @@ class InputPanel(QWidget):
             return False
         self._clear_error()
         if loaded.notice:
-            self.document.message.emit("warning", loaded.notice)
+            self.document.notify("warning", loaded.notice)
         else:
-            self.document.message.emit("info", f"Opened {path.name} {tuple(array.shape)}")
+            self.document.notify("info", f"Opened {path.name} {tuple(array.shape)}")
         return True
 
     def save_path(self, path: str | Path) -> bool:
@@ -230,7 +230,7 @@ class InputPanel(QWidget):
             return self._error(str(error))
         except OSError as error:
             return self._error(f"{path.name}: {error.strerror or error}")
-        self.document.message.emit("info", f"Saved the input to {path}")
+        self.document.notify("info", f"Saved the input to {path}")
         return True
 
     def _load_other_kind(self, array: np.ndarray, text: str) -> bool:
@@ -242,7 +242,7 @@ class InputPanel(QWidget):
             return self._error(f"cannot switch to {dims}D: {error}")
         ok = self.document.load(array, spec, text=text)
         if ok:
-            self.document.message.emit("info", f"Switched to {dims}D with the {LAB_PRESET[dims]}")
+            self.document.notify("info", f"Switched to {dims}D with the {LAB_PRESET[dims]}")
         return ok
 
     # -- drag and drop of a file onto the panel
@@ -326,7 +326,7 @@ class InputPanel(QWidget):
     def _error(self, text: str) -> bool:
         self.error_label.setText(text)
         self.error_label.show()
-        self.document.message.emit("error", text)
+        self.document.notify("error", text)
         return False
 
     def _clear_error(self) -> None:

@@ -133,7 +133,7 @@ class KernelEditor(QWidget):
         self.in_spin.valueChanged.connect(self._pair_edited)
         self.model.edited.connect(self._cell_edited)
         self.model.refused.connect(
-            lambda t: self.document.message.emit(
+            lambda t: self.document.notify(
                 "error", f"'{t}' is not a number: the weight stays as it was"
             )
         )
@@ -321,7 +321,7 @@ class KernelEditor(QWidget):
         try:
             return fn(*args, **kwargs)
         except EngineError as error:
-            self.document.message.emit("error", str(error))
+            self.document.notify("error", str(error))
             return None
 
     def apply_preset(self, name: str | None = None) -> bool:
@@ -362,7 +362,7 @@ class KernelEditor(QWidget):
             return
         value = parse_number(self.bias_edit.text())
         if value is None or not math.isfinite(value):
-            self.document.message.emit(
+            self.document.notify(
                 "error", f"'{self.bias_edit.text()}' is not a number: the bias stays as it was"
             )
             self.bias_edit.setText(f"{float(bias[i]):.6g}")

@@ -296,7 +296,7 @@ class ParamForm(QWidget):
         lo, hi = _limits(ps, -1e6, 1e6)
         what = "a whole number" if whole else "a number"
         lo_t, hi_t = (int(lo), int(hi)) if whole else (lo, hi)
-        self.document.message.emit(
+        self.document.notify(
             "warning",
             f"{where}: {key.replace('_', ' ')} takes {what} from {lo_t} to {hi_t}; "
             f"'{text}' was not accepted",

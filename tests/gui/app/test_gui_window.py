@@ -51,7 +51,7 @@ def test_file_menu_has_open_save_quit(window):
 def test_document_messages_reach_the_status_bar(window):
     window.document.set_kernel_value("conv1", (0, 0, 1, 1), float("nan"))
     assert "finite" in window.message_text
-    window.document.message.emit("info", "loaded")
+    window.document.notify("info", "loaded")
     assert window.message_text == "loaded"
 
 
