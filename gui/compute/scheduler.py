@@ -171,8 +171,10 @@ class ComputeScheduler(QObject):
         document.networkChanged.connect(self.request)
         document.viewChanged.connect(lambda: self.request(RENDER_ONLY))
         document.probeChanged.connect(self._probe_maybe_changed)
-        document.networkChanged.connect(lambda _i: self.request_receptive())
-        document.inputChanged.connect(self.request_receptive)
+        # A receptive field depends on the spec and the input's shape (both announced by
+        # specChanged), never on weights or input values: a kernel drag or a brush stroke
+        # does not ask for it again.
+        document.specChanged.connect(self.request_receptive)
         document.viewChanged.connect(self.request_receptive)
         self._rf_probe: Probe | None = None
         self._trace: Trace | None = None  # the worker's newest trace (reused by the next run)

@@ -220,3 +220,20 @@ def test_a_quick_pass_draws_its_layers_on_the_render_thread(lab_2d, qtbot, monke
             name, result.trace.outputs[name], scheduler.display_hint, document.view.colormap
         )
         np.testing.assert_array_equal(result.render[name].image, whole.image, err_msg=name)
+
+
+def test_the_receptive_field_is_asked_for_again_only_when_the_spec_changes(lab_2d, qtbot):
+    from gui.state.document import Probe
+
+    document, scheduler = lab_2d
+    _wait_current(qtbot, scheduler)
+    document.set_probe(Probe("conv2", 0, (3, 3)))
+    qtbot.waitUntil(lambda: scheduler.latest_receptive is not None, timeout=10_000)
+    generation = scheduler._rf_generation
+    document.set_kernel_value("conv1", (0, 0, 1, 1), 2.0)  # weights only
+    document.set_input(np.ones_like(document.input))  # values only, same shape
+    _wait_current(qtbot, scheduler)
+    assert scheduler._rf_generation == generation
+    document.set_layer_params(document.spec.index("conv1"), {"kernel_size": 5})
+    _wait_current(qtbot, scheduler)
+    assert scheduler._rf_generation > generation
