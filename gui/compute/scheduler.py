@@ -368,86 +368,25 @@ class ComputeScheduler(QObject):
                 self._busy = False
 
     def _compute(self, job: _Job, previous: Trace | None) -> ComputeResult:
-        from engine import network
-
         t0 = time.perf_counter()
-        early: dict[str, LayerRender] = {}
-        rendering = [0.0]
         # The last run's display data, when drawn with the same settings: a layer whose
         # output is the same array keeps it, one with a few changed channels builds on it.
         settings = (job.colormap, job.shared_levels, job.hint, job.full)
         reuse = None
         if self._render_basis is not None and self._render_basis[0] == settings:
             reuse = self._render_basis[1:]
-
-        def drawing_of(name: str, output: np.ndarray, changed: frozenset[int] | None):
-            """How to draw a layer just computed (a call), or None when it is out of view."""
-            if job.visible is not None and name not in job.visible:
-                return None  # scrolled out of view: drawn when it comes back
-            basis = None
-            if reuse is not None and reuse[0] is previous and changed is not None:
-                basis = reuse[1].get(name)
-            return functools.partial(
-                render_layer,
-                name,
-                output,
-                job.hint,
-                job.colormap,
-                tables=job.tables,
-                full_resolution=name in job.full,
-                basis=basis,
-                changed=changed,
-            )
-
-        def layer_done(name: str, output: np.ndarray, changed: frozenset[int] | None) -> None:
-            # Per-layer levels depend on this layer alone: draw it now, hand it over.
-            draw = drawing_of(name, output, changed)
-            if draw is None:
-                return
-            start = time.perf_counter()
-            try:
-                early[name] = draw()
-            except Exception:  # noqa: BLE001 - the final pass renders it (or reports)
-                log.exception("early render of %s failed", name)
-                return
-            finally:
-                rendering[0] += time.perf_counter() - start
-            self._delivered.emit(LayerResult(name, early[name], job.generation))
-
+        drawer = _PassDrawer(job, previous, reuse, self._delivered.emit)
         slow = self._last_pass_s >= EARLY_LAYERS_AFTER_S
-        on_output = layer_done if slow and not job.shared_levels else None
-        drawing: dict[str, Future] = {}
-        pool = self._render_pool
-        if on_output is None and pool is not None and not job.shared_levels:
+        on_output = drawer.hand_over_now if slow and not job.shared_levels else None
+        if on_output is None and self._render_pool is not None and not job.shared_levels:
             # A quick pass: each layer is drawn on the render thread while the next one
             # computes here (torch releases the GIL), and handed over with the whole pass.
             # Measured on the reference load: median edit-to-repaint 12.4 ms against 13.3
             # with the worker drawing after the pass on two torch threads.
-            def draw_meanwhile(name: str, output: np.ndarray, changed) -> None:
-                draw = drawing_of(name, output, changed)
-                if draw is not None:
-                    drawing[name] = pool.submit(draw)
-
-            on_output = draw_meanwhile
-        if job.start >= RENDER_ONLY and previous is not None:
-            trace = previous
-        elif previous is None or job.start < 0 or job.start >= len(job.spec.layers):
-            trace = network.forward(job.spec, job.weights, job.input, on_output=on_output)
-        else:
-            trace = network.forward(
-                job.spec,
-                job.weights,
-                job.input,
-                start_from=job.spec.layers[job.start].name,
-                previous=previous,
-                on_output=on_output,
-            )
+            on_output = functools.partial(drawer.draw_meanwhile, self._render_pool)
+        trace = _run_pass(job, previous, on_output)
         t1 = time.perf_counter()
-        for name, future in drawing.items():
-            try:
-                early[name] = future.result()
-            except Exception:  # noqa: BLE001 - render_trace draws it again (or reports)
-                log.exception("drawing %s failed", name)
+        early = drawer.collect()
         render = render_trace(
             trace,
             job.spec,
@@ -462,12 +401,10 @@ class ComputeScheduler(QObject):
         )
         self._render_basis = (settings, trace, render)
         t2 = time.perf_counter()
-        forward = t1 - t0 - rendering[0]
         if job.start < RENDER_ONLY:
             self._last_pass_s = t2 - t0
-        return ComputeResult(
-            trace, render, job.generation, {"forward": forward, "render": t2 - t1 + rendering[0]}
-        )
+        times = {"forward": t1 - t0 - drawer.seconds, "render": t2 - t1 + drawer.seconds}
+        return ComputeResult(trace, render, job.generation, times)
 
     # ------------------------------------------------------------- GUI thread
     @Slot(object)
@@ -621,6 +558,85 @@ def render_trace(
                 ranges=per_channel.get(name),
             )
     return render
+
+
+def _run_pass(job: _Job, previous: Trace | None, on_output) -> Trace:
+    """The engine pass a job asks for: none (a redraw), a whole pass, or from its first edit."""
+    from engine import network
+
+    if job.start >= RENDER_ONLY and previous is not None:
+        return previous
+    if previous is None or job.start < 0 or job.start >= len(job.spec.layers):
+        return network.forward(job.spec, job.weights, job.input, on_output=on_output)
+    return network.forward(
+        job.spec,
+        job.weights,
+        job.input,
+        start_from=job.spec.layers[job.start].name,
+        previous=previous,
+        on_output=on_output,
+    )
+
+
+class _PassDrawer:
+    """Draws the layers of one pass as they are computed (the worker's side of a job)."""
+
+    def __init__(self, job: _Job, previous: Trace | None, reuse, hand_over) -> None:
+        self.job, self.previous, self.reuse = job, previous, reuse
+        self._hand_over = hand_over  # emits a LayerResult to the GUI thread
+        self.early: dict[str, LayerRender] = {}
+        self.seconds = 0.0  # spent drawing inside the pass (not the engine's time)
+        self._drawing: dict[str, Future] = {}
+
+    def drawing_of(self, name: str, output: np.ndarray, changed: frozenset[int] | None):
+        """How to draw a layer just computed (a call), or None when it is out of view."""
+        job = self.job
+        if job.visible is not None and name not in job.visible:
+            return None  # scrolled out of view: drawn when it comes back
+        basis = None
+        if self.reuse is not None and self.reuse[0] is self.previous and changed is not None:
+            basis = self.reuse[1].get(name)
+        return functools.partial(
+            render_layer,
+            name,
+            output,
+            job.hint,
+            job.colormap,
+            tables=job.tables,
+            full_resolution=name in job.full,
+            basis=basis,
+            changed=changed,
+        )
+
+    def hand_over_now(self, name: str, output: np.ndarray, changed) -> None:
+        """A slow pass: per-layer levels depend on the layer alone, so draw it and send it."""
+        draw = self.drawing_of(name, output, changed)
+        if draw is None:
+            return
+        start = time.perf_counter()
+        try:
+            self.early[name] = draw()
+        except Exception:  # noqa: BLE001 - the final pass renders it (or reports)
+            log.exception("early render of %s failed", name)
+            return
+        finally:
+            self.seconds += time.perf_counter() - start
+        self._hand_over(LayerResult(name, self.early[name], self.job.generation))
+
+    def draw_meanwhile(self, pool, name: str, output: np.ndarray, changed) -> None:
+        """A quick pass: draw the layer on the render thread while the next one computes."""
+        draw = self.drawing_of(name, output, changed)
+        if draw is not None:
+            self._drawing[name] = pool.submit(draw)
+
+    def collect(self) -> dict[str, LayerRender]:
+        """Every layer drawn during the pass (the render thread's included)."""
+        for name, future in self._drawing.items():
+            try:
+                self.early[name] = future.result()
+            except Exception:  # noqa: BLE001 - render_trace draws it again (or reports)
+                log.exception("drawing %s failed", name)
+        return self.early
 
 
 def _receptive(job: _ReceptiveJob) -> ReceptiveResult:
