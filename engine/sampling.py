@@ -753,7 +753,7 @@ def _flipped_conv_weight(w: np.ndarray, groups: int) -> np.ndarray:
     per_in = w.shape[0] // groups
     blocks = [w[g * per_in : (g + 1) * per_in].swapaxes(0, 1) for g in range(groups)]
     out = np.concatenate(blocks, axis=0)
-    return np.ascontiguousarray(out[(slice(None), slice(None), *(slice(None, None, -1),) * n)])
+    return np.array(out[(slice(None), slice(None), *(slice(None, None, -1),) * n)], order="C")
 
 
 # --------------------------------------------------------------------------- 1×1 mixing
