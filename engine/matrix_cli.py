@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
+
 from .cli import one_line_errors
 from .export import checked_weights
-from .linear_map import layer_matrix, matrix_shape
+from .linear_map import MatrixError, layer_matrix, matrix_shape
 from .network import init_weights
 from .serialize import atomic_write_text
 from .summary import parse_shape, resolve_network
@@ -30,6 +32,8 @@ def run(args) -> int:
     else:
         weights = init_weights(spec, shape, seed=args.seed)
     result = layer_matrix(spec, weights, args.layer, shape)
+    if not np.isfinite(result.matrix).all():  # JSON has no NaN or infinity
+        raise MatrixError(f"layer '{result.layer}' has weights that are NaN or infinite")
     atomic_write_text(args.json, json.dumps(result.to_dict()))
     rows, cols = result.matrix.shape
     print(f"wrote {args.json} ({rows} × {cols} matrix of layer '{result.layer}')")

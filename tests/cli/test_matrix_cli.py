@@ -140,3 +140,14 @@ def test_a_too_large_matrix_is_refused_before_weights_or_matrix_take_memory(tmp_
         tracemalloc.stop()
     assert code == 2 and "the limit is 4,096 × 4,096" in capsys.readouterr().err
     assert peak < 4 << 20  # fc1's weights alone would be 120 × 16 · 125² floats = 115 MiB
+
+
+def test_weights_that_are_nan_are_refused_not_written_as_invalid_json(tmp_path, capsys):
+    spec = get_preset("lab-1d").with_input_shape((1, 8))
+    weights = init_weights(spec)
+    weights["conv1"]["weight"][0, 0, 0] = np.nan
+    save_weights(tmp_path / "w.npz", weights)
+    args = ["matrix", "lab-1d", "--layer", "conv1", "--input-shape", "1,8", "--weights"]
+    assert main([*args, str(tmp_path / "w.npz"), "--json", str(tmp_path / "m.json")]) == 2
+    assert "NaN or infinite" in capsys.readouterr().err
+    assert not (tmp_path / "m.json").exists()
