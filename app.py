@@ -1,7 +1,8 @@
 """ConvScope entry point.
 
 ``python app.py [--screenshot OUT.png] [--size WxH] [EXAMPLE_OR_FILE]`` starts the lab (or renders
-it offscreen to a PNG); ``python app.py summary|export|train ...`` runs a headless command.
+it offscreen to a PNG); ``python app.py summary|export|train|matrix ...`` runs a headless
+command.
 """
 
 from __future__ import annotations

@@ -11,6 +11,9 @@ layers      per layer type: validate, output shape, parameters, fully connected 
 network     ``analyze`` (shapes, counts, errors per layer), ``forward`` (a ``Trace``, can start
             from any layer reusing an earlier trace), ``init_weights`` / ``reconcile_weights``
 receptive   exact receptive fields through a whole network
+linear_map  a linear layer as a matrix (rows = outputs, columns = inputs, no bias)
+sampling    the sampling lab: down- and upsamplers side by side, checkerboard overlap,
+            transposed convolution as C^T and as a zero-inserted convolution, 1x1 mixing
 trace       ``Trace``: every layer's output, pooling indices, timings, errors
 torch_build an ``nn.Module`` from a spec (for training), with weights in and out
 codegen     standalone PyTorch source for a spec

@@ -1,4 +1,4 @@
-"""Headless commands: ``summary``, ``export`` and ``train``.
+"""Headless commands: ``summary``, ``export``, ``train`` and ``matrix``.
 
 Each command lives in its own module, which provides ``register(subparsers)``: it adds its
 sub-parser and sets ``func(args) -> int`` on it. A bad argument or a bad file ends with one
@@ -18,7 +18,18 @@ COMMANDS = {
     "summary": "engine.summary",
     "export": "engine.export",
     "train": "engine.train_cli",
+    "matrix": "engine.matrix_cli",
 }
+
+
+def one_line_errors(parser: argparse.ArgumentParser, command: str) -> None:
+    """Make ``parser`` report a bad argument as one ``error:`` line (exit 2), no usage block."""
+
+    def error(message: str):
+        print(f"error: {command}: {message}", file=sys.stderr)
+        sys.exit(2)
+
+    parser.error = error  # type: ignore[method-assign]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -16,9 +16,10 @@ from .serialize import atomic_write_text, load_weights, save_weights
 from .summary import resolve_network
 
 
-def _checked_weights(spec, path: str):
+def checked_weights(spec, path: str, input_shape=None):
+    """The weights in ``path``, checked to hold every array the network needs (ShapeError)."""
     weights = load_weights(path)
-    for info in analyze(spec).layers:
+    for info in analyze(spec, input_shape).layers:
         for key, shape in info.weight_shapes.items():
             a = weights.get(info.name, {}).get(key)
             if a is None or tuple(a.shape) != tuple(shape):
@@ -39,7 +40,7 @@ def run(args) -> int:
     source = pytorch_source(spec, weights_ref)  # raises for a network that cannot run
     if args.weights:
         weights = (
-            _checked_weights(spec, args.from_weights)
+            checked_weights(spec, args.from_weights)
             if args.from_weights
             else init_weights(spec, seed=args.seed)
         )

@@ -44,8 +44,10 @@ def _t(a: np.ndarray) -> torch.Tensor:
     """A tensor sharing ``a``'s memory (a copy only when torch cannot share it)."""
     if not a.flags.writeable:
         a = np.array(a)  # torch warns on read-only memory; a private copy is safe
-    if not a.flags.c_contiguous:
-        a = np.ascontiguousarray(a)  # (also makes negative strides positive)
+    if not a.flags.c_contiguous or any(s < 0 for s in a.strides):
+        # numpy calls an axis of size 1 contiguous whatever its stride, torch refuses a
+        # negative one (e.g. a flipped 1-tap kernel): a copy makes every stride positive
+        a = np.array(a, order="C")
     return torch.from_numpy(a)
 
 
