@@ -8,6 +8,8 @@ View ▸ Full screen is F11.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
@@ -65,7 +67,15 @@ class MainWindow(QMainWindow):
         splitter = QSplitter(Qt.Orientation.Horizontal)
         # The side panels scroll rather than force a minimum window size (small screens).
         splitter.addWidget(_scrolling(self.input_panel))
-        splitter.addWidget(self.maps_view)
+        # The maps and the lessons' labs share the middle, as tabs (no tab bar for one).
+        self.labs = QTabWidget()
+        self.labs.setObjectName("labs")
+        self.labs.setDocumentMode(True)
+        self.labs.setTabBarAutoHide(True)
+        self.labs.addTab(self.maps_view, "Maps")
+        self._lab_builders: dict[str, Callable[[], QWidget]] = {}
+        self.labs.currentChanged.connect(self._build_current_lab)
+        splitter.addWidget(self.labs)
         splitter.addWidget(_scrolling(self.inspector))
         splitter.setStretchFactor(0, 0)
         splitter.setStretchFactor(1, 1)
@@ -111,6 +121,47 @@ class MainWindow(QMainWindow):
         if title not in self.menus:
             self.menus[title] = self.menuBar().addMenu(title)
         return self.menus[title]
+
+    def add_lab(self, title: str, build: Callable[[], QWidget], tip: str = "") -> None:
+        """A lab as a tab beside the maps, built by ``build()`` the first time it is shown
+        (a lab nobody opens costs nothing at start)."""
+        placeholder = QWidget()
+        placeholder.setObjectName(f"lab-placeholder:{title}")
+        self._lab_builders[title] = build
+        index = self.labs.addTab(placeholder, title)
+        if tip:
+            self.labs.setTabToolTip(index, tip)
+
+    def lab(self, title: str) -> QWidget | None:
+        """The lab called ``title`` if it was built (shown once), else None."""
+        for i in range(self.labs.count()):
+            if self.labs.tabText(i) == title and title not in self._lab_builders:
+                return self.labs.widget(i)
+        return None
+
+    def show_lab(self, title: str) -> QWidget:
+        """Bring the lab (or "Maps") to the front, building it first if need be."""
+        for i in range(self.labs.count()):
+            if self.labs.tabText(i) == title:
+                self.labs.setCurrentIndex(i)
+                self._build_current_lab(i)
+                return self.labs.widget(i)
+        raise KeyError(f"no lab called {title!r}")
+
+    def _build_current_lab(self, index: int) -> None:
+        title = self.labs.tabText(index)
+        build = self._lab_builders.pop(title, None)
+        if build is None:
+            return
+        tip = self.labs.tabToolTip(index)
+        placeholder = self.labs.widget(index)
+        self.labs.blockSignals(True)  # replacing the tab is not a change of tab
+        self.labs.removeTab(index)
+        self.labs.insertTab(index, build(), title)
+        self.labs.setTabToolTip(index, tip)
+        self.labs.setCurrentIndex(index)
+        self.labs.blockSignals(False)
+        placeholder.deleteLater()
 
     def add_dock(
         self,

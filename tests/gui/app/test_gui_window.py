@@ -23,6 +23,7 @@ def window(lab_2d, qtbot):
 
 def test_panels_in_order(window):
     widgets = [window.splitter.widget(i) for i in range(window.splitter.count())]
+    widgets[1] = widgets[1].currentWidget()  # the maps are the labs' first tab
     widgets = [getattr(w, "widget", lambda w=w: w)() for w in widgets]  # side panels scroll
     assert [type(w) for w in widgets] == [InputPanel, MapsView, Inspector]
     sizes = window.splitter.sizes()
@@ -136,3 +137,25 @@ def front_tab(window) -> str | None:
         if bar.parent() is window and bar.count() and bar.isVisible():
             return bar.tabText(bar.currentIndex())
     return None
+
+
+def test_labs_are_tabs_beside_the_maps_built_when_first_shown(window):
+    from PySide6.QtWidgets import QLabel
+
+    assert window.labs.tabBar().isHidden()  # one tab: no tab bar
+    built = []
+
+    def build():
+        built.append(1)
+        return QLabel("a lab")
+
+    window.add_lab("Demo", build, tip="what it shows")
+    assert not window.labs.tabBar().isHidden()
+    assert built == [] and window.lab("Demo") is None
+    lab = window.show_lab("Demo")
+    assert built == [1] and isinstance(lab, QLabel) and window.lab("Demo") is lab
+    assert window.labs.currentWidget() is lab
+    assert window.labs.tabToolTip(window.labs.currentIndex()) == "what it shows"
+    window.show_lab("Maps")
+    window.show_lab("Demo")
+    assert built == [1]  # built once
