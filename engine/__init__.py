@@ -3,6 +3,8 @@
 Modules
 -------
 errors      the one error family (``EngineError`` and subclasses); messages name layer + numbers
+geometry    the book's size arithmetic: output lengths, 'same' padding, window and padded
+            source positions (the one home of these formulas)
 ops         fast torch-backed operations, torch.nn.functional's names and arguments, numpy in/out
 reference   the same functions in numpy, written straight from the book's formulas
 spec        ``LayerSpec`` / ``NetworkSpec`` / ``LAYER_TYPES``: plain data describing a network

@@ -14,6 +14,7 @@ import re
 
 from torch import nn
 
+from . import geometry as G
 from .network import analyze, plan
 from .spec import INPUT, NetworkSpec
 
@@ -138,7 +139,7 @@ def _identifiers(names: list[str]) -> list[str]:
 
 
 def _t(value, n: int) -> str:
-    return repr(tuple(value) if isinstance(value, tuple) else (value,) * n)
+    return repr(G.per_axis(value, n))
 
 
 def _module(
@@ -167,7 +168,7 @@ def _module(
     if kind in ("max_pool", "avg_pool", "max_unpool"):
         q = pool_params if kind == "max_unpool" else p
         k = _t(q["kernel_size"], n)
-        s = k if q["stride"] is None else _t(q["stride"], n)
+        s = _t(G.pool_stride(q["kernel_size"], q["stride"]), n)
         pad = _t(q["padding"], n)
         if kind == "max_pool":
             return f"nn.MaxPool{n}d({k}, {s}, {pad}, return_indices={unpooled})"

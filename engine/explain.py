@@ -18,7 +18,8 @@ from itertools import product
 
 import numpy as np
 
-from .errors import EngineError
+from . import geometry as G
+from .errors import EngineError, ShapeError
 from .spec import INPUT, LAYER_TYPES, NetworkSpec
 from .trace import Trace
 
@@ -156,42 +157,17 @@ def _abbreviate(parts: list[str], max_terms: int, omitted: int = 0) -> list[str]
     return [*parts[: min(max_terms, len(parts) - 1)], f"… ({hidden} more)", parts[-1]]
 
 
-def per_axis(value, dims: int) -> tuple[int, ...]:
-    """An int or a per-axis tuple as a tuple of ``dims`` ints."""
-    if isinstance(value, (tuple, list)):
-        if len(value) != dims:
-            raise ExplainError(f"expected {dims} values per axis, got {len(value)}")
-        return tuple(int(v) for v in value)
-    return (int(value),) * dims
+def per_axis(value, dims: int, name: str = "size") -> tuple[int, ...]:
+    """A layer parameter (an int or one per axis) as a tuple of ``dims`` ints."""
+    try:
+        return tuple(int(v) for v in G.per_axis(value, dims, name))
+    except ShapeError as error:
+        raise ExplainError(error.detail) from None
 
 
 def conv_padding(padding, kernel, dilation) -> tuple[int, ...]:
     """Left (leading) padding per axis; 'same' pads D·(K−1) in total, the extra one at the end."""
-    dims = len(kernel)
-    if padding == "valid":
-        return (0,) * dims
-    if padding == "same":
-        return tuple(d * (k - 1) // 2 for k, d in zip(kernel, dilation, strict=True))
-    return per_axis(padding, dims)
-
-
-def _source_index(i: int, length: int, mode: str) -> int | None:
-    """Where padding mode ``mode`` reads position ``i`` of an axis of ``length`` (None: zero)."""
-    if 0 <= i < length:
-        return i
-    if mode == "zeros":
-        return None
-    if mode == "replicate":
-        return min(max(i, 0), length - 1)
-    if mode == "circular":
-        return i % length
-    if mode == "reflect":
-        period = 2 * (length - 1)
-        if period == 0:
-            return 0
-        i = i % period
-        return i if i < length else period - i
-    raise ExplainError(f"unknown padding mode '{mode}'")
+    return tuple(before for before, _ in G.conv_pads(padding, kernel, dilation))
 
 
 def _output(trace: Trace, name: str) -> np.ndarray:
@@ -410,8 +386,8 @@ def _conv(ls, w: dict, x: np.ndarray, source: str, where, base) -> Explanation:
     weight = w["weight"]
     dims = x.ndim - 1
     kernel = tuple(weight.shape[2:])
-    stride = per_axis(ls.param("stride"), dims)
-    dilation = per_axis(ls.param("dilation"), dims)
+    stride = per_axis(ls.param("stride"), dims, "stride")
+    dilation = per_axis(ls.param("dilation"), dims, "dilation")
     pad = conv_padding(ls.param("padding"), kernel, dilation)
     mode = ls.param("padding_mode")
     flip = bool(ls.param("flip"))
@@ -420,14 +396,19 @@ def _conv(ls, w: dict, x: np.ndarray, source: str, where, base) -> Explanation:
     c_in_g = weight.shape[1]
     o = where[0]
     group = o // (c_out // groups)
-    spatial = x.shape[1:]
+    # per axis and tap: the padded position the tap reads, and where its value comes from
+    taps = [
+        G.tap_position(where[1 + a], np.arange(kernel[a]), stride[a], dilation[a], pad[a])
+        for a in range(dims)
+    ]
+    sources = [G.source_positions(t, n, mode) for t, n in zip(taps, x.shape[1:], strict=True)]
     terms = []
     for ci in range(c_in_g):
         c = group * c_in_g + ci
         for k in product(*(range(n) for n in kernel)):
-            pos = tuple(where[1 + a] * stride[a] - pad[a] + k[a] * dilation[a] for a in range(dims))
-            src = tuple(_source_index(p, n, mode) for p, n in zip(pos, spatial, strict=True))
-            padded = any(s is None for s in src)
+            pos = tuple(int(taps[a][k[a]]) for a in range(dims))
+            src = tuple(int(sources[a][k[a]]) for a in range(dims))
+            padded = any(s < 0 for s in src)  # zero padding
             val = 0.0 if padded else float(x[(c, *src)])
             padded = padded or src != pos
             wk = tuple(n - 1 - kk for kk, n in zip(k, kernel, strict=True)) if flip else k
@@ -440,9 +421,9 @@ def _conv_transpose(ls, w: dict, x: np.ndarray, source: str, where, base) -> Exp
     weight = w["weight"]  # (C_in, C_out/groups, K...)
     dims = x.ndim - 1
     kernel = tuple(weight.shape[2:])
-    stride = per_axis(ls.param("stride"), dims)
-    dilation = per_axis(ls.param("dilation"), dims)
-    pad = per_axis(ls.param("padding"), dims)
+    stride = per_axis(ls.param("stride"), dims, "stride")
+    dilation = per_axis(ls.param("dilation"), dims, "dilation")
+    pad = per_axis(ls.param("padding"), dims, "padding")
     groups = int(ls.param("groups"))
     c_in = weight.shape[0]
     c_out_g = weight.shape[1]
@@ -453,15 +434,12 @@ def _conv_transpose(ls, w: dict, x: np.ndarray, source: str, where, base) -> Exp
     terms = []
     for ci in range(group * c_in_g, (group + 1) * c_in_g):
         for k in product(*(range(n) for n in kernel)):
-            pos = []
-            for a in range(dims):
-                num = where[1 + a] + pad[a] - k[a] * dilation[a]
-                if num % stride[a] or not 0 <= num // stride[a] < spatial[a]:
-                    break
-                pos.append(num // stride[a])
-            else:
+            p = tuple(
+                G.transposed_source(where[1 + a], k[a], stride[a], dilation[a], pad[a], spatial[a])
+                for a in range(dims)
+            )
+            if None not in p:
                 widx = (ci, oo, *k)
-                p = tuple(pos)
                 terms.append(
                     Term(float(weight[widx]), float(x[(ci, *p)]), p, ci, False, widx, source)
                 )
@@ -470,15 +448,14 @@ def _conv_transpose(ls, w: dict, x: np.ndarray, source: str, where, base) -> Exp
 
 def _pool(ls, x: np.ndarray, source: str, where, base) -> Explanation:
     dims = x.ndim - 1
-    kernel = per_axis(ls.param("kernel_size"), dims)
-    s = ls.param("stride")
-    stride = kernel if s is None else per_axis(s, dims)
-    pad = per_axis(ls.param("padding"), dims)
+    kernel = per_axis(ls.param("kernel_size"), dims, "kernel_size")
+    stride = per_axis(G.pool_stride(kernel, ls.param("stride")), dims, "stride")
+    pad = per_axis(ls.param("padding"), dims, "padding")
     spatial = x.shape[1:]
     c = where[0]
     terms = []
     for k in product(*(range(n) for n in kernel)):
-        pos = tuple(where[1 + a] * stride[a] - pad[a] + k[a] for a in range(dims))
+        pos = tuple(G.tap_position(where[1 + a], k[a], stride[a], 1, pad[a]) for a in range(dims))
         inside = all(0 <= p < n for p, n in zip(pos, spatial, strict=True))
         if inside:
             terms.append(Term(1.0, float(x[(c, *pos)]), pos, c, source=source))
@@ -539,9 +516,9 @@ def general_formula(
     dims = len(in_shape) - 1 if in_shape else 1
     lines: list[str] = []
     if t == "conv":
-        k = per_axis(ls.param("kernel_size"), dims)
-        d = per_axis(ls.param("dilation"), dims)
-        s = per_axis(ls.param("stride"), dims)
+        k = per_axis(ls.param("kernel_size"), dims, "kernel_size")
+        d = per_axis(ls.param("dilation"), dims, "dilation")
+        s = per_axis(ls.param("stride"), dims, "stride")
         p = conv_padding(ls.param("padding"), k, d)
         offs = [(kk - 1) // 2 for kk in k]
         if dims == 1:
@@ -559,11 +536,11 @@ def general_formula(
             out = out_shape[1 + a] if out_shape and len(out_shape) == dims + 1 else None
             lines.append(_length_line(axes[a], length, p[a], d[a], k[a], s[a], out))
     elif t == "conv_transpose":
-        k = per_axis(ls.param("kernel_size"), dims)
-        s = per_axis(ls.param("stride"), dims)
-        p = per_axis(ls.param("padding"), dims)
-        op = per_axis(ls.param("output_padding"), dims)
-        d = per_axis(ls.param("dilation"), dims)
+        k = per_axis(ls.param("kernel_size"), dims, "kernel_size")
+        s = per_axis(ls.param("stride"), dims, "stride")
+        p = per_axis(ls.param("padding"), dims, "padding")
+        op = per_axis(ls.param("output_padding"), dims, "output_padding")
+        d = per_axis(ls.param("dilation"), dims, "dilation")
         lines.append("z_o = β + Σ_c Σ_(i, j: S·i − P + D·j = o) ω_cj · x_c,i")
         lines.append("each input position scatters a scaled copy of the kernel")
         for a in range(dims):
@@ -578,10 +555,9 @@ def general_formula(
         d_out = ls.param("out_features")
         lines.append(f"h_i = β_i + Σ_j ω_ij · x_j   (j = 1…{d_in}, i = 1…{d_out})")
     elif t in ("max_pool", "avg_pool"):
-        k = per_axis(ls.param("kernel_size"), dims)
-        st = ls.param("stride")
-        s = k if st is None else per_axis(st, dims)
-        p = per_axis(ls.param("padding"), dims)
+        k = per_axis(ls.param("kernel_size"), dims, "kernel_size")
+        s = per_axis(G.pool_stride(k, ls.param("stride")), dims, "stride")
+        p = per_axis(ls.param("padding"), dims, "padding")
         op = "max" if t == "max_pool" else "mean"
         window, steps = "×".join(map(str, k)), "×".join(map(str, s))
         lines.append(f"z_i = {op} of x over the window of i   (window {window}, stride {steps})")

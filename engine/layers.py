@@ -37,6 +37,7 @@ from typing import Any
 import numpy as np
 
 from . import _args as A
+from . import geometry as G
 from .errors import EngineError, OpError, ShapeError, SpecError
 from .spec import LAYER_TYPES, LayerSpec, ParamSpec
 
@@ -149,16 +150,7 @@ def _check(key: str, value: Any, ps: ParamSpec) -> Any:
     raise SpecError(f"{key}: unknown parameter kind {kind!r}")  # a bug in LAYER_TYPES
 
 
-def per_axis(value: int | tuple[int, ...], n: int, key: str) -> tuple[int, ...]:
-    """An int or per-axis tuple as an ``n``-tuple (ShapeError when the count is wrong)."""
-    if isinstance(value, tuple):
-        if len(value) != n:
-            raise ShapeError(
-                f"{key} {value} has {len(value)} values but the input has "
-                f"{n} spatial {'axis' if n == 1 else 'axes'}"
-            )
-        return value
-    return (value,) * n
+per_axis = G.per_axis  # an int or per-axis tuple as an n-tuple (ShapeError: wrong count)
 
 
 # --------------------------------------------------------------------------- shapes
@@ -190,12 +182,12 @@ def _as(error_type: type[EngineError], check: Callable[..., Any], *args: Any) ->
 def conv_pads(params: Params, n: int) -> tuple[tuple[int, int], ...]:
     """Per-axis (before, after) padding of a conv; 'same' puts an odd extra after (torch)."""
     padding = params["padding"]
+    k = per_axis(params["kernel_size"], n, "kernel_size")
+    d = per_axis(params["dilation"], n, "dilation")
     if isinstance(padding, str):
-        k = per_axis(params["kernel_size"], n, "kernel_size")
-        d = per_axis(params["dilation"], n, "dilation")
         s = per_axis(params["stride"], n, "stride")
         return _as(SpecError, A.conv_padding, padding, k, d, s)
-    return tuple((p, p) for p in per_axis(padding, n, "padding"))
+    return G.conv_pads(padding, k, d)
 
 
 def _check_groups(c_in: int, params: Params) -> None:
@@ -208,8 +200,7 @@ def _check_groups(c_in: int, params: Params) -> None:
 
 def _pool_axes(params: Params, n: int):
     k = per_axis(params["kernel_size"], n, "kernel_size")
-    stride = params["stride"]
-    s = k if stride is None else per_axis(stride, n, "stride")
+    s = per_axis(G.pool_stride(k, params["stride"]), n, "stride")
     p = per_axis(params["padding"], n, "padding")
     return k, s, p
 
@@ -262,7 +253,7 @@ def output_shape(
     if kind == "subsample":
         _spatial(x, "subsampling")
         f = params["factor"]
-        return (x[0], *((length + f - 1) // f for length in x[1:]))
+        return (x[0], *(G.subsample_length(length, f) for length in x[1:]))
     if kind == "global_avg_pool":
         _spatial(x, "a global average pool")
         return (x[0],)
@@ -277,7 +268,7 @@ def output_shape(
             raise ShapeError(
                 f"mode 'bilinear' works on 2D maps; use 'linear' for the 1D signal {fmt(x)}"
             )
-        return (x[0], *(length * params["scale_factor"] for length in x[1:]))
+        return (x[0], *(G.upsample_length(length, params["scale_factor"]) for length in x[1:]))
     if kind == "max_unpool":
         if pool is None:
             raise SpecError(f"'{params['pool']}' is not a max pool before this layer")
@@ -376,19 +367,13 @@ def _window_pairs(
     l_in: int, l_out: int, k: int, s: int, d: int, before: int, mode: str = "zeros"
 ) -> tuple[np.ndarray, np.ndarray]:
     out = np.arange(l_out)[:, None]
-    pos = out * s - before + np.arange(k)[None, :] * d
+    pos = G.tap_position(out, np.arange(k)[None, :], s, d, before)
     rows = np.broadcast_to(out, pos.shape)
-    if mode == "zeros":
-        keep = (pos >= 0) & (pos < l_in)
-        return rows[keep], pos[keep]
-    if mode == "reflect":  # padding < l_in, so one reflection suffices
-        pos = np.abs(pos)
-        pos = np.where(pos >= l_in, 2 * (l_in - 1) - pos, pos)
-    elif mode == "replicate":
-        pos = np.clip(pos, 0, l_in - 1)
-    else:  # circular
-        pos = np.mod(pos, l_in)
-    return rows.ravel(), pos.ravel()
+    src = G.source_positions(pos, l_in, mode)
+    if mode == "zeros":  # zero padding reads no input
+        keep = src >= 0
+        return rows[keep], src[keep]
+    return rows.ravel(), src.ravel()
 
 
 def _upsample_pairs(l_in: int, s: int, mode: str) -> tuple[np.ndarray, np.ndarray]:
@@ -441,7 +426,7 @@ def connectivity_pairs(
             for key in ("kernel_size", "stride", "padding", "dilation")
         )
         src = np.arange(l_in)[:, None]
-        pos = src * s - p + np.arange(k)[None, :] * d
+        pos = G.tap_position(src, np.arange(k)[None, :], s, d, p)  # where input src adds
         cols = np.broadcast_to(src, pos.shape)
         keep = (pos >= 0) & (pos < l_out)
         return pos[keep], cols[keep]
