@@ -10,6 +10,8 @@ reference   the same functions in numpy, written straight from the book's formul
 spec        ``LayerSpec`` / ``NetworkSpec`` / ``LAYER_TYPES``: plain data describing a network
 layers      per layer type: validate, output shape, parameters, fully connected parameters,
             multiply-accumulates, per-axis receptive-field connectivity, forward
+graph       ``plan`` (layers resolved into nodes) and ``walk`` (their shapes, in order): the
+            graph walk ``network`` and ``receptive`` share
 network     ``analyze`` (shapes, counts, errors per layer), ``forward`` (a ``Trace``, can start
             from any layer reusing an earlier trace), ``init_weights`` / ``reconcile_weights``
 receptive   exact receptive fields through a whole network

@@ -15,7 +15,8 @@ import re
 from torch import nn
 
 from . import geometry as G
-from .network import analyze, plan
+from .graph import plan
+from .network import analyze
 from .spec import INPUT, NetworkSpec
 
 _HELPERS = {

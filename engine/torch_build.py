@@ -16,7 +16,8 @@ from torch import nn
 
 from . import geometry as G
 from .errors import ShapeError, SpecError
-from .network import Weights, analyze, init_weights, plan
+from .graph import plan
+from .network import Weights, analyze, init_weights
 from .spec import INPUT, NetworkSpec
 
 

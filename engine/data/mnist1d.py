@@ -11,7 +11,7 @@ import threading
 
 import numpy as np
 
-from . import Dataset
+from .dataset import Dataset
 
 _cache: dict[int, Dataset] = {}
 _lock = threading.Lock()

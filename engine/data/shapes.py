@@ -16,7 +16,7 @@ import numpy as np
 
 from engine.errors import DataError
 
-from . import Dataset
+from .dataset import Dataset
 
 CLASS_NAMES = ("circle", "square", "triangle", "cross")
 _SQRT3_2 = np.float32(np.sqrt(3.0) / 2.0)

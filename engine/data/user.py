@@ -16,7 +16,7 @@ from PIL import Image
 from engine.errors import DataError
 from engine.inputs import IMAGE_SUFFIXES, read_image
 
-from . import Dataset, split_indices
+from .dataset import Dataset, split_indices
 
 
 def load_image_folder(
