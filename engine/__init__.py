@@ -15,6 +15,8 @@ graph       ``plan`` (layers resolved into nodes) and ``walk`` (their shapes, in
 network     ``analyze`` (shapes, counts, errors per layer), ``forward`` (a ``Trace``, can start
             from any layer reusing an earlier trace), ``init_weights`` / ``reconcile_weights``
 receptive   exact receptive fields through a whole network
+explain     the arithmetic behind one output value (the probe), with the actual numbers
+formulas    each layer type's general formula with a layer's numbers filled in (indices from 0)
 trace       ``Trace``: every layer's output, pooling indices, timings, errors
 torch_build an ``nn.Module`` from a spec (for training), with weights in and out
 codegen     standalone PyTorch source for a spec

@@ -6,8 +6,9 @@ bias, the sum, the activation the book wraps around it (``h = a[β + Σ ω x]`` 
 layer is an activation) and the result, which equals the trace value. ``Explanation.format``
 writes it as one line, abbreviating long sums while the numbers stay exact.
 
-``general_formula(spec, analysis_shapes, layer)`` writes the layer type's formula in the book's
-notation with the layer's numbers filled in (output length and the index pattern).
+``general_formula`` (from :mod:`engine.formulas`, importable from here too) writes the layer
+type's formula in the book's notation with the layer's numbers filled in. Positions count
+from 0 in both, as in the maps' readout.
 """
 
 from __future__ import annotations
@@ -20,16 +21,11 @@ import numpy as np
 
 from . import geometry as G
 from .errors import EngineError, ShapeError
+from .formulas import ACTIVATION_TITLES, general_formula
 from .spec import INPUT, LAYER_TYPES, NetworkSpec
 from .trace import Trace
 
-ACTIVATION_TITLES = {
-    "relu": "ReLU",
-    "leaky_relu": "LeakyReLU",
-    "sigmoid": "sigmoid",
-    "tanh": "tanh",
-}
-
+__all__ = ["Explanation", "ExplainError", "Term", "explain", "fmt_num", "general_formula"]
 
 KEEP_TERMS = 256  # longer sums (a linear layer on a big map) keep only their ends as terms
 
@@ -494,122 +490,3 @@ def _upsample(ls, x: np.ndarray, source: str, where, base) -> Explanation:
         wgt = math.prod(wt for _, wt in combo)
         terms.append(Term(wgt, float(x[(c, *pos)]), pos, c, source=source))
     return _sum(base, terms, None)
-
-
-# ----------------------------------------------------------------------------------------
-# the general formula of a layer type, in the book's notation
-
-
-def general_formula(
-    spec: NetworkSpec,
-    layer: str,
-    in_shape: tuple[int, ...] | None,
-    out_shape: tuple[int, ...] | None,
-) -> str:
-    """The layer type's formula in the book's notation, with this layer's numbers filled in.
-
-    ``in_shape`` / ``out_shape`` come from the engine's analysis (the widget never computes
-    shapes); either may be None when the layer is in error.
-    """
-    ls = spec.layer(layer)
-    t = ls.type
-    dims = len(in_shape) - 1 if in_shape else 1
-    lines: list[str] = []
-    if t == "conv":
-        k = per_axis(ls.param("kernel_size"), dims, "kernel_size")
-        d = per_axis(ls.param("dilation"), dims, "dilation")
-        s = per_axis(ls.param("stride"), dims, "stride")
-        p = conv_padding(ls.param("padding"), k, d)
-        offs = [(kk - 1) // 2 for kk in k]
-        if dims == 1:
-            idx = _index_expr("i", "j", s[0], d[0], offs[0] + 1)
-            lines.append(f"z_i = β + Σ_c Σ_j ω_cj · x_c,{idx}   (j = 1…{k[0]})")
-        else:
-            i_e = _index_expr("i", "m", s[0], d[0], offs[0] + 1)
-            j_e = _index_expr("j", "n", s[1], d[1], offs[1] + 1)
-            lines.append(f"z_ij = β + Σ_c Σ_m Σ_n ω_cmn · x_c,{i_e},{j_e}")
-        if ls.param("flip"):
-            lines.append("true convolution: the kernel is flipped (ω_j → ω_(K+1−j))")
-        axes = "LHW"[0:1] if dims == 1 else "HW"
-        for a in range(dims):
-            length = in_shape[1 + a] if in_shape else None
-            out = out_shape[1 + a] if out_shape and len(out_shape) == dims + 1 else None
-            lines.append(_length_line(axes[a], length, p[a], d[a], k[a], s[a], out))
-    elif t == "conv_transpose":
-        k = per_axis(ls.param("kernel_size"), dims, "kernel_size")
-        s = per_axis(ls.param("stride"), dims, "stride")
-        p = per_axis(ls.param("padding"), dims, "padding")
-        op = per_axis(ls.param("output_padding"), dims, "output_padding")
-        d = per_axis(ls.param("dilation"), dims, "dilation")
-        lines.append("z_o = β + Σ_c Σ_(i, j: S·i − P + D·j = o) ω_cj · x_c,i")
-        lines.append("each input position scatters a scaled copy of the kernel")
-        for a in range(dims):
-            length = in_shape[1 + a] if in_shape else "L"
-            out = out_shape[1 + a] if out_shape and len(out_shape) == dims + 1 else "?"
-            lines.append(
-                "output = (L − 1)·S − 2P + D·(K − 1) + OP + 1"
-                f" = ({length} − 1)·{s[a]} − 2·{p[a]} + {d[a]}·({k[a]} − 1) + {op[a]} + 1 = {out}"
-            )
-    elif t == "linear":
-        d_in = math.prod(in_shape) if in_shape else "D_in"
-        d_out = ls.param("out_features")
-        lines.append(f"h_i = β_i + Σ_j ω_ij · x_j   (j = 1…{d_in}, i = 1…{d_out})")
-    elif t in ("max_pool", "avg_pool"):
-        k = per_axis(ls.param("kernel_size"), dims, "kernel_size")
-        s = per_axis(G.pool_stride(k, ls.param("stride")), dims, "stride")
-        p = per_axis(ls.param("padding"), dims, "padding")
-        op = "max" if t == "max_pool" else "mean"
-        window, steps = "×".join(map(str, k)), "×".join(map(str, s))
-        lines.append(f"z_i = {op} of x over the window of i   (window {window}, stride {steps})")
-        axes = "L" if dims == 1 else "HW"
-        for a in range(dims):
-            length = in_shape[1 + a] if in_shape else None
-            out = out_shape[1 + a] if out_shape and len(out_shape) == dims + 1 else None
-            lines.append(_length_line(axes[a], length, p[a], 1, k[a], s[a], out))
-    elif t == "subsample":
-        f = ls.param("factor")
-        lines.append(f"z_i = x_({f}·i)   (keep every {f}-th position)")
-    elif t == "upsample":
-        f = ls.param("scale_factor")
-        if ls.param("mode") == "nearest":
-            lines.append(f"z_i = x_floor(i/{f})   (each value duplicated {f}×)")
-        else:
-            lines.append(f"z_i = (1−λ)·x_k + λ·x_(k+1),  k + λ = (i + ½)/{f} − ½")
-    elif t == "activation":
-        f = ls.param("function")
-        lines.append(f"h = a[z],  a = {ACTIVATION_TITLES.get(f, f)}")
-    elif t == "global_avg_pool":
-        lines.append("z_c = mean_i x_c,i   (one value per channel)")
-    elif t == "max_unpool":
-        lines.append("z_i = x_k where the max pool's winner k came from position i; 0 elsewhere")
-    elif t == "flatten":
-        lines.append("z = (x_1,1, x_1,2, …, x_C,L)   (channels laid end to end)")
-    elif t == "dropout":
-        lines.append(f"z_i = x_i (training: 0 with probability {ls.param('p')}, else x_i/(1 − p))")
-    elif t == "add":
-        lines.append("z = x + y   (a residual connection)")
-    elif t == "concat":
-        lines.append("z = [x; y]   (channels of both, stacked)")
-    if out_shape is not None:
-        lines.append(f"output shape {_shape_text(out_shape)}")
-    return "\n".join(lines)
-
-
-def _shape_text(shape) -> str:
-    return "(" + ", ".join(str(s) for s in shape) + ")"
-
-
-def _index_expr(i: str, j: str, stride: int, dilation: int, offset: int) -> str:
-    """The input index the book writes x_(i+j−2), with stride and dilation included."""
-    head = i if stride == 1 else f"{stride}{i}"
-    body = j if dilation == 1 else f"{dilation}{j}"
-    shift = dilation * offset
-    return f"({head}+{body}−{shift})" if shift else f"({head}+{body})"
-
-
-def _length_line(axis, length, pad, dil, k, stride, out) -> str:
-    formula = f"floor(({axis} + 2P − D·(K−1) − 1)/S) + 1"
-    if length is None:
-        return f"output {axis} = {formula}"
-    filled = f"floor(({length} + 2·{pad} − {dil}·({k}−1) − 1)/{stride}) + 1"
-    return f"output {axis} = {formula} = {filled} = {out if out is not None else '—'}"
