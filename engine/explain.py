@@ -184,18 +184,6 @@ def _next_activation(spec: NetworkSpec, index: int):
     return None
 
 
-def _activate(function: str, x: float, slope: float) -> float:
-    if function == "relu":
-        return max(x, 0.0)
-    if function == "leaky_relu":
-        return x if x >= 0 else slope * x
-    if function == "sigmoid":
-        return 1.0 / (1.0 + math.exp(-x)) if x >= 0 else math.exp(x) / (1.0 + math.exp(x))
-    if function == "tanh":
-        return math.tanh(x)
-    raise ExplainError(f"unknown activation '{function}'")
-
-
 def explain(
     spec: NetworkSpec,
     weights: dict[str, dict[str, np.ndarray]],

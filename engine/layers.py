@@ -623,10 +623,3 @@ def _weights(
             raise ShapeError(f"{key} has shape {fmt(np.shape(a))} but the layer needs {fmt(shape)}")
         arrays[key] = a
     return arrays["weight"], arrays.get("bias")
-
-
-def as_engine_error(error: Exception) -> EngineError:
-    """An op failure as an EngineError (OpError stays itself)."""
-    if isinstance(error, EngineError):
-        return error
-    return OpError(f"the operation failed: {error}")

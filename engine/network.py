@@ -34,18 +34,6 @@ Shape = tuple[int, ...]
 Weights = dict[str, dict[str, np.ndarray]]
 
 
-# --------------------------------------------------------------------------- graph
-
-
-def dependents(spec: NetworkSpec, name: str) -> set[str]:
-    """``name`` and every layer that depends on it, directly or not."""
-    out = {name}
-    for node in plan(spec):
-        if any(d in out for d in node.deps):
-            out.add(node.name)
-    return out
-
-
 # --------------------------------------------------------------------------- analysis
 
 
