@@ -242,96 +242,111 @@ def _explain_own(spec, weights, trace, index, where, value) -> Explanation:
     ls = spec.layers[index]
     sources = spec.inputs_of(index)
     inputs = [_output(trace, s) for s in sources]
-    x = inputs[0]
+    x, source = inputs[0], sources[0]
     base = dict(layer=ls.name, layer_type=ls.type, channel=where[0], position=where[1:])
     t = ls.type
     if t == "conv":
-        return _conv(ls, weights.get(ls.name, {}), x, sources[0], where, base)
+        return _conv(ls, weights.get(ls.name, {}), x, source, where, base)
     if t == "conv_transpose":
-        return _conv_transpose(ls, weights.get(ls.name, {}), x, sources[0], where, base)
+        return _conv_transpose(ls, weights.get(ls.name, {}), x, source, where, base)
     if t == "linear":
-        w = weights[ls.name]["weight"]
-        b = _bias(ls, weights.get(ls.name, {}), where[0])
-        flat = x.reshape(-1)
-        keep = _kept(flat.size)
-        terms = [
-            Term(float(w[where[0], j]), float(flat[j]), (j,), j, False, (where[0], j), sources[0])
-            for j in keep
-        ]
-        exp = _sum(base, terms, b)
-        if len(keep) < flat.size:  # the sum over all terms, exactly as float64 (fsum-free)
-            exp.omitted = flat.size - len(keep)
-            row = w[where[0]].astype(np.float64)
-            exp.pre_activation = (b or 0.0) + float(np.dot(row, flat.astype(np.float64)))
-        return exp
+        return _linear(ls, weights, x, source, where, base)
     if t in ("max_pool", "avg_pool"):
-        return _pool(ls, x, sources[0], where, base)
+        return _pool(ls, x, source, where, base)
     if t == "activation":
-        f = ls.param("function")
-        term = Term(1.0, float(x[where]), where[1:], where[0], source=sources[0])
-        slope = float(ls.param("negative_slope"))
-        return Explanation(
-            **base,
-            kind="activation",
-            terms=[term],
-            pre_activation=term.value,
-            activation=f,
-            activation_layer=ls.name,
-            negative_slope=slope,
-        )
+        return _activation(ls, x, source, where, base)
     if t == "subsample":
         f = int(ls.param("factor"))
-        src = (where[0], *(p * f for p in where[1:]))
-        return _copy(base, x, src, sources[0])
+        return _copy(base, x, (where[0], *(p * f for p in where[1:])), source)
     if t == "upsample":
-        return _upsample(ls, x, sources[0], where, base)
-    if t in ("dropout",):
+        return _upsample(ls, x, source, where, base)
+    if t == "dropout":
         return _copy(
-            base, x, where, sources[0], note="dropout passes values unchanged when not training"
+            base, x, where, source, note="dropout passes values unchanged when not training"
         )
     if t == "flatten":
-        src = np.unravel_index(where[0], x.shape)
-        return _copy(base, x, tuple(int(s) for s in src), sources[0])
+        return _copy(base, x, _unravel(where[0], x.shape), source)
     if t == "global_avg_pool":
-        c = where[0]
-        plane = x[c]
-        keep = _kept(plane.size)
-        terms = [
-            Term(1.0, float(plane.flat[i]), _unravel(i, plane.shape), c, source=sources[0])
-            for i in keep
-        ]
-        exp = Explanation(**base, kind="mean", terms=terms, count=plane.size)
-        exp.omitted = plane.size - len(keep)
-        exp.pre_activation = float(plane.astype(np.float64).mean())
-        return exp
+        return _global_mean(x, source, where, base)
     if t == "max_unpool":
-        pool = ls.param("pool")
-        idx = trace.indices.get(pool)
-        if idx is None:
-            raise ExplainError(f"the trace holds no indices for max pool '{pool}'")
-        flat_pos = int(np.ravel_multi_index(where[1:], trace.outputs[ls.name].shape[1:]))
-        hits = np.flatnonzero(idx[where[0]].reshape(-1) == flat_pos)
-        if hits.size == 0:
-            exp = Explanation(**base, kind="copy", note="no pooled maximum came from here: 0")
-            exp.terms = [Term(1.0, 0.0, where[1:], where[0], True, None, pool)]
-            return exp
-        src = np.unravel_index(int(hits[0]), idx.shape[1:])
-        return _copy(base, x, (where[0], *(int(s) for s in src)), sources[0])
+        return _unpool(ls, trace, x, source, where, base)
     if t == "add":
-        terms = [
-            Term(1.0, float(inp[where]), where[1:], where[0], source=s)
-            for inp, s in zip(inputs, sources, strict=True)
-        ]
-        exp = Explanation(**base, kind="add", terms=terms)
-        exp.pre_activation = sum(tt.value for tt in terms)
-        return exp
+        return _add(inputs, sources, where, base)
     if t == "concat":
-        c = where[0]
-        first = inputs[0].shape[0]
+        c, first = where[0], inputs[0].shape[0]
         if c < first:
             return _copy(base, inputs[0], where, sources[0])
         return _copy(base, inputs[1], (c - first, *where[1:]), sources[1])
     raise ExplainError(f"no explanation for layers of type '{t}'")
+
+
+def _linear(ls, weights, x: np.ndarray, source: str, where, base) -> Explanation:
+    w = weights[ls.name]["weight"]
+    b = _bias(ls, weights.get(ls.name, {}), where[0])
+    flat = x.reshape(-1)
+    keep = _kept(flat.size)
+    terms = [
+        Term(float(w[where[0], j]), float(flat[j]), (j,), j, False, (where[0], j), source)
+        for j in keep
+    ]
+    exp = _sum(base, terms, b)
+    if len(keep) < flat.size:  # the sum over all terms, exactly as float64 (fsum-free)
+        exp.omitted = flat.size - len(keep)
+        row = w[where[0]].astype(np.float64)
+        exp.pre_activation = (b or 0.0) + float(np.dot(row, flat.astype(np.float64)))
+    return exp
+
+
+def _activation(ls, x: np.ndarray, source: str, where, base) -> Explanation:
+    term = Term(1.0, float(x[where]), where[1:], where[0], source=source)
+    return Explanation(
+        **base,
+        kind="activation",
+        terms=[term],
+        pre_activation=term.value,
+        activation=ls.param("function"),
+        activation_layer=ls.name,
+        negative_slope=float(ls.param("negative_slope")),
+    )
+
+
+def _global_mean(x: np.ndarray, source: str, where, base) -> Explanation:
+    c = where[0]
+    plane = x[c]
+    keep = _kept(plane.size)
+    terms = [
+        Term(1.0, float(plane.flat[i]), _unravel(i, plane.shape), c, source=source) for i in keep
+    ]
+    exp = Explanation(**base, kind="mean", terms=terms, count=plane.size)
+    exp.omitted = plane.size - len(keep)
+    exp.pre_activation = float(plane.astype(np.float64).mean())
+    return exp
+
+
+def _unpool(ls, trace: Trace, x: np.ndarray, source: str, where, base) -> Explanation:
+    """The pooled value whose maximum came from this position, or 0 when none did."""
+    pool = ls.param("pool")
+    idx = trace.indices.get(pool)
+    if idx is None:
+        raise ExplainError(f"the trace holds no indices for max pool '{pool}'")
+    flat_pos = int(np.ravel_multi_index(where[1:], trace.outputs[ls.name].shape[1:]))
+    hits = np.flatnonzero(idx[where[0]].reshape(-1) == flat_pos)
+    if hits.size == 0:
+        exp = Explanation(**base, kind="copy", note="no pooled maximum came from here: 0")
+        exp.terms = [Term(1.0, 0.0, where[1:], where[0], True, None, pool)]
+        return exp
+    src = _unravel(int(hits[0]), idx.shape[1:])
+    return _copy(base, x, (where[0], *src), source)
+
+
+def _add(inputs, sources, where, base) -> Explanation:
+    terms = [
+        Term(1.0, float(inp[where]), where[1:], where[0], source=s)
+        for inp, s in zip(inputs, sources, strict=True)
+    ]
+    exp = Explanation(**base, kind="add", terms=terms)
+    exp.pre_activation = sum(tt.value for tt in terms)
+    return exp
 
 
 def _unravel(i: int, shape) -> tuple[int, ...]:

@@ -203,101 +203,145 @@ def forward(
     """
     x = check_input(x)
     nodes = plan(spec)
-    trace = Trace()
-    trace.outputs[INPUT] = x
-    dirty: set[str] | None = None
-    if start_from is not None and previous is not None:
-        old_input = previous.outputs.get(INPUT)
-        if old_input is not None and old_input.shape == x.shape:
-            dirty = {start_from}
-            for node in nodes:
-                if any(d in dirty for d in node.deps):
-                    dirty.add(node.name)
-    params_of: dict[str, dict] = {}
-    by_name = {node.name: node for node in nodes}
-    # Pools whose indices this pass itself needs; the others' are computed when read.
-    unpooled = {
-        node.params["pool"]
-        for node in nodes
-        if node.error is None and node.layer.type == "max_unpool"
-    }
-    down: set[str] = set()  # layers that failed or were skipped
-    outputs, indices = trace.outputs, trace.indices
-    incremental = dirty is not None and not training
-    if incremental:
-        trace.changed_since = previous.serial
+    dirty = _dirty_layers(nodes, start_from, previous, x)
+    run = _Pass(nodes, weights, previous, dirty, training, dropout_seed, on_output)
+    run.trace.outputs[INPUT] = x
     for node in nodes:
-        name = node.name
+        run.step(node)
+    run.trace.params = run.params_of
+    return run.trace
+
+
+def _dirty_layers(nodes: list[Node], start_from, previous: Trace | None, x) -> set[str] | None:
+    """``start_from`` and every layer that depends on it, or None when there is no earlier
+    pass of an input of the same shape to reuse."""
+    if start_from is None or previous is None:
+        return None
+    old_input = previous.outputs.get(INPUT)
+    if old_input is None or old_input.shape != x.shape:
+        return None
+    dirty = {start_from}
+    for node in nodes:
+        if any(d in dirty for d in node.deps):
+            dirty.add(node.name)
+    return dirty
+
+
+class _Pass:
+    """One forward pass under way: the trace it fills, and what it may take from ``previous``.
+
+    :meth:`step` handles one layer: it records a spec error, skips a layer whose input
+    failed, keeps an output that cannot have changed, or computes it (whole, or only the
+    changed channels).
+    """
+
+    def __init__(self, nodes: list[Node], weights, previous, dirty, training, seed, on_output):
+        self.trace = Trace()
+        self.weights = weights
+        self.previous: Trace | None = previous
+        self.dirty: set[str] | None = dirty  # None: nothing to reuse
+        self.training = training
+        self.dropout_seed = seed
+        self.on_output = on_output
+        self.params_of: dict[str, dict] = {}
+        self.by_name = {node.name: node for node in nodes}
+        # Pools whose indices this pass itself needs; the others' are computed when read.
+        self.unpooled = {
+            node.params["pool"]
+            for node in nodes
+            if node.error is None and node.layer.type == "max_unpool"
+        }
+        self.down: set[str] = set()  # layers that failed or were skipped
+        self.incremental = dirty is not None and not training
+        if self.incremental:
+            self.trace.changed_since = previous.serial
+
+    def step(self, node: Node) -> None:
+        name, trace = node.name, self.trace
         if node.error is not None:
             trace.errors[name] = node.error
-            down.add(name)
-            continue
-        if any(d in down for d in node.deps):
+            self.down.add(name)
+            return
+        if any(d in self.down for d in node.deps):
             trace.skipped.append(name)
-            down.add(name)
-            continue
-        params_of[name] = node.params
-        layer_weights = weights.get(name) if isinstance(weights, dict) else None
+            self.down.add(name)
+            return
+        self.params_of[name] = node.params
+        layer_weights = self.weights.get(name) if isinstance(self.weights, dict) else None
         # A copy of the layer's dict: a caller may put new arrays into the same dict.
         trace.weights[name] = None if layer_weights is None else dict(layer_weights)
-        changed = None
-        if incremental and name in previous.outputs:
+        changed, unchanged = self._what_changed(node, layer_weights)
+        if unchanged:
+            self._reuse(name)
+        else:
+            self._compute(node, changed)
+
+    def _what_changed(self, node: Node, layer_weights) -> tuple[frozenset[int] | None, bool]:
+        """(the channels that may have changed or None, whether the old output stays)."""
+        name, previous = node.name, self.previous
+        if self.incremental and name in previous.outputs:
             # Checked for every layer, not only those after start_from: a layer is kept
             # only when its inputs, parameters and weights are what they were.
-            changed = _changed_channels(node, layer_weights, trace, previous)
-            reuse = changed == frozenset()
-        else:
-            reuse = dirty is not None and name not in dirty and name in previous.outputs
-        if reuse:
-            outputs[name] = previous.outputs[name]
-            if name in previous.indices:
-                indices.carry(previous.indices, name)  # deferred stays deferred
-            trace.seconds[name] = previous.seconds.get(name, 0.0)
-            trace.order.append(name)
-            continue
+            changed = _changed_channels(node, layer_weights, self.trace, previous)
+            return changed, changed == frozenset()
+        dirty = self.dirty
+        return None, dirty is not None and name not in dirty and name in previous.outputs
+
+    def _reuse(self, name: str) -> None:
+        trace, previous = self.trace, self.previous
+        trace.outputs[name] = previous.outputs[name]
+        if name in previous.indices:
+            trace.indices.carry(previous.indices, name)  # deferred stays deferred
+        trace.seconds[name] = previous.seconds.get(name, 0.0)
+        trace.order.append(name)
+
+    def _compute(self, node: Node, changed: frozenset[int] | None) -> None:
         start = perf_counter()
         try:
-            if (
-                changed is not None
-                and name not in unpooled
-                and inc.runs_on_slices(node.layer.type, node.params)
-            ):
-                out, extra = _run_channels(node, trace, previous, changed)
-            else:
-                out, extra = _run(
-                    node,
-                    trace,
-                    params_of,
-                    by_name,
-                    weights,
-                    training,
-                    dropout_seed,
-                    name in unpooled,
-                )
+            out, extra = self._run(node, changed)
         except EngineError as error:
-            trace.errors[name] = error.at_layer(node.index, name)
-            down.add(name)
-            continue
+            self._fail(node, error)
+            return
         except (RuntimeError, ValueError, TypeError, MemoryError) as error:
-            trace.errors[name] = OpError(f"the operation failed: {error}").at_layer(
-                node.index, name
-            )
-            down.add(name)
-            continue
-        outputs[name] = out
+            self._fail(node, OpError(f"the operation failed: {error}"))
+            return
+        name, trace = node.name, self.trace
+        trace.outputs[name] = out
         if changed is not None:
             trace.changed_channels[name] = changed
         if extra is not None:
-            indices[name] = extra
+            trace.indices[name] = extra
         elif node.layer.type == "max_pool":
             pool_input = trace.outputs[node.inputs[0]]
-            indices.defer(name, lambda p=node.params, x=pool_input: L.max_pool_indices(p, x))
+            trace.indices.defer(name, lambda p=node.params, x=pool_input: L.max_pool_indices(p, x))
         trace.seconds[name] = perf_counter() - start
         trace.order.append(name)
-        if on_output is not None:
-            on_output(name, out, changed)
-    trace.params = params_of
-    return trace
+        if self.on_output is not None:
+            self.on_output(name, out, changed)
+
+    def _run(self, node: Node, changed: frozenset[int] | None):
+        """(output, extra): only the changed channels where that is exact, else the layer."""
+        unpooled = node.name in self.unpooled
+        if (
+            changed is not None
+            and not unpooled
+            and inc.runs_on_slices(node.layer.type, node.params)
+        ):
+            return _run_channels(node, self.trace, self.previous, changed)
+        return _run(
+            node,
+            self.trace,
+            self.params_of,
+            self.by_name,
+            self.weights,
+            self.training,
+            self.dropout_seed,
+            unpooled,
+        )
+
+    def _fail(self, node: Node, error: EngineError) -> None:
+        self.trace.errors[node.name] = error.at_layer(node.index, node.name)
+        self.down.add(node.name)
 
 
 def _changed_channels(node: Node, layer_weights, trace: Trace, previous: Trace):
