@@ -1,9 +1,11 @@
-"""Argument checking and normalisation shared by ``engine.ops`` and ``engine.reference``.
+"""Argument checking shared by ``engine.ops`` and ``engine.reference``.
 
 Both modules call these helpers before computing anything, so they accept exactly the same
-calls, reject exactly the same calls with the same :class:`~engine.errors.OpError` message,
-and agree on every derived size (per-side padding, 'same' padding, output lengths).
-``engine.layers`` computes a network's shapes with the same size helpers (``conv_padding``,
+calls and reject exactly the same calls with the same :class:`~engine.errors.OpError`
+message. The sizes themselves (per-side and 'same' padding, output lengths, the pool stride
+default) are the formulas of :mod:`engine.geometry`; the helpers here check that they make
+sense (a window that fits, padding a mode allows, ...) and say why when they do not.
+``engine.layers`` checks a network's shapes with the same helpers (``conv_padding``,
 ``check_pad_fits``, ``conv_out``, ``check_pool_padding``, ``check_output_padding``,
 ``transpose_out``), so a layer's declared shape is the shape its op produces.
 """
@@ -17,10 +19,11 @@ from typing import Any
 
 import numpy as np
 
+from . import geometry as G
 from .errors import OpError
 
 FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
-PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
+PADDING_MODES = G.PADDING_MODES
 AXIS_NAMES = {1: ("length",), 2: ("height", "width")}
 
 Pads = tuple[tuple[int, int], ...]  # per spatial axis: (before, after)
@@ -97,11 +100,10 @@ def whole(value: Any, name: str, minimum: int) -> int:
 def size(value: Any, n: int, name: str, minimum: int = 1) -> tuple[int, ...]:
     """An int or a per-axis sequence of ``n`` ints, as an ``n``-tuple."""
     if isinstance(value, (Sequence, np.ndarray)) and not isinstance(value, str):
-        items = list(value)
+        items = tuple(value)
         if len(items) != n:
-            raise OpError(f"{name} {tuple(items)} has {len(items)} values; expected {n}")
-        return tuple(whole(v, name, minimum) for v in items)
-    return (whole(value, name, minimum),) * n
+            raise OpError(f"{name} {items} has {len(items)} values; expected {n}")
+    return tuple(whole(v, name, minimum) for v in G.per_axis(value, n, name))
 
 
 def real(value: Any, name: str, low: float | None = None, high: float | None = None) -> float:
@@ -122,26 +124,20 @@ def real(value: Any, name: str, low: float | None = None, high: float | None = N
 def conv_padding(
     padding: Any, kernel: tuple[int, ...], dilation: tuple[int, ...], stride: tuple[int, ...]
 ) -> Pads:
-    """Per-axis (before, after) padding for a convolution.
+    """Per-axis (before, after) padding for a convolution (:func:`engine.geometry.conv_pads`).
 
-    ``'valid'`` is no padding. ``'same'`` pads D*(K-1) in total so the output length equals
-    the input length; when that total is odd the extra position goes after (right/bottom),
-    as torch does. ``'same'`` needs stride 1.
+    ``'valid'`` is no padding; ``'same'`` keeps the length (the odd extra position after, as
+    torch) and needs stride 1; a number must be a whole number >= 0 (one or one per axis).
     """
     n = len(kernel)
     if isinstance(padding, str):
-        if padding == "valid":
-            return ((0, 0),) * n
-        if padding == "same":
-            if any(s != 1 for s in stride):
-                raise OpError(f"padding 'same' needs stride 1, got stride {_show(stride)}")
-            pads = []
-            for k, d in zip(kernel, dilation, strict=True):
-                total = d * (k - 1)
-                pads.append((total // 2, total - total // 2))
-            return tuple(pads)
-        raise OpError(f"padding must be a number, 'same' or 'valid', got {padding!r}")
-    return tuple((p, p) for p in size(padding, n, "padding", minimum=0))
+        if padding not in ("same", "valid"):
+            raise OpError(f"padding must be a number, 'same' or 'valid', got {padding!r}")
+        if padding == "same" and any(s != 1 for s in stride):
+            raise OpError(f"padding 'same' needs stride 1, got stride {_show(stride)}")
+    else:
+        padding = size(padding, n, "padding", minimum=0)
+    return G.conv_pads(padding, kernel, dilation)
 
 
 def check_padding_mode(mode: Any) -> str:
@@ -173,13 +169,13 @@ def conv_out(
     what: str = "input",
     name: str = "kernel",
 ) -> int:
-    """Output length floor((L + P_before + P_after - D*(K-1) - 1) / S) + 1, checked.
+    """:func:`engine.geometry.conv_length`, checked: the window must fit the padded input.
 
-    The one home of the book's formula, for convolutions and pools (dilation 1). ``what``
+    For convolutions and pools (dilation 1). ``what``
     names the axis in the message (see :func:`input_name`), ``name`` the window ("kernel"
     for the ops, whose argument is ``kernel_size``; a pool layer says "window").
     """
-    span = dilation * (kernel - 1) + 1
+    span = G.window_span(kernel, dilation)
     padded = length + before + after
     if span > padded:
         if dilation == 1:
@@ -188,7 +184,7 @@ def conv_out(
             f"{name} {kernel} with dilation {dilation} spans {span} positions "
             f"but the padded {what} has {padded}"
         )
-    return (padded - span) // stride + 1
+    return G.conv_length(length, kernel, stride, (before, after), dilation)
 
 
 def input_name(axis: int, spatial: int) -> str:
@@ -208,12 +204,11 @@ def check_output_padding(output_padding: int, stride: int, dilation: int) -> Non
 def transpose_out(
     length: int, kernel: int, stride: int, padding: int, output_padding: int, dilation: int
 ) -> int:
-    """Transposed-convolution output length (L-1)*S - 2P + D*(K-1) + output_padding + 1.
-
-    Refuses a padding that leaves nothing; ``output_padding`` is checked by
-    :func:`check_output_padding` first (callers report the two as different kinds of error).
+    """:func:`engine.geometry.transposed_length`, checked: refuses a padding that leaves
+    nothing. ``output_padding`` is checked by :func:`check_output_padding` first (callers
+    report the two as different kinds of error).
     """
-    out = (length - 1) * stride - 2 * padding + dilation * (kernel - 1) + output_padding + 1
+    out = G.transposed_length(length, kernel, stride, padding, output_padding, dilation)
     if out < 1:
         raise OpError(
             f"padding {padding} removes everything: (L-1)*S + D*(K-1) + 1 + output_padding "
@@ -345,9 +340,7 @@ class PoolArgs:
     def __init__(self, input, kernel_size, stride, padding, spatial: int):
         x = float_array(input)
         self.x, self.was_batched = batched(x, spatial)
-        self.kernel = size(kernel_size, spatial, "kernel_size")
-        self.stride = self.kernel if stride is None else size(stride, spatial, "stride")
-        self.padding = size(padding, spatial, "padding", minimum=0)
+        self.kernel, self.stride, self.padding = pool_window(kernel_size, stride, padding, spatial)
         out = []
         for a, (n, k, s, p) in enumerate(
             zip(self.x.shape[2:], self.kernel, self.stride, self.padding, strict=True)
@@ -355,6 +348,15 @@ class PoolArgs:
             check_pool_padding(p, k)
             out.append(conv_out(n, k, s, p, p, 1, input_name(a, spatial)))
         self.out_spatial = tuple(out)
+
+
+def pool_window(
+    kernel_size: Any, stride: Any, padding: Any, spatial: int
+) -> tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...]]:
+    """A pool's (or unpool's) checked kernel, stride (default: the kernel) and padding."""
+    kernel = size(kernel_size, spatial, "kernel_size")
+    stride_ = size(G.pool_stride(kernel, stride), spatial, "stride")
+    return kernel, stride_, size(padding, spatial, "padding", minimum=0)
 
 
 def check_pool_padding(padding: int, kernel: int) -> None:
@@ -377,8 +379,8 @@ def unpool_size(
     with the leading axes) must lie strictly within S of the default, as torch requires.
     """
     n = len(in_spatial)
-    default = tuple(
-        (length - 1) * s - 2 * p + k
+    default = tuple(  # a transposed convolution's length with the pool's window
+        G.transposed_length(length, k, s, p)
         for length, k, s, p in zip(in_spatial, kernel, stride, padding, strict=True)
     )
     if output_size is None:

@@ -6,8 +6,9 @@ bias, the sum, the activation the book wraps around it (``h = a[β + Σ ω x]`` 
 layer is an activation) and the result, which equals the trace value. ``Explanation.format``
 writes it as one line, abbreviating long sums while the numbers stay exact.
 
-``general_formula(spec, analysis_shapes, layer)`` writes the layer type's formula in the book's
-notation with the layer's numbers filled in (output length and the index pattern).
+``general_formula`` (from :mod:`engine.formulas`, importable from here too) writes the layer
+type's formula in the book's notation with the layer's numbers filled in. Positions count
+from 0 in both, as in the maps' readout.
 """
 
 from __future__ import annotations
@@ -18,17 +19,13 @@ from itertools import product
 
 import numpy as np
 
-from .errors import EngineError
+from . import geometry as G
+from .errors import EngineError, ShapeError
+from .formulas import ACTIVATION_TITLES, general_formula
 from .spec import INPUT, LAYER_TYPES, NetworkSpec
 from .trace import Trace
 
-ACTIVATION_TITLES = {
-    "relu": "ReLU",
-    "leaky_relu": "LeakyReLU",
-    "sigmoid": "sigmoid",
-    "tanh": "tanh",
-}
-
+__all__ = ["Explanation", "ExplainError", "Term", "explain", "fmt_num", "general_formula"]
 
 KEEP_TERMS = 256  # longer sums (a linear layer on a big map) keep only their ends as terms
 
@@ -156,42 +153,17 @@ def _abbreviate(parts: list[str], max_terms: int, omitted: int = 0) -> list[str]
     return [*parts[: min(max_terms, len(parts) - 1)], f"… ({hidden} more)", parts[-1]]
 
 
-def per_axis(value, dims: int) -> tuple[int, ...]:
-    """An int or a per-axis tuple as a tuple of ``dims`` ints."""
-    if isinstance(value, (tuple, list)):
-        if len(value) != dims:
-            raise ExplainError(f"expected {dims} values per axis, got {len(value)}")
-        return tuple(int(v) for v in value)
-    return (int(value),) * dims
+def per_axis(value, dims: int, name: str = "size") -> tuple[int, ...]:
+    """A layer parameter (an int or one per axis) as a tuple of ``dims`` ints."""
+    try:
+        return tuple(int(v) for v in G.per_axis(value, dims, name))
+    except ShapeError as error:
+        raise ExplainError(error.detail) from None
 
 
 def conv_padding(padding, kernel, dilation) -> tuple[int, ...]:
     """Left (leading) padding per axis; 'same' pads D·(K−1) in total, the extra one at the end."""
-    dims = len(kernel)
-    if padding == "valid":
-        return (0,) * dims
-    if padding == "same":
-        return tuple(d * (k - 1) // 2 for k, d in zip(kernel, dilation, strict=True))
-    return per_axis(padding, dims)
-
-
-def _source_index(i: int, length: int, mode: str) -> int | None:
-    """Where padding mode ``mode`` reads position ``i`` of an axis of ``length`` (None: zero)."""
-    if 0 <= i < length:
-        return i
-    if mode == "zeros":
-        return None
-    if mode == "replicate":
-        return min(max(i, 0), length - 1)
-    if mode == "circular":
-        return i % length
-    if mode == "reflect":
-        period = 2 * (length - 1)
-        if period == 0:
-            return 0
-        i = i % period
-        return i if i < length else period - i
-    raise ExplainError(f"unknown padding mode '{mode}'")
+    return tuple(before for before, _ in G.conv_pads(padding, kernel, dilation))
 
 
 def _output(trace: Trace, name: str) -> np.ndarray:
@@ -210,18 +182,6 @@ def _next_activation(spec: NetworkSpec, index: int):
     if nxt.type == "activation" and spec.inputs_of(index + 1) == (spec.layers[index].name,):
         return nxt
     return None
-
-
-def _activate(function: str, x: float, slope: float) -> float:
-    if function == "relu":
-        return max(x, 0.0)
-    if function == "leaky_relu":
-        return x if x >= 0 else slope * x
-    if function == "sigmoid":
-        return 1.0 / (1.0 + math.exp(-x)) if x >= 0 else math.exp(x) / (1.0 + math.exp(x))
-    if function == "tanh":
-        return math.tanh(x)
-    raise ExplainError(f"unknown activation '{function}'")
 
 
 def explain(
@@ -282,96 +242,111 @@ def _explain_own(spec, weights, trace, index, where, value) -> Explanation:
     ls = spec.layers[index]
     sources = spec.inputs_of(index)
     inputs = [_output(trace, s) for s in sources]
-    x = inputs[0]
+    x, source = inputs[0], sources[0]
     base = dict(layer=ls.name, layer_type=ls.type, channel=where[0], position=where[1:])
     t = ls.type
     if t == "conv":
-        return _conv(ls, weights.get(ls.name, {}), x, sources[0], where, base)
+        return _conv(ls, weights.get(ls.name, {}), x, source, where, base)
     if t == "conv_transpose":
-        return _conv_transpose(ls, weights.get(ls.name, {}), x, sources[0], where, base)
+        return _conv_transpose(ls, weights.get(ls.name, {}), x, source, where, base)
     if t == "linear":
-        w = weights[ls.name]["weight"]
-        b = _bias(ls, weights.get(ls.name, {}), where[0])
-        flat = x.reshape(-1)
-        keep = _kept(flat.size)
-        terms = [
-            Term(float(w[where[0], j]), float(flat[j]), (j,), j, False, (where[0], j), sources[0])
-            for j in keep
-        ]
-        exp = _sum(base, terms, b)
-        if len(keep) < flat.size:  # the sum over all terms, exactly as float64 (fsum-free)
-            exp.omitted = flat.size - len(keep)
-            row = w[where[0]].astype(np.float64)
-            exp.pre_activation = (b or 0.0) + float(np.dot(row, flat.astype(np.float64)))
-        return exp
+        return _linear(ls, weights, x, source, where, base)
     if t in ("max_pool", "avg_pool"):
-        return _pool(ls, x, sources[0], where, base)
+        return _pool(ls, x, source, where, base)
     if t == "activation":
-        f = ls.param("function")
-        term = Term(1.0, float(x[where]), where[1:], where[0], source=sources[0])
-        slope = float(ls.param("negative_slope"))
-        return Explanation(
-            **base,
-            kind="activation",
-            terms=[term],
-            pre_activation=term.value,
-            activation=f,
-            activation_layer=ls.name,
-            negative_slope=slope,
-        )
+        return _activation(ls, x, source, where, base)
     if t == "subsample":
         f = int(ls.param("factor"))
-        src = (where[0], *(p * f for p in where[1:]))
-        return _copy(base, x, src, sources[0])
+        return _copy(base, x, (where[0], *(p * f for p in where[1:])), source)
     if t == "upsample":
-        return _upsample(ls, x, sources[0], where, base)
-    if t in ("dropout",):
+        return _upsample(ls, x, source, where, base)
+    if t == "dropout":
         return _copy(
-            base, x, where, sources[0], note="dropout passes values unchanged when not training"
+            base, x, where, source, note="dropout passes values unchanged when not training"
         )
     if t == "flatten":
-        src = np.unravel_index(where[0], x.shape)
-        return _copy(base, x, tuple(int(s) for s in src), sources[0])
+        return _copy(base, x, _unravel(where[0], x.shape), source)
     if t == "global_avg_pool":
-        c = where[0]
-        plane = x[c]
-        keep = _kept(plane.size)
-        terms = [
-            Term(1.0, float(plane.flat[i]), _unravel(i, plane.shape), c, source=sources[0])
-            for i in keep
-        ]
-        exp = Explanation(**base, kind="mean", terms=terms, count=plane.size)
-        exp.omitted = plane.size - len(keep)
-        exp.pre_activation = float(plane.astype(np.float64).mean())
-        return exp
+        return _global_mean(x, source, where, base)
     if t == "max_unpool":
-        pool = ls.param("pool")
-        idx = trace.indices.get(pool)
-        if idx is None:
-            raise ExplainError(f"the trace holds no indices for max pool '{pool}'")
-        flat_pos = int(np.ravel_multi_index(where[1:], trace.outputs[ls.name].shape[1:]))
-        hits = np.flatnonzero(idx[where[0]].reshape(-1) == flat_pos)
-        if hits.size == 0:
-            exp = Explanation(**base, kind="copy", note="no pooled maximum came from here: 0")
-            exp.terms = [Term(1.0, 0.0, where[1:], where[0], True, None, pool)]
-            return exp
-        src = np.unravel_index(int(hits[0]), idx.shape[1:])
-        return _copy(base, x, (where[0], *(int(s) for s in src)), sources[0])
+        return _unpool(ls, trace, x, source, where, base)
     if t == "add":
-        terms = [
-            Term(1.0, float(inp[where]), where[1:], where[0], source=s)
-            for inp, s in zip(inputs, sources, strict=True)
-        ]
-        exp = Explanation(**base, kind="add", terms=terms)
-        exp.pre_activation = sum(tt.value for tt in terms)
-        return exp
+        return _add(inputs, sources, where, base)
     if t == "concat":
-        c = where[0]
-        first = inputs[0].shape[0]
+        c, first = where[0], inputs[0].shape[0]
         if c < first:
             return _copy(base, inputs[0], where, sources[0])
         return _copy(base, inputs[1], (c - first, *where[1:]), sources[1])
     raise ExplainError(f"no explanation for layers of type '{t}'")
+
+
+def _linear(ls, weights, x: np.ndarray, source: str, where, base) -> Explanation:
+    w = weights[ls.name]["weight"]
+    b = _bias(ls, weights.get(ls.name, {}), where[0])
+    flat = x.reshape(-1)
+    keep = _kept(flat.size)
+    terms = [
+        Term(float(w[where[0], j]), float(flat[j]), (j,), j, False, (where[0], j), source)
+        for j in keep
+    ]
+    exp = _sum(base, terms, b)
+    if len(keep) < flat.size:  # the sum over all terms, exactly as float64 (fsum-free)
+        exp.omitted = flat.size - len(keep)
+        row = w[where[0]].astype(np.float64)
+        exp.pre_activation = (b or 0.0) + float(np.dot(row, flat.astype(np.float64)))
+    return exp
+
+
+def _activation(ls, x: np.ndarray, source: str, where, base) -> Explanation:
+    term = Term(1.0, float(x[where]), where[1:], where[0], source=source)
+    return Explanation(
+        **base,
+        kind="activation",
+        terms=[term],
+        pre_activation=term.value,
+        activation=ls.param("function"),
+        activation_layer=ls.name,
+        negative_slope=float(ls.param("negative_slope")),
+    )
+
+
+def _global_mean(x: np.ndarray, source: str, where, base) -> Explanation:
+    c = where[0]
+    plane = x[c]
+    keep = _kept(plane.size)
+    terms = [
+        Term(1.0, float(plane.flat[i]), _unravel(i, plane.shape), c, source=source) for i in keep
+    ]
+    exp = Explanation(**base, kind="mean", terms=terms, count=plane.size)
+    exp.omitted = plane.size - len(keep)
+    exp.pre_activation = float(plane.astype(np.float64).mean())
+    return exp
+
+
+def _unpool(ls, trace: Trace, x: np.ndarray, source: str, where, base) -> Explanation:
+    """The pooled value whose maximum came from this position, or 0 when none did."""
+    pool = ls.param("pool")
+    idx = trace.indices.get(pool)
+    if idx is None:
+        raise ExplainError(f"the trace holds no indices for max pool '{pool}'")
+    flat_pos = int(np.ravel_multi_index(where[1:], trace.outputs[ls.name].shape[1:]))
+    hits = np.flatnonzero(idx[where[0]].reshape(-1) == flat_pos)
+    if hits.size == 0:
+        exp = Explanation(**base, kind="copy", note="no pooled maximum came from here: 0")
+        exp.terms = [Term(1.0, 0.0, where[1:], where[0], True, None, pool)]
+        return exp
+    src = _unravel(int(hits[0]), idx.shape[1:])
+    return _copy(base, x, (where[0], *src), source)
+
+
+def _add(inputs, sources, where, base) -> Explanation:
+    terms = [
+        Term(1.0, float(inp[where]), where[1:], where[0], source=s)
+        for inp, s in zip(inputs, sources, strict=True)
+    ]
+    exp = Explanation(**base, kind="add", terms=terms)
+    exp.pre_activation = sum(tt.value for tt in terms)
+    return exp
 
 
 def _unravel(i: int, shape) -> tuple[int, ...]:
@@ -410,8 +385,8 @@ def _conv(ls, w: dict, x: np.ndarray, source: str, where, base) -> Explanation:
     weight = w["weight"]
     dims = x.ndim - 1
     kernel = tuple(weight.shape[2:])
-    stride = per_axis(ls.param("stride"), dims)
-    dilation = per_axis(ls.param("dilation"), dims)
+    stride = per_axis(ls.param("stride"), dims, "stride")
+    dilation = per_axis(ls.param("dilation"), dims, "dilation")
     pad = conv_padding(ls.param("padding"), kernel, dilation)
     mode = ls.param("padding_mode")
     flip = bool(ls.param("flip"))
@@ -420,14 +395,19 @@ def _conv(ls, w: dict, x: np.ndarray, source: str, where, base) -> Explanation:
     c_in_g = weight.shape[1]
     o = where[0]
     group = o // (c_out // groups)
-    spatial = x.shape[1:]
+    # per axis and tap: the padded position the tap reads, and where its value comes from
+    taps = [
+        G.tap_position(where[1 + a], np.arange(kernel[a]), stride[a], dilation[a], pad[a])
+        for a in range(dims)
+    ]
+    sources = [G.source_positions(t, n, mode) for t, n in zip(taps, x.shape[1:], strict=True)]
     terms = []
     for ci in range(c_in_g):
         c = group * c_in_g + ci
         for k in product(*(range(n) for n in kernel)):
-            pos = tuple(where[1 + a] * stride[a] - pad[a] + k[a] * dilation[a] for a in range(dims))
-            src = tuple(_source_index(p, n, mode) for p, n in zip(pos, spatial, strict=True))
-            padded = any(s is None for s in src)
+            pos = tuple(int(taps[a][k[a]]) for a in range(dims))
+            src = tuple(int(sources[a][k[a]]) for a in range(dims))
+            padded = any(s < 0 for s in src)  # zero padding
             val = 0.0 if padded else float(x[(c, *src)])
             padded = padded or src != pos
             wk = tuple(n - 1 - kk for kk, n in zip(k, kernel, strict=True)) if flip else k
@@ -440,9 +420,9 @@ def _conv_transpose(ls, w: dict, x: np.ndarray, source: str, where, base) -> Exp
     weight = w["weight"]  # (C_in, C_out/groups, K...)
     dims = x.ndim - 1
     kernel = tuple(weight.shape[2:])
-    stride = per_axis(ls.param("stride"), dims)
-    dilation = per_axis(ls.param("dilation"), dims)
-    pad = per_axis(ls.param("padding"), dims)
+    stride = per_axis(ls.param("stride"), dims, "stride")
+    dilation = per_axis(ls.param("dilation"), dims, "dilation")
+    pad = per_axis(ls.param("padding"), dims, "padding")
     groups = int(ls.param("groups"))
     c_in = weight.shape[0]
     c_out_g = weight.shape[1]
@@ -453,15 +433,12 @@ def _conv_transpose(ls, w: dict, x: np.ndarray, source: str, where, base) -> Exp
     terms = []
     for ci in range(group * c_in_g, (group + 1) * c_in_g):
         for k in product(*(range(n) for n in kernel)):
-            pos = []
-            for a in range(dims):
-                num = where[1 + a] + pad[a] - k[a] * dilation[a]
-                if num % stride[a] or not 0 <= num // stride[a] < spatial[a]:
-                    break
-                pos.append(num // stride[a])
-            else:
+            p = tuple(
+                G.transposed_source(where[1 + a], k[a], stride[a], dilation[a], pad[a], spatial[a])
+                for a in range(dims)
+            )
+            if None not in p:
                 widx = (ci, oo, *k)
-                p = tuple(pos)
                 terms.append(
                     Term(float(weight[widx]), float(x[(ci, *p)]), p, ci, False, widx, source)
                 )
@@ -470,15 +447,14 @@ def _conv_transpose(ls, w: dict, x: np.ndarray, source: str, where, base) -> Exp
 
 def _pool(ls, x: np.ndarray, source: str, where, base) -> Explanation:
     dims = x.ndim - 1
-    kernel = per_axis(ls.param("kernel_size"), dims)
-    s = ls.param("stride")
-    stride = kernel if s is None else per_axis(s, dims)
-    pad = per_axis(ls.param("padding"), dims)
+    kernel = per_axis(ls.param("kernel_size"), dims, "kernel_size")
+    stride = per_axis(G.pool_stride(kernel, ls.param("stride")), dims, "stride")
+    pad = per_axis(ls.param("padding"), dims, "padding")
     spatial = x.shape[1:]
     c = where[0]
     terms = []
     for k in product(*(range(n) for n in kernel)):
-        pos = tuple(where[1 + a] * stride[a] - pad[a] + k[a] for a in range(dims))
+        pos = tuple(G.tap_position(where[1 + a], k[a], stride[a], 1, pad[a]) for a in range(dims))
         inside = all(0 <= p < n for p, n in zip(pos, spatial, strict=True))
         if inside:
             terms.append(Term(1.0, float(x[(c, *pos)]), pos, c, source=source))
@@ -517,123 +493,3 @@ def _upsample(ls, x: np.ndarray, source: str, where, base) -> Explanation:
         wgt = math.prod(wt for _, wt in combo)
         terms.append(Term(wgt, float(x[(c, *pos)]), pos, c, source=source))
     return _sum(base, terms, None)
-
-
-# ----------------------------------------------------------------------------------------
-# the general formula of a layer type, in the book's notation
-
-
-def general_formula(
-    spec: NetworkSpec,
-    layer: str,
-    in_shape: tuple[int, ...] | None,
-    out_shape: tuple[int, ...] | None,
-) -> str:
-    """The layer type's formula in the book's notation, with this layer's numbers filled in.
-
-    ``in_shape`` / ``out_shape`` come from the engine's analysis (the widget never computes
-    shapes); either may be None when the layer is in error.
-    """
-    ls = spec.layer(layer)
-    t = ls.type
-    dims = len(in_shape) - 1 if in_shape else 1
-    lines: list[str] = []
-    if t == "conv":
-        k = per_axis(ls.param("kernel_size"), dims)
-        d = per_axis(ls.param("dilation"), dims)
-        s = per_axis(ls.param("stride"), dims)
-        p = conv_padding(ls.param("padding"), k, d)
-        offs = [(kk - 1) // 2 for kk in k]
-        if dims == 1:
-            idx = _index_expr("i", "j", s[0], d[0], offs[0] + 1)
-            lines.append(f"z_i = β + Σ_c Σ_j ω_cj · x_c,{idx}   (j = 1…{k[0]})")
-        else:
-            i_e = _index_expr("i", "m", s[0], d[0], offs[0] + 1)
-            j_e = _index_expr("j", "n", s[1], d[1], offs[1] + 1)
-            lines.append(f"z_ij = β + Σ_c Σ_m Σ_n ω_cmn · x_c,{i_e},{j_e}")
-        if ls.param("flip"):
-            lines.append("true convolution: the kernel is flipped (ω_j → ω_(K+1−j))")
-        axes = "LHW"[0:1] if dims == 1 else "HW"
-        for a in range(dims):
-            length = in_shape[1 + a] if in_shape else None
-            out = out_shape[1 + a] if out_shape and len(out_shape) == dims + 1 else None
-            lines.append(_length_line(axes[a], length, p[a], d[a], k[a], s[a], out))
-    elif t == "conv_transpose":
-        k = per_axis(ls.param("kernel_size"), dims)
-        s = per_axis(ls.param("stride"), dims)
-        p = per_axis(ls.param("padding"), dims)
-        op = per_axis(ls.param("output_padding"), dims)
-        d = per_axis(ls.param("dilation"), dims)
-        lines.append("z_o = β + Σ_c Σ_(i, j: S·i − P + D·j = o) ω_cj · x_c,i")
-        lines.append("each input position scatters a scaled copy of the kernel")
-        for a in range(dims):
-            length = in_shape[1 + a] if in_shape else "L"
-            out = out_shape[1 + a] if out_shape and len(out_shape) == dims + 1 else "?"
-            lines.append(
-                "output = (L − 1)·S − 2P + D·(K − 1) + OP + 1"
-                f" = ({length} − 1)·{s[a]} − 2·{p[a]} + {d[a]}·({k[a]} − 1) + {op[a]} + 1 = {out}"
-            )
-    elif t == "linear":
-        d_in = math.prod(in_shape) if in_shape else "D_in"
-        d_out = ls.param("out_features")
-        lines.append(f"h_i = β_i + Σ_j ω_ij · x_j   (j = 1…{d_in}, i = 1…{d_out})")
-    elif t in ("max_pool", "avg_pool"):
-        k = per_axis(ls.param("kernel_size"), dims)
-        st = ls.param("stride")
-        s = k if st is None else per_axis(st, dims)
-        p = per_axis(ls.param("padding"), dims)
-        op = "max" if t == "max_pool" else "mean"
-        window, steps = "×".join(map(str, k)), "×".join(map(str, s))
-        lines.append(f"z_i = {op} of x over the window of i   (window {window}, stride {steps})")
-        axes = "L" if dims == 1 else "HW"
-        for a in range(dims):
-            length = in_shape[1 + a] if in_shape else None
-            out = out_shape[1 + a] if out_shape and len(out_shape) == dims + 1 else None
-            lines.append(_length_line(axes[a], length, p[a], 1, k[a], s[a], out))
-    elif t == "subsample":
-        f = ls.param("factor")
-        lines.append(f"z_i = x_({f}·i)   (keep every {f}-th position)")
-    elif t == "upsample":
-        f = ls.param("scale_factor")
-        if ls.param("mode") == "nearest":
-            lines.append(f"z_i = x_floor(i/{f})   (each value duplicated {f}×)")
-        else:
-            lines.append(f"z_i = (1−λ)·x_k + λ·x_(k+1),  k + λ = (i + ½)/{f} − ½")
-    elif t == "activation":
-        f = ls.param("function")
-        lines.append(f"h = a[z],  a = {ACTIVATION_TITLES.get(f, f)}")
-    elif t == "global_avg_pool":
-        lines.append("z_c = mean_i x_c,i   (one value per channel)")
-    elif t == "max_unpool":
-        lines.append("z_i = x_k where the max pool's winner k came from position i; 0 elsewhere")
-    elif t == "flatten":
-        lines.append("z = (x_1,1, x_1,2, …, x_C,L)   (channels laid end to end)")
-    elif t == "dropout":
-        lines.append(f"z_i = x_i (training: 0 with probability {ls.param('p')}, else x_i/(1 − p))")
-    elif t == "add":
-        lines.append("z = x + y   (a residual connection)")
-    elif t == "concat":
-        lines.append("z = [x; y]   (channels of both, stacked)")
-    if out_shape is not None:
-        lines.append(f"output shape {_shape_text(out_shape)}")
-    return "\n".join(lines)
-
-
-def _shape_text(shape) -> str:
-    return "(" + ", ".join(str(s) for s in shape) + ")"
-
-
-def _index_expr(i: str, j: str, stride: int, dilation: int, offset: int) -> str:
-    """The input index the book writes x_(i+j−2), with stride and dilation included."""
-    head = i if stride == 1 else f"{stride}{i}"
-    body = j if dilation == 1 else f"{dilation}{j}"
-    shift = dilation * offset
-    return f"({head}+{body}−{shift})" if shift else f"({head}+{body})"
-
-
-def _length_line(axis, length, pad, dil, k, stride, out) -> str:
-    formula = f"floor(({axis} + 2P − D·(K−1) − 1)/S) + 1"
-    if length is None:
-        return f"output {axis} = {formula}"
-    filled = f"floor(({length} + 2·{pad} − {dil}·({k}−1) − 1)/{stride}) + 1"
-    return f"output {axis} = {formula} = {filled} = {out if out is not None else '—'}"

@@ -37,6 +37,7 @@ from typing import Any
 import numpy as np
 
 from . import _args as A
+from . import geometry as G
 from .errors import EngineError, OpError, ShapeError, SpecError
 from .spec import LAYER_TYPES, LayerSpec, ParamSpec
 
@@ -149,16 +150,7 @@ def _check(key: str, value: Any, ps: ParamSpec) -> Any:
     raise SpecError(f"{key}: unknown parameter kind {kind!r}")  # a bug in LAYER_TYPES
 
 
-def per_axis(value: int | tuple[int, ...], n: int, key: str) -> tuple[int, ...]:
-    """An int or per-axis tuple as an ``n``-tuple (ShapeError when the count is wrong)."""
-    if isinstance(value, tuple):
-        if len(value) != n:
-            raise ShapeError(
-                f"{key} {value} has {len(value)} values but the input has "
-                f"{n} spatial {'axis' if n == 1 else 'axes'}"
-            )
-        return value
-    return (value,) * n
+per_axis = G.per_axis  # an int or per-axis tuple as an n-tuple (ShapeError: wrong count)
 
 
 # --------------------------------------------------------------------------- shapes
@@ -190,12 +182,12 @@ def _as(error_type: type[EngineError], check: Callable[..., Any], *args: Any) ->
 def conv_pads(params: Params, n: int) -> tuple[tuple[int, int], ...]:
     """Per-axis (before, after) padding of a conv; 'same' puts an odd extra after (torch)."""
     padding = params["padding"]
+    k = per_axis(params["kernel_size"], n, "kernel_size")
+    d = per_axis(params["dilation"], n, "dilation")
     if isinstance(padding, str):
-        k = per_axis(params["kernel_size"], n, "kernel_size")
-        d = per_axis(params["dilation"], n, "dilation")
         s = per_axis(params["stride"], n, "stride")
         return _as(SpecError, A.conv_padding, padding, k, d, s)
-    return tuple((p, p) for p in per_axis(padding, n, "padding"))
+    return G.conv_pads(padding, k, d)
 
 
 def _check_groups(c_in: int, params: Params) -> None:
@@ -208,8 +200,7 @@ def _check_groups(c_in: int, params: Params) -> None:
 
 def _pool_axes(params: Params, n: int):
     k = per_axis(params["kernel_size"], n, "kernel_size")
-    stride = params["stride"]
-    s = k if stride is None else per_axis(stride, n, "stride")
+    s = per_axis(G.pool_stride(k, params["stride"]), n, "stride")
     p = per_axis(params["padding"], n, "padding")
     return k, s, p
 
@@ -227,67 +218,10 @@ def output_shape(
     """
     kind = layer.type
     x = in_shapes[0]
-    if kind == "conv":
-        n = _spatial(x, "a convolution")
-        _check_groups(x[0], params)
-        k = per_axis(params["kernel_size"], n, "kernel_size")
-        s = per_axis(params["stride"], n, "stride")
-        d = per_axis(params["dilation"], n, "dilation")
-        pads = conv_pads(params, n)
-        _as(ShapeError, A.check_pad_fits, tuple(x[1:]), pads, params["padding_mode"])
-        out = []
-        for axis, (length, kk, ss, (b, a), dd) in enumerate(zip(x[1:], k, s, pads, d, strict=True)):
-            what = A.input_name(axis, n)
-            out.append(_as(ShapeError, A.conv_out, length, kk, ss, b, a, dd, what))
-        return (params["out_channels"], *out)
-    if kind == "conv_transpose":
-        n = _spatial(x, "a transposed convolution")
-        _check_groups(x[0], params)
-        keys = ("kernel_size", "stride", "padding", "output_padding", "dilation")
-        axes = (per_axis(params[key], n, key) for key in keys)
-        out = []
-        for length, kk, ss, pp, op, dd in zip(x[1:], *axes, strict=True):
-            _as(SpecError, A.check_output_padding, op, ss, dd)
-            out.append(_as(ShapeError, A.transpose_out, length, kk, ss, pp, op, dd))
-        return (params["out_channels"], *out)
-    if kind in ("max_pool", "avg_pool"):
-        n = _spatial(x, "a pooling layer")
-        k, s, p = _pool_axes(params, n)
-        out = []
-        for axis, (length, kk, ss, pp) in enumerate(zip(x[1:], k, s, p, strict=True)):
-            _as(SpecError, A.check_pool_padding, pp, kk)
-            what = A.input_name(axis, n)
-            out.append(_as(ShapeError, A.conv_out, length, kk, ss, pp, pp, 1, what, "window"))
-        return (x[0], *out)
-    if kind == "subsample":
-        _spatial(x, "subsampling")
-        f = params["factor"]
-        return (x[0], *((length + f - 1) // f for length in x[1:]))
-    if kind == "global_avg_pool":
-        _spatial(x, "a global average pool")
-        return (x[0],)
-    if kind == "upsample":
-        n = _spatial(x, "upsampling")
-        mode = params["mode"]
-        if mode == "linear" and n != 1:
-            raise ShapeError(
-                f"mode 'linear' works on 1D signals; use 'bilinear' for the 2D map {fmt(x)}"
-            )
-        if mode == "bilinear" and n != 2:
-            raise ShapeError(
-                f"mode 'bilinear' works on 2D maps; use 'linear' for the 1D signal {fmt(x)}"
-            )
-        return (x[0], *(length * params["scale_factor"] for length in x[1:]))
+    if kind in _MAP_SHAPES:
+        return _MAP_SHAPES[kind](params, x)
     if kind == "max_unpool":
-        if pool is None:
-            raise SpecError(f"'{params['pool']}' is not a max pool before this layer")
-        _, pool_in, pool_out = pool
-        if tuple(x) != tuple(pool_out):
-            raise ShapeError(
-                f"max_unpool needs the shape of max pool '{params['pool']}''s "
-                f"output {fmt(pool_out)}; got {fmt(x)}"
-            )
-        return tuple(pool_in)
+        return _unpool_shape(params, x, pool)
     if kind in ("activation", "dropout"):
         return tuple(x)
     if kind == "flatten":
@@ -298,19 +232,108 @@ def output_shape(
                 f"linear layer needs a vector; got a {fmt(x)} map — add a flatten layer first"
             )
         return (params["out_features"],)
+    if kind in ("add", "concat"):
+        return _joined_shape(kind, *in_shapes)
+    raise SpecError(f"unknown layer type {kind!r}")
+
+
+def _conv_shape(params: Params, x: Shape) -> Shape:
+    n = _spatial(x, "a convolution")
+    _check_groups(x[0], params)
+    k = per_axis(params["kernel_size"], n, "kernel_size")
+    s = per_axis(params["stride"], n, "stride")
+    d = per_axis(params["dilation"], n, "dilation")
+    pads = conv_pads(params, n)
+    _as(ShapeError, A.check_pad_fits, tuple(x[1:]), pads, params["padding_mode"])
+    out = []
+    for axis, (length, kk, ss, (b, a), dd) in enumerate(zip(x[1:], k, s, pads, d, strict=True)):
+        what = A.input_name(axis, n)
+        out.append(_as(ShapeError, A.conv_out, length, kk, ss, b, a, dd, what))
+    return (params["out_channels"], *out)
+
+
+def _conv_transpose_shape(params: Params, x: Shape) -> Shape:
+    n = _spatial(x, "a transposed convolution")
+    _check_groups(x[0], params)
+    keys = ("kernel_size", "stride", "padding", "output_padding", "dilation")
+    axes = (per_axis(params[key], n, key) for key in keys)
+    out = []
+    for length, kk, ss, pp, op, dd in zip(x[1:], *axes, strict=True):
+        _as(SpecError, A.check_output_padding, op, ss, dd)
+        out.append(_as(ShapeError, A.transpose_out, length, kk, ss, pp, op, dd))
+    return (params["out_channels"], *out)
+
+
+def _pool_shape(params: Params, x: Shape) -> Shape:
+    n = _spatial(x, "a pooling layer")
+    k, s, p = _pool_axes(params, n)
+    out = []
+    for axis, (length, kk, ss, pp) in enumerate(zip(x[1:], k, s, p, strict=True)):
+        _as(SpecError, A.check_pool_padding, pp, kk)
+        what = A.input_name(axis, n)
+        out.append(_as(ShapeError, A.conv_out, length, kk, ss, pp, pp, 1, what, "window"))
+    return (x[0], *out)
+
+
+def _subsample_shape(params: Params, x: Shape) -> Shape:
+    _spatial(x, "subsampling")
+    return (x[0], *(G.subsample_length(length, params["factor"]) for length in x[1:]))
+
+
+def _global_avg_pool_shape(params: Params, x: Shape) -> Shape:
+    _spatial(x, "a global average pool")
+    return (x[0],)
+
+
+def _upsample_shape(params: Params, x: Shape) -> Shape:
+    n = _spatial(x, "upsampling")
+    mode = params["mode"]
+    if mode == "linear" and n != 1:
+        raise ShapeError(
+            f"mode 'linear' works on 1D signals; use 'bilinear' for the 2D map {fmt(x)}"
+        )
+    if mode == "bilinear" and n != 2:
+        raise ShapeError(
+            f"mode 'bilinear' works on 2D maps; use 'linear' for the 1D signal {fmt(x)}"
+        )
+    return (x[0], *(G.upsample_length(length, params["scale_factor"]) for length in x[1:]))
+
+
+# map-to-map layers: their output shape from their parameters and input shape
+_MAP_SHAPES = {
+    "conv": _conv_shape,
+    "conv_transpose": _conv_transpose_shape,
+    "max_pool": _pool_shape,
+    "avg_pool": _pool_shape,
+    "subsample": _subsample_shape,
+    "global_avg_pool": _global_avg_pool_shape,
+    "upsample": _upsample_shape,
+}
+
+
+def _unpool_shape(params: Params, x: Shape, pool: tuple[Params, Shape, Shape] | None) -> Shape:
+    """The pool's input shape, for an input of the pool's output shape."""
+    if pool is None:
+        raise SpecError(f"'{params['pool']}' is not a max pool before this layer")
+    _, pool_in, pool_out = pool
+    if tuple(x) != tuple(pool_out):
+        raise ShapeError(
+            f"max_unpool needs the shape of max pool '{params['pool']}''s "
+            f"output {fmt(pool_out)}; got {fmt(x)}"
+        )
+    return tuple(pool_in)
+
+
+def _joined_shape(kind: str, a: Shape, b: Shape) -> Shape:
     if kind == "add":
-        a, b = in_shapes
         if tuple(a) != tuple(b):
             raise ShapeError(f"add needs two inputs of the same shape; got {fmt(a)} and {fmt(b)}")
         return tuple(a)
-    if kind == "concat":
-        a, b = in_shapes
-        if len(a) != len(b) or tuple(a[1:]) != tuple(b[1:]):
-            raise ShapeError(
-                f"concat needs inputs that differ only in channels; got {fmt(a)} and {fmt(b)}"
-            )
-        return (a[0] + b[0], *a[1:])
-    raise SpecError(f"unknown layer type {kind!r}")
+    if len(a) != len(b) or tuple(a[1:]) != tuple(b[1:]):
+        raise ShapeError(
+            f"concat needs inputs that differ only in channels; got {fmt(a)} and {fmt(b)}"
+        )
+    return (a[0] + b[0], *a[1:])
 
 
 # --------------------------------------------------------------------------- counts
@@ -376,19 +399,13 @@ def _window_pairs(
     l_in: int, l_out: int, k: int, s: int, d: int, before: int, mode: str = "zeros"
 ) -> tuple[np.ndarray, np.ndarray]:
     out = np.arange(l_out)[:, None]
-    pos = out * s - before + np.arange(k)[None, :] * d
+    pos = G.tap_position(out, np.arange(k)[None, :], s, d, before)
     rows = np.broadcast_to(out, pos.shape)
-    if mode == "zeros":
-        keep = (pos >= 0) & (pos < l_in)
-        return rows[keep], pos[keep]
-    if mode == "reflect":  # padding < l_in, so one reflection suffices
-        pos = np.abs(pos)
-        pos = np.where(pos >= l_in, 2 * (l_in - 1) - pos, pos)
-    elif mode == "replicate":
-        pos = np.clip(pos, 0, l_in - 1)
-    else:  # circular
-        pos = np.mod(pos, l_in)
-    return rows.ravel(), pos.ravel()
+    src = G.source_positions(pos, l_in, mode)
+    if mode == "zeros":  # zero padding reads no input
+        keep = src >= 0
+        return rows[keep], src[keep]
+    return rows.ravel(), src.ravel()
 
 
 def _upsample_pairs(l_in: int, s: int, mode: str) -> tuple[np.ndarray, np.ndarray]:
@@ -441,7 +458,7 @@ def connectivity_pairs(
             for key in ("kernel_size", "stride", "padding", "dilation")
         )
         src = np.arange(l_in)[:, None]
-        pos = src * s - p + np.arange(k)[None, :] * d
+        pos = G.tap_position(src, np.arange(k)[None, :], s, d, p)  # where input src adds
         cols = np.broadcast_to(src, pos.shape)
         keep = (pos >= 0) & (pos < l_out)
         return pos[keep], cols[keep]
@@ -516,101 +533,129 @@ def forward(
 
     Shapes must have been checked with :func:`output_shape`; weights are checked here.
     """
-    from . import ops
-
     kind = layer.type
     x = inputs[0]
-    n = x.ndim - 1
     if kind in ("conv", "conv_transpose", "linear"):
         w, b = _weights(layer, params, [a.shape for a in inputs], weights)
-        if kind == "linear":
-            return ops.linear(x, w, b), None
-        if kind == "conv":
-            conv = ops.conv1d if n == 1 else ops.conv2d
-            return conv(
-                x,
-                w,
-                b,
-                stride=params["stride"],
-                padding=params["padding"],
-                dilation=params["dilation"],
-                groups=params["groups"],
-                padding_mode=params["padding_mode"],
-                flip=params["flip"],
-            ), None
-        conv_t = ops.conv_transpose1d if n == 1 else ops.conv_transpose2d
-        return conv_t(
+        return _weighted(kind, params, x, w, b), None
+    if kind == "max_pool":
+        return _max_pool(params, x, indices)
+    if kind == "max_unpool":
+        return _max_unpool(params, x, pool_indices, pool), None
+    if kind == "dropout":
+        return _dropout(params, x, training, dropout_seed)
+    if kind == "add":
+        return x + inputs[1], None
+    if kind == "concat":
+        return np.concatenate([x, inputs[1]], axis=0), None
+    return _one_input(kind, params, x), None
+
+
+def _weighted(kind: str, params: Params, x: np.ndarray, w: np.ndarray, b) -> np.ndarray:
+    """A linear layer, convolution or transposed convolution with its checked weights."""
+    from . import ops
+
+    if kind == "linear":
+        return ops.linear(x, w, b)
+    n = x.ndim - 1
+    if kind == "conv":
+        conv = ops.conv1d if n == 1 else ops.conv2d
+        return conv(
             x,
             w,
             b,
             stride=params["stride"],
             padding=params["padding"],
-            output_padding=params["output_padding"],
-            groups=params["groups"],
             dilation=params["dilation"],
-        ), None
-    if kind == "max_pool":
-        pool_fn = ops.max_pool1d if n == 1 else ops.max_pool2d
-        if not indices:
-            return pool_fn(
-                x, params["kernel_size"], stride=params["stride"], padding=params["padding"]
-            ), None
-        out, idx = pool_fn(
-            x,
-            params["kernel_size"],
-            stride=params["stride"],
-            padding=params["padding"],
-            return_indices=True,
+            groups=params["groups"],
+            padding_mode=params["padding_mode"],
+            flip=params["flip"],
         )
-        return out, idx
-    if kind == "avg_pool":
-        pool_fn = ops.avg_pool1d if n == 1 else ops.avg_pool2d
+    conv_t = ops.conv_transpose1d if n == 1 else ops.conv_transpose2d
+    return conv_t(
+        x,
+        w,
+        b,
+        stride=params["stride"],
+        padding=params["padding"],
+        output_padding=params["output_padding"],
+        groups=params["groups"],
+        dilation=params["dilation"],
+    )
+
+
+def _max_pool(params: Params, x: np.ndarray, indices: bool):
+    """(output, argmax indices or None): the indices only when asked for (they are slower)."""
+    from . import ops
+
+    if not indices:
+        pool_fn = ops.max_pool1d if x.ndim == 2 else ops.max_pool2d
         return pool_fn(
             x, params["kernel_size"], stride=params["stride"], padding=params["padding"]
         ), None
+    return _max_pool_with_indices(params, x)
+
+
+def _max_unpool(params: Params, x: np.ndarray, pool_indices, pool) -> np.ndarray:
+    from . import ops
+
+    if pool_indices is None or pool is None:
+        raise ShapeError(f"max pool '{params['pool']}' has no indices to unpool with")
+    pool_params = pool[0]
+    unpool = ops.max_unpool1d if x.ndim == 2 else ops.max_unpool2d
+    return unpool(
+        x,
+        pool_indices,
+        pool_params["kernel_size"],
+        stride=pool_params["stride"],
+        padding=pool_params["padding"],
+        output_size=pool[1][1:],
+    )
+
+
+def _dropout(params: Params, x: np.ndarray, training: bool, seed: int):
+    """(output, keep-mask or None): the identity unless training."""
+    from . import ops
+
+    if not training:
+        return x, None
+    mask = ops.dropout_mask(x.shape, params["p"], seed)
+    return ops.dropout(x, params["p"], mask=mask, training=True), mask
+
+
+def _one_input(kind: str, params: Params, x: np.ndarray) -> np.ndarray:
+    """The layers without weights that read one input and return one array."""
+    from . import ops
+
+    n = x.ndim - 1
+    if kind == "avg_pool":
+        pool_fn = ops.avg_pool1d if n == 1 else ops.avg_pool2d
+        return pool_fn(x, params["kernel_size"], stride=params["stride"], padding=params["padding"])
     if kind == "subsample":
         sub = ops.subsample1d if n == 1 else ops.subsample2d
-        return sub(x, params["factor"]), None
+        return sub(x, params["factor"])
     if kind == "global_avg_pool":
-        return ops.global_avg_pool(x, n), None
+        return ops.global_avg_pool(x, n)
     if kind == "upsample":
-        return ops.upsample(x, params["scale_factor"], params["mode"], spatial_dims=n), None
-    if kind == "max_unpool":
-        if pool_indices is None or pool is None:
-            raise ShapeError(f"max pool '{params['pool']}' has no indices to unpool with")
-        pool_params = pool[0]
-        unpool = ops.max_unpool1d if n == 1 else ops.max_unpool2d
-        return unpool(
-            x,
-            pool_indices,
-            pool_params["kernel_size"],
-            stride=pool_params["stride"],
-            padding=pool_params["padding"],
-            output_size=pool[1][1:],
-        ), None
+        return ops.upsample(x, params["scale_factor"], params["mode"], spatial_dims=n)
     if kind == "activation":
         fn = params["function"]
         if fn == "relu":
-            return ops.relu(x), None
+            return ops.relu(x)
         if fn == "leaky_relu":
-            return ops.leaky_relu(x, params["negative_slope"]), None
-        return (ops.sigmoid(x) if fn == "sigmoid" else ops.tanh(x)), None
-    if kind == "dropout":
-        if not training:
-            return x, None
-        mask = ops.dropout_mask(x.shape, params["p"], dropout_seed)
-        return ops.dropout(x, params["p"], mask=mask, training=True), mask
+            return ops.leaky_relu(x, params["negative_slope"])
+        return ops.sigmoid(x) if fn == "sigmoid" else ops.tanh(x)
     if kind == "flatten":
-        return x.reshape(-1), None
-    if kind == "add":
-        return x + inputs[1], None
-    if kind == "concat":
-        return np.concatenate([x, inputs[1]], axis=0), None
+        return x.reshape(-1)
     raise SpecError(f"unknown layer type {kind!r}")
 
 
 def max_pool_indices(params: Params, x: np.ndarray) -> np.ndarray:
     """A max pool's argmax indices for its input ``x`` (what :func:`forward` returns)."""
+    return _max_pool_with_indices(params, x)[1]
+
+
+def _max_pool_with_indices(params: Params, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     from . import ops
 
     pool_fn = ops.max_pool1d if x.ndim == 2 else ops.max_pool2d
@@ -620,7 +665,7 @@ def max_pool_indices(params: Params, x: np.ndarray) -> np.ndarray:
         stride=params["stride"],
         padding=params["padding"],
         return_indices=True,
-    )[1]
+    )
 
 
 def _weights(
@@ -638,10 +683,3 @@ def _weights(
             raise ShapeError(f"{key} has shape {fmt(np.shape(a))} but the layer needs {fmt(shape)}")
         arrays[key] = a
     return arrays["weight"], arrays.get("bias")
-
-
-def as_engine_error(error: Exception) -> EngineError:
-    """An op failure as an EngineError (OpError stays itself)."""
-    if isinstance(error, EngineError):
-        return error
-    return OpError(f"the operation failed: {error}")

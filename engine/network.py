@@ -11,7 +11,7 @@ import math
 import numbers
 import zlib
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from time import perf_counter
 from typing import Any
 
@@ -19,108 +19,19 @@ import numpy as np
 
 from . import incremental as inc
 from . import layers as L
-from .errors import DependencyError, EngineError, OpError, ShapeError, SpecError
+from .errors import EngineError, OpError, ShapeError, SpecError
+from .graph import LayerInfo, Node, check_input_shape, plan, walk
+from .receptive import receptive_field_sizes
 from .spec import INPUT, LAYER_TYPES, NetworkSpec
 from .trace import Trace
 
+__all__ = [  # the graph's names stay importable from here (engine.graph holds them)
+    "Analysis", "LayerInfo", "Node", "Totals", "Weights", "analyze", "check_input",
+    "check_input_shape", "forward", "init_weights", "plan", "reconcile_weights",
+]  # fmt: skip
+
 Shape = tuple[int, ...]
 Weights = dict[str, dict[str, np.ndarray]]
-
-MAX_SIZE = 1 << 20  # largest single axis of a network input
-
-
-# --------------------------------------------------------------------------- graph
-
-
-@dataclass
-class Node:
-    """One layer resolved against the network: checked params, inputs, dependencies."""
-
-    index: int
-    name: str
-    layer: Any
-    params: dict[str, Any] | None  # None when the layer's spec is wrong (see error)
-    inputs: tuple[str, ...]  # data inputs, in order
-    deps: tuple[str, ...]  # inputs plus the max pool an unpool reads indices from
-    error: EngineError | None = None
-
-
-def plan(spec: NetworkSpec) -> list[Node]:
-    """Every layer resolved and checked at the spec level (no shapes), in order."""
-    nodes: list[Node] = []
-    seen: dict[str, int] = {}
-    later = {getattr(layer, "name", None) for layer in spec.layers}
-    for i, layer in enumerate(spec.layers):
-        name = layer.name if isinstance(getattr(layer, "name", None), str) else f"#{i + 1}"
-        node = Node(i, name, layer, None, (), ())
-        try:
-            node.params, node.inputs, node.deps = _resolve(spec, i, layer, seen, later, nodes)
-        except EngineError as error:
-            node.error = error.at_layer(i, name)
-        if isinstance(getattr(layer, "name", None), str) and layer.name not in seen:
-            seen[layer.name] = i
-        nodes.append(node)
-    return nodes
-
-
-def _resolve(spec, i, layer, seen, later, nodes):
-    name = layer.name
-    if not isinstance(name, str) or not name:
-        raise SpecError(f"a layer needs a non-empty name; got {name!r}")
-    if name == INPUT:
-        raise SpecError(f"'{INPUT}' is reserved for the network input; rename the layer")
-    if name in seen:
-        raise SpecError(f"the name '{name}' is already used by layer {seen[name] + 1}")
-    params = L.validate_params(layer)
-    wanted = LAYER_TYPES[layer.type].n_inputs
-    given = layer.inputs
-    if not isinstance(given, tuple) or not all(isinstance(g, str) for g in given):
-        raise SpecError(f"inputs must be a list of layer names; got {given!r}")
-    if given:
-        inputs = given
-    elif wanted == 1:
-        inputs = (nodes[i - 1].name,) if i > 0 else (INPUT,)
-    else:
-        inputs = ()
-    if len(inputs) != wanted:
-        raise SpecError(
-            f"a {layer.type} layer reads {wanted} "
-            f"input{'s' if wanted > 1 else ''}; got {len(inputs)}"
-            + (" (name them in 'inputs')" if wanted > 1 else "")
-        )
-    for source in inputs:
-        _check_source(source, seen, later, name)
-    deps = inputs
-    if layer.type == "max_unpool":
-        pool = params["pool"]
-        _check_source(pool, seen, later, name)
-        if pool == INPUT or nodes[seen[pool]].layer.type != "max_pool":
-            raise SpecError(
-                f"'{pool}' is not a max pool; max_unpool needs the max pool whose indices it uses"
-            )
-        if pool not in deps:
-            deps = (*deps, pool)
-    return params, inputs, deps
-
-
-def _check_source(source: str, seen, later, name: str) -> None:
-    if source == INPUT or source in seen:
-        return
-    if source == name or source in later:
-        raise SpecError(
-            f"reads '{source}', which does not come before it (a layer may only "
-            f"read earlier layers, so there are no cycles)"
-        )
-    raise SpecError(f"reads '{source}', but there is no layer of that name")
-
-
-def dependents(spec: NetworkSpec, name: str) -> set[str]:
-    """``name`` and every layer that depends on it, directly or not."""
-    out = {name}
-    for node in plan(spec):
-        if any(d in out for d in node.deps):
-            out.add(node.name)
-    return out
 
 
 # --------------------------------------------------------------------------- analysis
@@ -140,24 +51,6 @@ class Totals:
     parameters: int = 0
     fc_parameters: int = 0
     macs: int = 0
-
-
-@dataclass
-class LayerInfo:
-    """What the engine knows about one layer (counts are 0 when it has an error)."""
-
-    index: int
-    name: str
-    type: str
-    input_shapes: list[Shape]
-    out_shape: Shape | None
-    parameters: int = 0
-    fc_parameters: int = 0
-    macs: int = 0
-    receptive_field: tuple[int, ...] | None = None
-    error: EngineError | None = None
-    weight_shapes: dict[str, Shape] = field(default_factory=dict)
-    inputs: tuple[str, ...] = ()
 
 
 @dataclass
@@ -184,120 +77,11 @@ class Analysis:
         return self.layers[-1].out_shape if self.layers else self.input_shape
 
 
-def check_input_shape(shape: Any) -> Shape:
-    """A network input shape: (D,), (C, L) or (C, H, W) of positive ints (else SpecError)."""
-    if isinstance(shape, (str, bytes)) or not hasattr(shape, "__len__"):
-        raise SpecError(f"the input shape must be (C, L) or (C, H, W); got {shape!r}")
-    items = list(shape)
-    if not 1 <= len(items) <= 3:
-        raise SpecError(f"the input shape must be (C, L) or (C, H, W); got {tuple(items)}")
-    out = []
-    for v in items:
-        if isinstance(v, bool) or not isinstance(v, numbers.Integral) or not 1 <= v <= MAX_SIZE:
-            raise SpecError(
-                f"the input shape {tuple(items)} must hold whole numbers from 1 to {MAX_SIZE}"
-            )
-        out.append(int(v))
-    if math.prod(out) > L.MAX_VALUES:
-        raise SpecError(
-            f"the input shape {tuple(out)} has {math.prod(out):,} values; the "
-            f"limit is {L.MAX_VALUES:,}"
-        )
-    return tuple(out)
-
-
-def _pool_info(node: Node, infos: dict[str, LayerInfo], params_of: dict[str, dict]):
-    if node.layer.type != "max_unpool":
-        return None
-    pool = infos[node.params["pool"]]
-    return params_of[pool.name], tuple(pool.input_shapes[0]), tuple(pool.out_shape)
-
-
-def _shape_layer(node: Node, shapes: dict[str, Shape], infos, params_of) -> LayerInfo:
-    """Shapes and counts of one layer whose dependencies all worked."""
-    in_shapes = [shapes[s] for s in node.inputs]
-    info = LayerInfo(node.index, node.name, node.layer.type, in_shapes, None, inputs=node.inputs)
-    pool = _pool_info(node, infos, params_of)
-    out = L.output_shape(node.layer, node.params, in_shapes, pool)
-    if math.prod(out) > L.MAX_VALUES:
-        raise ShapeError(
-            f"the output {L.fmt(out)} would have {math.prod(out):,} values; "
-            f"the limit is {L.MAX_VALUES:,}"
-        )
-    w = L.weight_shapes(node.layer, node.params, in_shapes)
-    count = sum(math.prod(s) for s in w.values())
-    if count > L.MAX_VALUES:
-        raise ShapeError(f"needs {count:,} weights; the limit is {L.MAX_VALUES:,}")
-    info.out_shape = out
-    info.weight_shapes = w
-    info.parameters = count
-    info.fc_parameters = L.fc_parameter_count(in_shapes, out)
-    info.macs = L.mac_count(node.layer, node.params, in_shapes, out)
-    return info
-
-
-def _walk(spec: NetworkSpec, input_shape: Shape, nodes: list[Node]):
-    """Shape every layer; yields (node, info) in order."""
-    shapes: dict[str, Shape] = {INPUT: input_shape}
-    infos: dict[str, LayerInfo] = {}
-    params_of: dict[str, dict] = {}
-    failed: dict[str, Node] = {}
-    for node in nodes:
-        if node.error is not None:
-            info = LayerInfo(
-                node.index,
-                node.name,
-                getattr(node.layer, "type", "?"),
-                [],
-                None,
-                error=node.error,
-                inputs=node.inputs,
-            )
-            failed[node.name] = node
-        else:
-            bad = next((d for d in node.deps if d in failed), None)
-            if bad is not None:
-                source = failed[bad]
-                info = LayerInfo(
-                    node.index,
-                    node.name,
-                    node.layer.type,
-                    [shapes[s] for s in node.inputs if s in shapes],
-                    None,
-                    inputs=node.inputs,
-                )
-                info.error = DependencyError(
-                    f"depends on layer {source.index + 1} '{source.name}', which cannot run"
-                ).at_layer(node.index, node.name)
-                failed[node.name] = node
-            else:
-                try:
-                    info = _shape_layer(node, shapes, infos, params_of)
-                    shapes[node.name] = info.out_shape
-                    params_of[node.name] = node.params
-                except EngineError as error:
-                    info = LayerInfo(
-                        node.index,
-                        node.name,
-                        node.layer.type,
-                        [shapes[s] for s in node.inputs],
-                        None,
-                        error=error.at_layer(node.index, node.name),
-                        inputs=node.inputs,
-                    )
-                    failed[node.name] = node
-        if node.name not in infos:
-            infos[node.name] = info
-        yield node, info
-
-
 def analyze(spec: NetworkSpec, input_shape: Shape | None = None) -> Analysis:
     """Shapes, parameter counts, FC counts, MACs, receptive fields and errors per layer."""
-    from .receptive import receptive_field_sizes
-
     shape = check_input_shape(spec.input_shape if input_shape is None else input_shape)
     nodes = plan(spec)
-    infos = [info for _, info in _walk(spec, shape, nodes)]
+    infos = [info for _, info in walk(shape, nodes)]
     fields = receptive_field_sizes(nodes, infos, shape)
     for info in infos:
         info.receptive_field = fields.get(info.name)
@@ -419,101 +203,145 @@ def forward(
     """
     x = check_input(x)
     nodes = plan(spec)
-    trace = Trace()
-    trace.outputs[INPUT] = x
-    dirty: set[str] | None = None
-    if start_from is not None and previous is not None:
-        old_input = previous.outputs.get(INPUT)
-        if old_input is not None and old_input.shape == x.shape:
-            dirty = {start_from}
-            for node in nodes:
-                if any(d in dirty for d in node.deps):
-                    dirty.add(node.name)
-    params_of: dict[str, dict] = {}
-    by_name = {node.name: node for node in nodes}
-    # Pools whose indices this pass itself needs; the others' are computed when read.
-    unpooled = {
-        node.params["pool"]
-        for node in nodes
-        if node.error is None and node.layer.type == "max_unpool"
-    }
-    down: set[str] = set()  # layers that failed or were skipped
-    outputs, indices = trace.outputs, trace.indices
-    incremental = dirty is not None and not training
-    if incremental:
-        trace.changed_since = previous.serial
+    dirty = _dirty_layers(nodes, start_from, previous, x)
+    run = _Pass(nodes, weights, previous, dirty, training, dropout_seed, on_output)
+    run.trace.outputs[INPUT] = x
     for node in nodes:
-        name = node.name
+        run.step(node)
+    run.trace.params = run.params_of
+    return run.trace
+
+
+def _dirty_layers(nodes: list[Node], start_from, previous: Trace | None, x) -> set[str] | None:
+    """``start_from`` and every layer that depends on it, or None when there is no earlier
+    pass of an input of the same shape to reuse."""
+    if start_from is None or previous is None:
+        return None
+    old_input = previous.outputs.get(INPUT)
+    if old_input is None or old_input.shape != x.shape:
+        return None
+    dirty = {start_from}
+    for node in nodes:
+        if any(d in dirty for d in node.deps):
+            dirty.add(node.name)
+    return dirty
+
+
+class _Pass:
+    """One forward pass under way: the trace it fills, and what it may take from ``previous``.
+
+    :meth:`step` handles one layer: it records a spec error, skips a layer whose input
+    failed, keeps an output that cannot have changed, or computes it (whole, or only the
+    changed channels).
+    """
+
+    def __init__(self, nodes: list[Node], weights, previous, dirty, training, seed, on_output):
+        self.trace = Trace()
+        self.weights = weights
+        self.previous: Trace | None = previous
+        self.dirty: set[str] | None = dirty  # None: nothing to reuse
+        self.training = training
+        self.dropout_seed = seed
+        self.on_output = on_output
+        self.params_of: dict[str, dict] = {}
+        self.by_name = {node.name: node for node in nodes}
+        # Pools whose indices this pass itself needs; the others' are computed when read.
+        self.unpooled = {
+            node.params["pool"]
+            for node in nodes
+            if node.error is None and node.layer.type == "max_unpool"
+        }
+        self.down: set[str] = set()  # layers that failed or were skipped
+        self.incremental = dirty is not None and not training
+        if self.incremental:
+            self.trace.changed_since = previous.serial
+
+    def step(self, node: Node) -> None:
+        name, trace = node.name, self.trace
         if node.error is not None:
             trace.errors[name] = node.error
-            down.add(name)
-            continue
-        if any(d in down for d in node.deps):
+            self.down.add(name)
+            return
+        if any(d in self.down for d in node.deps):
             trace.skipped.append(name)
-            down.add(name)
-            continue
-        params_of[name] = node.params
-        layer_weights = weights.get(name) if isinstance(weights, dict) else None
+            self.down.add(name)
+            return
+        self.params_of[name] = node.params
+        layer_weights = self.weights.get(name) if isinstance(self.weights, dict) else None
         # A copy of the layer's dict: a caller may put new arrays into the same dict.
         trace.weights[name] = None if layer_weights is None else dict(layer_weights)
-        changed = None
-        if incremental and name in previous.outputs:
+        changed, unchanged = self._what_changed(node, layer_weights)
+        if unchanged:
+            self._reuse(name)
+        else:
+            self._compute(node, changed)
+
+    def _what_changed(self, node: Node, layer_weights) -> tuple[frozenset[int] | None, bool]:
+        """(the channels that may have changed or None, whether the old output stays)."""
+        name, previous = node.name, self.previous
+        if self.incremental and name in previous.outputs:
             # Checked for every layer, not only those after start_from: a layer is kept
             # only when its inputs, parameters and weights are what they were.
-            changed = _changed_channels(node, layer_weights, trace, previous)
-            reuse = changed == frozenset()
-        else:
-            reuse = dirty is not None and name not in dirty and name in previous.outputs
-        if reuse:
-            outputs[name] = previous.outputs[name]
-            if name in previous.indices:
-                indices.carry(previous.indices, name)  # deferred stays deferred
-            trace.seconds[name] = previous.seconds.get(name, 0.0)
-            trace.order.append(name)
-            continue
+            changed = _changed_channels(node, layer_weights, self.trace, previous)
+            return changed, changed == frozenset()
+        dirty = self.dirty
+        return None, dirty is not None and name not in dirty and name in previous.outputs
+
+    def _reuse(self, name: str) -> None:
+        trace, previous = self.trace, self.previous
+        trace.outputs[name] = previous.outputs[name]
+        if name in previous.indices:
+            trace.indices.carry(previous.indices, name)  # deferred stays deferred
+        trace.seconds[name] = previous.seconds.get(name, 0.0)
+        trace.order.append(name)
+
+    def _compute(self, node: Node, changed: frozenset[int] | None) -> None:
         start = perf_counter()
         try:
-            if (
-                changed is not None
-                and name not in unpooled
-                and inc.runs_on_slices(node.layer.type, node.params)
-            ):
-                out, extra = _run_channels(node, trace, previous, changed)
-            else:
-                out, extra = _run(
-                    node,
-                    trace,
-                    params_of,
-                    by_name,
-                    weights,
-                    training,
-                    dropout_seed,
-                    name in unpooled,
-                )
+            out, extra = self._run(node, changed)
         except EngineError as error:
-            trace.errors[name] = error.at_layer(node.index, name)
-            down.add(name)
-            continue
+            self._fail(node, error)
+            return
         except (RuntimeError, ValueError, TypeError, MemoryError) as error:
-            trace.errors[name] = OpError(f"the operation failed: {error}").at_layer(
-                node.index, name
-            )
-            down.add(name)
-            continue
-        outputs[name] = out
+            self._fail(node, OpError(f"the operation failed: {error}"))
+            return
+        name, trace = node.name, self.trace
+        trace.outputs[name] = out
         if changed is not None:
             trace.changed_channels[name] = changed
         if extra is not None:
-            indices[name] = extra
+            trace.indices[name] = extra
         elif node.layer.type == "max_pool":
             pool_input = trace.outputs[node.inputs[0]]
-            indices.defer(name, lambda p=node.params, x=pool_input: L.max_pool_indices(p, x))
+            trace.indices.defer(name, lambda p=node.params, x=pool_input: L.max_pool_indices(p, x))
         trace.seconds[name] = perf_counter() - start
         trace.order.append(name)
-        if on_output is not None:
-            on_output(name, out, changed)
-    trace.params = params_of
-    return trace
+        if self.on_output is not None:
+            self.on_output(name, out, changed)
+
+    def _run(self, node: Node, changed: frozenset[int] | None):
+        """(output, extra): only the changed channels where that is exact, else the layer."""
+        unpooled = node.name in self.unpooled
+        if (
+            changed is not None
+            and not unpooled
+            and inc.runs_on_slices(node.layer.type, node.params)
+        ):
+            return _run_channels(node, self.trace, self.previous, changed)
+        return _run(
+            node,
+            self.trace,
+            self.params_of,
+            self.by_name,
+            self.weights,
+            self.training,
+            self.dropout_seed,
+            unpooled,
+        )
+
+    def _fail(self, node: Node, error: EngineError) -> None:
+        self.trace.errors[node.name] = error.at_layer(node.index, node.name)
+        self.down.add(node.name)
 
 
 def _changed_channels(node: Node, layer_weights, trace: Trace, previous: Trace):

@@ -251,9 +251,7 @@ def _unpool(
 ) -> np.ndarray:
     x = A.float_array(input)
     xb, was_batched = A.batched(x, spatial)
-    kernel = A.size(kernel_size, spatial, "kernel_size")
-    stride_ = kernel if stride is None else A.size(stride, spatial, "stride")
-    pad = A.size(padding, spatial, "padding", minimum=0)
+    kernel, stride_, pad = A.pool_window(kernel_size, stride, padding, spatial)
     out = A.unpool_size(
         tuple(x.shape[-spatial:]), kernel, stride_, pad, output_size, tuple(x.shape[:-spatial])
     )

@@ -19,6 +19,7 @@ import numpy as np
 
 from . import layers as L
 from .errors import SpecError
+from .graph import check_input_shape, plan, walk
 from .spec import INPUT, NetworkSpec
 
 _IDENTITY = ("activation", "dropout", "add", "concat")
@@ -156,11 +157,9 @@ def receptive_field(
     on (spatial masks for maps, (D,) masks for vectors); layers it does not depend on are
     absent. Raises the layer's error if it cannot run.
     """
-    from .network import _walk, check_input_shape, plan
-
     shape = check_input_shape(spec.input_shape if input_shape is None else input_shape)
     nodes = plan(spec)
-    infos = [info for _, info in _walk(spec, shape, nodes)]
+    infos = [info for _, info in walk(shape, nodes)]
     index = next((n.index for n in nodes if n.name == layer), None)
     if index is None:
         raise SpecError(f"there is no layer named '{layer}'")

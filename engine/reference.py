@@ -20,6 +20,7 @@ import math
 import numpy as np
 
 from . import _args as A
+from . import geometry as G
 
 __all__ = [
     "conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d",
@@ -157,7 +158,7 @@ def _scatter1d(x: np.ndarray, w: np.ndarray, S: int, D: int, P: int, L_out: int)
     L = x.shape[2]
     C_out, K = w.shape[1], w.shape[2]
     canvas = np.zeros(
-        (x.shape[0], C_out, max(P + L_out, (L - 1) * S + D * (K - 1) + 1)), dtype=x.dtype
+        (x.shape[0], C_out, max(P + L_out, G.transposed_length(L, K, S, 0, 0, D))), dtype=x.dtype
     )
     starts = np.arange(L) * S
     for j in range(K):
@@ -171,7 +172,8 @@ def _scatter2d(x: np.ndarray, w: np.ndarray, S, D, P, out) -> np.ndarray:
     H, W = x.shape[2:]
     C_out, K_h, K_w = w.shape[1:]
     reach = [
-        (n - 1) * s + d * (k - 1) + 1 for n, s, d, k in zip((H, W), S, D, (K_h, K_w), strict=True)
+        G.transposed_length(n, k, s, 0, 0, d)
+        for n, s, d, k in zip((H, W), S, D, (K_h, K_w), strict=True)
     ]
     canvas = np.zeros(
         (x.shape[0], C_out, max(P[0] + out[0], reach[0]), max(P[1] + out[1], reach[1])),
@@ -313,9 +315,7 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, *, count_include_pad=
 def _unpool(input, indices, kernel_size, stride, padding, output_size, spatial: int):
     x = A.float_array(input)
     xb, was_batched = A.batched(x, spatial)
-    kernel = A.size(kernel_size, spatial, "kernel_size")
-    stride_ = kernel if stride is None else A.size(stride, spatial, "stride")
-    pad = A.size(padding, spatial, "padding", minimum=0)
+    kernel, stride_, pad = A.pool_window(kernel_size, stride, padding, spatial)
     out = A.unpool_size(
         tuple(x.shape[-spatial:]), kernel, stride_, pad, output_size, tuple(x.shape[:-spatial])
     )

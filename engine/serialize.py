@@ -24,7 +24,8 @@ from typing import Any
 import numpy as np
 
 from .errors import FileFormatError
-from .network import MAX_SIZE, Weights
+from .graph import MAX_SIZE
+from .network import Weights
 from .spec import LAYER_TYPES, LayerSpec, NetworkSpec, ParamSpec
 
 FORMAT = "convscope.network"

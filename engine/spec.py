@@ -15,7 +15,6 @@ output shape, counts, receptive field, forward) and ``engine.network`` runs netw
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -249,15 +248,6 @@ class NetworkSpec:
         if self.description:
             d["description"] = self.description
         return d
-
-
-def spatial_dims(shape: tuple[int, ...]) -> int:
-    """0 for a vector (D,), 1 for (C, L), 2 for (C, H, W)."""
-    return len(shape) - 1
-
-
-def numel(shape: tuple[int, ...]) -> int:
-    return math.prod(shape)
 
 
 def unique_name(existing, base: str) -> str:

@@ -13,7 +13,8 @@ import sys
 from typing import Any
 
 from .errors import DependencyError, SpecError
-from .network import Analysis, analyze, check_input_shape
+from .graph import check_input_shape
+from .network import Analysis, analyze
 from .presets import PRESETS, get_preset
 from .serialize import load_network
 from .spec import NetworkSpec

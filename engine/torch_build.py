@@ -14,8 +14,10 @@ import numpy as np
 import torch
 from torch import nn
 
+from . import geometry as G
 from .errors import ShapeError, SpecError
-from .network import Weights, analyze, init_weights, plan
+from .graph import plan
+from .network import Weights, analyze, init_weights
 from .spec import INPUT, NetworkSpec
 
 
@@ -81,7 +83,7 @@ class Concat(nn.Module):
 
 
 def _size(value, n: int) -> tuple[int, ...]:
-    return tuple(value) if isinstance(value, tuple) else (value,) * n
+    return G.per_axis(value, n)
 
 
 def make_layer(kind: str, params: dict, in_shapes: list, needs_indices: bool) -> nn.Module:
@@ -118,7 +120,7 @@ def make_layer(kind: str, params: dict, in_shapes: list, needs_indices: bool) ->
         )
     if kind in ("max_pool", "avg_pool"):
         k = _size(params["kernel_size"], n)
-        s = k if params["stride"] is None else _size(params["stride"], n)
+        s = _size(G.pool_stride(params["kernel_size"], params["stride"]), n)
         p = _size(params["padding"], n)
         if kind == "max_pool":
             return (nn.MaxPool1d, nn.MaxPool2d)[n - 1](k, s, p, return_indices=needs_indices)
@@ -176,7 +178,7 @@ class SpecNet(nn.Module):
                 pp = next(m.params for m in nodes if m.name == pool)
                 k = len(info.input_shapes[0]) - 1
                 ks = _size(pp["kernel_size"], k)
-                ss = ks if pp["stride"] is None else _size(pp["stride"], k)
+                ss = _size(G.pool_stride(pp["kernel_size"], pp["stride"]), k)
                 modules.append(
                     (nn.MaxUnpool1d, nn.MaxUnpool2d)[k - 1](ks, ss, _size(pp["padding"], k))
                 )

@@ -249,7 +249,9 @@ def test_general_formula_fills_in_the_numbers():
         (1, 20),
     )
     text = general_formula(spec, "c", (1, 20), (4, 9))
-    assert "z_i = β + Σ_c Σ_j ω_cj · x_c,(2i+2j−4)" in text
+    # 0-indexed like the readout: output i reads S·i + D·j − P = 2i + 2j − 1 (j = 0…2)
+    assert "z_i = β + Σ_c Σ_j ω_cj · x_c,(2i+2j−1)   (j = 0…2)" in text
+    assert "indices count from 0" in text
     assert "floor((20 + 2·1 − 2·(3−1) − 1)/2) + 1 = 9" in text
 
 
