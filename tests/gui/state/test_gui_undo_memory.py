@@ -18,7 +18,7 @@ from gui.state.document import Document
 
 def live_commands() -> int:
     gc.collect()
-    return sum(isinstance(o, StateCommand) for o in gc.get_objects())
+    return sum(type(o) is StateCommand for o in gc.get_objects())
 
 
 @pytest.fixture
