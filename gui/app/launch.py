@@ -146,6 +146,9 @@ def create_window(start: Start, remember: bool = True):
     window.arrange_bottom_docks()
     install_compare(window)
     install_workspace(window)
+    from gui.stepthrough.step_panel import install_stepthrough
+
+    install_stepthrough(window)  # a lab tab: the selected layer step by step
     if ws is not None:
         if not window.workspace_actions.adopt(ws, start.path, remember=remember):
             window.workspace_actions.ask_on_close = False
