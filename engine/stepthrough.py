@@ -216,14 +216,17 @@ class StepPlan:
 
     # ----------------------------------------------------------------- steps
     def step(self, index: int) -> Step:
+        """Step ``index`` (made once and kept; safe to call from two threads)."""
         index = int(index)
-        if index not in self._cache:
+        made = self._cache.get(index)
+        if made is None:
             position = self.position_of(index)
             make = self._window if self.kind == "window" else self._scatter
+            made = make(index, position)
             if len(self._cache) > 4096:
-                self._cache.clear()
-            self._cache[index] = make(index, position)
-        return self._cache[index]
+                self._cache = {}
+            self._cache[index] = made
+        return made
 
     def _window(self, index: int, position: tuple[int, ...]) -> Step:
         try:

@@ -49,6 +49,23 @@ def cell_colour(value: float, limit: float) -> QColor:
     return QColor(*(int(c) for c in rgb))
 
 
+def colours_of(values: np.ndarray, limit: float) -> np.ndarray:
+    """:func:`cell_colour` of every value at once, as (…, 3) uint8."""
+    v = np.asarray(values, np.float64)
+    finite = np.isfinite(v)
+    safe = np.where(finite, v, 0.0)
+    if limit < 0:
+        g = 40 + 150 * np.clip(safe / -limit, 0.0, 1.0)
+        rgb = np.stack([g, g, g + 6], axis=-1)
+    else:
+        t = np.clip(safe / limit, -1.0, 1.0) if limit > 0 else np.zeros_like(safe)
+        end = np.where((t >= 0)[..., None], POS, NEG)
+        rgb = MID + (end - MID) * np.abs(t)[..., None]
+    rgb = rgb.astype(np.int64)
+    rgb[~finite] = (EMPTY.red(), EMPTY.green(), EMPTY.blue())
+    return rgb.astype(np.uint8)
+
+
 @dataclass
 class GridGeometry:
     """Where a grid was drawn: its cell size, the first cell shown (grid coordinates, the
@@ -260,22 +277,25 @@ class StepCanvas(QWidget):
         small = QFont(font)
         small.setPointSizeF(max(7.0, min(font.pointSizeF(), cell / 3.6)))
         painter.setFont(small)
+        block = values[first[0] : first[0] + shown[0], first[1] : first[1] + shown[1]]
+        rgb = colours_of(block, limit)
+        pad = padded and _padding_mask(values.shape, before, _after(self.plan, name))
+        hatch = QBrush(QColor(240, 180, 41, 60), Qt.BrushStyle.BDiagPattern)
+        dashed = QPen(PADDING_EDGE, 1, Qt.PenStyle.DashLine)
+        white = QColor(245, 245, 245)
+        texts = cell >= TEXT_CELL
         for r in range(shown[0]):
             for c in range(shown[1]):
-                gr, gc = first[0] + r, first[1] + c
-                v = float(values[gr, gc])
                 rect = QRectF(origin.x() + c * cell, origin.y() + r * cell, cell, cell)
-                in_pad = padded and _is_padding(gr, gc, before, values.shape, self.plan, name)
-                painter.fillRect(rect.adjusted(1, 1, -1, -1), cell_colour(v, limit))
-                if in_pad:
-                    painter.fillRect(
-                        rect.adjusted(1, 1, -1, -1),
-                        QBrush(QColor(240, 180, 41, 60), Qt.BrushStyle.BDiagPattern),
-                    )
-                    painter.setPen(QPen(PADDING_EDGE, 1, Qt.PenStyle.DashLine))
+                inner = rect.adjusted(1, 1, -1, -1)
+                painter.fillRect(inner, QColor(*rgb[r, c].tolist()))
+                if pad is not False and pad[first[0] + r, first[1] + c]:
+                    painter.fillRect(inner, hatch)
+                    painter.setPen(dashed)
                     painter.drawRect(rect.adjusted(2, 2, -2, -2))
-                if cell >= TEXT_CELL and math.isfinite(v):
-                    painter.setPen(QColor(245, 245, 245))
+                v = float(block[r, c])
+                if texts and math.isfinite(v):
+                    painter.setPen(white)
                     painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, fmt_num(v, 2))
         if zoomed:
             line = QRectF(area.x(), area.y(), area.width(), metrics_h)
@@ -379,11 +399,12 @@ def _window_start(focus: int, shown: int, total: int) -> int:
     return max(0, min(total - shown, focus - shown // 2))
 
 
-def _is_padding(r: int, c: int, before, shape, plan, name) -> bool:
-    """Whether grid cell (r, c) is a padding cell (outside the input or the cropped output)."""
-    after = _after(plan, name)
+def _padding_mask(shape, before, after) -> np.ndarray:
+    """True on the padding cells of a grid (outside the input, or the cropped output)."""
     rows, cols = shape
-    return r < before[0] or c < before[1] or r >= rows - after[0] or c >= cols - after[1]
+    r = np.arange(rows)[:, None]
+    c = np.arange(cols)[None, :]
+    return (r < before[0]) | (c < before[1]) | (r >= rows - after[0]) | (c >= cols - after[1])
 
 
 def _after(plan, name: str) -> tuple[int, int]:

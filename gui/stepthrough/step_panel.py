@@ -28,6 +28,7 @@ from engine.explain import fmt_num
 from engine.spec import INPUT
 from engine.stepthrough import STEPPABLE, build_plan, carry_step
 from gui.stepthrough.step_canvas import StepCanvas
+from gui.widgets.stable_text import StableText
 
 TITLE = "Step through"
 TIP = "The selected layer's kernel sliding over its input, step by step, forward and back"
@@ -74,11 +75,9 @@ class StepPanel(QWidget):
 
         self.canvas = StepCanvas()
         self.canvas.cellClicked.connect(self._jump_to_cell)
-        self.arithmetic = QLabel()
-        self.arithmetic.setWordWrap(True)
-        self.arithmetic.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.running = QLabel()
-        self.running.setWordWrap(True)
+        # These change on every step: they re-lay out the panel only for a new height.
+        self.arithmetic = StableText()
+        self.running = StableText()
         self.running.setStyleSheet("color: #ffd75e;")
 
         self.home_button = self._button("|◀", "first step (Home)", lambda: self.go(0))
