@@ -255,7 +255,7 @@ class StepCanvas(QWidget):
         metrics_h = painter.fontMetrics().height() + 6
         painter.setPen(TITLE)
         painter.drawText(
-            QRectF(area.x(), area.y(), area.width(), metrics_h),
+            QRectF(area.x(), area.y(), area.width() - 3 * metrics_h, metrics_h),
             Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
             title,
         )
@@ -265,7 +265,8 @@ class StepCanvas(QWidget):
         first, shown = (0, 0), (rows, cols)
         zoomed = cell < MIN_CELL
         if zoomed:
-            cell = ZOOM_CELL
+            # big enough for the numbers, small enough for 5 cells each way when it can
+            cell = max(MIN_CELL, min(ZOOM_CELL, body.height() / 5, body.width() / 5))
             n_r = max(1, min(rows, int(body.height() // cell)))
             n_c = max(1, min(cols, int(body.width() // cell)))
             fr = _window_start(focus[0] + before[0], n_r, rows)
@@ -275,7 +276,8 @@ class StepCanvas(QWidget):
         geometry = GridGeometry(origin, cell, first, shown, before)
         self.geometry_of[name] = geometry
         small = QFont(font)
-        small.setPointSizeF(max(7.0, min(font.pointSizeF(), cell / 3.6)))
+        # "−0.00" (five characters, about 4 points wide per point of size) fits the cell
+        small.setPointSizeF(max(6.5, min(font.pointSizeF(), cell / 3.6, (cell - 6) / 4.2)))
         painter.setFont(small)
         block = values[first[0] : first[0] + shown[0], first[1] : first[1] + shown[1]]
         rgb = colours_of(block, limit)

@@ -118,7 +118,24 @@ class StepPanel(QWidget):
         layout.addWidget(self.running)
         layout.addLayout(controls)
         layout.addLayout(scrub)
+        self.controls = [
+            self.home_button,
+            self.back_button,
+            self.play_button,
+            self.forward_button,
+            self.end_button,
+            self.speed_box,
+            self.slider,
+            self.counter,
+            self.channel_box,
+            self.shown_box,
+        ]
         self._set_fonts()
+
+    def set_controls_visible(self, on: bool) -> None:
+        """Show or hide the buttons, slider and channel boxes (a frame for slides has none)."""
+        for widget in self.controls:
+            widget.setVisible(on)
 
     def _button(self, text: str, tip: str, slot) -> QPushButton:
         button = QPushButton(text)
