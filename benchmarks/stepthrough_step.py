@@ -20,11 +20,10 @@ import time
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from gap_meter import GapMeter  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
+from benchmarks.gap_meter import GapMeter  # noqa: E402
 from gui.app import launch  # noqa: E402
 from gui.app.theme import apply_theme  # noqa: E402
 

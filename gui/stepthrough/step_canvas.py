@@ -253,12 +253,6 @@ class StepCanvas(QWidget):
         font = QFont(self.font())
         painter.setFont(font)
         metrics_h = painter.fontMetrics().height() + 6
-        painter.setPen(TITLE)
-        painter.drawText(
-            QRectF(area.x(), area.y(), area.width() - 3 * metrics_h, metrics_h),
-            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-            title,
-        )
         body = area.adjusted(0, metrics_h, 0, 0)
         rows, cols = values.shape
         cell = min(body.width() / cols, body.height() / rows, MAX_CELL)
@@ -272,6 +266,14 @@ class StepCanvas(QWidget):
             fr = _window_start(focus[0] + before[0], n_r, rows)
             fc = _window_start(focus[1] + before[1], n_c, cols)
             first, shown = (fr, fc), (n_r, n_c)
+        # the title, shortened with … when it does not fit (beside the overview when zoomed)
+        room = area.width() - (3 * metrics_h if zoomed else 0)
+        painter.setPen(TITLE)
+        painter.drawText(
+            QRectF(area.x(), area.y(), room, metrics_h),
+            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+            painter.fontMetrics().elidedText(title, Qt.TextElideMode.ElideRight, int(room)),
+        )
         origin = QPointF(body.x() + (body.width() - shown[1] * cell) / 2, body.y())
         geometry = GridGeometry(origin, cell, first, shown, before)
         self.geometry_of[name] = geometry
