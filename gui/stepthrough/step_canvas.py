@@ -260,7 +260,8 @@ class StepCanvas(QWidget):
         zoomed = cell < MIN_CELL
         if zoomed:
             # big enough for the numbers, small enough for 5 cells each way when it can
-            cell = max(MIN_CELL, min(ZOOM_CELL, body.height() / 5, body.width() / 5))
+            tall = body.height() / (5 if rows > 1 else 1)  # a 1D row may use the height
+            cell = max(MIN_CELL, min(ZOOM_CELL, tall, body.width() / 5))
             n_r = max(1, min(rows, int(body.height() // cell)))
             n_c = max(1, min(cols, int(body.width() // cell)))
             fr = _window_start(focus[0] + before[0], n_r, rows)
