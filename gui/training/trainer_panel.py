@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 from engine.errors import EngineError
 from engine.presets import get_preset
 from engine.training import device_name, member_labels, pick_device, predict
+from gui.compute.jobs import Jobs
 from gui.state.training_history import finished_run
 from gui.training.curves_view import CurvesView
 from gui.training.trainer_classify import ClassifyView
@@ -39,7 +40,6 @@ from gui.training.trainer_controls import RunControls
 from gui.training.trainer_preview import preview_image
 from gui.training.trainer_setup import LAB
 from gui.training.trainer_watch import WatchView, checkpoint_images, first_conv, steps_text
-from gui.compute.jobs import Jobs
 from gui.training.training_worker import TrainingWorker, collector_paused, warm_up
 
 STATUS_INTERVAL = 0.25  # seconds between status-line updates while training

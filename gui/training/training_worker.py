@@ -23,8 +23,8 @@ from PySide6.QtCore import QObject, Qt, Signal, Slot
 import engine.augment  # noqa: F401
 import engine.torch_build  # noqa: F401
 from engine.errors import EngineError
-from gui.compute.jobs import Jobs
 from engine.training import Progress, TrainConfig, TrainControl, Trainer
+from gui.compute.jobs import Jobs
 
 log = logging.getLogger(__name__)
 

@@ -82,10 +82,10 @@ def test_wait_blocks_until_every_job_has_run(jobs):
 def test_after_shutdown_a_job_is_dropped_or_run_in_place(qtbot):
     dropping, running = Jobs("drop"), Jobs("run", after_shutdown="run")
     ran = []
-    for runner in (dropping, running):
+    for name, runner in (("dropping", dropping), ("running", running)):
         runner.shutdown()
-        runner.submit(lambda name=runner.objectName() or id(runner): ran.append(name))
-    assert ran == [id(running)]  # in place, on this thread
+        runner.submit(lambda name=name: ran.append((name, threading.current_thread())))
+    assert ran == [("running", threading.main_thread())]  # in place, on this thread
 
 
 def test_an_unknown_after_shutdown_policy_is_refused():
