@@ -33,21 +33,33 @@ from PySide6.QtWidgets import (
 
 from engine.errors import EngineError
 from engine.kernels import (
+    bias_of_kernel,
     flip_kernel,
     kaiming,
     kernel_preset_names,
     normalize_kernel,
     preset_kernel,
+    weight_axes,
 )
 from gui.lab.inspector.kernel_model import KernelModel, parse_number, value_colour
 from gui.widgets.stroke import ArrayStroke, StrokePlot
 
 KERNEL_TYPES = ("conv", "conv_transpose", "linear")
+
+
+def _short_axis(axis: str) -> str:
+    """A spin box label for a weight axis: "output channel within its group" -> "out ch"."""
+    words = axis.split()
+    return {"output": "out", "input": "in"}.get(words[0], words[0]) + (
+        " ch" if words[1] == "channel" else " unit"
+    )
+
+
 RANDOM = "random (Kaiming)"
 
 
 class KernelEditor(QWidget):
-    """Edits the weights of ``document.selected_layer`` for ``document.kernel_pair``."""
+    """Edits the weights of ``document.selected_layer`` for ``document.kernel_index``."""
 
     def __init__(self, document, parent: QWidget | None = None):
         super().__init__(parent)
@@ -152,7 +164,7 @@ class KernelEditor(QWidget):
             finished=self.refresh,  # fit the bars' range again, held still while dragging
         )
         document.layerSelected.connect(self.refresh)
-        document.kernelPairChanged.connect(self.refresh)
+        document.kernelIndexChanged.connect(self.refresh)
         document.specChanged.connect(self.refresh)
         document.weightsChanged.connect(self._weights_changed)
         self._preset_dims = 0
@@ -174,18 +186,15 @@ class KernelEditor(QWidget):
     def slice_index(self) -> tuple[int, ...]:
         """The index of the edited slice in the weight array (() for a linear layer)."""
         layer = self.layer
-        return () if layer is None or layer.type == "linear" else self.document.kernel_pair
+        return () if layer is None or layer.type == "linear" else self.document.kernel_index
 
     def bias_index(self) -> int | None:
         """Which element of the bias belongs to the current output channel or unit."""
         layer, weight = self.layer, self._weight()
         if layer is None or weight is None:
             return None
-        a, b = self.document.kernel_pair
-        if layer.type == "conv_transpose":  # (C_in, C_out/g): the group of input a
-            groups = int(layer.param("groups"))
-            return (a // (weight.shape[0] // groups)) * weight.shape[1] + b
-        return a
+        a, b = self.document.kernel_index
+        return bias_of_kernel(layer, weight.shape, a, b)
 
     def current_slice(self) -> np.ndarray | None:
         weight = self._weight()
@@ -201,15 +210,13 @@ class KernelEditor(QWidget):
             self.bars_plot.hide()
             return
         linear = layer.type == "linear"
-        a, b = self.document.kernel_pair
-        transposed = layer.type == "conv_transpose"
-        # the pair indexes weight axes 0 and 1; axis 1 counts within the group
-        self.out_label.setText("in ch" if transposed else "out ch")
-        self.in_label.setText("out ch" if transposed else "in ch")
-        self.out_spin.setToolTip(f"weight axis 0: {'input' if transposed else 'output'} channel")
-        self.in_spin.setToolTip(
-            f"weight axis 1: {'output' if transposed else 'input'} channel within its group"
-        )
+        a, b = self.document.kernel_index
+        # the index picks weight[a, b]; the engine names what each axis counts
+        first, second = weight_axes(layer.type)
+        self.out_label.setText(_short_axis(first))
+        self.in_label.setText(_short_axis(second))
+        self.out_spin.setToolTip(f"weight axis 0: {first}")
+        self.in_spin.setToolTip(f"weight axis 1: {second}")
         for spin, n, v in ((self.out_spin, weight.shape[0], a), (self.in_spin, weight.shape[1], b)):
             spin.blockSignals(True)
             spin.setRange(0, n - 1)
@@ -294,12 +301,12 @@ class KernelEditor(QWidget):
 
     # ---------------------------------------------------------------- edits
     def _pair_edited(self) -> None:
-        self.document.set_kernel_pair(self.out_spin.value(), self.in_spin.value())
+        self.document.set_kernel_index(self.out_spin.value(), self.in_spin.value())
 
     def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
         layer = self.layer
         if layer is not None and layer.type == "linear" and current.isValid():
-            self.document.set_kernel_pair(current.row(), current.column())
+            self.document.set_kernel_index(current.row(), current.column())
 
     def _cell_edited(self, row: int, col: int, value: float) -> None:
         layer, weight = self.layer, self._weight()

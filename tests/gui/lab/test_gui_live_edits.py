@@ -117,7 +117,7 @@ def test_kernel_editor_repaints_only_the_edited_cell(qtbot, doc):
 
     editor = KernelEditor(doc)
     qtbot.addWidget(editor)
-    doc.set_kernel_pair(3, 0)
+    doc.set_kernel_index(3, 0)
     weight = doc.weights["conv1"]["weight"]
     # a value inside the current magnitude keeps every other cell's colour
     value = float(np.abs(weight[3, 0]).max()) / 2
