@@ -492,7 +492,7 @@ def trace_display(
 ) -> dict[str, LayerDisplay]:
     """Display data for the input and every layer of ``trace`` (missing layers marked).
 
-    ``reuse`` is an earlier (trace, render) made with the same settings: a layer whose output
+    ``reuse`` is an earlier (trace, displays) made with the same settings: a layer whose output
     is the very same array keeps its display data (per-layer levels only), and when
     ``trace`` was computed from that trace, a layer with a few changed channels
     (``trace.changed_channels``) redraws only those. ``early`` holds
@@ -501,50 +501,38 @@ def trace_display(
     their display data can be reused; layers in ``full`` are drawn at full resolution.
     """
     names = [INPUT, *spec.names()]
-    basis_render = None
+    basis_displays = None
     if reuse is not None and trace.changed_since == reuse[0].serial:
-        basis_render = reuse[1]
+        basis_displays = reuse[1]
 
     def basis_of(name: str) -> tuple[LayerDisplay | None, frozenset[int] | None]:
         changed = trace.changed_channels.get(name)
-        if basis_render is None or changed is None:
+        if basis_displays is None or changed is None:
             return None, None
-        return basis_render.get(name), changed
+        return basis_displays.get(name), changed
 
-    ranges: dict[str, tuple[float, float]] = {}
-    per_channel: dict[str, np.ndarray] = {}
-    shared = None
+    ranges, per_channel, shared = {}, {}, None
     if shared_levels:
-        for n in names:
-            output = trace.outputs.get(n)
-            if output is None:
-                continue
-            channels = layer_channel_ranges(output, *basis_of(n))
-            if channels is None:
-                ranges[n] = value_range(output)
-            else:
-                per_channel[n], ranges[n] = channels, reduced_range(channels)
-        if ranges:
-            shared = (min(r[0] for r in ranges.values()), max(r[1] for r in ranges.values()))
-    render: dict[str, LayerDisplay] = {}
+        ranges, per_channel, shared = _shared_levels(trace, names, basis_of)
+    displays: dict[str, LayerDisplay] = {}
     for name in names:
         output = trace.outputs.get(name)
         if output is None:
-            render[name] = LayerDisplay(name, "missing", ())
+            displays[name] = LayerDisplay(name, "missing", ())
         elif early and not shared_levels and name in early:
-            render[name] = early[name]
+            displays[name] = early[name]
         elif (
             reuse is not None
             and not shared_levels
             and reuse[0].outputs.get(name) is output
             and name in reuse[1]
         ):
-            render[name] = reuse[1][name]
+            displays[name] = reuse[1][name]
         elif visible is not None and name not in visible:
             continue  # scrolled out of view: drawn when it comes back
         else:
             basis, changed = basis_of(name)
-            render[name] = layer_display(
+            displays[name] = layer_display(
                 name,
                 output,
                 hint,
@@ -557,7 +545,27 @@ def trace_display(
                 changed=changed,
                 ranges=per_channel.get(name),
             )
-    return render
+    return displays
+
+
+def _shared_levels(trace: Trace, names, basis_of):
+    """Every layer's value range (per channel where only some changed) and the one range
+    that covers them all: (ranges, per-channel ranges, shared range or None)."""
+    ranges: dict[str, tuple[float, float]] = {}
+    per_channel: dict[str, np.ndarray] = {}
+    for n in names:
+        output = trace.outputs.get(n)
+        if output is None:
+            continue
+        channels = layer_channel_ranges(output, *basis_of(n))
+        if channels is None:
+            ranges[n] = value_range(output)
+        else:
+            per_channel[n], ranges[n] = channels, reduced_range(channels)
+    shared = None
+    if ranges:
+        shared = (min(r[0] for r in ranges.values()), max(r[1] for r in ranges.values()))
+    return ranges, per_channel, shared
 
 
 def _run_pass(job: _Job, previous: Trace | None, on_output) -> Trace:
