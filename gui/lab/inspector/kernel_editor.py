@@ -68,13 +68,35 @@ class KernelEditor(QWidget):
 
         self.title = QLabel()
         self.title.setWordWrap(True)
+        index_row = self._build_index_row()
+        self._build_table()
+        self._build_bars()
+        tools = self._build_tools()
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.title)
+        layout.addLayout(index_row)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.bars_plot)
+        layout.addLayout(tools)
+
+        self._connect(document)
+        self._preset_dims = 0
+        self.refresh()
+
+    # ---------------------------------------------------------------- building
+    def _build_index_row(self) -> QHBoxLayout:
+        """Which kernel of the weight array is shown: two spin boxes (weight axes 0 and 1)."""
         self.out_label, self.in_label = QLabel("out"), QLabel("in")
         self.out_spin, self.in_spin = QSpinBox(), QSpinBox()
-        pair = QHBoxLayout()
+        row = QHBoxLayout()
         for label, spin in ((self.out_label, self.out_spin), (self.in_label, self.in_spin)):
-            pair.addWidget(label)
-            pair.addWidget(spin, 1)
+            row.addWidget(label)
+            row.addWidget(spin, 1)
+        return row
 
+    def _build_table(self) -> None:
+        """The kernel's values as an editable table (a 1D kernel is one row)."""
         self.model = KernelModel(self)
         self.table = QTableView()
         self.table.setModel(self.model)
@@ -97,6 +119,8 @@ class KernelEditor(QWidget):
             header.setMinimumSectionSize(24)
         self.table.verticalHeader().setDefaultSectionSize(28)
 
+    def _build_bars(self) -> None:
+        """A 1D kernel's values as bars to drag."""
         self.bars_plot = StrokePlot()
         self.bars_plot.setFixedHeight(130)
         self.bars_plot.setToolTip("Drag the bars up or down to set the weights")
@@ -104,6 +128,8 @@ class KernelEditor(QWidget):
         self.bars = pg.BarGraphItem(x=[], height=[], width=0.7, brush="#4cc9f0")
         self.bars_plot.addItem(self.bars)
 
+    def _build_tools(self) -> QGridLayout:
+        """Presets, normalize/flip/zero and the bias."""
         self.preset_combo = QComboBox()
         self.preset_combo.setSizeAdjustPolicy(
             QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
@@ -132,17 +158,12 @@ class KernelEditor(QWidget):
         tools.addWidget(self.bias_label, 2, 0)
         tools.addWidget(self.bias_edit, 2, 1, 1, 2)
         tools.setColumnStretch(1, 1)
+        return tools
 
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.title)
-        layout.addLayout(pair)
-        layout.addWidget(self.table, 1)
-        layout.addWidget(self.bars_plot)
-        layout.addLayout(tools)
-
-        self.out_spin.valueChanged.connect(self._pair_edited)
-        self.in_spin.valueChanged.connect(self._pair_edited)
+    def _connect(self, document) -> None:
+        """Edits go to the document; the document's changes refresh the editor."""
+        self.out_spin.valueChanged.connect(self._index_edited)
+        self.in_spin.valueChanged.connect(self._index_edited)
         self.model.edited.connect(self._cell_edited)
         self.model.refused.connect(
             lambda t: self.document.notify(
@@ -167,8 +188,6 @@ class KernelEditor(QWidget):
         document.kernelIndexChanged.connect(self.refresh)
         document.specChanged.connect(self.refresh)
         document.weightsChanged.connect(self._weights_changed)
-        self._preset_dims = 0
-        self.refresh()
 
     # ---------------------------------------------------------------- state
     @property
@@ -300,7 +319,7 @@ class KernelEditor(QWidget):
             self.bars_plot.setYRange(-top, top, padding=0)
 
     # ---------------------------------------------------------------- edits
-    def _pair_edited(self) -> None:
+    def _index_edited(self) -> None:
         self.document.set_kernel_index(self.out_spin.value(), self.in_spin.value())
 
     def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
