@@ -27,7 +27,9 @@ class EngineError(ValueError):
         self.detail = message
         self.layer_index = layer_index
         self.layer_name = layer_name
-        super().__init__(self._compose())
+        from .limits import short  # every message stays short, whatever it quotes
+
+        super().__init__(short(self._compose()))
 
     def _compose(self) -> str:
         if self.layer_name is None and self.layer_index is None:
