@@ -280,7 +280,7 @@ def _read_capped(path: str, limit: int) -> bytes:
         with open(path, "rb") as f:
             size = os.fstat(f.fileno()).st_size
             limits.check_file_size(size, limit, lambda text: FileFormatError(f"{path}: {text}"))
-            return f.read(limit + 1)
+            return f.read(size + 1)  # bounded by the checked size (read(n) allocates n)
     except OSError as error:
         raise FileFormatError(f"{path}: cannot read the file ({error.strerror})") from None
 
