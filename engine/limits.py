@@ -36,7 +36,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from .errors import EngineError
+from .errors import MAX_MESSAGE_CHARS, EngineError, short
 
 MAX_FILE_BYTES = 1 << 30
 MAX_ARRAY_VALUES = 1 << 26
@@ -47,20 +47,10 @@ MAX_JSON_BYTES = 64 << 20
 MAX_RATIO = 200
 RATIO_FLOOR = 1 << 20
 MAX_HEADER_BYTES = 16 << 20
-MAX_MESSAGE_CHARS = 400
 MAX_OP_INT = 1 << 20
 FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 _CHUNK = 1 << 20
-
-
-def short(text: str, limit: int = MAX_MESSAGE_CHARS) -> str:
-    """``text`` cut to at most ``limit`` characters (head ... tail), for error messages."""
-    if len(text) <= limit:
-        return text
-    keep = limit - 25
-    head, tail = text[: keep * 3 // 4], text[-(keep // 4) :]
-    return f"{head} ... [{len(text) - keep:,} characters cut] ... {tail}"[: limit + 40]
 
 
 def check_count(count: int, limit: int, what: str, fail: Callable[[str], Exception]) -> None:
@@ -211,3 +201,6 @@ def read_zip_member(
             RuntimeError) as error:
         raise fail(f"{name} cannot be read ({short(str(error), 120)})") from None
     return bytes(out)
+
+
+
