@@ -49,11 +49,13 @@ def register(subparsers) -> None:
         "--dataset", required=True, help="mnist1d, shapes, an image folder or a signal CSV file"
     )
     p.add_argument("--data-seed", type=int, default=0, help="seed for generated data sets")
-    p.add_argument("--steps", type=int, default=1000, help="optimizer steps (default 1000)")
+    p.add_argument("--steps", type=int, default=None, help="optimizer steps (default 1000)")
     p.add_argument("--epochs", type=float, default=None, help="train this many epochs instead")
     p.add_argument("--optimizer", choices=OPTIMIZERS, default="sgd")
     p.add_argument("--lr", type=float, default=0.05, help="learning rate (default 0.05)")
-    p.add_argument("--momentum", type=float, default=0.9, help="SGD momentum (default 0.9)")
+    p.add_argument(
+        "--momentum", type=float, default=None, help="SGD momentum (default 0.9)"
+    )
     p.add_argument("--batch-size", type=int, default=100)
     p.add_argument("--weight-decay", type=float, default=0.0)
     p.add_argument("--seed", type=int, default=0, help="seed for weights, batches, dropout")
@@ -120,19 +122,30 @@ def _progress_printer(stream):
     return show
 
 
+def _refuse_ignored_flags(args: argparse.Namespace) -> None:
+    """A flag the user gave is honoured or refused: never silently ignored."""
+    if args.steps is not None and args.epochs is not None:
+        raise TrainingError("--steps and --epochs both set the length of training; give one")
+    if args.momentum is not None and args.optimizer != "sgd":
+        raise TrainingError(
+            f"--momentum applies to sgd only; the {args.optimizer} optimizer ignores it"
+        )
+
+
 def run(args: argparse.Namespace) -> int:
     from .data import load_dataset
     from .serialize import atomic_write_text
 
+    _refuse_ignored_flags(args)
     spec, weights = resolve_network(args.network)
     others = [resolve_network(name) for name in args.compare]
     dataset = load_dataset(args.dataset, seed=args.data_seed)
     config = TrainConfig(
         optimizer=args.optimizer,
         lr=args.lr,
-        momentum=args.momentum,
+        momentum=0.9 if args.momentum is None else args.momentum,
         batch_size=args.batch_size,
-        steps=args.steps,
+        steps=1000 if args.steps is None else args.steps,
         epochs=args.epochs,
         weight_decay=args.weight_decay,
         seed=args.seed,
