@@ -33,7 +33,9 @@ _EPS = float(np.spacing(1))  # pycocotools' guard in tp / (tp + fp)
 
 
 def _as_boxes(boxes) -> torch.Tensor:
-    t = torch.as_tensor(np.asarray(boxes, dtype=np.float64) if not torch.is_tensor(boxes) else boxes)
+    t = torch.as_tensor(
+        np.asarray(boxes, dtype=np.float64) if not torch.is_tensor(boxes) else boxes
+    )
     return t.to(torch.float64).reshape(-1, 4)
 
 
@@ -187,7 +189,9 @@ def average_precision(
             sel = d_labels == k
             if not sel.any():
                 continue
-            scores, tp = _match_image(d_boxes[sel], d_scores[sel], gk, iou_threshold, max_detections)
+            scores, tp = _match_image(
+                d_boxes[sel], d_scores[sel], gk, iou_threshold, max_detections
+            )
             per_class_scores[k].append(scores)
             per_class_tp[k].append(tp)
     ap = np.full(n_classes, np.nan)

@@ -153,7 +153,7 @@ def lab_1d() -> NetworkSpec:
     )
 
 
-# --------------------------------------------------------------------------- detection & segmentation
+# ------------------------------------------------------------- detection and segmentation
 # (issue 14) The shapes data set's 5 mask classes (background + 4) and a YOLOv1-style grid.
 SHAPES_SIZE = 32
 DETECTOR_GRID = 8  # S: the detector's output is S x S cells of 32 / S = 4 pixels

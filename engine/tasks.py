@@ -72,8 +72,11 @@ class Classification:
 
     def measure(self, outputs, targets, part="test", index=None) -> dict[str, float]:
         n = sum(len(t) for t in targets)
-        loss = sum(float(F.cross_entropy(o, t, reduction="sum")) for o, t in zip(outputs, targets))
-        correct = sum(int((o.argmax(1) == t).sum()) for o, t in zip(outputs, targets))
+        loss = sum(
+            float(F.cross_entropy(o, t, reduction="sum"))
+            for o, t in zip(outputs, targets, strict=True)
+        )
+        correct = sum(int((o.argmax(1) == t).sum()) for o, t in zip(outputs, targets, strict=True))
         return {"loss": loss / n, "accuracy": correct / n}
 
     def final(self, outputs, targets) -> dict:
@@ -109,13 +112,16 @@ class Segmentation(Classification):
 
     def _confusion(self, outputs, targets):
         total = torch.zeros(self.n_classes, self.n_classes, dtype=torch.int64)
-        for o, t in zip(outputs, targets):
+        for o, t in zip(outputs, targets, strict=True):
             total += metrics.confusion_matrix(o.argmax(1), t, self.n_classes)
         return total
 
     def measure(self, outputs, targets, part="test", index=None):
         n = sum(t.numel() for t in targets)
-        loss = sum(float(F.cross_entropy(o, t, reduction="sum")) for o, t in zip(outputs, targets))
+        loss = sum(
+            float(F.cross_entropy(o, t, reduction="sum"))
+            for o, t in zip(outputs, targets, strict=True)
+        )
         c = self._confusion(outputs, targets)
         return {
             "loss": loss / n,
@@ -186,11 +192,14 @@ class Detection(Classification):
 
     def measure(self, outputs, targets, part="test", index=None):
         n = sum(len(t) for t in targets)
-        loss = sum(float(det.detection_loss(o, t, reduction="sum")) for o, t in zip(outputs, targets))
+        loss = sum(
+            float(det.detection_loss(o, t, reduction="sum"))
+            for o, t in zip(outputs, targets, strict=True)
+        )
         cells = sum(float(t[:, 0].sum()) for t in targets)
         right = sum(
             float(((o[:, 5:].argmax(1) == t[:, 5].long()).float() * t[:, 0]).sum())
-            for o, t in zip(outputs, targets)
+            for o, t in zip(outputs, targets, strict=True)
         )
         truth = self._truth[part]
         if index is not None:

@@ -10,8 +10,8 @@ import pytest
 
 from engine.cli import main as cli_main
 from engine.data.shapes import make_shapes
-from engine.metrics import average_precision
 from engine.detection import ground_truth
+from engine.metrics import average_precision
 
 
 def _train(tmp_path, task, predictions, *extra):
@@ -57,7 +57,10 @@ def test_detection_json_and_coco_results(tmp_path):
     "args, message",
     [
         (["--task", "segmentation", "--network", "udl-mnist1d-cnn"], "2D images"),
-        (["--task", "detection", "--network", "shapes-segmenter"], "a grid detector needs (9, S, S)"),
+        (
+            ["--task", "detection", "--network", "shapes-segmenter"],
+            "a grid detector needs (9, S, S)",
+        ),
         (["--task", "detection", "--dataset", "mnist1d"], "only the shapes data set has"),
         (["--network", "lenet", "--predictions", "p.npz"], "--predictions is for segmentation"),
     ],

@@ -29,8 +29,15 @@ def shapes():
 
 def _config(task, **changes):
     base = dict(
-        task=task, optimizer="adam", lr=0.01, batch_size=16, steps=30, eval_every=30,
-        checkpoint_every=30, eval_train_samples=32, seed=1,
+        task=task,
+        optimizer="adam",
+        lr=0.01,
+        batch_size=16,
+        steps=30,
+        eval_every=30,
+        checkpoint_every=30,
+        eval_train_samples=32,
+        seed=1,
     )
     return TrainConfig(**{**base, **changes})
 
@@ -67,12 +74,20 @@ def test_segmentation_scores_agree_with_the_predictions(shapes):
 def test_same_seed_same_numbers_for_detection(shapes):
     runs = []
     for _ in range(2):
-        trainer = Trainer(get_preset("shapes-detector"), shapes, _config("detection", steps=8, eval_every=4), device="cpu")
+        trainer = Trainer(
+            get_preset("shapes-detector"),
+            shapes,
+            _config("detection", steps=8, eval_every=4),
+            device="cpu",
+        )
         result = trainer.run()[0]
         runs.append((result.curves, result.metrics, trainer.test_predictions()))
     assert runs[0] == runs[1]
     other = Trainer(
-        get_preset("shapes-detector"), shapes, _config("detection", steps=8, eval_every=4, seed=2), device="cpu"
+        get_preset("shapes-detector"),
+        shapes,
+        _config("detection", steps=8, eval_every=4, seed=2),
+        device="cpu",
     ).run()[0]
     assert other.curves != runs[0][0]
 
@@ -80,7 +95,11 @@ def test_same_seed_same_numbers_for_detection(shapes):
 @pytest.mark.parametrize(
     "task, preset, message",
     [
-        ("segmentation", "shapes-detector", "segmentation needs one score per class per pixel: (5, 32, 32)"),
+        (
+            "segmentation",
+            "shapes-detector",
+            "segmentation needs one score per class per pixel: (5, 32, 32)",
+        ),
         ("detection", "shapes-segmenter", "a grid detector needs (9, S, S)"),
         ("classification", "shapes-segmenter", "a classifier must end in 4 class scores"),
     ],
@@ -114,7 +133,9 @@ def _perfect_output(target: torch.Tensor, n_classes=4) -> torch.Tensor:
     out[:, 0] = torch.where(obj > 0, 12.0, -12.0)
     out[:, 1:3] = torch.logit(target[:, 1:3].clamp(1e-6, 1 - 1e-6))
     out[:, 3:5] = target[:, 3:5]
-    out[:, 5:] = torch.nn.functional.one_hot(target[:, 5].long(), n_classes).permute(0, 3, 1, 2) * 12.0
+    out[:, 5:] = (
+        torch.nn.functional.one_hot(target[:, 5].long(), n_classes).permute(0, 3, 1, 2) * 12.0
+    )
     return out
 
 
@@ -152,4 +173,7 @@ def test_score_threshold_and_nms_of_the_decoder():
     assert len(decode_detections(out, 0.8, 0.5)[0][0]) == 1  # sigmoid(1) = 0.73 < 0.8
     rows = coco_results(decode_detections(out, 0.5, 0.5))
     # offsets sigmoid(-12) ~ 0: the centre is cell (2, 2)'s corner (8, 8), the box 8 x 8 around it
-    assert rows[0]["bbox"] == pytest.approx([4.0, 4.0, 8.0, 8.0], abs=1e-3) and rows[0]["image_id"] == 0
+    assert (
+        rows[0]["bbox"] == pytest.approx([4.0, 4.0, 8.0, 8.0], abs=1e-3)
+        and rows[0]["image_id"] == 0
+    )
