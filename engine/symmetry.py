@@ -453,3 +453,32 @@ __all__ = [
     "class_probabilities", "flip", "grid_scales", "measure", "relative_error", "rot90",
     "shift", "sweep", "sweep_period",
 ]  # fmt: skip
+
+
+def channel_maps(layer: LayerSymmetry, channel: int) -> dict[str, Any]:
+    """One channel's f(t x), t(f x) and their difference, with shared display ranges.
+
+    ``levels`` is the (low, high) range both maps share; the difference is drawn on the
+    same magnitude, ``(-m, m)`` with ``m = max(|low|, |high|)``, so a small difference looks
+    small. ``t_fx`` and ``difference`` are None where t_l is not defined.
+    """
+    if layer.f_tx is None or layer.f_tx.ndim < 2:
+        return {"f_tx": None, "t_fx": None, "difference": None, "levels": None, "max_diff": None}
+    c = min(max(int(channel), 0), layer.f_tx.shape[0] - 1)
+    f_tx = np.ascontiguousarray(layer.f_tx[c], np.float32)
+    t_fx = None if layer.t_fx is None else np.ascontiguousarray(layer.t_fx[c], np.float32)
+    both = [f_tx] if t_fx is None else [f_tx, t_fx]
+    low = float(min(a.min() for a in both))
+    high = float(max(a.max() for a in both))
+    if high <= low:
+        high = low + 1.0
+    diff = None if t_fx is None else f_tx - t_fx
+    return {
+        "channel": c,
+        "f_tx": f_tx,
+        "t_fx": t_fx,
+        "difference": diff,
+        "levels": (low, high),
+        "diff_levels": (-max(abs(low), abs(high)), max(abs(low), abs(high))),
+        "max_diff": None if diff is None else float(np.abs(diff).max()),
+    }
