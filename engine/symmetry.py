@@ -33,7 +33,7 @@ from . import geometry as G
 from .errors import DataError, EngineError
 from .graph import plan
 from .network import Weights, analyze, check_input, forward
-from .spec import INPUT, NetworkSpec
+from .spec import INPUT, LayerSpec, NetworkSpec
 from .trace import Trace
 
 FILLS = ("wrap", "zeros")
@@ -448,8 +448,87 @@ def sweep_period(spec: NetworkSpec, name: str, input_shape=None) -> int | None:
     return scale[-1].denominator if scale[-1] < 1 else 1
 
 
+# --------------------------------------------------------------------------- lessons
+
+
+@dataclass(frozen=True)
+class Lesson:
+    """A network that demonstrates one point, the lab's fill for it, and what to look for."""
+
+    name: str
+    title: str
+    caption: str
+    fill: str
+    layers: tuple[LayerSpec, ...]
+
+    def spec(self, input_shape=(1, 64, 64)) -> NetworkSpec:
+        """The lesson's network (dimension-agnostic: it fits a signal or an image)."""
+        return NetworkSpec(self.layers, tuple(input_shape), self.name, self.caption)
+
+
+def _c(name: str, out: int, mode: str = "circular") -> LayerSpec:
+    return LayerSpec(
+        name, "conv", {"out_channels": out, "kernel_size": 3, "padding": 1, "padding_mode": mode}
+    )
+
+
+def _r(name: str) -> LayerSpec:
+    return LayerSpec(name, "activation", {"function": "relu"})
+
+
+def _pool(name: str) -> LayerSpec:
+    return LayerSpec(name, "max_pool", {"kernel_size": 2})
+
+
+LESSONS: tuple[Lesson, ...] = (
+    Lesson(
+        "circular-stack",
+        "Circular conv stack",
+        "Circular padding and wrapped shifts: the equivariance error is 0 at every layer.",
+        "wrap",
+        (_c("conv1", 8), _r("relu1"), _c("conv2", 8), _r("relu2")),
+    ),
+    Lesson(
+        "zero-padding",
+        "Zero padding",
+        "Zero padding breaks equivariance at the borders: the difference map is 0 inside.",
+        "zeros",
+        (_c("conv1", 8, "zeros"), _r("relu1"), _c("conv2", 8, "zeros"), _r("relu2")),
+    ),
+    Lesson(
+        "pooling-stack",
+        "Pooling stack",
+        "Two stride-2 pools: exact only for shifts divisible by 4; the sweep shows the period.",
+        "wrap",
+        (_c("conv1", 8), _r("relu1"), _pool("pool1"), _c("conv2", 8), _r("relu2"), _pool("pool2")),
+    ),
+    Lesson(
+        "gap-classifier",
+        "Global average pooling classifier",
+        "Global average pooling after circular convs: invariant, flat class probabilities.",
+        "wrap",
+        (
+            _c("conv1", 8),
+            _r("relu1"),
+            _c("conv2", 8),
+            _r("relu2"),
+            LayerSpec("gap", "global_avg_pool"),
+            LayerSpec("scores", "linear", {"out_features": 4}),
+        ),
+    ),
+)
+
+
+def lesson(name: str) -> Lesson:
+    for item in LESSONS:
+        if item.name == name:
+            return item
+    raise DataError(f"there is no lesson {name!r}; known: {', '.join(x.name for x in LESSONS)}")
+
+
 __all__ = [
-    "FILLS", "LayerSymmetry", "Sweep", "SymmetryReport", "Transform", "carry",
+    "FILLS", "LESSONS", "Lesson", "LayerSymmetry", "lesson", "Sweep", "SymmetryReport",
+    "Transform", "carry", "channel_maps",
     "class_probabilities", "flip", "grid_scales", "measure", "relative_error", "rot90",
     "shift", "sweep", "sweep_period",
 ]  # fmt: skip

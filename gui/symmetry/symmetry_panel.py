@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QPushButton,
     QScrollArea,
     QSlider,
     QSpinBox,
@@ -294,6 +295,19 @@ class SymmetryLab(QWidget):
         flow.addWidget(self._labelled("layer", self.layer, QLabel("channel"), self.channel))
         flow.addWidget(self._labelled("sweep 0…", self.sweep_n))
         self.controls = flow
+        self.lesson = QComboBox(self)
+        for item in S.LESSONS:
+            self.lesson.addItem(item.title, item.name)
+        self.lesson.setToolTip("a network that demonstrates one point (undoable)")
+        self.load_lesson = QPushButton("Load lesson", self)
+        self.load_lesson.clicked.connect(lambda: self.apply_lesson(self.lesson.currentData()))
+        self.caption = QLabel(self)
+        self.caption.setObjectName("symmetry-caption")
+        self.caption.setWordWrap(True)
+        lessons = FlowLayout(spacing=10)
+        lessons.addWidget(self._labelled("lesson", self.lesson, self.load_lesson))
+        lessons.addWidget(self.caption)
+        self.lesson_row = lessons
         for signal in (
             self.dx.valueChanged, self.dy.valueChanged, self.channel.valueChanged,
             self.fill.currentIndexChanged, self.flip_x.toggled, self.flip_y.toggled,
@@ -337,6 +351,7 @@ class SymmetryLab(QWidget):
         body = QWidget(self)
         column = QVBoxLayout(body)
         column.setContentsMargins(6, 6, 6, 6)
+        column.addLayout(self.lesson_row)
         column.addLayout(self.controls)
         column.addWidget(self.numbers)
         column.addWidget(split, 1)
@@ -349,6 +364,15 @@ class SymmetryLab(QWidget):
         layout.addWidget(scroll)
 
     # ---------------------------------------------------------------- state
+    def apply_lesson(self, name: str) -> bool:
+        """Load the lesson's network into the document (undoable) and its fill here."""
+        item = S.lesson(name)
+        if not self.document.set_network(item.spec(), text=f"Lesson: {item.title}"):
+            return False
+        self.fill.setCurrentText(item.fill)
+        self.caption.setText(item.caption)
+        return True
+
     def transform(self) -> S.Transform:
         """The lab's transform from its controls (axis order (x,) or (y, x))."""
         dims = self.document.dims

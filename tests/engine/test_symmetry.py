@@ -321,3 +321,33 @@ def test_zero_padding_error_is_nonzero_and_only_at_the_borders(side, s, seed):
     border = np.zeros(side, bool)
     border[[0, s - 1, s, side - 1]] = True  # the wrap seam (columns s-1, s) and the edges
     assert diff[:, :, ~border].max() <= 1e-5
+
+
+# --------------------------------------------------------------------------- lessons
+
+
+@pytest.mark.parametrize("shape", [(1, 32), (1, 16, 16)])
+def test_the_lessons_show_what_their_captions_say(shape):
+    x = np.random.default_rng(5).normal(size=shape).astype(np.float32)
+    dims = len(shape) - 1
+
+    def run(name, s):
+        spec = S.lesson(name).spec(shape)
+        t = S.Transform(shift=(0,) * (dims - 1) + (s,), fill=S.lesson(name).fill)
+        return S.measure(spec, init_weights(spec, seed=1), x, t)
+
+    assert all(
+        layer.equivariance_error is None or layer.equivariance_error <= 1e-6
+        for layer in run("circular-stack", 3).layers
+    )
+    zero = run("zero-padding", 2).layer("conv1")
+    assert zero.equivariance_error > 1e-3
+    inside = (zero.f_tx - zero.t_fx)[(slice(None),) + (slice(3, -3),) * dims]
+    assert np.abs(inside).max() <= 1e-5
+    pooled = [run("pooling-stack", s).layer("pool2").equivariance_error for s in (2, 4)]
+    assert pooled[0] is None and pooled[1] <= 1e-6
+    gap = run("gap-classifier", 3)
+    assert gap.layer("scores").invariance_error <= 1e-5
+    assert gap.probabilities.shape == (4,)
+    with pytest.raises(DataError, match="no lesson"):
+        S.lesson("nope")

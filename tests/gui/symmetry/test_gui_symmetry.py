@@ -136,3 +136,22 @@ def test_launch_installs_it_as_a_lab_tab(open_window, qtbot):
     assert [r.name for r in panel.last_measure["report"].layers] == window.document.spec.names()
     panel.shutdown()
     qtbot.waitUntil(lambda: window.scheduler.idle, timeout=60000)
+
+
+def test_a_lesson_loads_its_network_in_one_click(lab, qtbot):
+    index = lab.lesson.findData("pooling-stack")
+    lab.lesson.setCurrentIndex(index)
+    lab.load_lesson.click()
+    assert lab.document.spec.names() == [layer.name for layer in S.lesson("pooling-stack").layers]
+    assert "divisible by 4" in lab.caption.text()
+    lab.dx.setValue(4)
+    qtbot.waitUntil(
+        lambda: (
+            lab.last_measure["report"].transform.shift == (0, 4)
+            and lab.last_measure["report"].layers[-1].name == "pool2"
+        ),
+        timeout=20000,
+    )
+    assert lab.last_measure["report"].layer("pool2").equivariance_error <= 1e-6
+    lab.document.undo_stack.undo()
+    assert lab.document.spec.names() == ["c", "p"]
