@@ -146,6 +146,11 @@ def create_window(start: Start, remember: bool = True):
     window.arrange_bottom_docks()
     install_compare(window)
     install_workspace(window)
+    # --- symmetry lab (issue 11)
+    from gui.symmetry.symmetry_panel import install_symmetry_lab
+
+    install_symmetry_lab(window)
+    # --- end symmetry lab
     if ws is not None:
         if not window.workspace_actions.adopt(ws, start.path, remember=remember):
             window.workspace_actions.ask_on_close = False
