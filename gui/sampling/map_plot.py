@@ -63,7 +63,7 @@ class MapPlot(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
         layout.addWidget(self.title)
-        layout.addWidget(self.canvas, 1)
+        layout.addWidget(self.canvas, 1, Qt.AlignmentFlag.AlignHCenter)
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
         self.set_side(side)
         self.canvas.scene().sigMouseMoved.connect(self._mouse_moved)
@@ -75,6 +75,14 @@ class MapPlot(QWidget):
         width = side if self.data is None or self.data.ndim == 2 else int(side * 1.6)
         self.setFixedWidth(width)
         self.canvas.setFixedHeight(side if self.data is None or self.data.ndim == 2 else side // 2)
+
+    def fit_box(self, shape: tuple[int, int], max_width: int, max_height: int) -> None:
+        """Size the picture to a (rows, columns) grid's aspect within a box (a matrix)."""
+        rows, cols = shape
+        scale = min(max_width / max(cols, 1), max_height / max(rows, 1))
+        width = max(int(cols * scale), 60)
+        self.setFixedWidth(max(width, self._side))
+        self.canvas.setFixedSize(width, max(int(rows * scale), 40))
 
     def set_title(self, text: str) -> None:
         self.title.setText(text)

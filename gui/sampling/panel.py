@@ -24,6 +24,8 @@ from gui.widgets.flow_layout import FlowLayout
 JOBS = ("down", "up", "checker", "matrix", "mixing")
 MIXING_PHOTO = "astronaut"  # the RGB photograph when the input has no three channels
 MIXING_SIDE = 96
+MATRIX_MAX_SIDE = {1: 64, 2: 8}
+MATRIX_START_SIDE = {1: 8, 2: 4}
 
 
 def selected_kernel(document: Document) -> tuple[np.ndarray | None, str]:
@@ -52,6 +54,7 @@ class SamplingPanel(QWidget):
         self.worker.ready.connect(self._ready)
         self.worker.failed.connect(self._failed)
         self._dirty: set[str] = set(JOBS)
+        self._matrix_dims = 0
         self.down, self.up = DownSection(), UpSection()
         self.checker, self.matrix, self.mixing = CheckerSection(), MatrixSection(), MixingSection()
         self.sections = {
@@ -153,14 +156,13 @@ class SamplingPanel(QWidget):
 
     def _request_matrix(self, _x, _kernel) -> None:
         m, dims = self.matrix, self.document.dims
-        side = m.side.value()
-        if dims == 2 and side > 8:
-            self.matrix.show_error(f"a 2D input of {side}×{side} is over 8×8; showing 8×8")
+        if dims != self._matrix_dims:  # the sizes: up to 64 positions, 8×8 in 2D
+            self._matrix_dims = dims
             m.side.blockSignals(True)
-            m.side.setValue(8)
+            m.side.setMaximum(MATRIX_MAX_SIDE[dims])
+            m.side.setValue(MATRIX_START_SIDE[dims])
             m.side.blockSignals(False)
-            side = 8
-        args = (dims, side, m.channels.value(), m.kernel.value(), m.stride.value())
+        args = (dims, m.side.value(), m.channels.value(), m.kernel.value(), m.stride.value())
         self.worker.request("matrix", jobs.matrix, *args, m.padding.value(), 0)
 
     def _request_mixing(self, x, _kernel) -> None:

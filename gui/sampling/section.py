@@ -35,8 +35,7 @@ class Section(QWidget):
 
     def __init__(self, heading: str, caption: str = "", parent: QWidget | None = None):
         super().__init__(parent)
-        self.heading = QLabel(heading)
-        self.heading.setObjectName("samplingHeading")
+        self.heading = wrapping(heading, "samplingHeading")
         self.heading.setStyleSheet("font-weight: bold;")
         self.caption = wrapping(caption)
         self.controls = FlowLayout(spacing=8)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QComboBox
 
 from engine import sampling as S
@@ -236,6 +237,8 @@ class MatrixSection(Section):
 
     def __init__(self):
         super().__init__("Transposed convolution as a matrix", MATRIX_CAPTION)
+        self._side = 200
+        self.result: MatrixJob | None = None
         self.side = self.control("input size", spin(2, 64, 8, "positions per axis (2D: ≤ 8)"))
         self.channels = self.control("channels", spin(1, 3, 1, "input = output channels"))
         self.kernel = self.control("kernel K", spin(1, 5, 3, "kernel size"))
@@ -264,8 +267,16 @@ class MatrixSection(Section):
         self._texts: list[pg.TextItem] = []
 
     def set_side(self, side: int) -> None:
-        super().set_side(int(side * 1.5))
+        self._side = side
         self.insertion.set_side(side)
+        if self.result is None:
+            super().set_side(int(side * 1.5))
+            return
+        for key, m in (
+            ("conv", self.result.pair.conv),
+            ("transposed", self.result.pair.transposed),
+        ):
+            self.plots[key].fit_box(m.matrix.shape, int(side * 1.9), int(side * 1.5))
 
     def show_result(self, job: MatrixJob, colormap: str) -> None:
         self.result = job
@@ -282,6 +293,8 @@ class MatrixSection(Section):
             f"{'yes' if np.array_equal(t.matrix, c.matrix.T) else 'NO'}"
         )
         self.plots["transposed"].set_map(t.matrix, (-bound, bound), colormap)
+        for key, m in (("conv", c.matrix), ("transposed", t.matrix)):
+            self.plots[key].fit_box(m.shape, int(self._side * 1.9), int(self._side * 1.5))
         self._numbers(self.plots["conv"], c.matrix)
         self._numbers(self.plots["transposed"], t.matrix)
         self._show_insertion(job, colormap)
@@ -304,7 +317,7 @@ class MatrixSection(Section):
             plot.set_map(array[0], levels, colormap)
         self.insertion_text.setText(
             f"Strided transposed convolution = stride-1 convolution over the input with S − 1 "
-            f"zeros inserted: {z.text}; largest difference {z.max_difference:.1e}."
+            f"zeros inserted: {_unique_axes(z.text)}; largest difference {z.max_difference:.1e}."
         )
 
     def _numbers(self, plot, matrix: np.ndarray) -> None:
@@ -312,13 +325,18 @@ class MatrixSection(Section):
             plot.view.removeItem(item)
             self._texts.remove(item)
         rows, cols = matrix.shape
-        cell = plot.canvas.height() / max(rows, cols, 1)
-        if rows * cols > 400 or cell < 16:
-            return
+        cell = min(plot.canvas.width() / max(cols, 1), plot.canvas.height() / max(rows, 1))
+        if rows * cols > 400 or cell < 22:
+            return  # numbers only when they fit their cells
+        font = QFont()
+        font.setPixelSize(max(8, int(cell * 0.36)))
+        bound = float(np.abs(matrix).max()) or 1.0
         for (r, col), v in np.ndenumerate(matrix):
             if v == 0:
                 continue
-            text = pg.TextItem(f"{v:g}", color=(20, 20, 20), anchor=(0.5, 0.5))
+            ink = (250, 250, 250) if abs(v) > 0.55 * bound else (20, 20, 20)
+            text = pg.TextItem(f"{v:g}", color=ink, anchor=(0.5, 0.5))
+            text.setFont(font)
             text.setPos(col + 0.5, r + 0.5)
             plot.view.addItem(text)
             self._texts.append(text)
@@ -359,3 +377,9 @@ class MatrixSection(Section):
 
 def _shape(shape) -> str:
     return "(" + ", ".join(str(s) for s in shape) + ")"
+
+
+def _unique_axes(text: str) -> str:
+    """One per-axis clause when every axis says the same (a square 2D case)."""
+    parts = text.split("; ")
+    return parts[0] if len(set(parts)) == 1 else text
