@@ -68,6 +68,14 @@ class Section(QWidget):
         self.maps.addWidget(p)
         return p
 
+    def keep_plots(self, keys) -> None:
+        """Remove the plots not in ``keys`` (a view the new result has not, e.g. bilinear
+        after the input became 1D)."""
+        for key in [k for k in self.plots if k not in set(keys)]:
+            plot = self.plots.pop(key)
+            self.maps.removeWidget(plot)
+            plot.deleteLater()
+
     def set_side(self, side: int) -> None:
         for p in self.plots.values():
             p.set_side(side)

@@ -60,6 +60,7 @@ class DownSection(Section):
         x = result.input
         self.plots["input"].set_title(f"input  {_size(x.shape)}")
         self.plots["input"].set_map(_channel(x, channel), result.levels, colormap)
+        self.keep_plots(["input", *(v.name for v in result.views)])
         for view in result.views:
             if view.name not in self.plots:
                 p = self.plot(view.name)
@@ -112,6 +113,7 @@ class UpSection(Section):
         pair = up.unpool
         self.plots["small"].set_title(f"small map: {job.small_source}  {_size(up.input.shape)}")
         self.plots["small"].set_map(_channel(up.input, channel), up.levels, colormap)
+        self.keep_plots(["small", "pool_input", *(v.name for v in up.views)])
         if pair is not None:
             self.plots["pool_input"].set_title(
                 f"max pool's input  {_size(pair.pool_input.shape)} (blue: the maxima)"
