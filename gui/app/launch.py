@@ -130,6 +130,7 @@ def create_window(start: Start, remember: bool = True):
     from gui.compute.scheduler import ComputeScheduler
     from gui.designer.layer_stack import install_layer_stack
     from gui.lab.compare_view import install_compare
+    from gui.sampling import install_sampling_lab
     from gui.state.document import Document
     from gui.training import trainer_panel
     from gui.workspace.workspace_actions import install_workspace
@@ -145,6 +146,7 @@ def create_window(start: Start, remember: bool = True):
     trainer_panel.install(window)  # a tab beside Layers
     window.arrange_bottom_docks()
     install_compare(window)
+    install_sampling_lab(window)  # the sampling lab's tab (issue 12)
     install_workspace(window)
     # --- symmetry lab (issue 11)
     from gui.symmetry.symmetry_panel import install_symmetry_lab
