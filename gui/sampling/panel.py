@@ -38,7 +38,7 @@ def selected_kernel(document: Document) -> tuple[np.ndarray | None, str]:
         return None, "a 3-tap mean (select a convolution to use its kernel)"
     if weight.ndim - 2 != document.dims:
         return None, "a 3-tap mean (the selected kernel has the wrong dimensionality)"
-    out, in_ = document.kernel_pair
+    out, in_ = document.kernel_index
     return np.array(weight[out, in_]), f"the kernel of '{name}' ({out}, {in_})"
 
 
@@ -103,7 +103,7 @@ class SamplingPanel(QWidget):
         d.specChanged.connect(lambda: self.invalidate(*JOBS))
         d.weightsChanged.connect(lambda _n: self.invalidate("down"))
         d.layerSelected.connect(lambda: self.invalidate("down"))
-        d.kernelPairChanged.connect(lambda: self.invalidate("down"))
+        d.kernelIndexChanged.connect(lambda: self.invalidate("down"))
         d.viewChanged.connect(lambda: self.invalidate(*JOBS))
         self.channel.valueChanged.connect(lambda _v: self.invalidate("down", "up"))
         self.down.factor.valueChanged.connect(lambda _v: self.invalidate("down", "up"))
