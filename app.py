@@ -1,7 +1,7 @@
 """ConvScope entry point.
 
 ``python app.py [--screenshot OUT.png] [--size WxH] [EXAMPLE_OR_FILE]`` starts the lab (or renders
-it offscreen to a PNG); ``python app.py summary|export|train|matrix ...`` runs a headless
+it offscreen to a PNG); ``python app.py summary|export|train|matrix|symmetry ...`` runs a headless
 command.
 """
 

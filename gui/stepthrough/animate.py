@@ -132,7 +132,7 @@ def render_frames(x, spec, weights, layer: str, channel: int, size):
     try:
         panel.resize(*size)
         document.select_layer(layer)
-        document.set_kernel_pair(channel, 0)
+        document.set_kernel_index(channel, 0)
         _wait_for_plan(panel, scheduler)
         count = panel.plan.count
         if count > MAX_FRAMES:

@@ -54,7 +54,7 @@ class StepPanel(QWidget):
         self.set_speed(DEFAULT_SPEED)
         document.layerSelected.connect(self.refresh)
         document.specChanged.connect(self.refresh)
-        document.kernelPairChanged.connect(self.refresh)
+        document.kernelIndexChanged.connect(self.refresh)
         scheduler.traceReady.connect(lambda _r: self.refresh())
         self.refresh()
 
@@ -178,7 +178,7 @@ class StepPanel(QWidget):
             return None
         shape = doc.layer_shape(name)
         channels = shape[0] if shape else 1
-        self._set_range(self.channel_box, channels, doc.kernel_pair[0])
+        self._set_range(self.channel_box, channels, doc.kernel_index[0])
         try:
             plan = build_plan(
                 doc.spec,
