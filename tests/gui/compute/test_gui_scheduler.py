@@ -197,6 +197,9 @@ def test_a_quick_pass_draws_its_layers_on_the_render_thread(lab_2d, qtbot, monke
 
     from gui.compute import scheduler as scheduler_module
 
+    # What counts as quick is a measured time: on a loaded machine a pass may be slow, so
+    # the threshold is lifted here (the choice itself is tested through its timings).
+    monkeypatch.setattr(scheduler_module, "EARLY_LAYERS_AFTER_S", 1e9)
     document, scheduler = lab_2d
     _wait_current(qtbot, scheduler)
     document.set_kernel_value("conv1", (0, 0, 1, 1), 0.5)  # warm: quick passes from here on
