@@ -121,15 +121,19 @@ class Transform:
                     f"a rotation by 90° needs a square map; got {out.shape[1]}×{out.shape[2]}"
                 )
             out = np.rot90(out, self.quarter_turns, axes=(1, 2))
-        out = out.astype(np.float32, copy=True)
-        for axis, s in enumerate(shift, start=1):
-            if s:
-                out = np.roll(out, s, axis=axis)
-                if self.fill == "zeros":
-                    index = [slice(None)] * x.ndim
-                    size = out.shape[axis]
-                    index[axis] = slice(0, min(s, size)) if s > 0 else slice(max(size + s, 0), size)
-                    out[tuple(index)] = 0.0
+        moved = [(axis, s) for axis, s in enumerate(shift, start=1) if s]
+        if moved:  # one copy: np.roll over every shifted axis at once
+            out = np.roll(out, [s for _, s in moved], axis=[a for a, _ in moved])
+        else:
+            out = out.copy()
+        if out.dtype != np.float32:
+            out = out.astype(np.float32)
+        if self.fill == "zeros":
+            for axis, s in moved:
+                index = [slice(None)] * x.ndim
+                size = out.shape[axis]
+                index[axis] = slice(0, min(s, size)) if s > 0 else slice(max(size + s, 0), size)
+                out[tuple(index)] = 0.0
         return np.ascontiguousarray(out)
 
 
