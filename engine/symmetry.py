@@ -487,7 +487,7 @@ def _pool(name: str) -> LayerSpec:
 LESSONS: tuple[Lesson, ...] = (
     Lesson(
         "circular-stack",
-        "Circular conv stack",
+        "Circular stack",
         "Circular padding and wrapped shifts: the equivariance error is 0 at every layer.",
         "wrap",
         (_c("conv1", 8), _r("relu1"), _c("conv2", 8), _r("relu2")),
@@ -508,7 +508,7 @@ LESSONS: tuple[Lesson, ...] = (
     ),
     Lesson(
         "gap-classifier",
-        "Global average pooling classifier",
+        "GAP classifier",
         "Global average pooling after circular convs: invariant, flat class probabilities.",
         "wrap",
         (
