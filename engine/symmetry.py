@@ -121,15 +121,19 @@ class Transform:
                     f"a rotation by 90° needs a square map; got {out.shape[1]}×{out.shape[2]}"
                 )
             out = np.rot90(out, self.quarter_turns, axes=(1, 2))
-        out = out.astype(np.float32, copy=True)
-        for axis, s in enumerate(shift, start=1):
-            if s:
-                out = np.roll(out, s, axis=axis)
-                if self.fill == "zeros":
-                    index = [slice(None)] * x.ndim
-                    size = out.shape[axis]
-                    index[axis] = slice(0, min(s, size)) if s > 0 else slice(max(size + s, 0), size)
-                    out[tuple(index)] = 0.0
+        moved = [(axis, s) for axis, s in enumerate(shift, start=1) if s]
+        if moved:  # one copy: np.roll over every shifted axis at once
+            out = np.roll(out, [s for _, s in moved], axis=[a for a, _ in moved])
+        else:
+            out = out.copy()
+        if out.dtype != np.float32:
+            out = out.astype(np.float32)
+        if self.fill == "zeros":
+            for axis, s in moved:
+                index = [slice(None)] * x.ndim
+                size = out.shape[axis]
+                index[axis] = slice(0, min(s, size)) if s > 0 else slice(max(size + s, 0), size)
+                out[tuple(index)] = 0.0
         return np.ascontiguousarray(out)
 
 
@@ -483,7 +487,7 @@ def _pool(name: str) -> LayerSpec:
 LESSONS: tuple[Lesson, ...] = (
     Lesson(
         "circular-stack",
-        "Circular conv stack",
+        "Circular stack",
         "Circular padding and wrapped shifts: the equivariance error is 0 at every layer.",
         "wrap",
         (_c("conv1", 8), _r("relu1"), _c("conv2", 8), _r("relu2")),
@@ -504,7 +508,7 @@ LESSONS: tuple[Lesson, ...] = (
     ),
     Lesson(
         "gap-classifier",
-        "Global average pooling classifier",
+        "GAP classifier",
         "Global average pooling after circular convs: invariant, flat class probabilities.",
         "wrap",
         (

@@ -15,6 +15,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
+    QApplication,
     QCheckBox,
     QComboBox,
     QHBoxLayout,
@@ -22,6 +23,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QScrollArea,
+    QSizePolicy,
     QSlider,
     QSpinBox,
     QSplitter,
@@ -101,7 +103,11 @@ class TripleMaps(pg.GraphicsLayoutWidget):
         self.clear()
         self.images, self.curves, self.labels = [], [], []
         for col, title in enumerate(self.TITLES):
-            self.labels.append(self.addLabel(title, row=0, col=col))
+            label = self.addLabel(title, row=0, col=col)
+            # equal columns whatever the titles' lengths
+            label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+            self.ci.layout.setColumnStretchFactor(col, 1)
+            self.labels.append(label)
         for col in range(3):
             if dims == 2:
                 box = self.addViewBox(row=1, col=col, lockAspect=True, invertY=True)
@@ -139,12 +145,21 @@ class TripleMaps(pg.GraphicsLayoutWidget):
                     self.images[i].clear()
                 else:
                     self.images[i].setImage(array, levels=lv, lut=lut, autoLevels=False)
+                    box = self.images[i].getViewBox()
+                    h, w = array.shape
+                    box.setRange(xRange=(0, w), yRange=(0, h), padding=0.02)
             else:
                 self.curves[i].setData([] if array is None else np.arange(array.size), array)
                 self.curves[i].getViewBox().setYRange(*lv, padding=0.05)
         note = "" if maps["max_diff"] is None else f" ±{_fmt(maps['max_diff'])}"
-        self.labels[2].setText("f(t(x)) − t(f(x))" + note)
-        self.labels[1].setText("t(f(x))" if arrays[1] is not None else "t(f(x)): not defined")
+        titles = [
+            "f(t(x))",
+            "t(f(x))" if arrays[1] is not None else "t(f(x)): not defined",
+            "difference" + note,
+        ]
+        size = f"{QApplication.font().pointSizeF():.0f}pt"  # follows presentation mode
+        for label, title in zip(self.labels, titles, strict=True):
+            label.setText(title, size=size, color="#cccccc")
 
 
 class SweepPlots(QWidget):
@@ -187,6 +202,11 @@ class SweepPlots(QWidget):
             if widget.plotItem.legend is not None:
                 widget.plotItem.legend.clear()
         self.points = {}
+        size = f"{QApplication.font().pointSizeF():.0f}pt"  # follows presentation mode
+        for key, widget in self.plots.items():
+            widget.setTitle(
+                f"{key} {'error ' if key != 'probabilities' else ''}vs shift", size=size
+            )
         if sweep is None:
             return
         x = np.asarray(sweep.shifts, float)
@@ -221,6 +241,16 @@ class SweepPlots(QWidget):
 
 
 # --------------------------------------------------------------------------- the panel
+
+
+class _Body(QWidget):
+    """The lab's contents in its scroll area: as tall as the viewport, never shorter than
+    its minimum (the scroll area otherwise sizes a height-for-width widget to its preferred
+    height, which scrolls even on a tall screen)."""
+
+    def heightForWidth(self, width: int) -> int:  # noqa: N802 - Qt's name
+        layout = self.layout()
+        return layout.totalMinimumHeightForWidth(width) if layout is not None else 0
 
 
 class SymmetryLab(QWidget):
@@ -304,6 +334,7 @@ class SymmetryLab(QWidget):
         self.caption = QLabel(self)
         self.caption.setObjectName("symmetry-caption")
         self.caption.setWordWrap(True)
+        self.caption.setVisible(False)
         lessons = FlowLayout(spacing=10)
         lessons.addWidget(self._labelled("lesson", self.lesson, self.load_lesson))
         lessons.addWidget(self.caption)
@@ -348,7 +379,7 @@ class SymmetryLab(QWidget):
         split.setStretchFactor(1, 2)
         split.setSizes([600, 400])  # kept as proportions when the lab is resized
         self.split = split
-        body = QWidget(self)
+        body = _Body(self)
         column = QVBoxLayout(body)
         column.setContentsMargins(6, 6, 6, 6)
         column.addLayout(self.lesson_row)
@@ -371,6 +402,7 @@ class SymmetryLab(QWidget):
             return False
         self.fill.setCurrentText(item.fill)
         self.caption.setText(item.caption)
+        self.caption.setVisible(True)
         return True
 
     def transform(self) -> S.Transform:

@@ -104,15 +104,22 @@ class SymmetryWorker(QObject):
                 return
             kind, generation, fn, args = job
             try:
-                self._relay.emit(kind, generation, fn(*args), True)
+                outcome = (fn(*args), True)
             except EngineError as error:
-                self._relay.emit(kind, generation, str(error), False)
+                outcome = (str(error), False)
             except Exception as error:  # noqa: BLE001 - one message, never a traceback dialog
                 log.exception("symmetry %s failed", kind)
-                self._relay.emit(kind, generation, f"the symmetry {kind} failed: {error}", False)
+                outcome = (f"the symmetry {kind} failed: {error}", False)
             finally:
                 with self._cond:
                     self._busy = False
+            try:
+                self._relay.emit(kind, generation, *outcome)
+            except RuntimeError:  # the lab was deleted (its window closed): nobody to tell
+                with self._cond:
+                    self._pending.clear()
+                    self._thread = None
+                return
 
     @Slot(str, int, object, bool)
     def _dispatch(self, kind: str, generation: int, payload: object, ok: bool) -> None:
