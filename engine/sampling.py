@@ -125,6 +125,27 @@ class SampledView:
         mask[np.ix_(*reads)] = True
         return mask
 
+    def target_window(self, source: tuple[int, ...], channel: int = 0) -> np.ndarray:
+        """Boolean mask over the output's spatial grid: the outputs that read source
+        position ``source`` (the inverse of :meth:`source_window`; for hovering the source)."""
+        grid = self.source_shape[1:]
+        pos = tuple(source)
+        ok = len(pos) == len(grid) and all(
+            isinstance(p, (int, np.integer)) and 0 <= p < g for p, g in zip(pos, grid, strict=True)
+        )
+        if not ok or not 0 <= channel < self.output.shape[0]:
+            raise SamplingError(
+                f"position {pos} lies outside the {self.title} source {L.fmt(self.source_shape)}"
+            )
+        if self._came_from is not None:
+            return self._came_from[channel] == int(np.ravel_multi_index(pos, grid))
+        if self._pairs is None:
+            raise SamplingError(f"the {self.title} view has no source windows")
+        mask = np.zeros(self.output.shape[1:], dtype=bool)
+        hits = [rows[cols == p] for (rows, cols), p in zip(self._pairs, pos, strict=True)]
+        mask[np.ix_(*hits)] = True
+        return mask
+
     def source_positions(self, position: tuple[int, ...], channel: int = 0):
         """The positions of :meth:`source_window` as a list of spatial index tuples."""
         return [

@@ -98,7 +98,7 @@ def register(subparsers) -> None:
     p.add_argument("--epochs", type=float, default=None, help="train this many epochs instead")
     p.add_argument("--optimizer", choices=OPTIMIZERS, default=None, help="default sgd")
     p.add_argument("--lr", type=float, default=None, help="learning rate (default 0.05)")
-    p.add_argument("--momentum", type=float, default=0.9, help="SGD momentum (default 0.9)")
+    p.add_argument("--momentum", type=float, default=None, help="SGD momentum (default 0.9)")
     p.add_argument("--batch-size", type=int, default=None, help="default 100")
     p.add_argument("--weight-decay", type=float, default=0.0)
     p.add_argument("--seed", type=int, default=0, help="seed for weights, batches, dropout")
@@ -174,6 +174,15 @@ def _progress_printer(stream):
     return show
 
 
+def _refuse_ignored_flags(args: argparse.Namespace) -> None:
+    """A flag the user gave is honoured or refused: never silently ignored."""
+    if args.steps is not None and args.epochs is not None:
+        raise TrainingError("--steps and --epochs both set the length of training; give one")
+    optimizer = _setting(args, "optimizer")
+    if args.momentum is not None and optimizer != "sgd":
+        raise TrainingError(f"--momentum applies to sgd only; the {optimizer} optimizer ignores it")
+
+
 def _setting(args, name: str, default=100):
     value = getattr(args, name)
     return value if value is not None else TASK_DEFAULTS[args.task].get(name, default)
@@ -214,6 +223,7 @@ def _write_predictions(path: str, task: str, predictions) -> None:
 def run(args: argparse.Namespace) -> int:
     from .serialize import atomic_write_text
 
+    _refuse_ignored_flags(args)
     if args.network is None and args.task == "classification":
         raise TrainingError("--network is required for classification")
     if args.predictions and args.task == "classification":
@@ -224,7 +234,7 @@ def run(args: argparse.Namespace) -> int:
     config = TrainConfig(
         optimizer=_setting(args, "optimizer"),
         lr=_setting(args, "lr"),
-        momentum=args.momentum,
+        momentum=0.9 if args.momentum is None else args.momentum,
         batch_size=_setting(args, "batch_size"),
         steps=_setting(args, "steps", 1000),
         epochs=args.epochs,

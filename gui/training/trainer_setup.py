@@ -79,6 +79,27 @@ class SetupForm(QWidget):
         self._data_source = "mnist1d"
         self._data_index = 0
 
+        self._build_network_choice()
+        self._build_data_choice()
+        self._build_optimizer_fields()
+        form = self._build_form()
+        self._build_task_choice(form)
+        self._build_augmentation()
+        self.error_label = QLabel("")
+        self.error_label.setObjectName("trainerError")
+        self.error_label.setWordWrap(True)
+        self.error_label.setStyleSheet("color: #ff6b6b;")
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(form)
+        layout.addWidget(self.augmentation)
+        layout.addWidget(self.error_label)
+        layout.addStretch(1)
+
+    # ---------------------------------------------------------------- building
+    def _build_network_choice(self) -> None:
+        """The network to train (the lab's or a preset), and one to compare it with."""
         names = preset_names()
         self.network = QComboBox()
         self.network.addItem("Network in the lab", LAB)
@@ -103,6 +124,7 @@ class SetupForm(QWidget):
         )
         self.book.clicked.connect(self.book_experiment)
 
+    def _build_data_choice(self) -> None:
         self.data = QComboBox()
         for text, key in DATA_CHOICES:
             self.data.addItem(text, key)
@@ -110,6 +132,8 @@ class SetupForm(QWidget):
         self.data_path = QLabel("")
         self.data_path.setWordWrap(True)
 
+    def _build_optimizer_fields(self) -> None:
+        """Optimizer, learning rate, momentum, decay, batch, steps, seed, evaluation."""
         self.optimizer = QComboBox()
         self.optimizer.addItem("SGD", "sgd")
         self.optimizer.addItem("Adam", "adam")
@@ -122,6 +146,19 @@ class SetupForm(QWidget):
         self.eval_every = _int_spin(1, 1_000_000, 100)
         self.checkpoint_every = _int_spin(1, 1_000_000, 100)
 
+    def _build_task_choice(self, form: QFormLayout) -> None:
+        self.task = QComboBox()
+        for task in TASKS:
+            self.task.addItem(task, task)
+        self.task.setToolTip(
+            "classification: one label per image; segmentation: a class per pixel; "
+            "detection: boxes (each sets its preset, the multi-object shapes and defaults)"
+        )
+        self.task.activated.connect(lambda _: self.task_chosen(self.task.currentData()))
+        form.insertRow(0, "task", self.task)
+
+    def _build_form(self) -> QFormLayout:
+        """The fields in labelled rows, two to a row where they belong together."""
         form = QFormLayout()
         form.setContentsMargins(0, 0, 0, 0)
         row = QHBoxLayout()
@@ -157,7 +194,10 @@ class SetupForm(QWidget):
         self.eval_every.setToolTip("Steps between evaluations (the points of the curves)")
         self.checkpoint_every.setToolTip("Steps between saved weights (the replay slider)")
         form.addRow("evaluate", row)
+        return form
 
+    def _build_augmentation(self) -> None:
+        """The augmentation box: its numbers two to a row, the flips and Preview."""
         self.augmentation = QGroupBox("augmentation")
         self.augmentation.setCheckable(True)
         self.augmentation.setChecked(False)
@@ -184,28 +224,6 @@ class SetupForm(QWidget):
         row.addStretch(1)
         row.addWidget(self.preview_button)
         aug_form.addRow("", row)
-
-        self.task = QComboBox()
-        for task in TASKS:
-            self.task.addItem(task, task)
-        self.task.setToolTip(
-            "classification: one label per image; segmentation: a class per pixel; "
-            "detection: boxes (each sets its preset, the multi-object shapes and defaults)"
-        )
-        self.task.activated.connect(lambda _: self.task_chosen(self.task.currentData()))
-        form.insertRow(0, "task", self.task)
-
-        self.error_label = QLabel("")
-        self.error_label.setObjectName("trainerError")
-        self.error_label.setWordWrap(True)
-        self.error_label.setStyleSheet("color: #ff6b6b;")
-
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addLayout(form)
-        layout.addWidget(self.augmentation)
-        layout.addWidget(self.error_label)
-        layout.addStretch(1)
 
     # ---------------------------------------------------------------- choices
     def book_experiment(self) -> None:

@@ -1,0 +1,227 @@
+"""The sampling lab: every down- and upsampler side by side on the document's input,
+checkerboard artefacts, transposed convolution as a matrix, 1×1 channel mixing.
+
+The panel reads the document (input, selected kernel, colormap) and never writes to it
+except for messages; every number comes from :mod:`engine.sampling` through the lab's
+worker (:mod:`gui.sampling.worker`, off the GUI thread, newest request wins). While the
+tab is hidden nothing is computed; showing it brings every section up to date.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QVBoxLayout, QWidget
+
+from gui.sampling import jobs
+from gui.sampling.mixing import MixingSection
+from gui.sampling.section import spin, wrapping
+from gui.sampling.views import CheckerSection, DownSection, MatrixSection, UpSection
+from gui.sampling.worker import SamplingWorker
+from gui.state.document import Document
+from gui.widgets.flow_layout import FlowLayout
+
+JOBS = ("down", "up", "checker", "matrix", "mixing")
+MIXING_PHOTO = "astronaut"  # the RGB photograph when the input has no three channels
+MIXING_SIDE = 96
+MATRIX_MAX_SIDE = {1: 64, 2: 8}
+MATRIX_START_SIDE = {1: 8, 2: 4}
+
+
+def selected_kernel(document: Document) -> tuple[np.ndarray | None, str]:
+    """(kernel (K,) / (K, K), what it is) of the selected layer's kernel pair, when the
+    selected layer is a convolution of the input's dimensionality; else (None, why)."""
+    name = document.selected_layer
+    weight = document.weights.get(name or "", {}).get("weight")
+    layer = next((l for l in document.spec.layers if l.name == name), None)
+    if weight is None or layer is None or layer.type != "conv":
+        return None, "a 3-tap mean (select a convolution to use its kernel)"
+    if weight.ndim - 2 != document.dims:
+        return None, "a 3-tap mean (the selected kernel has the wrong dimensionality)"
+    out, in_ = document.kernel_index
+    return np.array(weight[out, in_]), f"the kernel of '{name}' ({out}, {in_})"
+
+
+class SamplingPanel(QWidget):
+    """The lab. ``drawn(job)`` is emitted after a section drew its newest result."""
+
+    drawn = Signal(str)
+
+    def __init__(self, document: Document, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.document = document
+        self.worker = SamplingWorker(self)
+        self.worker.ready.connect(self._ready)
+        self.worker.failed.connect(self._failed)
+        self._dirty: set[str] = set(JOBS)
+        self._matrix_dims = 0
+        self.down, self.up = DownSection(), UpSection()
+        self.checker, self.matrix, self.mixing = CheckerSection(), MatrixSection(), MixingSection()
+        self.sections = {
+            "down": self.down,
+            "up": self.up,
+            "checker": self.checker,
+            "matrix": self.matrix,
+            "mixing": self.mixing,
+        }
+        self.channel = spin(0, 0, 0, "the channel every map shows")
+        self.kernel_text = wrapping()
+        self._build_layout()
+        self._connect()
+        self._apply_side()
+
+    # ---------------------------------------------------------------- layout
+    def _build_layout(self) -> None:
+        top = QWidget()
+        row = FlowLayout(top, spacing=8)
+        row.addWidget(QLabel("channel"))
+        row.addWidget(self.channel)
+        body = QWidget()
+        column = QVBoxLayout(body)
+        column.setContentsMargins(4, 4, 4, 4)
+        column.addWidget(top)
+        column.addWidget(self.kernel_text)
+        for section in self.sections.values():
+            line = QFrame()
+            line.setFrameShape(QFrame.Shape.HLine)
+            line.setStyleSheet("color: #44444c;")
+            column.addWidget(line)
+            column.addWidget(section)
+        column.addStretch(1)
+        self.scroll = QScrollArea()
+        self.scroll.setWidget(body)
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(self.scroll)
+
+    def _connect(self) -> None:
+        d = self.document
+        d.inputChanged.connect(lambda: self.invalidate("down", "up", "mixing"))
+        d.specChanged.connect(lambda: self.invalidate(*JOBS))
+        d.weightsChanged.connect(lambda _n: self.invalidate("down"))
+        d.layerSelected.connect(lambda: self.invalidate("down"))
+        d.kernelIndexChanged.connect(lambda: self.invalidate("down"))
+        d.viewChanged.connect(lambda: self.invalidate(*JOBS))
+        self.channel.valueChanged.connect(lambda _v: self.invalidate("down", "up"))
+        self.down.factor.valueChanged.connect(lambda _v: self.invalidate("down", "up"))
+        for box in (self.up.kernel, self.up.stride, self.up.padding, self.up.output_padding):
+            box.valueChanged.connect(lambda _v: self.invalidate("up"))
+        self.checker.kernel.valueChanged.connect(lambda _v: self.invalidate("checker"))
+        self.checker.stride.valueChanged.connect(lambda _v: self.invalidate("checker"))
+        self.checker.mode.currentIndexChanged.connect(lambda _i: self.invalidate("checker"))
+        m = self.matrix
+        for box in (m.side, m.channels, m.kernel, m.stride, m.padding):
+            box.valueChanged.connect(lambda _v: self.invalidate("matrix"))
+        self.mixing.edited.connect(lambda: self.invalidate("mixing"))
+
+    # ------------------------------------------------------------- requests
+    def invalidate(self, *names: str) -> None:
+        """Recompute these sections (now if the lab is visible, else when it is shown)."""
+        self._dirty.update(names)
+        if self.isVisible():
+            self.refresh()
+
+    def refresh(self) -> None:
+        """Request every section marked out of date."""
+        dirty, self._dirty = self._dirty, set()
+        x = self.document.input
+        self.channel.setMaximum(x.shape[0] - 1)
+        ch_text = f"{x.shape[0]} channel{'s' if x.shape[0] != 1 else ''}"
+        kernel, what = selected_kernel(self.document)
+        self.kernel_text.setText(
+            f"Input {'×'.join(map(str, x.shape[1:]))} ({ch_text}). "
+            f"The strided convolution uses {what}."
+        )
+        for name in JOBS:
+            if name in dirty:
+                getattr(self, f"_request_{name}")(x, kernel)
+
+    def _request_down(self, x, kernel) -> None:
+        self.worker.request("down", jobs.down, x, self.down.factor.value(), kernel)
+
+    def _request_up(self, x, _kernel) -> None:
+        u = self.up
+        args = (u.kernel.value(), u.stride.value(), u.padding.value(), u.output_padding.value())
+        self.worker.request("up", jobs.up, x, self.down.factor.value(), *args)
+
+    def _request_checker(self, _x, _kernel) -> None:
+        c = self.checker
+        mode = c.mode.currentText()
+        self.worker.request(
+            "checker", jobs.checker, c.kernel.value(), c.stride.value(), self.document.dims, mode
+        )
+
+    def _request_matrix(self, _x, _kernel) -> None:
+        m, dims = self.matrix, self.document.dims
+        if dims != self._matrix_dims:  # the issue's sizes: up to 64 positions, 8×8 in 2D
+            self._matrix_dims = dims
+            m.side.blockSignals(True)
+            m.side.setMaximum(MATRIX_MAX_SIDE[dims])
+            m.side.setValue(MATRIX_START_SIDE[dims])
+            m.side.blockSignals(False)
+        args = (dims, m.side.value(), m.channels.value(), m.kernel.value(), m.stride.value())
+        self.worker.request("matrix", jobs.matrix, *args, m.padding.value(), 0)
+
+    def _request_mixing(self, x, _kernel) -> None:
+        matrix = self.mixing.matrix()
+        if matrix is None:
+            return
+        image = x if (x.ndim == 3 and x.shape[0] == 3) else None
+        self.worker.request("mixing", jobs.mixing_on, image, MIXING_PHOTO, MIXING_SIDE, matrix)
+
+    # -------------------------------------------------------------- results
+    def _ready(self, job: str, result) -> None:
+        colormap = self.document.view.colormap
+        section = self.sections[job]
+        section.show_error(None)
+        if job in ("down", "up"):
+            section.show_result(result, self.channel.value(), colormap)
+        elif job == "mixing":
+            section.show_result(*result)
+        else:
+            section.show_result(result, colormap)
+        self.drawn.emit(job)
+
+    def _failed(self, job: str, text: str) -> None:
+        self.sections[job].show_error(text)
+        self.document.notify("error", f"sampling lab: {text}")
+        self.drawn.emit(job)
+
+    # ----------------------------------------------------------------- Qt
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().showEvent(event)
+        if self._dirty:
+            self.refresh()
+
+    def changeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.FontChange, QEvent.Type.ApplicationFontChange):
+            self._apply_side()
+
+    def _apply_side(self) -> None:
+        """Map sides follow the font (presentation mode makes them larger)."""
+        side = max(150, self.fontMetrics().height() * 10)
+        for section in self.sections.values():
+            section.set_side(side)
+
+    def shutdown(self) -> None:
+        self.worker.shutdown()
+
+
+def install_sampling_lab(window) -> None:
+    """Add the sampling lab as a tab beside the maps (built when first shown)."""
+
+    def build() -> SamplingPanel:
+        panel = SamplingPanel(window.document)
+        window.destroyed.connect(panel.shutdown)
+        return panel
+
+    window.add_lab(
+        "Sampling",
+        build,
+        "Down- and upsampling side by side, checkerboard artefacts, transposed convolution "
+        "as a matrix, 1×1 channel mixing",
+    )
