@@ -98,6 +98,8 @@ class CurvesView(QWidget):
         read from the records' ``train_score``/``test_score`` or the trainer's own keys."""
         self.score_name = name
         self.accuracy_plot.setLabel("left", name or "accuracy")
+        detection = name is not None and name.startswith("mAP")
+        self.loss_plot.setLabel("left", "detection loss" if detection else "cross-entropy loss")
         for index in range(len(self._records)):
             self._draw(index, "accuracy")
 
