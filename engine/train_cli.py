@@ -56,8 +56,8 @@ TASK_DEFAULTS = {
         "network": "shapes-detector",
         "optimizer": "adam",
         "lr": 0.005,
-        "batch_size": 32,
-        "steps": 1500,
+        "batch_size": 64,
+        "steps": 2000,
         "eval_every": 500,
     },
 }

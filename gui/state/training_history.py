@@ -44,6 +44,21 @@ def _number(value: Any) -> float:
     return math.nan if value is None else float(value)
 
 
+# The task's own score per record (segmentation mean IoU, detection mAP@0.5): kept beside
+# the records (TrainingRun.scores), so a classification run and its file stay as they were.
+TASK_SCORES = {"segmentation": ("mean_iou", "mean IoU"), "detection": ("map50", "mAP@0.5")}
+
+
+def score_of(data: Any, part: str) -> float:
+    """A record dict's task score for ``part`` ('train'/'test'): ``{part}_score`` or the
+    trainer's ``{part}_mean_iou`` / ``{part}_map50``; nan when it has none."""
+    for key in ("score", *(k for k, _ in TASK_SCORES.values())):
+        value = data.get(f"{part}_{key}")
+        if value is not None:
+            return float(value)
+    return math.nan
+
+
 @dataclass(frozen=True)
 class TrainingRun:
     """One run: its networks' labels, step count, records per network, summary and
@@ -54,6 +69,19 @@ class TrainingRun:
     records: tuple[tuple[Record, ...], ...]
     summary: str = ""
     settings: tuple[tuple[str, str], ...] = ()
+    # per network, per record: (train score, test score) of the task; empty: classification
+    scores: tuple[tuple[tuple[float, float], ...], ...] = ()
+
+    def record_dicts(self) -> list[list[dict[str, Any]]]:
+        """Each network's records as dicts, with ``train_score``/``test_score`` if any."""
+        out = []
+        for i, network in enumerate(self.records):
+            rows = [r._asdict() for r in network]
+            if i < len(self.scores) and len(self.scores[i]) == len(rows):
+                for row, (train, test) in zip(rows, self.scores[i], strict=True):
+                    row["train_score"], row["test_score"] = train, test
+            out.append(rows)
+        return out
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -64,6 +92,11 @@ class TrainingRun:
         }
         if self.settings:
             data["settings"] = dict(self.settings)
+        if self.scores:
+            data["scores"] = [
+                [[v if math.isfinite(v) else None for v in pair] for pair in network]
+                for network in self.scores
+            ]
         return data
 
     @classmethod
@@ -77,11 +110,15 @@ class TrainingRun:
             summary = str(data.get("summary", ""))
             settings = data.get("settings", {})
             settings = tuple((str(k), str(v)) for k, v in settings.items())
+            scores = tuple(
+                tuple((_number(a), _number(b)) for a, b in network)
+                for network in data.get("scores", ())
+            )
         except (KeyError, TypeError, ValueError, AttributeError):
             return None
         if not labels or len(records) != len(labels) or len(labels) > MAX_NETWORKS:
             return None
-        return cls(labels, max(1, total), records, summary, settings)
+        return cls(labels, max(1, total), records, summary, settings, scores)
 
 
 def finished_run(trainer: Any, results: list, summary: str) -> TrainingRun:
@@ -97,12 +134,21 @@ def finished_run(trainer: Any, results: list, summary: str) -> TrainingRun:
         "seed": str(config.seed),
         "augmentation": "on" if config.augmentation is not None else "off",
     }
+    task = getattr(config, "task", "classification")
+    scores: tuple = ()
+    if task in TASK_SCORES:
+        settings["task"] = task
+        settings["score"] = TASK_SCORES[task][1]
+        scores = tuple(
+            tuple((score_of(c, "train"), score_of(c, "test")) for c in r.curves) for r in results
+        )
     return TrainingRun(
         labels=tuple(r.network for r in results),
         total_steps=max(1, int(trainer.total_steps)),
         records=tuple(tuple(Record.of(record) for record in r.curves) for r in results),
         summary=summary,
         settings=tuple(settings.items()),
+        scores=scores,
     )
 
 

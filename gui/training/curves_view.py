@@ -13,6 +13,8 @@ import pyqtgraph as pg  # noqa: I001 - PySide6 must be imported before pyqtgraph
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
+from gui.state.training_history import score_of
+
 COLOURS = ["#4cc9f0", "#f77f00", "#90be6d", "#f94144"]
 SERIES = ("train", "test")
 
@@ -47,6 +49,7 @@ class CurvesView(QWidget):
         self._lines: list[dict[str, pg.PlotDataItem]] = []
         self._accuracy_due: set[int] = set()
         self._labels: list[str] = []
+        self.score_name: str | None = None  # None: accuracy; else the task's score's name
         self._accuracy_timer = QTimer(self)
         self._accuracy_timer.setSingleShot(True)
         self._accuracy_timer.setInterval(0)
@@ -90,6 +93,16 @@ class CurvesView(QWidget):
                     lines[f"{series}_{metric}"] = plot.plot([], [], pen=pen)
             self._lines.append(lines)
 
+    def set_score(self, name: str | None) -> None:
+        """Right plot: accuracy (None) or the task's score called ``name`` (e.g. mean IoU),
+        read from the records' ``train_score``/``test_score`` or the trainer's own keys."""
+        self.score_name = name
+        self.accuracy_plot.setLabel("left", name or "accuracy")
+        detection = name is not None and name.startswith("mAP")
+        self.loss_plot.setLabel("left", "detection loss" if detection else "cross-entropy loss")
+        for index in range(len(self._records)):
+            self._draw(index, "accuracy")
+
     def set_step_range(self, total_steps: int, expected_loss: float = 0.0) -> None:
         """Fix the step axis to the whole run: axes then stay still while curves grow
         (re-laying out the axes on every update was the costliest part of a repaint).
@@ -130,7 +143,11 @@ class CurvesView(QWidget):
         steps = [r["step"] for r in known]
         for key, line in self._lines[index].items():
             if key.endswith(metric):
-                line.setData(steps, [r[key] for r in known])
+                if metric == "accuracy" and self.score_name is not None:
+                    series = key.split("_")[0]
+                    line.setData(steps, [score_of(r, series) for r in known])
+                else:
+                    line.setData(steps, [r[key] for r in known])
 
     def _draw_accuracy(self) -> None:
         for index in sorted(self._accuracy_due):
@@ -167,7 +184,8 @@ class CurvesView(QWidget):
             self.reset(["network"])
             self.set_summary("No training yet.")
             return
-        records = [[r._asdict() for r in network] for network in run.records]
+        records = run.record_dicts()
+        self.set_score(dict(run.settings).get("score"))
         if self._labels != list(run.labels) or self._records != records:
             self.reset(list(run.labels))
             self.set_step_range(run.total_steps)

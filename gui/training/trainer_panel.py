@@ -29,16 +29,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from engine.data.shapes import CLASS_NAMES
 from engine.errors import EngineError
 from engine.presets import get_preset
 from engine.training import device_name, member_labels, pick_device, predict
 from gui.compute.jobs import Jobs
-from gui.state.training_history import finished_run
+from gui.state.training_history import TASK_SCORES, finished_run
 from gui.training.curves_view import CurvesView
 from gui.training.trainer_classify import ClassifyView
 from gui.training.trainer_controls import RunControls
 from gui.training.trainer_preview import preview_image
-from gui.training.trainer_setup import LAB
+from gui.training.trainer_setup import LAB, MULTI_SHAPES
 from gui.training.trainer_watch import WatchView, checkpoint_images, first_conv, steps_text
 from gui.training.training_worker import TrainingWorker, collector_paused, warm_up
 
@@ -49,12 +50,38 @@ SETUP_LATEST_MS = 5000
 
 
 def _load(source: str):
+    if source == MULTI_SHAPES:  # segmentation and detection: several objects per image
+        from engine.data.shapes import make_shapes
+        from engine.train_cli import TASK_DATA
+
+        return make_shapes(**TASK_DATA, seed=0)
     from engine.data import load_dataset
 
     return load_dataset(source)
 
 
 _first_set_up = True  # the process's first data set imports its generator's modules
+
+
+def _result_text(r) -> str:
+    """One network's result line: accuracy, or the task's test scores."""
+    head = f"{r.network}: {r.parameters:,} parameters, "
+    if r.task == "segmentation":
+        m = r.metrics
+        names = ("background", *CLASS_NAMES)
+        per_class = ", ".join(_per_class(names, m["per_class_iou"]))
+        return (
+            f"{head}test mean IoU {m['mean_iou']:.3f} ({per_class}), "
+            f"pixel accuracy {m['pixel_accuracy']:.1%}"
+        )
+    if r.task == "detection":
+        per_class = ", ".join(_per_class(CLASS_NAMES, r.metrics["per_class_ap"]))
+        return f"{head}test mAP@0.5 {r.metrics['map50']:.3f} (AP {per_class})"
+    return f"{head}test accuracy {r.test_accuracy:.1%} (train {r.train_accuracy:.1%})"
+
+
+def _per_class(names, values) -> list[str]:
+    return [f"{n} {'–' if v is None else f'{v:.2f}'}" for n, v in zip(names, values, strict=True)]
 
 
 def _shape(shape) -> str:
@@ -74,6 +101,7 @@ class TrainerPanel(QWidget):
         self._datasets: dict[str, object] = {}
         self._good_source = "mnist1d"
         self._specs: list = []
+        self._task = "classification"
         self._dataset = None
         self._checkpoints: list[dict[int, dict]] = []
         self.results: list = []
@@ -224,6 +252,7 @@ class TrainerPanel(QWidget):
         source = self.form.data_source
         dataset = self._datasets.get(source) or (lambda: _load(source))
         self._specs = specs
+        self._task = config.task
         self._checkpoints = [{} for _ in specs]
         self.results = []
         self._set_trained(False)
@@ -239,6 +268,7 @@ class TrainerPanel(QWidget):
         """Empty curves, slider and network choice for a run, made before it trains."""
         self._dataset = dataset
         self.curves.reset(labels)
+        self.curves.set_score(TASK_SCORES.get(self._task, (None, None))[1])
         # Random weights start near the loss of guessing, ln(classes): the loss axis is
         # set for it now, not rescaled by the first record while training.
         self.curves.set_step_range(total_steps, 1.15 * math.log(max(2, len(dataset.class_names))))
@@ -291,11 +321,7 @@ class TrainerPanel(QWidget):
         self.results = results
         self._set_running(False)
         self._set_trained(True)
-        summary = " · ".join(
-            f"{r.network}: {r.parameters:,} parameters, test accuracy {r.test_accuracy:.1%}"
-            f" (train {r.train_accuracy:.1%})"
-            for r in results
-        )
+        summary = " · ".join(_result_text(r) for r in results)
         # Into the document (the workspace saves it from there); the curves view follows.
         self.document.record_training(finished_run(self.worker.trainer, results, summary))
         r = results[0]

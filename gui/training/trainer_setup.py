@@ -27,6 +27,8 @@ from PySide6.QtWidgets import (
 
 from engine.augment import Augmentation
 from engine.presets import preset_names
+from engine.tasks import TASKS
+from engine.train_cli import TASK_DEFAULTS
 from engine.training import TrainConfig
 
 LAB = "lab"  # the network choice meaning "the network in the lab (the document's)"
@@ -36,6 +38,7 @@ DATA_CHOICES = [
     ("Image folder…", "folder"),
     ("Signal CSV…", "csv"),
 ]
+MULTI_SHAPES = "shapes-multi"  # the shapes with several objects, for segmentation/detection
 AUG_NUMBERS = [  # field, label, maximum, step, tooltip
     ("translate", "translate", 1.0, 0.05, "largest shift, as a fraction of the size"),
     ("rotate", "rotate °", 180.0, 5.0, "largest rotation in degrees (images only)"),
@@ -80,6 +83,7 @@ class SetupForm(QWidget):
         self._build_data_choice()
         self._build_optimizer_fields()
         form = self._build_form()
+        self._build_task_choice(form)
         self._build_augmentation()
         self.error_label = QLabel("")
         self.error_label.setObjectName("trainerError")
@@ -141,6 +145,17 @@ class SetupForm(QWidget):
         self.seed = _int_spin(0, 2**31 - 1, 0)
         self.eval_every = _int_spin(1, 1_000_000, 100)
         self.checkpoint_every = _int_spin(1, 1_000_000, 100)
+
+    def _build_task_choice(self, form: QFormLayout) -> None:
+        self.task = QComboBox()
+        for task in TASKS:
+            self.task.addItem(task, task)
+        self.task.setToolTip(
+            "classification: one label per image; segmentation: a class per pixel; "
+            "detection: boxes (each sets its preset, the multi-object shapes and defaults)"
+        )
+        self.task.activated.connect(lambda _: self.task_chosen(self.task.currentData()))
+        form.insertRow(0, "task", self.task)
 
     def _build_form(self) -> QFormLayout:
         """The fields in labelled rows, two to a row where they belong together."""
@@ -224,6 +239,28 @@ class SetupForm(QWidget):
         self.batch_size.setValue(100)
         self.steps.setValue(3000)
 
+    def task_chosen(self, task: str) -> None:
+        """Segmentation or detection: its preset, the multi-object shapes and its defaults;
+        classification: back to the book's MNIST-1D set-up if a task's was on."""
+        self.task.setCurrentIndex(self.task.findData(task))
+        if task == "classification":
+            if self._data_source == MULTI_SHAPES:
+                self.book_experiment()
+                self.compare.setChecked(False)
+            return
+        defaults = TASK_DEFAULTS[task]
+        self.network.setCurrentIndex(self.network.findData(defaults["network"]))
+        self.compare.setChecked(False)
+        self.optimizer.setCurrentIndex(self.optimizer.findData(defaults["optimizer"]))
+        self.lr.setValue(defaults["lr"])
+        self.batch_size.setValue(defaults["batch_size"])
+        self.steps.setValue(defaults["steps"])
+        self.eval_every.setValue(defaults["eval_every"])
+        self.augmentation.setChecked(False)
+        self.data.setCurrentIndex(self.data.findData("shapes"))
+        self._set_data(MULTI_SHAPES)
+        self.data_path.setText("several objects per image (up to 3), with masks and boxes")
+
     def networks(self) -> list[str]:
         """The chosen network names: LAB or preset names; two when comparing."""
         chosen = [self.network.currentData()]
@@ -249,7 +286,7 @@ class SetupForm(QWidget):
     def _set_data(self, source: str) -> None:
         self._data_source = source
         self._data_index = self.data.currentIndex()
-        self.data_path.setText("" if source in ("mnist1d", "shapes") else source)
+        self.data_path.setText("" if source in ("mnist1d", "shapes", MULTI_SHAPES) else source)
         self.dataChosen.emit(source)
 
     def data_failed(self, source: str, previous: str, message: str) -> None:
@@ -299,6 +336,7 @@ class SetupForm(QWidget):
             augmentation=self.augmentation_settings(),
             eval_every=int(self.eval_every.value()),
             checkpoint_every=int(self.checkpoint_every.value()),
+            task=self.task.currentData(),
         ).validate()
 
     def show_error(self, text: str) -> None:
