@@ -271,3 +271,34 @@ def test_switching_the_input_to_1d_replaces_the_2d_views(qtbot, lab2d):
     qtbot.waitUntil(lambda: {"down", "up"} <= drawn and panel.worker.idle, timeout=20_000)
     assert "bilinear" not in panel.up.plots and "linear" in panel.up.plots
     assert panel.up.plots["linear"].data.shape == (30,)
+
+
+def test_the_small_map_can_be_a_max_pool_layers_output_with_its_unpool(qtbot, lab2d):
+    document, panel, drawn = lab2d
+    index = panel.up.source.findData("pool")
+    assert index > 0
+    _redraw(qtbot, panel, drawn, "up", lambda: panel.up.source.setCurrentIndex(index))
+    up = panel.up.result.comparison
+    assert up.input.shape[0] == document.layer_shape("pool")[0]
+    assert "max_unpool" in panel.up.plots and up.unpool is not None
+    np.testing.assert_array_equal(up.unpool.pooled, up.input)  # the pair undoes that pool
+    conv = panel.up.source.findData("conv1")
+    _redraw(qtbot, panel, drawn, "up", lambda: panel.up.source.setCurrentIndex(conv))
+    assert "max_unpool" not in panel.up.plots
+    assert panel.up.notes.isVisible() and "max pool it undoes" in panel.up.notes.text()
+
+
+def test_a_centre_crop_keeps_the_max_unpool_paired(qtbot):
+    x = np.random.default_rng(3).standard_normal((1, 45, 50)).astype(np.float32)
+    document, panel, drawn = _panel(qtbot, x, "lab-2d")
+    try:
+        assert panel.region.currentData() == 32
+        assert panel.down.plots["input"].data.shape == (32, 32)
+        np.testing.assert_array_equal(panel.down.plots["input"].data, x[0, 6:38, 9:41])
+        pair = panel.up.result.comparison.unpool
+        np.testing.assert_array_equal(pair.pooled, panel.up.result.comparison.input)
+        whole = panel.region.findData(None)
+        _redraw(qtbot, panel, drawn, "down", lambda: panel.region.setCurrentIndex(whole))
+        assert panel.down.plots["input"].data.shape == (45, 50)
+    finally:
+        panel.shutdown()
