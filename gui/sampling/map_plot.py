@@ -140,7 +140,7 @@ class MapPlot(QWidget):
                 return
             rgba = np.zeros((*self.data.shape, 4), dtype=np.uint8)
             if paired is not None:
-                rgba[paired] = (*PAIRED, 150)
+                rgba[paired] = (*PAIRED, 110)
             if mask is not None:
                 rgba[mask] = (*HIGHLIGHT, 150)
             self.overlay.setImage(rgba, autoLevels=False, levels=(0, 255))

@@ -141,10 +141,14 @@ class UpSection(Section):
                 p.hovered.connect(lambda pos, name=view.name: self.hover(name, pos))
             self.plots[view.name].set_title(f"{view.title}  {view.size_text}")
             self.plots[view.name].set_map(_channel(view.output, channel), up.levels, colormap)
-        lines = [f"axis {i}: {f}" for i, f in enumerate(up.transposed_formula)]
+        formulas = up.transposed_formula
+        if len(set(formulas)) == 1:
+            lines = [("each axis: " if len(formulas) > 1 else "") + formulas[0]]
+        else:
+            lines = [f"axis {i}: {f}" for i, f in enumerate(formulas)]
         self.formula.setText(
             "transposed convolution output size o′ = (i′ − 1)·S − 2P + D·(K − 1) + "
-            "output_padding + 1:  " + ";  ".join(lines if len(lines) > 1 else up.transposed_formula)
+            "output_padding + 1:  " + ";  ".join(lines)
         )
         self.hover(None, None)
 
