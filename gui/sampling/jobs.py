@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from engine import layers as L
 from engine import sampling as S
 from engine.spec import INPUT
 
@@ -30,8 +31,8 @@ class MatrixJob:
 
     pair: S.TransposePair
     weight: np.ndarray
-    stride: int
-    padding: int
+    stride: int | tuple[int, ...]
+    padding: int | tuple[int, ...]
     insertion: S.ZeroInsertion
 
 
@@ -134,6 +135,28 @@ def matrix(dims: int, side: int, channels: int, k: int, s: int, p: int, seed: in
     y = np.round(rng.uniform(-1, 1, pair.conv.output_shape), 1)
     insertion = S.zero_insertion(y, weight, s, p, pair.output_padding)
     return MatrixJob(pair, weight, s, p, insertion)
+
+
+def layer_matrix(layer, weight: np.ndarray, dims: int, side: int, seed: int = 0) -> MatrixJob:
+    """The pair for a network's convolution ``layer`` (its weight, stride, padding,
+    dilation and groups) on a (C_in, side[, side]) input, and its zero insertion."""
+    params = L.validate_params(layer)
+    if layer.type != "conv" or weight.ndim - 2 != dims:
+        raise S.SamplingError(
+            f"layer '{layer.name}' is not a {dims}D convolution: select one to see its matrix"
+        )
+    groups = int(params["groups"])
+    in_shape = (weight.shape[1] * groups, *(side,) * dims)
+    s, p, d = params["stride"], params["padding"], params["dilation"]
+    if isinstance(p, str):
+        raise S.SamplingError(
+            f"layer '{layer.name}' pads '{p}'; the transposed pair needs a number of padding "
+            "positions (set P = a number in the inspector)"
+        )
+    pair = S.transpose_pair(in_shape, weight, stride=s, padding=p, dilation=d, groups=groups)
+    y = np.round(np.random.default_rng(seed).uniform(-1, 1, pair.conv.output_shape), 1)
+    insertion = S.zero_insertion(y, weight, s, p, pair.output_padding, d, groups)
+    return MatrixJob(pair, np.asarray(weight), s, p, insertion)
 
 
 def mixing(image: np.ndarray, matrix: np.ndarray) -> tuple[np.ndarray, S.MixingCounts]:

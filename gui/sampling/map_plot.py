@@ -130,8 +130,9 @@ class MapPlot(QWidget):
 
     def highlight(self, mask: np.ndarray | None, paired: np.ndarray | None = None) -> None:
         """Mark the positions where ``mask`` is True (yellow) and ``paired`` (blue)."""
-        self.marks.setData([], [])
-        self.paired_marks.setData([], [])
+        for item in (self.marks, self.paired_marks):
+            if len(item.data):  # clearing an empty scatter still costs a rebuild
+                item.setData([], [])
         self.overlay.hide()
         if self.data is None:
             return

@@ -127,7 +127,15 @@ class SamplingPanel(QWidget):
         m = self.matrix
         for box in (m.side, m.channels, m.kernel, m.stride, m.padding):
             box.valueChanged.connect(lambda _v: self.invalidate("matrix"))
+        m.kernel_source.currentIndexChanged.connect(lambda _i: self.invalidate("matrix"))
+        for signal in (d.layerSelected, d.kernelPairChanged):
+            signal.connect(self._selection_changed)
+        d.weightsChanged.connect(lambda _n: self._selection_changed())
         self.mixing.edited.connect(lambda: self.invalidate("mixing"))
+
+    def _selection_changed(self) -> None:
+        if self.matrix.kernel_source.currentData() == "selected":
+            self.invalidate("matrix")
 
     def _network_changed(self, _index: int) -> None:
         if self.up.source.currentData() is not None:  # the small map is a layer's output
@@ -200,6 +208,15 @@ class SamplingPanel(QWidget):
             m.side.setMaximum(MATRIX_MAX_SIDE[dims])
             m.side.setValue(MATRIX_START_SIDE[dims])
             m.side.blockSignals(False)
+        if m.kernel_source.currentData() == "selected":
+            name = self.document.selected_layer
+            layer = next((l for l in self.document.spec.layers if l.name == name), None)
+            weight = self.document.weights.get(name or "", {}).get("weight")
+            if layer is None or weight is None:
+                m.show_error("select a convolution (Layers tab) to see its matrix")
+                return
+            self.worker.request("matrix", jobs.layer_matrix, layer, weight, dims, m.side.value())
+            return
         args = (dims, m.side.value(), m.channels.value(), m.kernel.value(), m.stride.value())
         self.worker.request("matrix", jobs.matrix, *args, m.padding.value(), 0)
 

@@ -276,6 +276,13 @@ class MatrixSection(Section):
         self.kernel = self.control("kernel K", spin(1, 5, 3, "kernel size"))
         self.stride = self.control("stride S", spin(1, 4, 2, "stride"))
         self.padding = self.control("padding P", spin(0, 3, 1, "zero padding"))
+        self.kernel_source = self.control("weights", QComboBox())
+        self.kernel_source.addItem("random (K, S, P above)", None)
+        self.kernel_source.addItem("the selected convolution's", "selected")
+        self.kernel_source.setToolTip(
+            "random weights in tenths with the K, S, P above, or the selected layer's own "
+            "weights, stride, padding, dilation and groups"
+        )
         self.readout = wrapping(name="samplingReadout")
         self.insertion_text = wrapping(name="samplingFormula")
         self.plot("conv", "C: convolution")

@@ -302,3 +302,33 @@ def test_a_centre_crop_keeps_the_max_unpool_paired(qtbot):
         assert panel.down.plots["input"].data.shape == (45, 50)
     finally:
         panel.shutdown()
+
+
+def test_the_matrix_of_the_selected_convolution(qtbot, lab2d):
+    from engine.linear_map import layer_spec_matrix
+
+    document, panel, drawn = lab2d
+    document.select_layer("conv2")
+    selected = panel.matrix.kernel_source.findData("selected")
+    _redraw(
+        qtbot, panel, drawn, "matrix", lambda: panel.matrix.kernel_source.setCurrentIndex(selected)
+    )
+    layer = document.spec.layers[document.spec.index("conv2")]
+    weight = document.weights["conv2"]["weight"]
+    side = panel.matrix.side.value()
+    expected = layer_spec_matrix(layer, (weight.shape[1], side, side), document.weights["conv2"])
+    np.testing.assert_allclose(panel.matrix.plots["conv"].data, expected.matrix, rtol=1e-6)
+    np.testing.assert_allclose(panel.matrix.plots["transposed"].data, expected.matrix.T, rtol=1e-6)
+
+
+def test_a_selected_same_padded_convolution_is_one_readable_error(qtbot, lab1d):
+    document, panel, drawn = lab1d
+    messages = []
+    document.message.connect(lambda level, text: messages.append(level))
+    document.select_layer("conv1")  # lab-1d's conv1 pads 'same'
+    selected = panel.matrix.kernel_source.findData("selected")
+    _redraw(
+        qtbot, panel, drawn, "matrix", lambda: panel.matrix.kernel_source.setCurrentIndex(selected)
+    )
+    assert panel.matrix.error.isVisible() and "pads 'same'" in panel.matrix.error.text()
+    assert messages == ["error"]
