@@ -19,6 +19,7 @@ COMMANDS = {
     "export": "engine.export",
     "train": "engine.train_cli",
     "matrix": "engine.matrix_cli",
+    "symmetry": "engine.symmetry_cli",  # issue 11
 }
 
 

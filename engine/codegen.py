@@ -274,10 +274,11 @@ def pytorch_source(spec: NetworkSpec, weights_path: str | None = None) -> str:
     last = idents[-1] if idents else "x"
     header = _header(spec, analysis, weights_path)
     body = ["\n" + _HELPERS[h] for h in sorted(helpers)]
+    with_module = {line.split(" =", 1)[0].strip()[len("self.") :] for line in init_lines}
     layer_map = ",\n".join(
         f"        {name!r}: {ident!r}"
         for name, ident in zip((n.name for n in nodes), idents, strict=True)
-        if init_lines and any(f"self.{ident} =" in line for line in init_lines)
+        if ident in with_module  # a set: linear in the network's size
     )
     net = [
         "",

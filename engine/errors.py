@@ -9,6 +9,18 @@ Nothing else escapes the engine's public functions for bad input.
 from __future__ import annotations
 
 
+MAX_MESSAGE_CHARS = 400  # engine.limits re-exports it: the one cap of every message
+
+
+def short(text: str, limit: int = MAX_MESSAGE_CHARS) -> str:
+    """``text`` cut to about ``limit`` characters (head ... tail), for error messages."""
+    if len(text) <= limit:
+        return text
+    keep = limit - 40
+    head, tail = text[: keep * 3 // 4], text[-(keep // 4) :]
+    return f"{head} ... [{len(text) - keep:,} characters cut] ... {tail}"
+
+
 class EngineError(ValueError):
     """Base of every error the engine raises for bad input.
 
@@ -27,7 +39,7 @@ class EngineError(ValueError):
         self.detail = message
         self.layer_index = layer_index
         self.layer_name = layer_name
-        super().__init__(self._compose())
+        super().__init__(short(self._compose()))  # short, however many values it quotes
 
     def _compose(self) -> str:
         if self.layer_name is None and self.layer_index is None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 
 from .codegen import pytorch_source
-from .errors import ShapeError
+from .errors import ShapeError, SpecError
 from .network import analyze, init_weights
 from .serialize import atomic_write_text, load_weights, save_weights
 from .summary import resolve_network
@@ -31,7 +31,20 @@ def checked_weights(spec, path: str, input_shape=None):
     return weights
 
 
+def refuse_ignored_flags(args) -> None:
+    """A flag the user gave is honoured or refused: never silently ignored."""
+    if args.from_weights and not args.weights:
+        raise SpecError(
+            "export: --from-weights FILE is only used with --weights OUT (the weights file "
+            "to write); give --weights too, or leave --from-weights out"
+        )
+    if args.seed is not None and (args.from_weights or not args.weights):
+        reason = "--from-weights gives the weights" if args.from_weights else "no --weights"
+        raise SpecError(f"export: --seed seeds fresh weights, but {reason}; leave --seed out")
+
+
 def run(args) -> int:
+    refuse_ignored_flags(args)
     spec = resolve_network(args.network)
     weights_ref = None
     if args.weights:
@@ -42,7 +55,7 @@ def run(args) -> int:
         weights = (
             checked_weights(spec, args.from_weights)
             if args.from_weights
-            else init_weights(spec, seed=args.seed)
+            else init_weights(spec, seed=args.seed or 0)
         )
         save_weights(args.weights, weights)
         print(f"wrote {args.weights}")
@@ -68,5 +81,7 @@ def register(subparsers) -> None:
     parser.add_argument(
         "--from-weights", metavar="FILE", help="weights to export (default: freshly initialised)"
     )
-    parser.add_argument("--seed", type=int, default=0, help="seed of fresh weights")
+    parser.add_argument(
+        "--seed", type=int, default=None, help="seed of fresh weights (default 0)"
+    )
     parser.set_defaults(func=run)

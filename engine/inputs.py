@@ -38,6 +38,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
+from . import limits
 from .errors import DataError
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff")
@@ -64,6 +65,13 @@ def load_input(
     path = Path(path)
     if max_side < 1 or max_length < 1:
         raise DataError(f"{path.name}: max_side and max_length must be at least 1")
+    try:
+        return _load_input(path, max_side, max_length)
+    except MemoryError:
+        raise DataError(f"{path.name}: too large to load (out of memory)") from None
+
+
+def _load_input(path: Path, max_side: int, max_length: int) -> LoadedInput:
     _check_readable(path)
     suffix = path.suffix.lower()
     if suffix in IMAGE_SUFFIXES:
@@ -109,6 +117,12 @@ def _check_readable(path: Path) -> None:
         raise DataError(f"{path.name}: cannot read ({error.strerror})") from error
     if size == 0:
         raise DataError(f"{path.name}: the file is empty")
+    csv_like = path.suffix.lower() in (".csv", ".txt")
+    limits.check_file_size(
+        size,
+        limits.MAX_CSV_BYTES if csv_like else limits.MAX_FILE_BYTES,
+        lambda text: DataError(f"{path.name}: {text}"),
+    )
 
 
 def _read_bytes(path: Path) -> bytes:
@@ -269,6 +283,14 @@ def _load_csv(path: Path) -> np.ndarray:
         raise DataError(f"{name}: holds no numbers")
     first = lines[0][1]
     delimiter = next((d for d in (",", ";", "\t") if d in first), None)
+    # rows x columns, read from the first line and the line count, before parsing anything
+    columns = first.count(delimiter) + 1 if delimiter else len(first.split())
+    limits.check_count(
+        len(lines) * columns,
+        limits.MAX_CSV_VALUES,
+        f"{len(lines):,} lines x {columns:,} columns",
+        lambda text: DataError(f"{name}: {text}"),
+    )
 
     def split(line: str) -> list[str]:
         if delimiter is None:
@@ -299,6 +321,10 @@ def _load_csv(path: Path) -> np.ndarray:
                 raise DataError(f"{name} line {number}: NaN is not allowed")
             if math.isinf(value):
                 raise DataError(f"{name} line {number}: an infinite value is not allowed")
+            if abs(value) > limits.FLOAT32_MAX:
+                raise DataError(
+                    f"{where}: {cell[:30]} is beyond float32's range (about 3.4e38)"
+                )
             values[r, c] = value
     if len(rows) == 1 and not has_header:
         return values  # one row written across: a single channel
@@ -307,8 +333,10 @@ def _load_csv(path: Path) -> np.ndarray:
 
 def _load_npy(path: Path) -> np.ndarray:
     name = path.name
+    data = _read_bytes(path)
+    limits.npy_header(data, lambda text: DataError(f"{name}: {text}"))
     try:
-        array = np.load(io.BytesIO(_read_bytes(path)), allow_pickle=False)
+        array = np.load(io.BytesIO(data), allow_pickle=False)
     except ValueError as error:
         if "allow_pickle" in str(error):
             raise DataError(f"{name}: holds Python objects, which are never loaded") from error
@@ -321,9 +349,7 @@ def _load_npy(path: Path) -> np.ndarray:
         raise DataError(f"{name}: holds {array.dtype} values; numbers are needed")
     if array.size == 0:
         raise DataError(f"{name}: the array is empty {tuple(array.shape)}")
-    if array.dtype.kind == "f" and not np.isfinite(array).all():
-        bad = tuple(int(i) for i in np.argwhere(~np.isfinite(array))[0])
-        raise DataError(f"{name}: NaN or infinite value at index {bad}")
+    limits.finite_float32(array, name, DataError)
     if array.ndim == 1:
         return array[None].astype(np.float32)
     if array.ndim == 2:
@@ -344,7 +370,15 @@ def _load_wav(path: Path) -> np.ndarray:
             channels = reader.getnchannels()
             width = reader.getsampwidth()
             frames = reader.getnframes()
+            limits.check_count(
+                frames * channels,
+                limits.MAX_ARRAY_VALUES,
+                f"the WAV header ({frames:,} frames x {channels} channels)",
+                lambda text: DataError(f"{name}: {text}"),
+            )
             raw = reader.readframes(frames)
+    except DataError:
+        raise
     except wave.Error as error:
         raise DataError(f"{name}: not a PCM WAV file ({error})") from error
     except (EOFError, OSError, ValueError) as error:

@@ -167,3 +167,30 @@ def flip_kernel(kernel: np.ndarray, dims: int | None = None) -> np.ndarray:
     return np.ascontiguousarray(
         np.flip(k, axis=tuple(range(k.ndim - dims, k.ndim))), dtype=np.float32
     )
+
+
+# What the first two axes of each layer type's weight array count (torch's layouts): a
+# transposed convolution's weight is (C_in, C_out / groups, K...), the other way round.
+_WEIGHT_AXES = {
+    "conv": ("output channel", "input channel within its group"),
+    "conv_transpose": ("input channel", "output channel within its group"),
+    "linear": ("output unit", "input unit"),
+}
+
+
+def weight_axes(layer_type: str) -> tuple[str, str]:
+    """What axes 0 and 1 of ``layer_type``'s weight count: a kernel index ``(a, b)`` picks
+    ``weight[a, b]``, the kernel from axis-1 channel ``b`` to axis-0 channel ``a`` (conv)."""
+    try:
+        return _WEIGHT_AXES[layer_type]
+    except KeyError:
+        raise DataError(f"layer type '{layer_type}' has no weight array") from None
+
+
+def bias_of_kernel(layer, weight_shape: Sequence[int], a: int, b: int) -> int:
+    """Which element of ``layer``'s bias (a LayerSpec) the kernel ``weight[a, b]`` adds
+    into: the kernel's output channel."""
+    if layer.type == "conv_transpose":  # (C_in, C_out/g): input a's group, then b within it
+        groups = int(layer.param("groups"))
+        return (a // (weight_shape[0] // groups)) * weight_shape[1] + b
+    return a

@@ -16,6 +16,7 @@ import json
 import numpy as np
 
 from .cli import one_line_errors
+from .errors import SpecError
 from .export import checked_weights
 from .linear_map import MatrixError, layer_matrix, matrix_shape
 from .network import init_weights
@@ -24,13 +25,15 @@ from .summary import parse_shape, resolve_network
 
 
 def run(args) -> int:
+    if args.weights and args.seed is not None:
+        raise SpecError("matrix: --seed seeds fresh weights, but --weights gives them; leave one out")
     spec = resolve_network(args.network)
     shape = parse_shape(args.input_shape)
     matrix_shape(spec, args.layer, shape)  # shapes only: refuse before weights or matrix
     if args.weights:
         weights = checked_weights(spec, args.weights, shape)
     else:
-        weights = init_weights(spec, shape, seed=args.seed)
+        weights = init_weights(spec, shape, seed=args.seed or 0)
     result = layer_matrix(spec, weights, args.layer, shape)
     if not np.isfinite(result.matrix).all():  # JSON has no NaN or infinity
         raise MatrixError(f"layer '{result.layer}' has weights that are NaN or infinite")
@@ -54,7 +57,9 @@ def register(subparsers) -> None:
     parser.add_argument(
         "--weights", metavar="FILE", help="weights (.npz / .safetensors; default: fresh ones)"
     )
-    parser.add_argument("--seed", type=int, default=0, help="seed of fresh weights")
+    parser.add_argument(
+        "--seed", type=int, default=None, help="seed of fresh weights (default 0)"
+    )
     parser.add_argument("--json", required=True, metavar="OUT.json", help="where to write it")
     one_line_errors(parser, "matrix")
     parser.set_defaults(func=run)

@@ -153,6 +153,67 @@ def lab_1d() -> NetworkSpec:
     )
 
 
+# ------------------------------------------------------------- detection and segmentation
+# (issue 14) The shapes data set's 5 mask classes (background + 4) and a YOLOv1-style grid.
+SHAPES_SIZE = 32
+DETECTOR_GRID = 8  # S: the detector's output is S x S cells of 32 / S = 4 pixels
+DETECTOR_CHANNELS = 5 + 4  # per cell: objectness, x and y offset, sqrt w and h, 4 classes
+
+
+def shapes_segmenter() -> NetworkSpec:
+    pool = {"kernel_size": 2}
+    layers = [
+        _conv("enc1", 16, 3, padding=1),
+        _relu("enc1_relu"),
+        LayerSpec("pool1", "max_pool", pool),
+        _conv("enc2", 32, 3, padding=1),
+        _relu("enc2_relu"),
+        LayerSpec("pool2", "max_pool", pool),
+        _conv("bottleneck", 32, 3, padding=2, dilation=2),
+        _relu("bottleneck_relu"),
+        LayerSpec("unpool2", "max_unpool", {"pool": "pool2"}),
+        LayerSpec("skip2", "concat", {}, ("unpool2", "enc2_relu")),
+        _conv("dec2", 16, 3, padding=1),
+        _relu("dec2_relu"),
+        LayerSpec("unpool1", "max_unpool", {"pool": "pool1"}),
+        LayerSpec("skip1", "concat", {}, ("unpool1", "enc1_relu")),
+        _conv("dec1", 16, 3, padding=1),
+        _relu("dec1_relu"),
+        _conv("classes", 5, 1),
+    ]
+    return _net(
+        "shapes-segmenter",
+        "Segmentation of shapes: convs and max pools down, max-unpool up, skip joins by "
+        "concat; 5 scores per pixel (background, circle, square, triangle, cross)",
+        (1, SHAPES_SIZE, SHAPES_SIZE),
+        layers,
+    )
+
+
+def shapes_detector() -> NetworkSpec:
+    pool = {"kernel_size": 2}
+    layers = [
+        _conv("conv1", 16, 3, padding=1),
+        _relu("relu1"),
+        LayerSpec("pool1", "max_pool", pool),
+        _conv("conv2", 32, 3, padding=1),
+        _relu("relu2"),
+        LayerSpec("pool2", "max_pool", pool),
+        _conv("conv3", 32, 3, padding=1),
+        _relu("relu3"),
+        _conv("conv4", 32, 3, padding=2, dilation=2),
+        _relu("relu4"),
+        _conv("grid", DETECTOR_CHANNELS, 1),
+    ]
+    return _net(
+        "shapes-detector",
+        "A YOLOv1-style detector: a conv backbone whose last layer gives, per cell of an "
+        "8x8 grid, objectness, box offset and size, and 4 class scores",
+        (1, SHAPES_SIZE, SHAPES_SIZE),
+        layers,
+    )
+
+
 PRESETS: dict[str, Callable[[], NetworkSpec]] = {
     "udl-mnist1d-cnn": udl_mnist1d_cnn,
     "udl-mnist1d-fc": udl_mnist1d_fc,
@@ -162,6 +223,8 @@ PRESETS: dict[str, Callable[[], NetworkSpec]] = {
     "dilated-stack": dilated_stack,
     "lab-2d": lab_2d,
     "lab-1d": lab_1d,
+    "shapes-segmenter": shapes_segmenter,
+    "shapes-detector": shapes_detector,
 }
 
 

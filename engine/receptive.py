@@ -106,44 +106,54 @@ def _propagate(graph: _Graph, target_index: int, start: np.ndarray) -> dict[str,
 
 def receptive_field_sizes(nodes, infos, input_shape) -> dict[str, tuple[int, ...] | None]:
     """Per map-shaped layer: per spatial axis, the span (first to last position) in the
-    network input of the field of one central output position. Vectors: None."""
+    network input of the field of one central output position. Vectors: None.
+
+    One forward pass (linear in the network's size): every layer keeps, per axis and output
+    position, the first and last input position it depends on; a layer's are the min / max
+    of its sources' over the positions it reads (the span of the union of their fields)."""
     graph = _Graph(nodes, infos, input_shape)
     sizes: dict[str, tuple[int, ...] | None] = {}
     if len(input_shape) < 2:
         return sizes
+    last_use = {source: node.index for node in nodes for source in node.inputs}
+    bounds = {INPUT: [(np.arange(n), np.arange(n)) for n in input_shape[1:]]}
     for node, info in zip(nodes, infos, strict=True):
-        if info.error is not None or len(info.out_shape) < 2:
+        if info.error is not None or node.error is not None or len(info.out_shape) < 2:
             sizes.setdefault(node.name, None)
             continue
+        per_axis = [_axis_bounds(graph, node, info, axis, bounds) for axis in range(len(info.out_shape) - 1)]
         spans = []
-        for axis in range(len(info.out_shape) - 1):
-            spans.append(_axis_span(graph, node, info, axis, input_shape))
+        for lo, hi in per_axis:
+            centre = (len(lo) - 1) // 2
+            spans.append(int(hi[centre] - lo[centre] + 1) if hi[centre] >= lo[centre] else 0)
         sizes.setdefault(node.name, tuple(spans))
+        bounds.setdefault(node.name, per_axis)
+        for source in node.inputs:  # keep only what a later layer still reads
+            if last_use.get(source) == node.index and source != INPUT:
+                bounds.pop(source, None)
     return sizes
 
 
-def _axis_span(graph: _Graph, node, info, axis: int, input_shape) -> int:
-    """Propagate one axis only (a 1D mask per layer): cheap for every layer."""
+_NONE = np.iinfo(np.int64).max
+
+
+def _axis_bounds(graph: _Graph, node, info, axis: int, bounds) -> tuple[np.ndarray, np.ndarray]:
+    """(first, last) input position each output position of ``node`` depends on, one axis."""
     length = info.out_shape[1 + axis]
-    start = np.zeros(length, dtype=bool)
-    start[(length - 1) // 2] = True
-    masks = {node.name: start}
-    for other in reversed(graph.nodes[: node.index + 1]):
-        mask = masks.get(other.name)
-        if mask is None or other.error is not None:
+    lo = np.full(length, _NONE, dtype=np.int64)
+    hi = np.full(length, -1, dtype=np.int64)
+    for k, source in enumerate(node.inputs):
+        if source not in bounds:
             continue
-        kind = other.layer.type
-        for k, source in enumerate(other.inputs):
-            src_len = graph.shapes[source][1 + axis]
-            if kind in _IDENTITY:
-                m = mask
-            else:
-                rows, cols = graph.pairs(other, axis, k)
-                m = np.zeros(src_len, dtype=bool)
-                m[cols[mask[rows]]] = True
-            masks[source] = masks[source] | m if source in masks else m
-    where = np.flatnonzero(masks.get(INPUT, np.zeros(input_shape[1 + axis], dtype=bool)))
-    return int(where[-1] - where[0] + 1) if where.size else 0
+        src_lo, src_hi = bounds[source][axis]
+        if node.layer.type in _IDENTITY:
+            np.minimum(lo, src_lo, out=lo)
+            np.maximum(hi, src_hi, out=hi)
+        else:
+            rows, cols = graph.pairs(node, axis, k)
+            np.minimum.at(lo, rows, src_lo[cols])
+            np.maximum.at(hi, rows, src_hi[cols])
+    return lo, hi
 
 
 def receptive_field(

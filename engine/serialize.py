@@ -23,7 +23,8 @@ from typing import Any
 
 import numpy as np
 
-from .errors import FileFormatError
+from . import limits
+from .errors import EngineError, FileFormatError
 from .graph import MAX_SIZE
 from .network import Weights
 from .spec import LAYER_TYPES, LayerSpec, NetworkSpec, ParamSpec
@@ -269,12 +270,19 @@ def save_network(path: str | os.PathLike, spec: NetworkSpec) -> None:
 def load_network(path: str | os.PathLike) -> NetworkSpec:
     """Read a network file; FileFormatError (naming the file) if it cannot be used."""
     path = os.fspath(path)
+    data = _read_capped(path, limits.MAX_JSON_BYTES)
+    return network_from_json(data, source=path)
+
+
+def _read_capped(path: str, limit: int) -> bytes:
+    """The file's bytes; FileFormatError when it is larger than ``limit`` (checked first)."""
     try:
         with open(path, "rb") as f:
-            data = f.read()
+            size = os.fstat(f.fileno()).st_size
+            limits.check_file_size(size, limit, lambda text: FileFormatError(f"{path}: {text}"))
+            return f.read(size + 1)  # bounded by the checked size (read(n) allocates n)
     except OSError as error:
         raise FileFormatError(f"{path}: cannot read the file ({error.strerror})") from None
-    return network_from_json(data, source=path)
 
 
 # --------------------------------------------------------------------------- weights
@@ -323,6 +331,7 @@ def unflatten_weights(flat: dict[str, np.ndarray], source: str) -> Weights:
             raise FileFormatError(
                 f"{source}: array {key!r} has dtype {a.dtype}; expected floating point"
             )
+        limits.finite_float32(a, f"{source}: array {key!r}", FileFormatError)
         out.setdefault(name, {})[part] = np.ascontiguousarray(a, dtype=np.float32)
     return out
 
@@ -339,20 +348,39 @@ def weights_to_bytes(weights: Weights, kind: str = "safetensors") -> bytes:
 
 
 def weights_from_bytes(data: bytes, kind: str, source: str = "<bytes>") -> Weights:
-    """Weights from file contents (``kind`` 'npz' or 'safetensors'); never loads pickle."""
+    """Weights from file contents (``kind`` 'npz' or 'safetensors'); never loads pickle.
+
+    Every declared size is checked against :mod:`engine.limits` before anything is allocated
+    (npz members are inflated with a cap; safetensors headers are read first)."""
+    try:
+        return unflatten_weights(_flat_weights(data, kind, source), source)
+    except MemoryError:
+        raise FileFormatError(f"{source}: too large to load (out of memory)") from None
+
+
+def _flat_weights(data: bytes, kind: str, source: str) -> dict[str, np.ndarray]:
+    def fail(text: str) -> FileFormatError:
+        return FileFormatError(f"{source}: {text}")
+
     try:
         if kind == "npz":
-            with np.load(io.BytesIO(data), allow_pickle=False) as archive:
-                flat = {key: archive[key] for key in archive.files}
-        else:
-            from safetensors.numpy import load
+            flat = {}
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                for member in archive.namelist():
+                    raw = limits.read_zip_member(archive, member, fail)
+                    key = member[:-4] if member.endswith(".npy") else member
+                    flat[key] = limits.load_npy_bytes(raw, lambda t, m=member: fail(f"{m}: {t}"))
+            return flat
+        from safetensors.numpy import load
 
-            flat = load(data)
+        limits.check_safetensors(data, fail)
+        return load(data)
+    except EngineError:
+        raise
     except (ValueError, OSError, EOFError, zipfile.BadZipFile, KeyError) as error:
         raise FileFormatError(f"{source}: not a readable {kind} weights file ({error})") from None
     except Exception as error:  # safetensors raises its own SafetensorError
         raise FileFormatError(f"{source}: not a readable {kind} weights file ({error})") from None
-    return unflatten_weights(flat, source)
 
 
 def save_weights(path: str | os.PathLike, weights: Weights) -> None:
@@ -365,9 +393,5 @@ def load_weights(path: str | os.PathLike) -> Weights:
     """Read a .npz or .safetensors weights file (FileFormatError naming the file)."""
     path = os.fspath(path)
     kind = _kind(path)
-    try:
-        with open(path, "rb") as f:
-            data = f.read()
-    except OSError as error:
-        raise FileFormatError(f"{path}: cannot read the file ({error.strerror})") from None
+    data = _read_capped(path, limits.MAX_FILE_BYTES)
     return weights_from_bytes(data, kind, path)

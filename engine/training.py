@@ -32,20 +32,16 @@ from typing import Any
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
 from .errors import EngineError
 from .optim import SGD, Adam
 from .spec import NetworkSpec
+from .tasks import TASKS, TrainingError, make_task
 
 OPTIMIZERS = ("sgd", "adam")
 EVAL_CHUNK = 2000  # samples per evaluation forward pass (bounds memory)
 
 Weights = dict[str, dict[str, np.ndarray]]
-
-
-class TrainingError(EngineError):
-    """Training cannot start: a bad setting, or a network that does not fit the data."""
 
 
 # --------------------------------------------------------------------------- configuration
@@ -76,6 +72,7 @@ class TrainConfig:
     checkpoint_every: int = 100
     eval_train_samples: int = 1000
     threads: int = 1
+    task: str = "classification"  # or "segmentation", "detection" (engine.tasks)
 
     def validate(self) -> TrainConfig:
         """Raise :class:`TrainingError` naming the first bad setting; return self."""
@@ -83,6 +80,13 @@ class TrainConfig:
         def bad(message: str) -> TrainingError:
             return TrainingError(message)
 
+        if self.task not in TASKS:
+            raise bad(f"unknown task '{self.task}' (choose {', '.join(TASKS)})")
+        if self.task != "classification" and augmentation_active(self.augmentation):
+            raise bad(
+                f"augmentation is for classification only: for {self.task} a flip or shift "
+                "would have to move the masks and boxes too, which is not done yet"
+            )
         if self.optimizer not in OPTIMIZERS:
             raise bad(f"unknown optimizer '{self.optimizer}' (choose {' or '.join(OPTIMIZERS)})")
         if not _finite(self.lr) or self.lr <= 0:
@@ -236,6 +240,10 @@ class TrainResult:
     steps_per_second: float
     device: str
     stopped: bool = False
+    task: str = "classification"
+    # the task's test-set scores at the end: segmentation mean_iou, per_class_iou,
+    # pixel_accuracy, confusion; detection map50, per_class_ap (engine.tasks)
+    metrics: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -321,6 +329,7 @@ class Trainer:
         x_test, y_test = _checked_arrays(dataset, "test")
         n_classes = len(dataset.class_names)
         self.n_classes = n_classes
+        self.task = make_task(config.task, dataset)
         n_train = len(x_train)
         if config.batch_size > n_train:
             raise TrainingError(
@@ -351,7 +360,7 @@ class Trainer:
                     f"{_fmt(input_shape)}: {error}"
                 ) from None
             module = module.to(self.device)
-            _check_output(module, x_train[:2], n_classes, label, self.device)
+            self.task.check_output(module, x_train[:2], label, self.device)
             params = [p for p in module.parameters() if p.requires_grad]
             # engine.optim, not torch.optim: the same numbers without importing torch._dynamo
             if config.optimizer == "sgd":
@@ -368,9 +377,9 @@ class Trainer:
         # Copies: the data set's arrays may be read-only, and training must not change them.
         self._x_train_cpu = torch.tensor(np.asarray(x_train, dtype=np.float32))
         self._x_train = self._x_train_cpu.to(self.device)
-        self._y_train = torch.tensor(np.asarray(y_train, dtype=np.int64)).to(self.device)
+        self._y_train = self.task.targets(dataset, "train").to(self.device)
         self._x_test = torch.tensor(np.asarray(x_test, dtype=np.float32)).to(self.device)
-        self._y_test = torch.tensor(np.asarray(y_test, dtype=np.int64)).to(self.device)
+        self._y_test = self.task.targets(dataset, "test").to(self.device)
         self._batch_gen = torch.Generator().manual_seed(config.seed)
         self._aug_gen = torch.Generator().manual_seed(config.seed + 1)
         subset_gen = torch.Generator().manual_seed(config.seed + 2)
@@ -405,7 +414,7 @@ class Trainer:
         losses = []
         for m in self.members:  # modules stay in train mode outside evaluate()
             m.optimizer.zero_grad(set_to_none=True)
-            loss = F.cross_entropy(m.module(x), y)
+            loss = self.task.loss(m.module(x), y)
             loss.backward()
             m.optimizer.step()
             value = float(loss.item())
@@ -418,34 +427,54 @@ class Trainer:
     # -- evaluation and checkpoints
 
     @torch.no_grad()
-    def _measure(self, module, x: torch.Tensor, y: torch.Tensor) -> tuple[float, float]:
-        total_loss, correct = 0.0, 0
-        for start in range(0, len(x), EVAL_CHUNK):
-            xb, yb = x[start : start + EVAL_CHUNK], y[start : start + EVAL_CHUNK]
-            logits = module(xb)
-            total_loss += float(F.cross_entropy(logits, yb, reduction="sum"))
-            correct += int((logits.argmax(1) == yb).sum())
-        return total_loss / len(x), correct / len(x)
+    def _outputs(self, module, x: torch.Tensor) -> list[torch.Tensor]:
+        return [module(x[start : start + EVAL_CHUNK]) for start in range(0, len(x), EVAL_CHUNK)]
+
+    def _chunks(self, y: torch.Tensor) -> list[torch.Tensor]:
+        return [y[start : start + EVAL_CHUNK] for start in range(0, len(y), EVAL_CHUNK)]
+
+    def _measure(self, module, part: str) -> dict[str, float]:
+        if part == "train":
+            x = self._x_train[self._eval_train_idx]
+            y = self._y_train[self._eval_train_idx]
+            index = self._eval_train_idx.cpu().tolist()
+        else:
+            x, y, index = self._x_test, self._y_test, None
+        with torch.no_grad():
+            return self.task.measure(self._outputs(module, x), self._chunks(y), part, index)
+
+    def task_scores(self, index: int = 0) -> dict[str, Any]:
+        """The task's test-set scores of network ``index`` now (engine.tasks ``final``)."""
+        module = self.members[index].module
+        module.eval()
+        try:
+            outputs = self._outputs(module, self._x_test)
+            return self.task.final(outputs, self._chunks(self._y_test))
+        finally:
+            module.train()
+
+    def test_predictions(self, index: int = 0):
+        """Segmentation: (N_test, H, W) int64 classes; detection: COCO results rows."""
+        if not hasattr(self.task, "predictions"):
+            raise TrainingError("predictions are written for segmentation and detection only")
+        module = self.members[index].module
+        module.eval()
+        try:
+            return self.task.predictions(self._outputs(module, self._x_test))
+        finally:
+            module.train()
 
     def evaluate(self) -> list[dict[str, float]]:
         """Each network's train/test loss and accuracy now (dropout off), as curve records."""
         records = []
-        xt = self._x_train[self._eval_train_idx]
-        yt = self._y_train[self._eval_train_idx]
         for m in self.members:
             m.module.eval()
-            train_loss, train_acc = self._measure(m.module, xt, yt)
-            test_loss, test_acc = self._measure(m.module, self._x_test, self._y_test)
+            record: dict[str, float] = {"step": self.step_count}
+            for part in ("train", "test"):
+                for key, value in self._measure(m.module, part).items():
+                    record[f"{part}_{key}"] = value
             m.module.train()
-            records.append(
-                {
-                    "step": self.step_count,
-                    "train_loss": train_loss,
-                    "train_accuracy": train_acc,
-                    "test_loss": test_loss,
-                    "test_accuracy": test_acc,
-                }
-            )
+            records.append(record)
         return records
 
     def _record(self) -> list[dict[str, float]]:
@@ -563,7 +592,7 @@ class Trainer:
         out = []
         if any(not m.curves or m.curves[-1]["step"] != self.step_count for m in self.members):
             self._record()
-        for m in self.members:
+        for i, m in enumerate(self.members):
             last = m.curves[-1]
             out.append(
                 TrainResult(
@@ -580,6 +609,8 @@ class Trainer:
                     steps_per_second=round(self.steps_per_second, 1),
                     device=self.device_name,
                     stopped=self.stopped,
+                    task=self.task.name,
+                    metrics=self.task_scores(i) if self.task.name != "classification" else {},
                 )
             )
         return out
@@ -674,25 +705,6 @@ def _checked_arrays(dataset, part: str) -> tuple[np.ndarray, np.ndarray]:
             f"found {int(y.min())}..{int(y.max())}"
         )
     return x, y
-
-
-def _check_output(module, x: np.ndarray, n_classes: int, label: str, device) -> None:
-    """The network must end in one score per class: (N, n_classes)."""
-    module.eval()
-    with torch.no_grad():
-        out = module(torch.tensor(np.asarray(x, dtype=np.float32)).to(device))
-    module.train()
-    shape = tuple(out.shape[1:])
-    if len(shape) != 1:
-        raise TrainingError(
-            f"network '{label}' ends in shape {_fmt(shape)}, but a classifier must end in "
-            f"{n_classes} class scores (add flatten and a linear layer with {n_classes} units)"
-        )
-    if shape[0] != n_classes:
-        raise TrainingError(
-            f"network '{label}' gives {shape[0]} scores but the data set has {n_classes} "
-            f"classes (set the last layer's units to {n_classes})"
-        )
 
 
 def _copy_weights(weights: Weights) -> Weights:

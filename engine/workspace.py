@@ -20,13 +20,13 @@ import io
 import json
 import os
 import zipfile
-import zlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
 
+from . import limits
 from .errors import EngineError, FileFormatError
 from .spec import NetworkSpec
 
@@ -36,8 +36,6 @@ JSON_MEMBER = "workspace.json"
 ARRAYS_MEMBER = "arrays.safetensors"
 SUFFIX = ".convscope"
 
-# A member claiming more than this is refused before it is read (a damaged or hostile file).
-_MAX_MEMBER_BYTES = 4 << 30
 _INPUT_KEY = "input"
 
 
@@ -148,13 +146,25 @@ def load_workspace(path: str | os.PathLike) -> Workspace:
     OSError
         The file cannot be read at all (missing, no permission).
     """
+    source = os.path.basename(os.fspath(path))
     with open(path, "rb") as handle:
+        size = os.fstat(handle.fileno()).st_size
+        limits.check_file_size(
+            size, limits.MAX_FILE_BYTES, lambda text: FileFormatError(f"{source}: {text}")
+        )
         data = handle.read()
-    return workspace_from_bytes(data, os.path.basename(os.fspath(path)))
+    return workspace_from_bytes(data, source)
 
 
 def workspace_from_bytes(data: bytes, source: str = "the workspace file") -> Workspace:
     """Parse the bytes of a workspace file; ``source`` names it in error messages."""
+    try:
+        return _workspace_from_bytes(data, source)
+    except MemoryError:
+        raise FileFormatError(f"{source}: too large to load (out of memory)") from None
+
+
+def _workspace_from_bytes(data: bytes, source: str) -> Workspace:
     where = _Where(source)
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
@@ -195,26 +205,17 @@ class _Where:
         self.fail(f"damaged: {text}", place)
 
 
-def _read_member(archive: zipfile.ZipFile, name: str, where: _Where) -> bytes:
-    info = archive.getinfo(name)
-    if info.file_size > _MAX_MEMBER_BYTES:
-        where.damaged(name, f"claims {info.file_size} bytes, more than a workspace can hold")
-    try:
-        return archive.read(name)
-    except (
-        zipfile.BadZipFile,
-        zlib.error,
-        EOFError,
-        ValueError,
-        OSError,
-        NotImplementedError,
-        RuntimeError,
-    ) as error:
-        where.damaged(name, f"cannot be read ({error})")
+def _read_member(archive: zipfile.ZipFile, name: str, where: _Where, limit: int) -> bytes:
+    """The member's bytes, inflated with the caps of :func:`engine.limits.read_zip_member`."""
+
+    def fail(text: str) -> FileFormatError:
+        return FileFormatError(f"{where.source}, {name}: damaged or too large: {text}")
+
+    return limits.read_zip_member(archive, name, fail, limit)
 
 
 def _read_json(archive: zipfile.ZipFile, where: _Where) -> dict[str, Any]:
-    raw = _read_member(archive, JSON_MEMBER, where)
+    raw = _read_member(archive, JSON_MEMBER, where, limits.MAX_JSON_BYTES)
     try:
         document = json.loads(raw.decode("utf-8"))
     except UnicodeDecodeError:
@@ -246,7 +247,10 @@ def _check_header(document: dict[str, Any], where: _Where) -> None:
 def _read_tensors(archive: zipfile.ZipFile, where: _Where) -> dict[str, np.ndarray]:
     from safetensors.numpy import load as load_tensors
 
-    raw = _read_member(archive, ARRAYS_MEMBER, where)
+    raw = _read_member(archive, ARRAYS_MEMBER, where, limits.MAX_MEMBER_BYTES)
+    limits.check_safetensors(
+        raw, lambda text: FileFormatError(f"{where.source}, {ARRAYS_MEMBER}: damaged: {text}")
+    )
     try:
         return load_tensors(raw)
     except Exception as error:  # noqa: BLE001 - the rust binding raises its own error type

@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from engine import limits
 from engine.errors import DataError
 from engine.inputs import IMAGE_SUFFIXES, read_image
 
@@ -98,6 +99,9 @@ def load_signal_csv(
     if not file.is_file():
         raise DataError(f"{name}: no such file")
     try:
+        limits.check_file_size(
+            file.stat().st_size, limits.MAX_CSV_BYTES, lambda text: DataError(f"{name}: {text}")
+        )
         text = file.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise DataError(f"{name}: not a text file (cannot decode it as UTF-8)") from error

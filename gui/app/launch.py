@@ -132,6 +132,8 @@ def create_window(start: Start, remember: bool = True):
     from gui.lab.compare_view import install_compare
     from gui.sampling import install_sampling_lab
     from gui.state.document import Document
+    from gui.stepthrough.step_panel import install_stepthrough
+    from gui.symmetry.symmetry_panel import install_symmetry_lab
     from gui.training import trainer_panel
     from gui.workspace.workspace_actions import install_workspace
 
@@ -146,7 +148,10 @@ def create_window(start: Start, remember: bool = True):
     trainer_panel.install(window)  # a tab beside Layers
     window.arrange_bottom_docks()
     install_compare(window)
-    install_sampling_lab(window)  # the sampling lab's tab (issue 12)
+    # the labs beside the maps, each a tab built the first time it is shown
+    install_symmetry_lab(window)
+    install_sampling_lab(window)
+    install_stepthrough(window)
     install_workspace(window)
     if ws is not None:
         if not window.workspace_actions.adopt(ws, start.path, remember=remember):

@@ -1,7 +1,7 @@
 """Lookup tables for the maps: 255 colours plus one background entry for tile gaps.
 
-Index ``i`` in 0..254 is the colour of bin ``i`` (see :mod:`gui.compute.render`); index 255
-(:data:`gui.compute.render.GAP`) is the background, so gaps between tiles vanish into the panel.
+Index ``i`` in 0..254 is the colour of bin ``i`` (see :mod:`gui.compute.display`); index 255
+(:data:`gui.compute.display.GAP`) is the background, so gaps between tiles vanish into the panel.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from functools import cache
 import numpy as np
 import pyqtgraph as pg
 
-from gui.compute.render import GAP, LEVELS, ColourTables, argb_table
+from gui.compute.display import GAP, LEVELS, ColourTables, argb_table
 
 BACKGROUND = (30, 30, 34)  # the maps panel's background (dark theme)
 

@@ -3,7 +3,7 @@
 The GUI thread only snapshots the document (its arrays are immutable, so a snapshot is a
 few references) into a single pending slot; a worker thread takes the slot, runs
 ``engine.network.forward`` from the first affected layer (reusing its previous trace) and
-prepares display data (``gui.compute.render``), then hands a :class:`ComputeResult` back through
+prepares display data (``gui.compute.display``), then hands a :class:`ComputeResult` back through
 a queued signal. Requests made while the worker is busy coalesce into one (the earliest
 affected layer wins). Results are delivered in order and never go backwards: a result older
 than one already delivered is dropped.
@@ -36,14 +36,14 @@ from engine.errors import EngineError
 from engine.spec import INPUT
 from engine.trace import Trace
 from gui.compute.colormaps import colour_tables
-from gui.compute.render import (
+from gui.compute.display import (
     ColourTables,
     DisplayHint,
-    LayerRender,
+    LayerDisplay,
     layer_channel_ranges,
+    layer_display,
     overlay_for,
     reduced_range,
-    render_layer,
     value_range,
 )
 from gui.state.document import Document, Probe
@@ -65,7 +65,7 @@ class ComputeResult:
     """What one worker run produced: the trace, display data per layer, and its generation."""
 
     trace: Trace
-    render: dict[str, LayerRender]
+    display: dict[str, LayerDisplay]
     generation: int
     seconds: dict[str, float] = field(default_factory=dict)  # forward / render timings
 
@@ -75,7 +75,7 @@ class LayerResult:
     """One layer's display data from a pass still running (its ComputeResult follows)."""
 
     name: str
-    render: LayerRender
+    display: LayerDisplay
     generation: int
 
 
@@ -387,7 +387,7 @@ class ComputeScheduler(QObject):
         trace = _run_pass(job, previous, on_output)
         t1 = time.perf_counter()
         early = drawer.collect()
-        render = render_trace(
+        render = trace_display(
             trace,
             job.spec,
             job.colormap,
@@ -478,21 +478,21 @@ def _serve(ref: weakref.ref, cond: threading.Condition, pool) -> None:
         del scheduler
 
 
-def render_trace(
+def trace_display(
     trace: Trace,
     spec,
     colormap: str,
     shared_levels: bool,
     hint: DisplayHint,
-    reuse: tuple[Trace, dict[str, LayerRender]] | None = None,
-    early: dict[str, LayerRender] | None = None,
+    reuse: tuple[Trace, dict[str, LayerDisplay]] | None = None,
+    early: dict[str, LayerDisplay] | None = None,
     tables: ColourTables | None = None,
     visible: frozenset[str] | None = None,
     full: frozenset[str] = frozenset(),
-) -> dict[str, LayerRender]:
+) -> dict[str, LayerDisplay]:
     """Display data for the input and every layer of ``trace`` (missing layers marked).
 
-    ``reuse`` is an earlier (trace, render) made with the same settings: a layer whose output
+    ``reuse`` is an earlier (trace, displays) made with the same settings: a layer whose output
     is the very same array keeps its display data (per-layer levels only), and when
     ``trace`` was computed from that trace, a layer with a few changed channels
     (``trace.changed_channels``) redraws only those. ``early`` holds
@@ -501,50 +501,38 @@ def render_trace(
     their display data can be reused; layers in ``full`` are drawn at full resolution.
     """
     names = [INPUT, *spec.names()]
-    basis_render = None
+    basis_displays = None
     if reuse is not None and trace.changed_since == reuse[0].serial:
-        basis_render = reuse[1]
+        basis_displays = reuse[1]
 
-    def basis_of(name: str) -> tuple[LayerRender | None, frozenset[int] | None]:
+    def basis_of(name: str) -> tuple[LayerDisplay | None, frozenset[int] | None]:
         changed = trace.changed_channels.get(name)
-        if basis_render is None or changed is None:
+        if basis_displays is None or changed is None:
             return None, None
-        return basis_render.get(name), changed
+        return basis_displays.get(name), changed
 
-    ranges: dict[str, tuple[float, float]] = {}
-    per_channel: dict[str, np.ndarray] = {}
-    shared = None
+    ranges, per_channel, shared = {}, {}, None
     if shared_levels:
-        for n in names:
-            output = trace.outputs.get(n)
-            if output is None:
-                continue
-            channels = layer_channel_ranges(output, *basis_of(n))
-            if channels is None:
-                ranges[n] = value_range(output)
-            else:
-                per_channel[n], ranges[n] = channels, reduced_range(channels)
-        if ranges:
-            shared = (min(r[0] for r in ranges.values()), max(r[1] for r in ranges.values()))
-    render: dict[str, LayerRender] = {}
+        ranges, per_channel, shared = _shared_levels(trace, names, basis_of)
+    displays: dict[str, LayerDisplay] = {}
     for name in names:
         output = trace.outputs.get(name)
         if output is None:
-            render[name] = LayerRender(name, "missing", ())
+            displays[name] = LayerDisplay(name, "missing", ())
         elif early and not shared_levels and name in early:
-            render[name] = early[name]
+            displays[name] = early[name]
         elif (
             reuse is not None
             and not shared_levels
             and reuse[0].outputs.get(name) is output
             and name in reuse[1]
         ):
-            render[name] = reuse[1][name]
+            displays[name] = reuse[1][name]
         elif visible is not None and name not in visible:
             continue  # scrolled out of view: drawn when it comes back
         else:
             basis, changed = basis_of(name)
-            render[name] = render_layer(
+            displays[name] = layer_display(
                 name,
                 output,
                 hint,
@@ -557,7 +545,27 @@ def render_trace(
                 changed=changed,
                 ranges=per_channel.get(name),
             )
-    return render
+    return displays
+
+
+def _shared_levels(trace: Trace, names, basis_of):
+    """Every layer's value range (per channel where only some changed) and the one range
+    that covers them all: (ranges, per-channel ranges, shared range or None)."""
+    ranges: dict[str, tuple[float, float]] = {}
+    per_channel: dict[str, np.ndarray] = {}
+    for n in names:
+        output = trace.outputs.get(n)
+        if output is None:
+            continue
+        channels = layer_channel_ranges(output, *basis_of(n))
+        if channels is None:
+            ranges[n] = value_range(output)
+        else:
+            per_channel[n], ranges[n] = channels, reduced_range(channels)
+    shared = None
+    if ranges:
+        shared = (min(r[0] for r in ranges.values()), max(r[1] for r in ranges.values()))
+    return ranges, per_channel, shared
 
 
 def _run_pass(job: _Job, previous: Trace | None, on_output) -> Trace:
@@ -584,7 +592,7 @@ class _PassDrawer:
     def __init__(self, job: _Job, previous: Trace | None, reuse, hand_over) -> None:
         self.job, self.previous, self.reuse = job, previous, reuse
         self._hand_over = hand_over  # emits a LayerResult to the GUI thread
-        self.early: dict[str, LayerRender] = {}
+        self.early: dict[str, LayerDisplay] = {}
         self.seconds = 0.0  # spent drawing inside the pass (not the engine's time)
         self._drawing: dict[str, Future] = {}
 
@@ -597,7 +605,7 @@ class _PassDrawer:
         if self.reuse is not None and self.reuse[0] is self.previous and changed is not None:
             basis = self.reuse[1].get(name)
         return functools.partial(
-            render_layer,
+            layer_display,
             name,
             output,
             job.hint,
@@ -629,12 +637,12 @@ class _PassDrawer:
         if draw is not None:
             self._drawing[name] = pool.submit(draw)
 
-    def collect(self) -> dict[str, LayerRender]:
+    def collect(self) -> dict[str, LayerDisplay]:
         """Every layer drawn during the pass (the render thread's included)."""
         for name, future in self._drawing.items():
             try:
                 self.early[name] = future.result()
-            except Exception:  # noqa: BLE001 - render_trace draws it again (or reports)
+            except Exception:  # noqa: BLE001 - trace_display draws it again (or reports)
                 log.exception("drawing %s failed", name)
         return self.early
 

@@ -96,13 +96,34 @@ class CompareView(QWidget):
         self.other_label = ""
         self._with_maps = maps
 
+        top = self._build_chooser()
+        self._build_table()
+        self.maps_row = QSplitter(Qt.Orientation.Horizontal, self)
+        self.maps_a = None
+        self.maps_b = None
+        self.mirror: Document | None = None
+        self.mirror_scheduler = None
+        if maps:
+            self._build_mirror_maps(document)
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self._split(maps), 1)
+
+        document.networkChanged.connect(self._follow_network)
+        document.inputChanged.connect(self._follow_input)
+        document.viewChanged.connect(self._follow_view)
+        self.refresh()
+
+    def _build_chooser(self) -> QHBoxLayout:
+        """The row that picks network B: a preset, or a file."""
+        from engine.presets import preset_names
+
         self.choice = QComboBox(self)
         self.choice.addItem("Choose network B…")
         self.choice.setToolTip(
             "A preset to compare with; 'From file…' takes a network .json or a .convscope workspace"
         )
-        from engine.presets import preset_names
-
         self.choice.addItems(list(preset_names()))
         self.choice.activated.connect(self._choice_activated)
         self.file_button = QPushButton("From file…", self)
@@ -112,7 +133,10 @@ class CompareView(QWidget):
         top.addWidget(self.choice)
         top.addWidget(self.file_button)
         top.addStretch(1)
+        return top
 
+    def _build_table(self) -> None:
+        """The side-by-side table of shapes and counts, and the totals under it."""
         self.table = QTableWidget(0, len(HEADERS), self)
         self.table.setHorizontalHeaderLabels(list(HEADERS))
         self.table.verticalHeader().hide()
@@ -123,24 +147,21 @@ class CompareView(QWidget):
         self.totals.setTextFormat(Qt.TextFormat.RichText)
         self.totals.setWordWrap(True)
 
-        self.maps_row = QSplitter(Qt.Orientation.Horizontal, self)
-        self.maps_a = None
-        self.maps_b = None
-        self.mirror: Document | None = None
-        self.mirror_scheduler = None
-        if maps:
-            # A's maps come from a mirror of the document with its own scheduler: the main
-            # scheduler's display size belongs to the main window's maps view.
-            from gui.compute.scheduler import ComputeScheduler
-            from gui.lab.maps.maps_view import MapsView
+    def _build_mirror_maps(self, document: Document) -> None:
+        # A's maps come from a mirror of the document with its own scheduler: the main
+        # scheduler's display size belongs to the main window's maps view.
+        from gui.compute.scheduler import ComputeScheduler
+        from gui.lab.maps.maps_view import MapsView
 
-            self.mirror = Document(document.input, document.spec, document.weights)
-            self.mirror.undo_stack.setUndoLimit(1)
-            self.mirror.set_view(**asdict(document.view))
-            self.mirror_scheduler = ComputeScheduler(self.mirror, threads=1)
-            self.maps_a = MapsView(self.mirror, self.mirror_scheduler)
-            self.maps_row.addWidget(self._titled("A: the current network", self.maps_a))
+        self.mirror = Document(document.input, document.spec, document.weights)
+        self.mirror.undo_stack.setUndoLimit(1)
+        self.mirror.set_view(**asdict(document.view))
+        self.mirror_scheduler = ComputeScheduler(self.mirror, threads=1)
+        self.maps_a = MapsView(self.mirror, self.mirror_scheduler)
+        self.maps_row.addWidget(self._titled("A: the current network", self.maps_a))
 
+    def _split(self, maps: bool) -> QSplitter:
+        """Table and totals above, the two networks' maps below."""
         split = QSplitter(Qt.Orientation.Vertical, self)
         upper = QWidget()
         upper_layout = QVBoxLayout(upper)
@@ -152,15 +173,7 @@ class CompareView(QWidget):
         split.setStretchFactor(0, 1)
         split.setStretchFactor(1, 2)
         split.setSizes([320, 480] if maps else [800, 0])
-
-        layout = QVBoxLayout(self)
-        layout.addLayout(top)
-        layout.addWidget(split, 1)
-
-        document.networkChanged.connect(self._follow_network)
-        document.inputChanged.connect(self._follow_input)
-        document.viewChanged.connect(self._follow_view)
-        self.refresh()
+        return split
 
     # ------------------------------------------------------------- network B
     def set_other(self, spec, weights=None, label: str = "") -> bool:

@@ -40,7 +40,7 @@ def selected_kernel(document: Document) -> tuple[np.ndarray | None, str]:
         return None, "a 3-tap mean (select a convolution to use its kernel)"
     if weight.ndim - 2 != document.dims:
         return None, "a 3-tap mean (the selected kernel has the wrong dimensionality)"
-    out, in_ = document.kernel_pair
+    out, in_ = document.kernel_index
     return np.array(weight[out, in_]), f"the kernel of '{name}' ({out}, {in_})"
 
 
@@ -112,7 +112,7 @@ class SamplingPanel(QWidget):
         d.specChanged.connect(lambda: self.invalidate(*JOBS))
         d.weightsChanged.connect(lambda _n: self.invalidate("down"))
         d.layerSelected.connect(lambda: self.invalidate("down"))
-        d.kernelPairChanged.connect(lambda: self.invalidate("down"))
+        d.kernelIndexChanged.connect(lambda: self.invalidate("down"))
         d.viewChanged.connect(lambda: self.invalidate(*JOBS))
         self.channel.valueChanged.connect(lambda _v: self.invalidate("down", "up"))
         self.region.currentIndexChanged.connect(lambda _i: self.invalidate("down", "up"))
@@ -128,7 +128,7 @@ class SamplingPanel(QWidget):
         for box in (m.side, m.channels, m.kernel, m.stride, m.padding):
             box.valueChanged.connect(lambda _v: self.invalidate("matrix"))
         m.kernel_source.currentIndexChanged.connect(lambda _i: self.invalidate("matrix"))
-        for signal in (d.layerSelected, d.kernelPairChanged):
+        for signal in (d.layerSelected, d.kernelIndexChanged):
             signal.connect(self._selection_changed)
         d.weightsChanged.connect(lambda _n: self._selection_changed())
         self.mixing.edited.connect(lambda: self.invalidate("mixing"))

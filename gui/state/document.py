@@ -20,6 +20,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoStack
 
 from engine.errors import EngineError
+from engine.kernels import weight_axes
 from engine.spec import INPUT, NetworkSpec
 from gui.state.commands import StateCommand
 from gui.state.training_history import TrainingHistory, TrainingRun
@@ -105,9 +106,11 @@ class Document(QObject):
     trainingChanged()
         The training history changed (a run was recorded, or a workspace replaced it).
     layerSelected()
-        The selected layer changed (its kernel pair went back to (0, 0)).
-    kernelPairChanged()
-        The (out, in) kernel pair shown for the selected layer changed.
+        The selected layer changed (its kernel index went back to (0, 0)).
+    kernelIndexChanged()
+        The kernel shown for the selected layer changed: ``kernel_index`` ``(a, b)`` picks
+        ``weight[a, b]``, whose axes :func:`engine.kernels.weight_axes` names ((out, in) for
+        a convolution, (in, out) for a transposed one).
     probeChanged()
         The probed value changed (hover or pin); only the formula panel, the maps' readout
         and the receptive field read it. A spec edit emits these after ``specChanged``, so
@@ -120,7 +123,7 @@ class Document(QObject):
     specChanged = Signal()
     weightsChanged = Signal(str)
     layerSelected = Signal()
-    kernelPairChanged = Signal()
+    kernelIndexChanged = Signal()
     probeChanged = Signal()
     viewChanged = Signal()
     trainingChanged = Signal()
@@ -147,7 +150,7 @@ class Document(QObject):
         self._seed = seed
         self._analysis = _network().analyze(self._spec, self._input.shape)
         self._selected: str | None = None
-        self._kernel_pair = (0, 0)
+        self._kernel_index = (0, 0)
         self._probe: Probe | None = None
         self._view = ViewSettings()
         self._training = TrainingHistory()
@@ -185,8 +188,8 @@ class Document(QObject):
         return self._selected
 
     @property
-    def kernel_pair(self) -> tuple[int, int]:
-        return self._kernel_pair
+    def kernel_index(self) -> tuple[int, int]:
+        return self._kernel_index
 
     @property
     def probe(self) -> Probe | None:
@@ -377,23 +380,25 @@ class Document(QObject):
         if name == self._selected:
             return
         self._selected = name
-        self._kernel_pair = (0, 0)
+        self._kernel_index = (0, 0)
         self.layerSelected.emit()
 
-    def set_kernel_pair(self, out: int, in_: int) -> None:
+    def set_kernel_index(self, a: int, b: int) -> None:
+        """Show the kernel ``weight[a, b]`` of the selected layer."""
         weight = self._weights.get(self._selected or "", {}).get("weight")
         if weight is None:
             self._reject("select a layer with a kernel first")
             return
-        if not (0 <= out < weight.shape[0] and 0 <= in_ < weight.shape[1]):
+        if not (0 <= a < weight.shape[0] and 0 <= b < weight.shape[1]):
+            first, second = weight_axes(self._spec.layer(self._selected).type)
             self._reject(
-                f"layer '{self._selected}' has kernels for output channels 0..{weight.shape[0] - 1}"
-                f" and input channels 0..{weight.shape[1] - 1}; ({out}, {in_}) is outside"
+                f"layer '{self._selected}' has kernels for {first}s 0..{weight.shape[0] - 1}"
+                f" and {second} 0..{weight.shape[1] - 1}; ({a}, {b}) is outside"
             )
             return
-        if (out, in_) != self._kernel_pair:
-            self._kernel_pair = (int(out), int(in_))
-            self.kernelPairChanged.emit()
+        if (a, b) != self._kernel_index:
+            self._kernel_index = (int(a), int(b))
+            self.kernelIndexChanged.emit()
 
     def set_probe(self, probe: Probe | None) -> None:
         if probe == self._probe:
@@ -594,14 +599,14 @@ class Document(QObject):
         dropped = []
         names = set(self._spec.names()) | {INPUT}
         if self._selected is not None and self._selected not in names:
-            self._selected, self._kernel_pair = None, (0, 0)
+            self._selected, self._kernel_index = None, (0, 0)
             dropped.append(self.layerSelected)
         weight = self._weights.get(self._selected or "", {}).get("weight")
         if weight is not None and weight.ndim >= 2:
-            out, in_ = self._kernel_pair
+            out, in_ = self._kernel_index
             if not (out < weight.shape[0] and in_ < weight.shape[1]):
-                self._kernel_pair = (0, 0)
-                dropped.append(self.kernelPairChanged)
+                self._kernel_index = (0, 0)
+                dropped.append(self.kernelIndexChanged)
         if self._probe is not None and not self._probe_fits(self._probe):
             self._probe = None
             dropped.append(self.probeChanged)

@@ -5,7 +5,7 @@ kernels and maps per checkpoint (:mod:`gui.training.trainer_watch`) | class prob
 lab's input (:mod:`gui.training.trainer_classify`) | augmentation preview
 (:mod:`gui.training.trainer_preview`).
 Training runs in :class:`gui.training.training_worker.TrainingWorker`; data loading, images of
-checkpoints and probabilities in :class:`gui.training.training_worker.BackgroundJobs`. The GUI
+checkpoints and probabilities in a :class:`gui.compute.jobs.Jobs`. The GUI
 thread only draws, and prepares its views when Start is pressed, before the trainer thread runs
 (it shares the GIL with the trainer, so work done while training costs several times more).
 Every run starts from fresh weights drawn from its seed (reproducible); "Use in lab" loads
@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 from engine.errors import EngineError
 from engine.presets import get_preset
 from engine.training import device_name, member_labels, pick_device, predict
+from gui.compute.jobs import Jobs
 from gui.state.training_history import finished_run
 from gui.training.curves_view import CurvesView
 from gui.training.trainer_classify import ClassifyView
@@ -39,7 +40,7 @@ from gui.training.trainer_controls import RunControls
 from gui.training.trainer_preview import preview_image
 from gui.training.trainer_setup import LAB
 from gui.training.trainer_watch import WatchView, checkpoint_images, first_conv, steps_text
-from gui.training.training_worker import BackgroundJobs, TrainingWorker, collector_paused, warm_up
+from gui.training.training_worker import TrainingWorker, collector_paused, warm_up
 
 STATUS_INTERVAL = 0.25  # seconds between status-line updates while training
 # In a window the background set-up waits for the lab to settle (set_up_after_first_maps).
@@ -68,7 +69,7 @@ class TrainerPanel(QWidget):
         self.setWindowTitle("Training")
         self.document = document
         self.worker = TrainingWorker(self)
-        self.jobs = BackgroundJobs(self)
+        self.jobs = Jobs("convscope-jobs", self, torch_threads=1)
         self.device_name = device_name(pick_device())
         self._datasets: dict[str, object] = {}
         self._good_source = "mnist1d"
@@ -123,9 +124,9 @@ class TrainerPanel(QWidget):
         if source not in self._datasets:
             self.status.setText(f"Loading {source}…")
             load = lambda: (source, _load(source))  # noqa: E731
-            self.jobs.submit("data", collector_paused(load) if _first_set_up else load)
+            self._submit("data", collector_paused(load) if _first_set_up else load)
             _first_set_up = False
-        self.jobs.submit("warmup", warm_up)
+        self._submit("warmup", warm_up)
 
     def _build_layout(self) -> None:
         # Watching and classifying share a tab: the curves stay in view beside them.
@@ -178,7 +179,7 @@ class TrainerPanel(QWidget):
         self.form.clear_error()
         if source not in self._datasets:
             self.status.setText(f"Loading {source}…")
-            self.jobs.submit("data", lambda: (source, _load(source)))
+            self._submit("data", lambda: (source, _load(source)))
 
     def _job_done(self, tag: str, result) -> None:
         if tag == "data":
@@ -340,7 +341,7 @@ class TrainerPanel(QWidget):
         x = self._dataset.x_test[self.watch.sample.value()]
         spec = self._member_spec()
         layer = first_conv(spec)
-        self.jobs.submit(
+        self._submit(
             "checkpoint", checkpoint_images, spec, layer, weights, x, step, self.watch.palettes
         )
 
@@ -382,7 +383,7 @@ class TrainerPanel(QWidget):
                 "draw an input of that shape."
             )
             return
-        self.jobs.submit("classify", predict, spec, weights, np.array(x))
+        self._submit("classify", predict, spec, weights, np.array(x))
 
     @property
     def probabilities(self) -> np.ndarray | None:
@@ -404,7 +405,12 @@ class TrainerPanel(QWidget):
         self.form.clear_error()
         x = np.array(dataset.x_train[0])
         seed = int(self.form.seed.value())
-        self.jobs.submit("preview", preview_image, x, aug, seed)
+        self._submit("preview", preview_image, x, aug, seed)
+
+    def _submit(self, tag: str, fn, *args) -> None:
+        # A newer request with the same tag replaces a pending one; the tag comes back with
+        # the outcome (``_job_done``/``_job_failed``).
+        self.jobs.submit(fn, *args, tag=tag, token=tag)
 
     # ---------------------------------------------------------------- lifetime
     def shutdown(self) -> None:

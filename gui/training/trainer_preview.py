@@ -10,7 +10,7 @@ import pyqtgraph as pg  # noqa: I001 - PySide6 is imported first by the gui pack
 from PySide6.QtWidgets import QWidget
 
 from gui.compute.colormaps import lookup_table
-from gui.compute.render import GAP, quantize_numpy
+from gui.compute.display import GAP, quantize_numpy
 
 SAMPLES = 8  # the sample and SAMPLES - 1 augmented versions
 

@@ -76,6 +76,26 @@ class SetupForm(QWidget):
         self._data_source = "mnist1d"
         self._data_index = 0
 
+        self._build_network_choice()
+        self._build_data_choice()
+        self._build_optimizer_fields()
+        form = self._build_form()
+        self._build_augmentation()
+        self.error_label = QLabel("")
+        self.error_label.setObjectName("trainerError")
+        self.error_label.setWordWrap(True)
+        self.error_label.setStyleSheet("color: #ff6b6b;")
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(form)
+        layout.addWidget(self.augmentation)
+        layout.addWidget(self.error_label)
+        layout.addStretch(1)
+
+    # ---------------------------------------------------------------- building
+    def _build_network_choice(self) -> None:
+        """The network to train (the lab's or a preset), and one to compare it with."""
         names = preset_names()
         self.network = QComboBox()
         self.network.addItem("Network in the lab", LAB)
@@ -100,6 +120,7 @@ class SetupForm(QWidget):
         )
         self.book.clicked.connect(self.book_experiment)
 
+    def _build_data_choice(self) -> None:
         self.data = QComboBox()
         for text, key in DATA_CHOICES:
             self.data.addItem(text, key)
@@ -107,6 +128,8 @@ class SetupForm(QWidget):
         self.data_path = QLabel("")
         self.data_path.setWordWrap(True)
 
+    def _build_optimizer_fields(self) -> None:
+        """Optimizer, learning rate, momentum, decay, batch, steps, seed, evaluation."""
         self.optimizer = QComboBox()
         self.optimizer.addItem("SGD", "sgd")
         self.optimizer.addItem("Adam", "adam")
@@ -119,6 +142,8 @@ class SetupForm(QWidget):
         self.eval_every = _int_spin(1, 1_000_000, 100)
         self.checkpoint_every = _int_spin(1, 1_000_000, 100)
 
+    def _build_form(self) -> QFormLayout:
+        """The fields in labelled rows, two to a row where they belong together."""
         form = QFormLayout()
         form.setContentsMargins(0, 0, 0, 0)
         row = QHBoxLayout()
@@ -154,7 +179,10 @@ class SetupForm(QWidget):
         self.eval_every.setToolTip("Steps between evaluations (the points of the curves)")
         self.checkpoint_every.setToolTip("Steps between saved weights (the replay slider)")
         form.addRow("evaluate", row)
+        return form
 
+    def _build_augmentation(self) -> None:
+        """The augmentation box: its numbers two to a row, the flips and Preview."""
         self.augmentation = QGroupBox("augmentation")
         self.augmentation.setCheckable(True)
         self.augmentation.setChecked(False)
@@ -181,18 +209,6 @@ class SetupForm(QWidget):
         row.addStretch(1)
         row.addWidget(self.preview_button)
         aug_form.addRow("", row)
-
-        self.error_label = QLabel("")
-        self.error_label.setObjectName("trainerError")
-        self.error_label.setWordWrap(True)
-        self.error_label.setStyleSheet("color: #ff6b6b;")
-
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addLayout(form)
-        layout.addWidget(self.augmentation)
-        layout.addWidget(self.error_label)
-        layout.addStretch(1)
 
     # ---------------------------------------------------------------- choices
     def book_experiment(self) -> None:

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 
 from engine.spec import INPUT
 from gui.compute.colormaps import BACKGROUND, lookup_table
-from gui.compute.render import GAP, grid_for, levels_for, quantize_numpy
+from gui.compute.display import GAP, grid_for, levels_for, quantize_numpy
 
 MAX_MAP_LAYERS = 4  # input + the first layers with channel maps (more would be unreadable)
 BAND_GAP = 0.15  # space between the layers' bands, as a fraction of a band's height

@@ -3,8 +3,8 @@
 :class:`TrainingWorker` runs ``engine.training.Trainer`` on a Python thread (torch releases
 the GIL in its kernels). The trainer reports at most ``PROGRESS_INTERVAL`` seconds apart,
 never per step; each report crosses to the GUI thread through one queued signal.
-:class:`BackgroundJobs` runs short jobs (loading a data set, a forward pass for the maps,
-class probabilities, an augmentation preview) on one thread, newest request per tag wins.
+The run is one job on a :class:`gui.compute.jobs.Jobs` of its own (the trainer panel's
+short jobs run on another, so loading a data set never waits behind a run).
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ import functools
 import gc
 import logging
 import sys
-import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -25,6 +24,7 @@ import engine.augment  # noqa: F401
 import engine.torch_build  # noqa: F401
 from engine.errors import EngineError
 from engine.training import Progress, TrainConfig, TrainControl, Trainer
+from gui.compute.jobs import Jobs
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +65,7 @@ class TrainingWorker(QObject):
 
     def __init__(self, parent: QObject | None = None):
         super().__init__(parent)
-        self._thread: threading.Thread | None = None
+        self._runner = Jobs("convscope-training", self)
         self._control = TrainControl()
         self._active = False  # True from start() until finished/failed is delivered
         self._paused = False
@@ -104,13 +104,7 @@ class TrainingWorker(QObject):
         if self._saved_interval is None:
             self._saved_interval = sys.getswitchinterval()
             sys.setswitchinterval(TRAINING_SWITCH_INTERVAL)
-        self._thread = threading.Thread(
-            target=self._work,
-            args=(list(specs), dataset, config, weights, self._control),
-            name="convscope-training",
-            daemon=True,
-        )
-        self._thread.start()
+        self._runner.submit(self._work, list(specs), dataset, config, weights, self._control)
 
     def pause(self) -> None:
         if self._active:
@@ -125,15 +119,13 @@ class TrainingWorker(QObject):
         self._control.stop()
 
     def join(self, timeout: float = 10.0) -> None:
-        """Wait for the thread to end (after :meth:`stop`); for shutdown and tests."""
-        if self._thread is not None:
-            self._thread.join(timeout)
-            if not self._thread.is_alive():
-                self._thread = None
+        """Wait for the run to end (after :meth:`stop`); for shutdown and tests."""
+        self._runner.wait(timeout)
 
     def shutdown(self) -> None:
         self.stop()
         self.join()
+        self._runner.shutdown()
 
     # ---------------------------------------------------------------- worker thread
     def _work(self, specs, dataset, config, weights, control) -> None:
@@ -234,72 +226,3 @@ def warm_up() -> None:
             optimizer=optimizer, batch_size=4, steps=2, eval_every=1, checkpoint_every=1
         )
         Trainer(spec, data, config, device="cpu").run()
-
-
-class BackgroundJobs(QObject):
-    """Short jobs on one thread; a newer request with the same tag replaces a pending one.
-
-    Signals: ``done(tag, result)`` and ``failed(tag, message)`` on the GUI thread.
-    """
-
-    done = Signal(str, object)
-    failed = Signal(str, str)
-    _relay = Signal(str, object, bool)
-
-    def __init__(self, parent: QObject | None = None):
-        super().__init__(parent)
-        self._pending: dict[str, tuple[Callable, tuple]] = {}
-        self._cond = threading.Condition()
-        self._busy = False
-        self._stop = False
-        self._relay.connect(self._dispatch, Qt.ConnectionType.QueuedConnection)
-        self._thread = threading.Thread(target=self._run, name="convscope-jobs", daemon=True)
-        self._thread.start()
-
-    def submit(self, tag: str, fn: Callable, *args) -> None:
-        with self._cond:
-            self._pending[tag] = (fn, args)
-            self._cond.notify()
-
-    @property
-    def idle(self) -> bool:
-        with self._cond:
-            return not self._pending and not self._busy
-
-    def shutdown(self, timeout: float = 5.0) -> None:
-        with self._cond:
-            self._stop = True
-            self._pending.clear()
-            self._cond.notify()
-        self._thread.join(timeout)
-
-    def _run(self) -> None:
-        import torch
-
-        torch.set_num_threads(1)
-        while True:
-            with self._cond:
-                while not self._pending and not self._stop:
-                    self._cond.wait()
-                if self._stop:
-                    return
-                tag = next(iter(self._pending))
-                fn, args = self._pending.pop(tag)
-                self._busy = True
-            try:
-                self._relay.emit(tag, fn(*args), True)
-            except EngineError as error:
-                self._relay.emit(tag, str(error), False)
-            except Exception as error:  # noqa: BLE001
-                log.exception("background job %s failed", tag)
-                self._relay.emit(tag, f"{tag} failed: {error}", False)
-            finally:
-                with self._cond:
-                    self._busy = False
-
-    @Slot(str, object, bool)
-    def _dispatch(self, tag: str, payload: object, ok: bool) -> None:
-        if ok:
-            self.done.emit(tag, payload)
-        else:
-            self.failed.emit(tag, str(payload))

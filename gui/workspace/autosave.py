@@ -16,7 +16,7 @@ import itertools
 import os
 import re
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +24,7 @@ from PySide6.QtCore import QObject, QStandardPaths, QTimer, Signal
 from shiboken6 import isValid
 
 from engine.workspace import Workspace, save_workspace
+from gui.compute.jobs import Jobs
 
 RECOVERY_ENV = "CONVSCOPE_RECOVERY_DIR"
 LEGACY_NAME = "autosave.convscope"  # before one file per instance: always an orphan
@@ -127,7 +128,7 @@ def claim(path: Path, pid: int | None = None) -> Path | None:
 
 
 class BackgroundWriter(QObject):
-    """Writes workspaces on one worker thread, in submission order.
+    """Writes workspaces on one worker thread, in submission order (a :class:`Jobs`).
 
     Signals
     -------
@@ -139,45 +140,46 @@ class BackgroundWriter(QObject):
 
     def __init__(self, parent: QObject | None = None):
         super().__init__(parent)
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="convscope-save")
-        self._last: Future | None = None
-        self._closed = False
+        # Every write runs (no tags: order kept); after shutdown a late save on exit is
+        # still written, in place.
+        self._jobs = Jobs("convscope-save", self, after_shutdown="run")
+        self._jobs.done.connect(lambda token, error: self.finished.emit(*token, error))
+        self._jobs.failed.connect(lambda token, error: self.finished.emit(*token, error))
 
     def save(self, path: str | os.PathLike, workspace: Workspace, token: Any = None) -> Future:
         """Write ``workspace`` to ``path`` (atomic) off the GUI thread."""
         return self.run(lambda: save_workspace(path, workspace), os.fspath(path), token)
 
     def run(self, job: Callable[[], None], path: str, token: Any = None) -> Future:
-        """Run ``job`` on the worker; ``finished`` reports it (any OSError/ValueError caught)."""
+        """Run ``job`` on the worker; ``finished`` reports it (any OSError/ValueError caught).
+
+        The returned future holds the error text ("" on success), for a caller that must
+        wait (a save on exit).
+        """
+        future: Future = Future()
 
         def work() -> str:
             try:
                 job()
             except (OSError, ValueError) as error:  # EngineError is a ValueError
-                return str(error) or type(error).__name__
-            return ""
+                message = str(error) or type(error).__name__
+            except BaseException as error:
+                future.set_exception(error)
+                raise
+            else:
+                message = ""
+            future.set_result(message)
+            return message
 
-        try:
-            future = None if self._closed else self._pool.submit(work)
-        except RuntimeError:  # the interpreter is shutting down: no new threads
-            future = None
-        if future is None:  # after shutdown (late signals on exit): run in place
-            future = Future()
-            future.set_result(work())
-            return future
-        # Emitting from the worker thread: Qt queues it to this object's (the GUI) thread.
-        future.add_done_callback(lambda f: self.finished.emit(token, path, f.result()))
-        self._last = future
+        self._jobs.submit(work, token=(token, path))
         return future
 
     def wait(self, timeout: float | None = 10.0) -> None:
         """Block until every submitted job has run (used on exit only)."""
-        if self._last is not None:
-            self._last.result(timeout)
+        self._jobs.wait(timeout)
 
     def shutdown(self) -> None:
-        self._closed = True
-        self._pool.shutdown(wait=True)
+        self._jobs.shutdown(drain=True)
 
 
 class Autosaver(QObject):

@@ -67,7 +67,32 @@ class InputPanel(QWidget):
         self._names: list[tuple[np.ndarray, str]] = []
         self._incoming: str | None = None  # the name of an input being set right now
 
-        # -- mode and examples
+        # -- drawing
+        self.draw_signal = DrawSignal(document)
+        self.draw_image = DrawImage(document)
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.draw_signal)
+        self.stack.addWidget(self.draw_image)
+
+        # -- transforms (made before our own inputChanged slot is connected: see TransformBox)
+        self.transform_box = TransformBox(document)
+
+        body = QWidget()
+        column = QVBoxLayout(body)
+        column.setContentsMargins(6, 6, 6, 6)
+        column.addWidget(self._build_source_box())
+        column.addWidget(self.stack, 1)
+        column.addWidget(self.transform_box)
+        # the main window puts the panel in a scroll area: no scrolling of our own here
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(body)
+
+        self._connect(document)
+        self._show_mode()
+
+    def _build_source_box(self) -> QGroupBox:
+        """1D or 2D, the examples, Open and Save, the input's shape and its last error."""
         self.mode_1d = QRadioButton("1D signal")
         self.mode_2d = QRadioButton("2D image")
         self._mode_group = QButtonGroup(self)
@@ -107,29 +132,9 @@ class InputPanel(QWidget):
         self.shape_label.setStyleSheet("color: palette(mid);")
         self.shape_label.setWordWrap(True)
         form.addWidget(self.shape_label)
+        return source_box
 
-        # -- drawing
-        self.draw_signal = DrawSignal(document)
-        self.draw_image = DrawImage(document)
-        self.stack = QStackedWidget()
-        self.stack.addWidget(self.draw_signal)
-        self.stack.addWidget(self.draw_image)
-
-        # -- transforms (made before our own inputChanged slot is connected: see TransformBox)
-        self.transform_box = TransformBox(document)
-
-        body = QWidget()
-        column = QVBoxLayout(body)
-        column.setContentsMargins(6, 6, 6, 6)
-        column.addWidget(source_box)
-        column.addWidget(self.stack, 1)
-        column.addWidget(self.transform_box)
-        # the main window puts the panel in a scroll area: no scrolling of our own here
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(body)
-
-        # -- wiring
+    def _connect(self, document) -> None:
         self.mode_1d.toggled.connect(lambda on: on and self.switch_mode(1))
         self.mode_2d.toggled.connect(lambda on: on and self.switch_mode(2))
         self.example_combo.activated.connect(
@@ -139,7 +144,6 @@ class InputPanel(QWidget):
         self.save_button.clicked.connect(self.save_input)
         self.transform_box.failed.connect(self._error)
         document.inputChanged.connect(self._input_changed)
-        self._show_mode()
 
     def heightForWidth(self, width: int) -> int:  # noqa: N802 - Qt's name
         # The main window's scroll area makes the panel at least this tall: as little as

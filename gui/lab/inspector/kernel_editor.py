@@ -33,21 +33,33 @@ from PySide6.QtWidgets import (
 
 from engine.errors import EngineError
 from engine.kernels import (
+    bias_of_kernel,
     flip_kernel,
     kaiming,
     kernel_preset_names,
     normalize_kernel,
     preset_kernel,
+    weight_axes,
 )
 from gui.lab.inspector.kernel_model import KernelModel, parse_number, value_colour
 from gui.widgets.stroke import ArrayStroke, StrokePlot
 
 KERNEL_TYPES = ("conv", "conv_transpose", "linear")
+
+
+def _short_axis(axis: str) -> str:
+    """A spin box label for a weight axis: "output channel within its group" -> "out ch"."""
+    words = axis.split()
+    return {"output": "out", "input": "in"}.get(words[0], words[0]) + (
+        " ch" if words[1] == "channel" else " unit"
+    )
+
+
 RANDOM = "random (Kaiming)"
 
 
 class KernelEditor(QWidget):
-    """Edits the weights of ``document.selected_layer`` for ``document.kernel_pair``."""
+    """Edits the weights of ``document.selected_layer`` for ``document.kernel_index``."""
 
     def __init__(self, document, parent: QWidget | None = None):
         super().__init__(parent)
@@ -56,13 +68,35 @@ class KernelEditor(QWidget):
 
         self.title = QLabel()
         self.title.setWordWrap(True)
+        index_row = self._build_index_row()
+        self._build_table()
+        self._build_bars()
+        tools = self._build_tools()
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.title)
+        layout.addLayout(index_row)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.bars_plot)
+        layout.addLayout(tools)
+
+        self._connect(document)
+        self._preset_dims = 0
+        self.refresh()
+
+    # ---------------------------------------------------------------- building
+    def _build_index_row(self) -> QHBoxLayout:
+        """Which kernel of the weight array is shown: two spin boxes (weight axes 0 and 1)."""
         self.out_label, self.in_label = QLabel("out"), QLabel("in")
         self.out_spin, self.in_spin = QSpinBox(), QSpinBox()
-        pair = QHBoxLayout()
+        row = QHBoxLayout()
         for label, spin in ((self.out_label, self.out_spin), (self.in_label, self.in_spin)):
-            pair.addWidget(label)
-            pair.addWidget(spin, 1)
+            row.addWidget(label)
+            row.addWidget(spin, 1)
+        return row
 
+    def _build_table(self) -> None:
+        """The kernel's values as an editable table (a 1D kernel is one row)."""
         self.model = KernelModel(self)
         self.table = QTableView()
         self.table.setModel(self.model)
@@ -85,6 +119,8 @@ class KernelEditor(QWidget):
             header.setMinimumSectionSize(24)
         self.table.verticalHeader().setDefaultSectionSize(28)
 
+    def _build_bars(self) -> None:
+        """A 1D kernel's values as bars to drag."""
         self.bars_plot = StrokePlot()
         self.bars_plot.setFixedHeight(130)
         self.bars_plot.setToolTip("Drag the bars up or down to set the weights")
@@ -92,6 +128,8 @@ class KernelEditor(QWidget):
         self.bars = pg.BarGraphItem(x=[], height=[], width=0.7, brush="#4cc9f0")
         self.bars_plot.addItem(self.bars)
 
+    def _build_tools(self) -> QGridLayout:
+        """Presets, normalize/flip/zero and the bias."""
         self.preset_combo = QComboBox()
         self.preset_combo.setSizeAdjustPolicy(
             QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
@@ -120,17 +158,12 @@ class KernelEditor(QWidget):
         tools.addWidget(self.bias_label, 2, 0)
         tools.addWidget(self.bias_edit, 2, 1, 1, 2)
         tools.setColumnStretch(1, 1)
+        return tools
 
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.title)
-        layout.addLayout(pair)
-        layout.addWidget(self.table, 1)
-        layout.addWidget(self.bars_plot)
-        layout.addLayout(tools)
-
-        self.out_spin.valueChanged.connect(self._pair_edited)
-        self.in_spin.valueChanged.connect(self._pair_edited)
+    def _connect(self, document) -> None:
+        """Edits go to the document; the document's changes refresh the editor."""
+        self.out_spin.valueChanged.connect(self._index_edited)
+        self.in_spin.valueChanged.connect(self._index_edited)
         self.model.edited.connect(self._cell_edited)
         self.model.refused.connect(
             lambda t: self.document.notify(
@@ -152,11 +185,9 @@ class KernelEditor(QWidget):
             finished=self.refresh,  # fit the bars' range again, held still while dragging
         )
         document.layerSelected.connect(self.refresh)
-        document.kernelPairChanged.connect(self.refresh)
+        document.kernelIndexChanged.connect(self.refresh)
         document.specChanged.connect(self.refresh)
         document.weightsChanged.connect(self._weights_changed)
-        self._preset_dims = 0
-        self.refresh()
 
     # ---------------------------------------------------------------- state
     @property
@@ -174,18 +205,15 @@ class KernelEditor(QWidget):
     def slice_index(self) -> tuple[int, ...]:
         """The index of the edited slice in the weight array (() for a linear layer)."""
         layer = self.layer
-        return () if layer is None or layer.type == "linear" else self.document.kernel_pair
+        return () if layer is None or layer.type == "linear" else self.document.kernel_index
 
     def bias_index(self) -> int | None:
         """Which element of the bias belongs to the current output channel or unit."""
         layer, weight = self.layer, self._weight()
         if layer is None or weight is None:
             return None
-        a, b = self.document.kernel_pair
-        if layer.type == "conv_transpose":  # (C_in, C_out/g): the group of input a
-            groups = int(layer.param("groups"))
-            return (a // (weight.shape[0] // groups)) * weight.shape[1] + b
-        return a
+        a, b = self.document.kernel_index
+        return bias_of_kernel(layer, weight.shape, a, b)
 
     def current_slice(self) -> np.ndarray | None:
         weight = self._weight()
@@ -201,15 +229,13 @@ class KernelEditor(QWidget):
             self.bars_plot.hide()
             return
         linear = layer.type == "linear"
-        a, b = self.document.kernel_pair
-        transposed = layer.type == "conv_transpose"
-        # the pair indexes weight axes 0 and 1; axis 1 counts within the group
-        self.out_label.setText("in ch" if transposed else "out ch")
-        self.in_label.setText("out ch" if transposed else "in ch")
-        self.out_spin.setToolTip(f"weight axis 0: {'input' if transposed else 'output'} channel")
-        self.in_spin.setToolTip(
-            f"weight axis 1: {'output' if transposed else 'input'} channel within its group"
-        )
+        a, b = self.document.kernel_index
+        # the index picks weight[a, b]; the engine names what each axis counts
+        first, second = weight_axes(layer.type)
+        self.out_label.setText(_short_axis(first))
+        self.in_label.setText(_short_axis(second))
+        self.out_spin.setToolTip(f"weight axis 0: {first}")
+        self.in_spin.setToolTip(f"weight axis 1: {second}")
         for spin, n, v in ((self.out_spin, weight.shape[0], a), (self.in_spin, weight.shape[1], b)):
             spin.blockSignals(True)
             spin.setRange(0, n - 1)
@@ -293,13 +319,13 @@ class KernelEditor(QWidget):
             self.bars_plot.setYRange(-top, top, padding=0)
 
     # ---------------------------------------------------------------- edits
-    def _pair_edited(self) -> None:
-        self.document.set_kernel_pair(self.out_spin.value(), self.in_spin.value())
+    def _index_edited(self) -> None:
+        self.document.set_kernel_index(self.out_spin.value(), self.in_spin.value())
 
     def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
         layer = self.layer
         if layer is not None and layer.type == "linear" and current.isValid():
-            self.document.set_kernel_pair(current.row(), current.column())
+            self.document.set_kernel_index(current.row(), current.column())
 
     def _cell_edited(self, row: int, col: int, value: float) -> None:
         layer, weight = self.layer, self._weight()

@@ -15,7 +15,7 @@ from PySide6.QtGui import QColor, QFontMetrics, QImage, QPainter
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from gui.compute.colormaps import BACKGROUND
-from gui.compute.render import LEVELS
+from gui.compute.display import LEVELS
 
 STRIP_WIDTH = 14
 LABEL_GAP = 4

@@ -1,9 +1,10 @@
 """One layer's maps: a title, then its channels (a tiled image or stacked traces) with a
 colour bar, or the engine's error message in red where the maps would be.
 
-The widget only draws what a :class:`gui.compute.render.LayerRender` holds; it maps the cursor back
-to (channel, position) with the same layout numbers and reports it, and it never computes
-shapes or receptive fields itself.
+The widget only draws what a :class:`gui.compute.display.LayerDisplay` holds (its ``display``;
+not ``render``, which would shadow ``QWidget.render``); it maps the cursor back to (channel,
+position) with the same layout numbers and reports it, and it never computes shapes or
+receptive fields itself.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from gui.compute.colormaps import BACKGROUND, lookup_table, overlay_table
-from gui.compute.render import LayerRender, grid_for
+from gui.compute.display import LayerDisplay, grid_for
 from gui.lab.maps.colour_bar import ColourBar
 from gui.widgets.indexed_image import IndexedImageItem
 
@@ -87,7 +88,7 @@ class LayerMap(QWidget):
     def __init__(self, name: str, parent: QWidget | None = None):
         super().__init__(parent)
         self.name = name
-        self.render: LayerRender | None = None
+        self.display: LayerDisplay | None = None
         self._colormap = "auto"
         self._cmap_key: tuple | None = None
         self._layout_key: tuple | None = None
@@ -215,9 +216,9 @@ class LayerMap(QWidget):
         self.canvas.setFixedHeight(height)
         self.colorbar.setFixedHeight(height)
 
-    def apply(self, render: LayerRender, colormap_name: str) -> None:
+    def apply(self, render: LayerDisplay, colormap_name: str) -> None:
         """Draw ``render`` (the layer's display data from the compute worker)."""
-        self.render = render
+        self.display = render
         self._colormap = colormap_name
         if render.kind in ("map2d", "vector"):
             self._apply_image(render)
@@ -232,7 +233,7 @@ class LayerMap(QWidget):
             self.colorbar.set_table(lookup_table(colormap_name, render.symmetric))
         self.colorbar.set_levels(render.levels)
 
-    def _apply_image(self, r: LayerRender) -> None:
+    def _apply_image(self, r: LayerDisplay) -> None:
         self._set_curves(0)
         lut = lookup_table(self._colormap, r.symmetric)
         # The worker's colours count only if made with the colormap shown now.
@@ -255,7 +256,7 @@ class LayerMap(QWidget):
             self._full_rect = rect
             self.view.setRange(rect, padding=0)
 
-    def _apply_traces(self, r: LayerRender) -> None:
+    def _apply_traces(self, r: LayerDisplay) -> None:
         self.image.clear()
         traces = r.traces
         c, length = traces.shape
@@ -281,7 +282,7 @@ class LayerMap(QWidget):
 
     def set_overlay(self, overlay: np.ndarray | None) -> None:
         """Highlight a receptive field (display-layout uint8 from the worker), or hide it."""
-        if overlay is None or self.render is None or self.render.kind == "missing":
+        if overlay is None or self.display is None or self.display.kind == "missing":
             self.overlay.hide()
             return
         expected = self._overlay_shape()
@@ -301,7 +302,7 @@ class LayerMap(QWidget):
         self.overlay.show()
 
     def _overlay_shape(self) -> tuple[int, ...] | None:
-        r = self.render
+        r = self.display
         if r is None:
             return None
         if r.kind in ("map2d", "vector"):
@@ -312,7 +313,7 @@ class LayerMap(QWidget):
 
     def set_marker(self, channel: int | None, position: tuple[int, ...] | None) -> None:
         """Outline the probed position (in its channel's tile), or hide the outline."""
-        r = self.render
+        r = self.display
         if channel is None or r is None or r.kind == "missing":
             self.marker.hide()
             return
@@ -334,8 +335,8 @@ class LayerMap(QWidget):
         full = self._full_rect
         shown = self.view.viewRect()
         zoomed = (
-            self.render is not None
-            and self.render.kind == "map2d"
+            self.display is not None
+            and self.display.kind == "map2d"
             and full.width() > 0
             and (shown.width() < 0.9 * full.width() or shown.height() < 0.9 * full.height())
         )
@@ -346,7 +347,7 @@ class LayerMap(QWidget):
     # ------------------------------------------------------------ pointer
     def locate(self, x: float, y: float) -> tuple[int, tuple[int, ...]] | None:
         """(channel, position) under scene-view coordinates (x, y), or None (gap, outside)."""
-        r = self.render
+        r = self.display
         if r is None or r.kind == "missing":
             return None
         if r.kind == "map2d":

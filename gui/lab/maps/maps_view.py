@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from engine.spec import INPUT
-from gui.compute.render import DisplayHint
+from gui.compute.display import DisplayHint
 from gui.compute.scheduler import ComputeResult, ComputeScheduler, LayerResult, ReceptiveResult
 from gui.lab.maps.colour_bar import colour_bar_width
 from gui.lab.maps.layer_map import LayerMap, canvas_height
@@ -297,10 +297,10 @@ class MapsView(QWidget):
         errors = {name: str(err) for name, err in result.trace.errors.items()}
         changed = set()
         for name, widget in self.maps.items():
-            render = result.render.get(name)
+            render = result.display.get(name)
             if render is None:
                 continue
-            if render is not widget.render or colormap != widget.colormap_name:
+            if render is not widget.display or colormap != widget.colormap_name:
                 widget.apply(render, colormap)
                 changed.add(name)
             if name in errors and not widget.error_text:
@@ -315,9 +315,9 @@ class MapsView(QWidget):
     def _apply_layer(self, result: LayerResult) -> None:
         """One layer of a pass still running: draw it now (the full result follows)."""
         widget = self.maps.get(result.name)
-        if widget is None or result.render is widget.render:
+        if widget is None or result.display is widget.display:
             return
-        widget.apply(result.render, self.document.view.colormap)
+        widget.apply(result.display, self.document.view.colormap)
         if self._shows(result.name):
             self._unpainted.add(result.name)
 

@@ -133,7 +133,7 @@ def test_a_panel_outside_a_window_sets_up_at_once_and_only_once(qtbot):
     try:
         qtbot.waitUntil(lambda: "mnist1d" in panel._datasets and panel.jobs.idle, timeout=60_000)
         submitted = []
-        panel.jobs.submit = lambda tag, *args: submitted.append(tag)
+        panel._submit = lambda tag, *args: submitted.append(tag)
         panel.set_up()
         assert submitted == []
     finally:
@@ -145,13 +145,13 @@ def test_a_deferred_panel_waits_for_set_up(qtbot):
     panel = TrainerPanel(document, set_up_now=False)
     qtbot.addWidget(panel)
     submitted = []
-    real_submit = panel.jobs.submit
+    real_submit = panel._submit
 
     def submit(tag, fn, *args):
         submitted.append(tag)
         real_submit(tag, fn, *args)
 
-    panel.jobs.submit = submit
+    panel._submit = submit
     try:
         assert submitted == []
         panel.set_up()

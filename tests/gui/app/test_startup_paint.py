@@ -13,7 +13,7 @@ import pytest
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtWidgets import QWidget
 
-from gui.compute.render import DisplayHint
+from gui.compute.display import DisplayHint
 from tests.gui.app.test_gui_layout import settle
 from tests.gui.app.test_gui_window import front_tab
 

@@ -7,7 +7,7 @@ import torch
 
 from engine import network
 from engine.receptive import receptive_field
-from gui.compute.render import GAP, DisplayHint, grid_for, quantize_numpy, render_layer
+from gui.compute.display import GAP, DisplayHint, grid_for, layer_display, quantize_numpy
 from gui.compute.scheduler import ComputeResult
 from gui.state.document import Probe
 
@@ -40,7 +40,7 @@ def test_first_result_equals_engine_forward(lab_2d, qtbot):
     document, scheduler = lab_2d
     result = _wait_current(qtbot, scheduler)
     _assert_trace_equals_forward(result, document)
-    assert set(result.render) == {"input", *document.spec.names()}
+    assert set(result.display) == {"input", *document.spec.names()}
 
 
 def test_forward_runs_off_the_gui_thread(lab_2d, qtbot, request):
@@ -74,13 +74,13 @@ def test_a_kernel_edit_redraws_its_channel_into_the_same_display_data(lab_2d, qt
     assert trace.changed_channels["pool"] == frozenset({5})
     assert "conv2" not in trace.changed_channels  # mixes every channel: drawn whole
     for name in ("conv1", "relu1", "pool"):
-        shown = result.render[name]
-        whole = render_layer(
+        shown = result.display[name]
+        whole = layer_display(
             name, trace.outputs[name], scheduler.display_hint, document.view.colormap
         )
         np.testing.assert_array_equal(shown.image, whole.image, err_msg=name)
         assert shown.levels == whole.levels
-    assert result.render["conv1"].levels != first.render["conv1"].levels  # a new range
+    assert result.display["conv1"].levels != first.display["conv1"].levels  # a new range
     _assert_trace_equals_forward(result, document)
 
 
@@ -106,7 +106,7 @@ def test_input_and_network_changes_recompute(lab_2d, qtbot):
     document.set_layer_params(document.spec.index("conv2"), {"out_channels": 5})
     result = _wait_current(qtbot, scheduler)
     _assert_trace_equals_forward(result, document)
-    assert result.render["conv3"].shape == (4, 32, 32)
+    assert result.display["conv3"].shape == (4, 32, 32)
 
 
 def test_a_failing_layer_keeps_earlier_outputs(lab_2d, qtbot):
@@ -114,8 +114,8 @@ def test_a_failing_layer_keeps_earlier_outputs(lab_2d, qtbot):
     document.set_layer_params(document.spec.index("conv2"), {"kernel_size": 40})
     result = _wait_current(qtbot, scheduler)
     assert "conv2" in result.trace.errors
-    assert result.render["conv2"].kind == "missing"
-    assert result.render["pool"].kind == "map2d"
+    assert result.display["conv2"].kind == "missing"
+    assert result.display["pool"].kind == "map2d"
     assert "conv3" not in result.trace.outputs
 
 
@@ -124,7 +124,7 @@ def test_render_tiles_equal_the_quantised_trace(lab_2d, qtbot):
     scheduler.set_display_hint(DisplayHint(max_columns=4, tile_px=512))  # no downsampling
     result = _wait_current(qtbot, scheduler)
     for name in ("conv1", "pool", "conv3"):
-        render = result.render[name]
+        render = result.display[name]
         output = result.trace.outputs[name]
         c, h, w = output.shape
         assert render.factor == 1 and render.grid == grid_for(c, 4)
@@ -149,7 +149,7 @@ def test_downsampled_tiles_are_block_means(lab_2d, qtbot):
     document, scheduler = lab_2d
     scheduler.set_display_hint(DisplayHint(max_columns=16, tile_px=16))
     result = _wait_current(qtbot, scheduler)
-    render = result.render["conv1"]
+    render = result.display["conv1"]
     output = result.trace.outputs["conv1"]  # (16, 48, 40)
     assert render.factor == 3 and render.tile == (16, 14)
     means = torch.nn.functional.avg_pool2d(torch.from_numpy(output)[None], 3, ceil_mode=True)[0]
@@ -163,7 +163,7 @@ def test_shared_levels_use_one_scale(lab_2d, qtbot):
     document.set_view(shared_levels=True, colormap="diverging")
     result = _wait_current(qtbot, scheduler)
     biggest = max(float(np.abs(a).max()) for a in result.trace.outputs.values())
-    assert {r.levels for r in result.render.values()} == {(-biggest, biggest)}
+    assert {r.levels for r in result.display.values()} == {(-biggest, biggest)}
 
 
 def test_receptive_field_of_the_probe(lab_2d, qtbot):
@@ -197,18 +197,21 @@ def test_a_quick_pass_draws_its_layers_on_the_render_thread(lab_2d, qtbot, monke
 
     from gui.compute import scheduler as scheduler_module
 
+    # What counts as quick is a measured time: on a loaded machine a pass may be slow, so
+    # the threshold is lifted here (the choice itself is tested through its timings).
+    monkeypatch.setattr(scheduler_module, "EARLY_LAYERS_AFTER_S", 1e9)
     document, scheduler = lab_2d
     _wait_current(qtbot, scheduler)
     document.set_kernel_value("conv1", (0, 0, 1, 1), 0.5)  # warm: quick passes from here on
     _wait_current(qtbot, scheduler)
     drawn_on: dict[str, str] = {}
-    real_render = scheduler_module.render_layer
+    real_render = scheduler_module.layer_display
 
     def spy(name, *args, **kwargs):
         drawn_on[name] = threading.current_thread().name
         return real_render(name, *args, **kwargs)
 
-    monkeypatch.setattr(scheduler_module, "render_layer", spy)
+    monkeypatch.setattr(scheduler_module, "layer_display", spy)
     document.set_kernel_value("conv2", (1, 2, 0, 1), -0.75)
     result = _wait_current(qtbot, scheduler)
     recomputed = ["conv2", "relu2", "up", "conv3"]
@@ -219,7 +222,7 @@ def test_a_quick_pass_draws_its_layers_on_the_render_thread(lab_2d, qtbot, monke
         whole = real_render(
             name, result.trace.outputs[name], scheduler.display_hint, document.view.colormap
         )
-        np.testing.assert_array_equal(result.render[name].image, whole.image, err_msg=name)
+        np.testing.assert_array_equal(result.display[name].image, whole.image, err_msg=name)
 
 
 def test_the_receptive_field_is_asked_for_again_only_when_the_spec_changes(lab_2d, qtbot):

@@ -62,7 +62,7 @@ def test_hover_moves_do_not_refresh_the_layer_views(lab):
     document, _stack = lab
     refreshed = []
     document.layerSelected.connect(lambda: refreshed.append("layer"))
-    document.kernelPairChanged.connect(lambda: refreshed.append("pair"))
+    document.kernelIndexChanged.connect(lambda: refreshed.append("pair"))
     probes = []
     document.probeChanged.connect(lambda: probes.append(document.probe))
     for i in range(100):

@@ -117,7 +117,7 @@ def test_kernel_editor_repaints_only_the_edited_cell(qtbot, doc):
 
     editor = KernelEditor(doc)
     qtbot.addWidget(editor)
-    doc.set_kernel_pair(3, 0)
+    doc.set_kernel_index(3, 0)
     weight = doc.weights["conv1"]["weight"]
     # a value inside the current magnitude keeps every other cell's colour
     value = float(np.abs(weight[3, 0]).max()) / 2
@@ -152,7 +152,7 @@ def test_kernel_model_repaints_every_cell_when_the_magnitude_changes(qtbot):
 
 
 def test_colour_bar_labels_follow_the_levels(qtbot):
-    from gui.compute.render import DisplayHint, render_layer
+    from gui.compute.display import DisplayHint, layer_display
     from gui.lab.maps.layer_map import LayerMap
 
     layer_map = LayerMap("conv1")
@@ -160,7 +160,7 @@ def test_colour_bar_labels_follow_the_levels(qtbot):
     rng = np.random.default_rng(1)
     for scale in (1.0, 1.00001, 3.0, 0.02):
         output = (rng.standard_normal((4, 9, 7)) * scale).astype(np.float32)
-        render = render_layer("conv1", output, DisplayHint(), "auto")
+        render = layer_display("conv1", output, DisplayHint(), "auto")
         layer_map.apply(render, "auto")
         lo, hi = render.levels
         labels = layer_map.colorbar.labels()
@@ -182,7 +182,7 @@ def test_recomputed_layers_arrive_early_and_equal_the_final_result(qtbot, lab_2d
     assert [e.name for e in early] == ["conv2", "relu2", "up", "conv3"]  # not the reused
     for e in early:
         assert e.generation == result.generation
-        assert result.render[e.name] is e.render  # the final result uses the same drawing
+        assert result.display[e.name] is e.display  # the final result uses the same drawing
     # with one shared colour scale nothing can be drawn before the pass ends
     early.clear()
     document.set_view(shared_levels=True)
@@ -205,7 +205,7 @@ def test_a_quick_pass_is_delivered_whole(qtbot, lab_2d, monkeypatch):
     document.set_kernel_value("conv2", (0, 0, 1, 1), 1.5)
     settle(qtbot, scheduler)
     assert early == [] and whole[-1].generation == scheduler.generation
-    assert set(whole[-1].render) >= {"conv2", "relu2", "up", "conv3"}
+    assert set(whole[-1].display) >= {"conv2", "relu2", "up", "conv3"}
 
 
 def test_one_worker_thread_serves_consecutive_edits(qtbot, lab_2d, request):
@@ -255,7 +255,7 @@ def test_maps_show_early_layers_and_report_the_repaint_once_all_painted(qtbot, l
     qtbot.waitUntil(lambda: generation in painted, timeout=10_000)
     result = scheduler.latest
     for name in document.spec.names():
-        assert view.maps[name].render is result.render[name]
+        assert view.maps[name].display is result.display[name]
     # Reported only once every map the edit changed has really painted (the first layer
     # on, all shown at this size): a report before the paint measured nothing.
     assert seen_when_reported[-1] >= set(document.spec.names())

@@ -170,16 +170,16 @@ def test_load_replaces_everything_in_one_step(doc):
 def test_selection_probe_and_view_are_not_undoable(doc, qtbot):
     with qtbot.waitSignal(doc.layerSelected):
         doc.select_layer("conv2")
-    doc.set_kernel_pair(3, 5)
-    assert doc.kernel_pair == (3, 5)
+    doc.set_kernel_index(3, 5)
+    assert doc.kernel_index == (3, 5)
     doc.set_probe(Probe("conv2", 1, (2, 3)))
     with qtbot.waitSignal(doc.viewChanged):
         doc.set_view(colormap="gray", shared_levels=True)
     assert doc.view.colormap == "gray" and doc.view.shared_levels
     assert doc.undo_stack.count() == 0
     with qtbot.waitSignal(doc.message):
-        doc.set_kernel_pair(16, 0)
-    assert doc.kernel_pair == (3, 5)
+        doc.set_kernel_index(16, 0)
+    assert doc.kernel_index == (3, 5)
     with qtbot.waitSignal(doc.message):
         doc.set_probe(Probe("conv2", 1, (10, 0)))  # conv2 is 10 x 12
     with qtbot.waitSignal(doc.message):
@@ -189,11 +189,11 @@ def test_selection_probe_and_view_are_not_undoable(doc, qtbot):
 
 def test_selection_follows_the_network(doc, qtbot):
     doc.select_layer("conv2")
-    doc.set_kernel_pair(10, 12)
+    doc.set_kernel_index(10, 12)
     doc.set_probe(Probe("conv2", 12, (9, 11)))
     with qtbot.waitSignal(doc.probeChanged):
         doc.set_layer_params(doc.spec.index("conv2"), {"out_channels": 8})
-    assert doc.kernel_pair == (0, 0)
+    assert doc.kernel_index == (0, 0)
     assert doc.probe is None
     assert doc.selected_layer == "conv2"
 

@@ -47,7 +47,7 @@ def test_other_images_take_pyqtgraphs_path(qtbot):
 
 
 def test_a_coloured_image_is_painted_as_rgb32_with_the_same_colours(qtbot):
-    from gui.compute.render import argb_table
+    from gui.compute.display import argb_table
 
     image = np.random.default_rng(1).integers(0, 256, (21, 34)).astype(np.uint8)
     lut = lookup_table("auto", True)

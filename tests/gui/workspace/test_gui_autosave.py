@@ -315,11 +315,12 @@ def test_failed_autosave_warns_and_retries(qtbot, labs, tmp_path):
     assert lab.autosaver._dirty  # will try again on the next tick
 
 
-def test_a_discard_at_interpreter_exit_runs_in_place(tmp_path, qtbot):
+def test_a_discard_at_interpreter_exit_runs_in_place(tmp_path, qtbot, monkeypatch):
     # The undo stack clears itself at interpreter exit (a script that never closed its
-    # window), which asks the autosaver to discard its file; by then the executor refuses
-    # new work ("cannot schedule new futures after interpreter shutdown"), and that
-    # used to escape as a traceback.
+    # window), which asks the autosaver to discard its file; by then no thread can start
+    # ("can't create new thread at interpreter shutdown"), and that used to escape as a
+    # traceback.
+    import gui.compute.jobs
     from gui.workspace.autosave import BackgroundWriter
 
     writer = BackgroundWriter()
@@ -327,9 +328,9 @@ def test_a_discard_at_interpreter_exit_runs_in_place(tmp_path, qtbot):
     stale.write_text("x")
 
     def refuse(*_args, **_kwargs):
-        raise RuntimeError("cannot schedule new futures after interpreter shutdown")
+        raise RuntimeError("can't create new thread at interpreter shutdown")
 
-    writer._pool.submit = refuse
+    monkeypatch.setattr(gui.compute.jobs, "start_thread", refuse)
     future = writer.run(lambda: stale.unlink(), str(stale), token="discard")
     assert future.result() == "" and not stale.exists()
     writer.shutdown()

@@ -33,7 +33,7 @@ def doc(qtbot):
     rng = np.random.default_rng(7)
     document = Document(rng.standard_normal((2, 24)).astype(np.float32), spec)
     document.select_layer("conv1")
-    document.set_kernel_pair(1, 1)
+    document.set_kernel_index(1, 1)
     return document
 
 

@@ -55,7 +55,7 @@ def test_parse_number_reads_what_people_type():
 def test_typing_into_a_cell_edits_that_weight_and_the_output_follows(qtbot, doc2d, editor):
     scheduler = ComputeScheduler(doc2d)
     try:
-        doc2d.set_kernel_pair(2, 1)
+        doc2d.set_kernel_index(2, 1)
         editor.show()
         qtbot.waitExposed(editor)
         editor.table.setFocus()
@@ -95,7 +95,7 @@ def test_text_in_a_cell_is_refused_with_a_message(qtbot, doc2d, editor):
 
 def test_a_preset_applies_its_exact_values_to_the_current_pair_only(qtbot, doc2d, editor):
     before = doc2d.weights["conv1"]["weight"].copy()
-    doc2d.set_kernel_pair(1, 0)
+    doc2d.set_kernel_index(1, 0)
     editor.preset_combo.setCurrentText("sobel-x")
     editor.apply_button.click()
     after = doc2d.weights["conv1"]["weight"]
@@ -140,13 +140,13 @@ def test_normalize_flip_zero_and_random(qtbot, doc2d, editor):
 def test_the_pair_spins_choose_the_slice(qtbot, doc2d, editor):
     editor.out_spin.setValue(2)
     editor.in_spin.setValue(1)
-    assert doc2d.kernel_pair == (2, 1)
+    assert doc2d.kernel_index == (2, 1)
     np.testing.assert_array_equal(editor.model.values, doc2d.weights["conv1"]["weight"][2, 1])
     assert editor.out_spin.maximum() == 2 and editor.in_spin.maximum() == 1
 
 
 def test_bias_of_the_output_channel(qtbot, doc2d, editor):
-    doc2d.set_kernel_pair(2, 0)
+    doc2d.set_kernel_index(2, 0)
     editor.bias_edit.setText("−1.5")
     editor.bias_edit.returnPressed.emit()
     assert doc2d.weights["conv1"]["bias"][2] == -1.5
@@ -192,7 +192,7 @@ def test_a_linear_layer_shows_its_whole_matrix(qtbot, doc2d, editor):
     assert editor.model.values.shape == weight.shape == (4, 3 * 16 * 16)
     assert not editor.out_spin.isVisibleTo(editor)
     editor.table.setCurrentIndex(editor.model.index(3, 100))
-    assert doc2d.kernel_pair == (3, 100)
+    assert doc2d.kernel_index == (3, 100)
     assert editor.model.setData(editor.model.index(3, 100), "2.5")
     assert doc2d.weights["fc"]["weight"][3, 100] == 2.5
     assert editor.bias_index() == 3

@@ -7,7 +7,7 @@ from PySide6.QtGui import QImage
 
 from engine.receptive import receptive_field
 from gui.compute.colormaps import colour_tables
-from gui.compute.render import downsample, quantize_numpy
+from gui.compute.display import downsample, quantize_numpy
 from gui.state.document import Probe
 
 
@@ -27,7 +27,8 @@ def _current(view):
         and latest.generation == s.generation
         and s.idle
         and all(
-            m.render is not None and m.render is latest.render.get(n) for n, m in view.maps.items()
+            m.display is not None and m.display is latest.display.get(n)
+            for n, m in view.maps.items()
         )
     )
 
@@ -40,20 +41,38 @@ def test_one_map_per_layer_with_name_and_shape(view_2d):
     assert "160 parameters" in title
 
 
+def test_a_layer_map_still_renders_itself_with_qwidget_render(view_2d):
+    # Its display data is ``display``: an attribute named ``render`` would shadow
+    # QWidget.render, which SVG/PNG export of a single map calls.
+    from PySide6.QtCore import QPoint
+    from PySide6.QtGui import QPainter
+
+    _, _, view = view_2d
+    layer_map = view.maps["conv1"]
+    image = QImage(layer_map.size(), QImage.Format.Format_ARGB32)
+    image.fill(0)
+    painter = QPainter(image)
+    try:
+        layer_map.render(painter, QPoint(0, 0))
+    finally:
+        painter.end()
+    assert len(set(image.bits().tobytes())) > 2  # something was painted, not a blank
+
+
 def test_tile_image_is_the_quantised_engine_output(view_2d):
     _, scheduler, view = view_2d
     result = scheduler.latest
     for name in ("input", "relu1", "conv3"):
         layer_map = view.maps[name]
-        render = result.render[name]
+        render = result.display[name]
         image = layer_map.image.image
         assert image.dtype == np.uint8 and image.flags.c_contiguous
         # ImageItem gets pyqtgraph's fast path: uint8, explicit levels, a 256-entry table.
         assert list(layer_map.image.levels) == [0, 255] and len(layer_map.image.lut) == 256
         output = result.trace.outputs[name]
         c, h, w = output.shape
-        # The tile is the block means (gui.compute.render.downsample, checked against avg_pool2d in
-        # test_gui_render) quantised with the layer's levels, and its colours are the table's.
+        # The tile is the block means (gui.compute.display.downsample, checked against avg_pool2d in
+        # test_gui_display) quantised with the layer's levels, and its colours are the table's.
         means = downsample(torch.from_numpy(output), render.factor).numpy()
         expected = quantize_numpy(means, render.levels)
         table = colour_tables("auto")
@@ -74,7 +93,7 @@ def test_tile_image_is_the_quantised_engine_output(view_2d):
 def test_locate_maps_scene_positions_to_channel_and_position(view_2d):
     _, scheduler, view = view_2d
     layer_map = view.maps["conv1"]
-    render = layer_map.render
+    render = layer_map.display
     th, tw = render.tile
     f = render.factor
     _, cols = render.grid
@@ -112,7 +131,7 @@ def test_receptive_field_highlight_covers_exactly_the_engine_positions(view_2d, 
     masks = receptive_field(document.spec, document.input.shape, "conv2", (7, 9))
     for name, mask in masks.items():
         layer_map = view.maps[name]
-        render = layer_map.render
+        render = layer_map.display
         overlay = layer_map.overlay.image
         assert overlay.shape == render.image.shape
         th, tw = render.tile

@@ -6,7 +6,7 @@ from PySide6.QtCore import QRectF
 
 from engine.examples import make_example
 from engine.receptive import receptive_field
-from gui.compute.render import quantize_numpy
+from gui.compute.display import quantize_numpy
 from gui.state.document import Probe
 
 
@@ -22,7 +22,7 @@ def shown(qtbot, show_maps):
     def make(document, scheduler, size=(1400, 900)):
         view = show_maps(document, scheduler, size)
         qtbot.waitUntil(
-            lambda: _settled(view) and view.maps["input"].render is not None, timeout=20_000
+            lambda: _settled(view) and view.maps["input"].display is not None, timeout=20_000
         )
         return view
 
@@ -39,7 +39,7 @@ def view_2d(lab_2d, shown):
 def test_zooming_in_draws_the_layer_at_full_resolution_in_place(view_2d, qtbot):
     document, scheduler, view = view_2d
     layer_map = view.maps["conv1"]
-    before = layer_map.render
+    before = layer_map.display
     assert before.factor > 1
     c, h, w = before.shape
     py, px = before.pitch
@@ -51,8 +51,8 @@ def test_zooming_in_draws_the_layer_at_full_resolution_in_place(view_2d, qtbot):
     with qtbot.waitSignal(layer_map.zoomChanged, timeout=5_000) as zoomed:
         layer_map.view.setRange(zoom, padding=0)
     assert zoomed.args == [True]
-    qtbot.waitUntil(lambda: _settled(view) and layer_map.render.factor == 1, timeout=20_000)
-    full = layer_map.render
+    qtbot.waitUntil(lambda: _settled(view) and layer_map.display.factor == 1, timeout=20_000)
+    full = layer_map.display
     assert full.pitch == before.pitch and full.grid == before.grid
     # The reader's view stayed where it was put.
     shown = layer_map.view.viewRect()
@@ -66,18 +66,18 @@ def test_zooming_in_draws_the_layer_at_full_resolution_in_place(view_2d, qtbot):
         assert layer_map.locate(col * px + j + 0.5, row * py + i + 0.5) == (5, (i, j))
     # Edits keep the zoomed layer at full resolution.
     document.set_kernel_value("conv1", (5, 0, 1, 1), 2.5)
-    qtbot.waitUntil(lambda: _settled(view) and layer_map.render is not full, timeout=20_000)
-    assert layer_map.render.factor == 1
+    qtbot.waitUntil(lambda: _settled(view) and layer_map.display is not full, timeout=20_000)
+    assert layer_map.display.factor == 1
     np.testing.assert_array_equal(
         layer_map.image.image[row * py : row * py + h, col * px : col * px + w],
-        quantize_numpy(scheduler.latest.trace.outputs["conv1"][5], layer_map.render.levels),
+        quantize_numpy(scheduler.latest.trace.outputs["conv1"][5], layer_map.display.levels),
     )
     # Zooming back out returns to the downsampled drawing.
     with qtbot.waitSignal(layer_map.zoomChanged, timeout=5_000) as unzoomed:
         layer_map.view.setRange(layer_map.image.boundingRect(), padding=0)
     assert unzoomed.args == [False]
-    qtbot.waitUntil(lambda: _settled(view) and layer_map.render.factor > 1, timeout=20_000)
-    assert view.maps["relu1"].render.factor > 1  # other layers never changed resolution
+    qtbot.waitUntil(lambda: _settled(view) and layer_map.display.factor > 1, timeout=20_000)
+    assert view.maps["relu1"].display.factor > 1  # other layers never changed resolution
 
 
 def test_a_zoomed_receptive_field_is_exact(view_2d, qtbot):
@@ -85,7 +85,7 @@ def test_a_zoomed_receptive_field_is_exact(view_2d, qtbot):
     document.set_view(show_receptive_field=True)
     layer_map = view.maps["input"]
     layer_map.view.setRange(QRectF(100, 100, 30, 30), padding=0)
-    qtbot.waitUntil(lambda: _settled(view) and layer_map.render.factor == 1, timeout=20_000)
+    qtbot.waitUntil(lambda: _settled(view) and layer_map.display.factor == 1, timeout=20_000)
     with qtbot.waitSignal(scheduler.receptiveReady, timeout=20_000):
         document.set_probe(Probe("conv2", 0, (60, 60)))
     qtbot.waitUntil(lambda: layer_map.overlay.isVisible(), timeout=20_000)
@@ -102,16 +102,16 @@ def test_maps_out_of_view_are_drawn_when_they_come_into_view(lab_2d, qtbot, show
     document.set_kernel_value("conv1", (0, 0, 1, 1), -3.0)
     qtbot.waitUntil(lambda: _settled(view), timeout=20_000)
     latest = scheduler.latest
-    assert "conv3" not in latest.render  # computed, not drawn
+    assert "conv3" not in latest.display  # computed, not drawn
     assert "conv3" in latest.trace.outputs
-    assert view.maps["conv1"].render is latest.render["conv1"]
+    assert view.maps["conv1"].display is latest.display["conv1"]
     bar = view.scroll.verticalScrollBar()
     bar.setValue(bar.maximum())
-    qtbot.waitUntil(lambda: _settled(view) and "conv3" in scheduler.latest.render, timeout=20_000)
-    qtbot.waitUntil(lambda: view.maps["conv3"].render is scheduler.latest.render["conv3"])
+    qtbot.waitUntil(lambda: _settled(view) and "conv3" in scheduler.latest.display, timeout=20_000)
+    qtbot.waitUntil(lambda: view.maps["conv3"].display is scheduler.latest.display["conv3"])
     output = scheduler.latest.trace.outputs["conv3"]
     assert output is latest.trace.outputs["conv3"]  # drawn from the same trace, not recomputed
-    render = view.maps["conv3"].render
+    render = view.maps["conv3"].display
     assert render.levels[1] == pytest.approx(float(np.abs(output).max()), rel=1e-6)
 
 

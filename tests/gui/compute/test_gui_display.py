@@ -7,13 +7,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from gui.compute.colormaps import colour_tables, lookup_table
-from gui.compute.render import (
+from gui.compute.display import (
     GAP,
     DisplayHint,
     argb_table,
     downsample,
+    layer_display,
     quantize_numpy,
-    render_layer,
 )
 
 
@@ -60,17 +60,17 @@ def test_rendered_layers_come_coloured_with_the_table_of_their_kind():
     rng = np.random.default_rng(3)
     tables = colour_tables("auto")
     signed = rng.standard_normal((6, 20, 30)).astype(np.float32)
-    render = render_layer("conv", signed, DisplayHint(4, 10), "auto", tables=tables)
+    render = layer_display("conv", signed, DisplayHint(4, 10), "auto", tables=tables)
     assert render.symmetric and render.colormap == "auto"
     np.testing.assert_array_equal(render.rgb, tables.symmetric[render.image])
     assert (render.rgb[render.image == GAP] == tables.symmetric[GAP]).all()
     positive = np.abs(signed)
-    render = render_layer("relu", positive, DisplayHint(4, 10), "auto", tables=tables)
+    render = layer_display("relu", positive, DisplayHint(4, 10), "auto", tables=tables)
     assert not render.symmetric
     np.testing.assert_array_equal(render.rgb, tables.sequential[render.image])
-    vector = render_layer("fc", signed[0, 0], DisplayHint(), "auto", tables=tables)
+    vector = layer_display("fc", signed[0, 0], DisplayHint(), "auto", tables=tables)
     np.testing.assert_array_equal(vector.rgb, tables.symmetric[vector.image])
-    assert render_layer("conv", signed, DisplayHint(), "auto").rgb is None  # no tables
+    assert layer_display("conv", signed, DisplayHint(), "auto").rgb is None  # no tables
 
 
 @st.composite
@@ -88,8 +88,8 @@ def layers_and_hints(draw):
 def test_full_resolution_sits_exactly_where_the_downsampled_drawing_does(case):
     values, hint = case
     c, h, w = values.shape
-    small = render_layer("x", values, hint, "auto")
-    full = render_layer("x", values, hint, "auto", full_resolution=True)
+    small = layer_display("x", values, hint, "auto")
+    full = layer_display("x", values, hint, "auto", full_resolution=True)
     assert full.factor == 1 and full.tile == (h, w) and full.levels == small.levels
     assert full.pitch == small.pitch and full.grid == small.grid
     f, (py, px) = small.factor, small.pitch
@@ -111,5 +111,5 @@ def test_full_resolution_sits_exactly_where_the_downsampled_drawing_does(case):
 
 def test_a_huge_layer_stays_downsampled_when_zoomed():
     values = np.zeros((3, 2000, 2000), dtype=np.float32)  # 12 million values
-    render = render_layer("x", values, DisplayHint(), "auto", full_resolution=True)
+    render = layer_display("x", values, DisplayHint(), "auto", full_resolution=True)
     assert render.factor > 1

@@ -1,12 +1,12 @@
 """Redrawing only the channels an edit changed gives the very display data of a whole
-drawing (gui.compute.render.render_layer with a basis)."""
+drawing (gui.compute.display.layer_display with a basis)."""
 
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gui.compute.colormaps import colour_tables
-from gui.compute.render import DisplayHint, render_layer
+from gui.compute.display import DisplayHint, layer_display
 
 
 @st.composite
@@ -45,9 +45,9 @@ def _same(a, b):
 def test_a_partial_redraw_equals_a_whole_drawing(case):
     before, after, changed, hint, colormap = case
     tables = colour_tables(colormap)
-    basis = render_layer("c", before, hint, colormap, tables=tables)
-    partial = render_layer("c", after, hint, colormap, tables=tables, basis=basis, changed=changed)
-    _same(partial, render_layer("c", after, hint, colormap, tables=tables))
+    basis = layer_display("c", before, hint, colormap, tables=tables)
+    partial = layer_display("c", after, hint, colormap, tables=tables, basis=basis, changed=changed)
+    _same(partial, layer_display("c", after, hint, colormap, tables=tables))
 
 
 def test_a_basis_in_another_layout_or_of_another_shape_still_gives_exact_data():
@@ -55,25 +55,25 @@ def test_a_basis_in_another_layout_or_of_another_shape_still_gives_exact_data():
     before = rng.standard_normal((4, 40, 40)).astype(np.float32)
     after = before.copy()
     after[1] *= 3.0
-    basis = render_layer("c", before, DisplayHint(4, 10), "auto")  # factor 4
-    drawn = render_layer(
+    basis = layer_display("c", before, DisplayHint(4, 10), "auto")  # factor 4
+    drawn = layer_display(
         "c", after, DisplayHint(4, 20), "auto", basis=basis, changed=frozenset({1})
     )  # factor 2: the basis's tiles do not fit, only its ranges are used
-    _same(drawn, render_layer("c", after, DisplayHint(4, 20), "auto"))
+    _same(drawn, layer_display("c", after, DisplayHint(4, 20), "auto"))
     wider = rng.standard_normal((5, 40, 40)).astype(np.float32)
-    drawn = render_layer("c", wider, DisplayHint(4, 10), "auto", basis=basis, changed=frozenset())
-    _same(drawn, render_layer("c", wider, DisplayHint(4, 10), "auto"))  # shape differs: ignored
+    drawn = layer_display("c", wider, DisplayHint(4, 10), "auto", basis=basis, changed=frozenset())
+    _same(drawn, layer_display("c", wider, DisplayHint(4, 10), "auto"))  # shape differs: ignored
 
 
 def test_a_nan_in_a_changed_channel_reaches_the_levels_as_a_whole_drawing_does():
     before = np.ones((3, 8, 8), dtype=np.float32)
     after = before.copy()
     after[2, 3, 3] = np.nan
-    basis = render_layer("c", before, DisplayHint(3, 4), "auto")
-    partial = render_layer(
+    basis = layer_display("c", before, DisplayHint(3, 4), "auto")
+    partial = layer_display(
         "c", after, DisplayHint(3, 4), "auto", basis=basis, changed=frozenset({2})
     )
-    whole = render_layer("c", after, DisplayHint(3, 4), "auto")
+    whole = layer_display("c", after, DisplayHint(3, 4), "auto")
     assert np.isnan(partial.channel_ranges[2]).all()
     np.testing.assert_array_equal(partial.levels, whole.levels)
     np.testing.assert_array_equal(partial.image, whole.image)

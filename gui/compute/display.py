@@ -52,7 +52,7 @@ class DisplayHint:
 
 
 @dataclass
-class LayerRender:
+class LayerDisplay:
     """One layer's display data.
 
     ``kind`` is ``"map2d"`` (tiled uint8 ``image``), ``"traces"`` (1D: ``traces`` (C, L)
@@ -75,7 +75,7 @@ class LayerRender:
     For map2d, ``channel_ranges`` (C, 2) holds each channel's (min, max) and ``small``
     the downsampled float tiles (C, h, w) before quantisation (None when ``factor`` is 1):
     the next drawing of this layer after an edit that changed a few channels redoes only
-    those (see :func:`render_layer`'s ``basis``).
+    those (see :func:`layer_display`'s ``basis``).
     """
 
     name: str
@@ -202,7 +202,7 @@ def full_resolution_allowed(shape: tuple[int, ...]) -> bool:
 
 @dataclass(frozen=True)
 class TileLayout:
-    """How a (C, H, W) layer is laid out on screen (see :class:`LayerRender`)."""
+    """How a (C, H, W) layer is laid out on screen (see :class:`LayerDisplay`)."""
 
     grid: tuple[int, int]
     factor: int
@@ -232,7 +232,7 @@ def channel_ranges(values: torch.Tensor) -> np.ndarray:
 
 
 def layer_channel_ranges(
-    output: np.ndarray, basis: LayerRender | None = None, changed: frozenset[int] | None = None
+    output: np.ndarray, basis: LayerDisplay | None = None, changed: frozenset[int] | None = None
 ) -> np.ndarray | None:
     """A (C, H, W) output's :func:`channel_ranges`, measuring only ``changed`` channels when
     ``basis`` (an earlier drawing of the same layer and shape) knows the others."""
@@ -248,7 +248,7 @@ def layer_channel_ranges(
     return ranges
 
 
-def _usable(basis: LayerRender | None, shape: tuple[int, ...], changed) -> bool:
+def _usable(basis: LayerDisplay | None, shape: tuple[int, ...], changed) -> bool:
     return (
         changed is not None
         and basis is not None
@@ -292,7 +292,7 @@ def _coloured(image: np.ndarray, tables: ColourTables | None, symmetric: bool):
     return np.take(table, image)  # a fresh C-contiguous (h, w) uint32 array
 
 
-def render_layer(
+def layer_display(
     name: str,
     output: np.ndarray,
     hint: DisplayHint,
@@ -301,10 +301,10 @@ def render_layer(
     shared_range: tuple[float, float] | None = None,
     tables: ColourTables | None = None,
     full_resolution: bool = False,
-    basis: LayerRender | None = None,
+    basis: LayerDisplay | None = None,
     changed: frozenset[int] | None = None,
     ranges: np.ndarray | None = None,
-) -> LayerRender:
+) -> LayerDisplay:
     """Display data for one layer output (C, H, W), (C, L) or (D,).
 
     ``own_range`` is the output's (min, max) when already known; ``shared_range`` the
@@ -342,7 +342,7 @@ def render_layer(
             factor, pitch_px = layout.factor, None
             small = _downsampled(values, factor, basis, changed)
         image = tile(quantize(small, levels), layout.grid, pitch_px)
-        return LayerRender(
+        return LayerDisplay(
             name,
             "map2d",
             shape,
@@ -361,18 +361,18 @@ def render_layer(
     if output.ndim == 2:
         m = max(abs(vmin), abs(vmax)) or 1.0
         traces = (values * np.float32(0.5 / m)).numpy()
-        return LayerRender(name, "traces", shape, levels, symmetric, traces=traces)
+        return LayerDisplay(name, "traces", shape, levels, symmetric, traces=traces)
     if output.ndim == 1:
         image = np.ascontiguousarray(quantize(values, levels).numpy()[None, :])
         rgb = _coloured(image, tables, symmetric)
-        return LayerRender(
+        return LayerDisplay(
             name, "vector", shape, levels, symmetric, image=image, rgb=rgb, colormap=colormap
         )
-    return LayerRender(name, "missing", shape, levels, symmetric)
+    return LayerDisplay(name, "missing", shape, levels, symmetric)
 
 
 def _downsampled(
-    values: torch.Tensor, factor: int, basis: LayerRender | None, changed
+    values: torch.Tensor, factor: int, basis: LayerDisplay | None, changed
 ) -> torch.Tensor:
     """:func:`downsample`, redoing only ``changed`` channels of ``basis.small`` if usable."""
     if (

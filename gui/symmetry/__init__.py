@@ -1,0 +1,1 @@
+"""The symmetry lab: invariance and equivariance measured per layer (engine.symmetry)."""

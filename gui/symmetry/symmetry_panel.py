@@ -1,0 +1,494 @@
+"""The symmetry lab panel: transform controls, three maps per layer, the numbers, the sweep.
+
+Everything shown is computed by :mod:`engine.symmetry` on the :class:`SymmetryWorker`
+thread; this module only snapshots the document, asks, and draws. The lab's transform is
+its own (the live lab's input transform is not touched).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QSlider,
+    QSpinBox,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from engine import symmetry as S
+from gui.compute.colormaps import colormap
+from gui.state.document import Document
+from gui.symmetry.symmetry_worker import Delivery, SymmetryWorker
+from gui.widgets.flow_layout import FlowLayout
+
+TITLE = "Symmetry"
+TIP = "Invariance and equivariance per layer: f(t(x)) against t(f(x)) and f(x), measured"
+DEFAULT_SWEEP = 16
+LINE_COLOURS = [
+    (86, 180, 233), (230, 159, 0), (0, 158, 115), (240, 228, 66), (0, 114, 178),
+    (213, 94, 0), (204, 121, 167), (200, 200, 200), (140, 220, 120), (255, 120, 120),
+]  # fmt: skip
+
+
+def _fmt(value: float | None) -> str:
+    if value is None:
+        return "—"
+    if value == 0:
+        return "0"
+    return f"{value:.3g}" if value >= 1e-3 else f"{value:.2e}"
+
+
+# --------------------------------------------------------------------------- jobs (worker)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    spec: Any
+    weights: dict
+    x: np.ndarray
+
+
+def measure_job(snap: Snapshot, transform: S.Transform, layer: str | None, channel: int):
+    """The rows of every layer and the chosen layer's channel maps (runs on the worker)."""
+    report = S.measure(snap.spec, snap.weights, snap.x, transform)
+    names = [row.name for row in report.layers]
+    chosen = layer if layer in names else (names[0] if names else None)
+    maps = S.channel_maps(report.layer(chosen), channel) if chosen else None
+    for row in report.layers:  # only the rows' numbers leave the worker
+        row.f_tx = row.t_fx = row.f_x = None
+    return {"report": report, "layer": chosen, "maps": maps}
+
+
+def sweep_job(snap: Snapshot, n: int, fill: str, direction: tuple[int, ...]):
+    return S.sweep(snap.spec, snap.weights, snap.x, n, fill=fill, direction=direction)
+
+
+# --------------------------------------------------------------------------- views
+
+
+class TripleMaps(pg.GraphicsLayoutWidget):
+    """f(t(x)), t(f(x)) and their difference side by side (images, or curves for 1D)."""
+
+    TITLES = ("f(t(x))", "t(f(x))", "difference")
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setBackground((30, 30, 34))
+        self._dims = 0
+        self.images: list[pg.ImageItem] = []
+        self.curves: list[pg.PlotDataItem] = []
+        self.labels: list[pg.LabelItem] = []
+        self.setMinimumHeight(160)
+
+    def _build(self, dims: int) -> None:
+        self.clear()
+        self.images, self.curves, self.labels = [], [], []
+        for col, title in enumerate(self.TITLES):
+            self.labels.append(self.addLabel(title, row=0, col=col))
+        for col in range(3):
+            if dims == 2:
+                box = self.addViewBox(row=1, col=col, lockAspect=True, invertY=True)
+                box.setMouseEnabled(False, False)
+                item = pg.ImageItem(axisOrder="row-major")
+                box.addItem(item)
+                self.images.append(item)
+            else:
+                plot = self.addPlot(row=1, col=col)
+                plot.setMouseEnabled(False, False)
+                plot.showGrid(y=True, alpha=0.2)
+                self.curves.append(plot.plot(pen=pg.mkPen((86, 180, 233), width=2)))
+        self._dims = dims
+
+    def show_maps(self, maps: dict | None) -> None:
+        arrays = None if maps is None else [maps["f_tx"], maps["t_fx"], maps["difference"]]
+        if arrays is None or arrays[0] is None:
+            for item in self.images:
+                item.clear()
+            for curve in self.curves:
+                curve.setData([], [])
+            return
+        dims = arrays[0].ndim
+        if dims != self._dims:
+            self._build(dims)
+        levels, diff_levels = maps["levels"], maps["diff_levels"]
+        maps_lut = colormap("auto", levels[0] < 0).getLookupTable(nPts=256)
+        diff_lut = colormap("diverging").getLookupTable(nPts=256)
+        for i, array in enumerate(arrays):
+            lut, lv = (diff_lut, diff_levels) if i == 2 else (maps_lut, levels)
+            if i == 2 and maps["max_diff"]:
+                lv = (-maps["max_diff"], maps["max_diff"])  # diverging, 0 is white
+            if dims == 2:
+                if array is None:
+                    self.images[i].clear()
+                else:
+                    self.images[i].setImage(array, levels=lv, lut=lut, autoLevels=False)
+            else:
+                self.curves[i].setData([] if array is None else np.arange(array.size), array)
+                self.curves[i].getViewBox().setYRange(*lv, padding=0.05)
+        note = "" if maps["max_diff"] is None else f" ±{_fmt(maps['max_diff'])}"
+        self.labels[2].setText("f(t(x)) − t(f(x))" + note)
+        self.labels[1].setText("t(f(x))" if arrays[1] is not None else "t(f(x)): not defined")
+
+
+class SweepPlots(QWidget):
+    """Both errors against the shift, one line per layer; class probabilities if any."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        layout = QHBoxLayout()
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.plots = {}
+        for key, title in (
+            ("equivariance", "equivariance error vs shift"),
+            ("invariance", "invariance error vs shift"),
+            ("probabilities", "class probabilities vs shift"),
+        ):
+            widget = pg.PlotWidget(background=(30, 30, 34))
+            widget.setTitle(title)
+            widget.setLabel("bottom", "shift")
+            widget.showGrid(x=True, y=True, alpha=0.2)
+            widget.setMouseEnabled(False, False)
+            layout.addWidget(widget, 1)
+            self.plots[key] = widget
+        self.plots["probabilities"].setVisible(False)
+        self.legend = QLabel(self)
+        self.legend.setObjectName("symmetry-legend")
+        self.legend.setTextFormat(Qt.TextFormat.RichText)
+        self.legend.setWordWrap(True)
+        outer = QVBoxLayout()
+        outer.setContentsMargins(0, 0, 0, 0)
+        row = QWidget(self)
+        row.setLayout(layout)
+        outer.addWidget(row, 1)
+        outer.addWidget(self.legend)
+        self.setLayout(outer)
+        self.points: dict[str, int] = {}  # key -> points drawn in its first line
+
+    def show_sweep(self, sweep: S.Sweep | None) -> None:
+        for widget in self.plots.values():
+            widget.clear()
+            if widget.plotItem.legend is not None:
+                widget.plotItem.legend.clear()
+        self.points = {}
+        if sweep is None:
+            return
+        x = np.asarray(sweep.shifts, float)
+        legend = []
+        for key in ("equivariance", "invariance"):
+            for i, (name, values) in enumerate(getattr(sweep, key).items()):
+                y = np.array([math.nan if v is None else v for v in values], float)
+                keep = np.isfinite(y)  # not defined: no point (the line joins defined ones)
+                colour = LINE_COLOURS[i % len(LINE_COLOURS)]
+                self.plots[key].plot(
+                    x[keep], y[keep], pen=pg.mkPen(colour, width=2), symbol="o",
+                    symbolSize=6, symbolBrush=colour, symbolPen=None, name=name,
+                )  # fmt: skip
+                self.points.setdefault(key, int(keep.sum()))
+                if key == "equivariance":
+                    hex_colour = "#{:02x}{:02x}{:02x}".format(*colour)
+                    legend.append(f"<span style='color:{hex_colour}'>●</span> {name}")
+        self.legend.setText(
+            "&nbsp;&nbsp; ".join(legend)
+            + "&nbsp;&nbsp; <span style='color:#999'>(a missing point: the shift is not a "
+            "whole number of positions at that layer)</span>"
+        )
+        probs = sweep.probabilities
+        self.plots["probabilities"].setVisible(probs is not None)
+        if probs is not None:
+            for c in range(probs.shape[1]):
+                colour = LINE_COLOURS[c % len(LINE_COLOURS)]
+                self.plots["probabilities"].plot(
+                    x, probs[:, c], pen=pg.mkPen(colour, width=2), name=f"class {c}"
+                )
+            self.points["probabilities"] = len(x)
+
+
+# --------------------------------------------------------------------------- the panel
+
+
+class SymmetryLab(QWidget):
+    """The lab. Signals: ``measured(dict)`` and ``swept(Sweep)`` once drawn."""
+
+    measured = Signal(object)
+    swept = Signal(object)
+
+    def __init__(self, document: Document, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("symmetry-lab")
+        self.document = document
+        self.worker = SymmetryWorker(self)
+        self.worker.done.connect(self._on_done)
+        self.worker.failed.connect(self._on_failed)
+        self.last_measure: dict | None = None
+        self.last_sweep: S.Sweep | None = None
+        self._build_controls()
+        self._build_views()
+        self._sweep_timer = QTimer(self, singleShot=True, interval=120)
+        self._sweep_timer.timeout.connect(self.request_sweep)
+        document.inputChanged.connect(self._document_changed)
+        document.networkChanged.connect(self._document_changed)
+        self._document_changed()
+
+    # ---------------------------------------------------------------- building
+    def _spin(self, low, high, value, tip) -> QSpinBox:
+        box = QSpinBox(self)
+        box.setRange(low, high)
+        box.setValue(value)
+        box.setToolTip(tip)
+        return box
+
+    def _labelled(self, text: str, *widgets: QWidget) -> QWidget:
+        holder = QWidget(self)
+        row = QHBoxLayout(holder)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(QLabel(text, holder))
+        for w in widgets:
+            row.addWidget(w)
+        return holder
+
+    def _build_controls(self) -> None:
+        self.dx_slider = QSlider(Qt.Orientation.Horizontal, self)
+        self.dx_slider.setMinimumWidth(120)
+        self.dx = self._spin(-64, 64, 1, "shift along x (whole positions)")
+        self.dy = self._spin(-64, 64, 0, "shift along y (whole positions)")
+        self.dx_slider.setRange(-64, 64)
+        self.dx_slider.setValue(1)
+        self.dx_slider.valueChanged.connect(self.dx.setValue)
+        self.dx.valueChanged.connect(self.dx_slider.setValue)
+        self.fill = QComboBox(self)
+        self.fill.addItems(list(S.FILLS))
+        self.fill.setToolTip("wrap: what leaves one edge enters at the other; zeros: 0 enters")
+        self.flip_x = QCheckBox("flip x", self)
+        self.flip_y = QCheckBox("flip y", self)
+        self.rotation = QComboBox(self)
+        self.rotation.addItems(["0°", "90°", "180°", "270°"])
+        self.layer = QComboBox(self)
+        self.layer.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.channel = self._spin(0, 4095, 0, "the channel the three maps show")
+        self.sweep_n = self._spin(1, 256, DEFAULT_SWEEP, "sweep the x shift over 0..N")
+        flow = FlowLayout(spacing=10)
+        flow.addWidget(self._labelled("shift x", self.dx_slider, self.dx))
+        self.dy_holder = self._labelled("y", self.dy)
+        flow.addWidget(self.dy_holder)
+        flow.addWidget(self._labelled("fill", self.fill))
+        flow.addWidget(self.flip_x)
+        flow.addWidget(self.flip_y)
+        self.rotation_holder = self._labelled("rotate", self.rotation)
+        flow.addWidget(self.rotation_holder)
+        flow.addWidget(self._labelled("layer", self.layer, QLabel("channel"), self.channel))
+        flow.addWidget(self._labelled("sweep 0…", self.sweep_n))
+        self.controls = flow
+        self.lesson = QComboBox(self)
+        for item in S.LESSONS:
+            self.lesson.addItem(item.title, item.name)
+        self.lesson.setToolTip("a network that demonstrates one point (undoable)")
+        self.load_lesson = QPushButton("Load lesson", self)
+        self.load_lesson.clicked.connect(lambda: self.apply_lesson(self.lesson.currentData()))
+        self.caption = QLabel(self)
+        self.caption.setObjectName("symmetry-caption")
+        self.caption.setWordWrap(True)
+        lessons = FlowLayout(spacing=10)
+        lessons.addWidget(self._labelled("lesson", self.lesson, self.load_lesson))
+        lessons.addWidget(self.caption)
+        self.lesson_row = lessons
+        for signal in (
+            self.dx.valueChanged, self.dy.valueChanged, self.channel.valueChanged,
+            self.fill.currentIndexChanged, self.flip_x.toggled, self.flip_y.toggled,
+            self.rotation.currentIndexChanged, self.layer.currentIndexChanged,
+        ):  # fmt: skip
+            signal.connect(self.request_measure)
+        self.fill.currentIndexChanged.connect(self._sweep_timer_start)
+        self.dy.valueChanged.connect(self._sweep_timer_start)
+        self.sweep_n.valueChanged.connect(self._sweep_timer_start)
+
+    def _build_views(self) -> None:
+        self.maps = TripleMaps(self)
+        self.numbers = QLabel(self)
+        self.numbers.setObjectName("symmetry-numbers")
+        self.numbers.setWordWrap(True)
+        self.numbers.setTextFormat(Qt.TextFormat.RichText)
+        self.table = QTableWidget(0, 5, self)
+        self.table.setHorizontalHeaderLabels(
+            ["layer", "shape", "shift here", "equivariance", "invariance"]
+        )
+        self.table.verticalHeader().setVisible(False)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
+        self.table.cellClicked.connect(lambda row, _c: self.layer.setCurrentIndex(row))
+        self.sweep_plots = SweepPlots(self)
+        self.bottom = QTabWidget(self)
+        self.bottom.addTab(self.sweep_plots, "Sweep")
+        self.bottom.addTab(self.table, "All layers")
+        self.maps.setMinimumHeight(130)
+        self.bottom.setMinimumHeight(190)
+        split = QSplitter(Qt.Orientation.Vertical, self)
+        split.setChildrenCollapsible(False)
+        split.addWidget(self.maps)
+        split.addWidget(self.bottom)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 2)
+        split.setSizes([600, 400])  # kept as proportions when the lab is resized
+        self.split = split
+        body = QWidget(self)
+        column = QVBoxLayout(body)
+        column.setContentsMargins(6, 6, 6, 6)
+        column.addLayout(self.lesson_row)
+        column.addLayout(self.controls)
+        column.addWidget(self.numbers)
+        column.addWidget(split, 1)
+        scroll = QScrollArea(self)  # a short window scrolls the lab rather than overlap it
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setWidget(body)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(scroll)
+
+    # ---------------------------------------------------------------- state
+    def apply_lesson(self, name: str) -> bool:
+        """Load the lesson's network into the document (undoable) and its fill here."""
+        item = S.lesson(name)
+        if not self.document.set_network(item.spec(), text=f"Lesson: {item.title}"):
+            return False
+        self.fill.setCurrentText(item.fill)
+        self.caption.setText(item.caption)
+        return True
+
+    def transform(self) -> S.Transform:
+        """The lab's transform from its controls (axis order (x,) or (y, x))."""
+        dims = self.document.dims
+        turns = self.rotation.currentIndex() if dims == 2 else 0
+        if dims == 2:
+            return S.Transform(
+                shift=(self.dy.value(), self.dx.value()),
+                fill=self.fill.currentText(),
+                flips=(self.flip_y.isChecked(), self.flip_x.isChecked()),
+                quarter_turns=turns,
+            )
+        return S.Transform(
+            shift=(self.dx.value(),), fill=self.fill.currentText(), flips=(self.flip_x.isChecked(),)
+        )
+
+    def _snapshot(self) -> Snapshot:
+        d = self.document
+        return Snapshot(d.spec, d.weights, d.input)
+
+    def _document_changed(self, *_args) -> None:
+        dims = self.document.dims
+        for w in (self.dy_holder, self.flip_y, self.rotation_holder):
+            w.setVisible(dims == 2)
+        names = self.document.spec.names()
+        current = self.layer.currentText()
+        if names != [self.layer.itemText(i) for i in range(self.layer.count())]:
+            self.layer.blockSignals(True)
+            self.layer.clear()
+            self.layer.addItems(names)
+            if current in names:
+                self.layer.setCurrentText(current)
+            self.layer.blockSignals(False)
+        self.request_measure()
+        self._sweep_timer_start()
+
+    def _sweep_timer_start(self, *_args) -> None:
+        self._sweep_timer.start()
+
+    def request_measure(self, *_args) -> int:
+        return self.worker.request(
+            "measure",
+            measure_job,
+            self._snapshot(),
+            self.transform(),
+            self.layer.currentText() or None,
+            self.channel.value(),
+        )
+
+    def request_sweep(self) -> int:
+        dims = self.document.dims
+        direction = (0, 1) if dims == 2 else (1,)
+        return self.worker.request(
+            "sweep", sweep_job, self._snapshot(), self.sweep_n.value(), self.fill.currentText(),
+            direction,
+        )  # fmt: skip
+
+    # ---------------------------------------------------------------- results
+    def _on_failed(self, kind: str, message: str) -> None:
+        self.numbers.setText(f"<b>cannot measure:</b> {message}")
+        self.document.notify("warning", f"symmetry lab: {message}")
+
+    def _on_done(self, delivery: Delivery) -> None:
+        if delivery.kind == "measure":
+            self._show_measure(delivery.result)
+            self.measured.emit(delivery.result)
+        else:
+            self.last_sweep = delivery.result
+            self.sweep_plots.show_sweep(delivery.result)
+            self.swept.emit(delivery.result)
+
+    def _show_measure(self, result: dict) -> None:
+        self.last_measure = result
+        report: S.SymmetryReport = result["report"]
+        self.maps.show_maps(result["maps"])
+        self._fill_table(report)
+        name = result["layer"]
+        if name is None:
+            self.numbers.setText("The network has no layers.")
+            return
+        row = report.layer(name)
+        shift = "not defined" if row.shift is None else ", ".join(str(s) for s in row.shift)
+        parts = [
+            f"<b>{name}</b> under <i>{report.transform.describe()}</i> · shift here {shift}<br>",
+            f"equivariance error <b>{_fmt(row.equivariance_error)}</b> · ",
+            f"invariance error <b>{_fmt(row.invariance_error)}</b>",
+        ]
+        if row.note:
+            parts.append(f" · <span style='color:#e6a23c'>{row.note}</span>")
+        self.numbers.setText("".join(parts))
+
+    def _fill_table(self, report: S.SymmetryReport) -> None:
+        self.table.setRowCount(len(report.layers))
+        for r, row in enumerate(report.layers):
+            shift = "—" if row.shift is None else ", ".join(str(s) for s in row.shift)
+            shape = "—" if row.shape is None else "×".join(str(s) for s in row.shape)
+            cells = [
+                row.name,
+                shape,
+                shift,
+                _fmt(row.equivariance_error),
+                _fmt(row.invariance_error),
+            ]
+            for c, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                if row.note:
+                    item.setToolTip(row.note)
+                self.table.setItem(r, c, item)
+
+    def shutdown(self) -> None:
+        self.worker.shutdown()
+
+    def closeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        self.shutdown()
+        super().closeEvent(event)
+
+
+def install_symmetry_lab(window) -> None:
+    """Add the Symmetry lab as a tab beside the maps (built the first time it is shown)."""
+    window.add_lab(TITLE, lambda: SymmetryLab(window.document), TIP)

@@ -1,0 +1,93 @@
+"""The background building block: order, newest-wins per tag, outcomes on the GUI thread."""
+
+import threading
+
+import pytest
+
+from engine.errors import EngineError
+from gui.compute.jobs import Jobs
+
+WAIT = 10_000
+
+
+@pytest.fixture
+def jobs(qtbot):
+    runner = Jobs("test-jobs")
+    yield runner
+    runner.shutdown()
+
+
+def collect(jobs):
+    outcomes = []
+    jobs.done.connect(lambda token, result: outcomes.append(("done", token, result)))
+    jobs.failed.connect(lambda token, message: outcomes.append(("failed", token, message)))
+    return outcomes
+
+
+def test_untagged_jobs_all_run_in_order_and_report_on_the_gui_thread(qtbot, jobs):
+    outcomes = collect(jobs)
+    threads = []
+    jobs.done.connect(lambda *_: threads.append(threading.current_thread()))
+    ran_on = []
+    for i in range(5):
+        jobs.submit(lambda i=i: (ran_on.append(threading.current_thread()), i)[1], token=i)
+    qtbot.waitUntil(lambda: len(outcomes) == 5, timeout=WAIT)
+    assert outcomes == [("done", i, i) for i in range(5)]
+    assert all(t is threading.main_thread() for t in threads)
+    assert all(t is not threading.main_thread() for t in ran_on)
+
+
+def test_a_newer_job_with_the_same_tag_replaces_the_pending_one(qtbot, jobs):
+    outcomes = collect(jobs)
+    gate = threading.Event()
+    jobs.submit(gate.wait, token="blocker")  # holds the worker while the burst arrives
+    for value in range(10):
+        jobs.submit(lambda v=value: v, tag="hover", token="hover")
+    jobs.submit(lambda: "other", tag="other", token="other")
+    gate.set()
+    qtbot.waitUntil(lambda: jobs.idle and len(outcomes) == 3, timeout=WAIT)
+    assert [o[1:] for o in outcomes] == [("blocker", True), ("hover", 9), ("other", "other")]
+
+
+def test_an_expected_error_is_the_message_and_anything_else_names_the_job(qtbot, jobs):
+    outcomes = collect(jobs)
+
+    def broken():
+        raise ZeroDivisionError("division by zero")
+
+    def refused():
+        raise EngineError("stride must be at least 1, not 0")
+
+    jobs.submit(refused, token="refused")
+    jobs.submit(broken, token="preview")
+    jobs.submit(lambda: 7, token="after")  # the worker survives both
+    qtbot.waitUntil(lambda: len(outcomes) == 3, timeout=WAIT)
+    assert outcomes == [
+        ("failed", "refused", "stride must be at least 1, not 0"),
+        ("failed", "preview", "preview failed: division by zero"),
+        ("done", "after", 7),
+    ]
+
+
+def test_wait_blocks_until_every_job_has_run(jobs):
+    ran = []
+    gate = threading.Event()
+    jobs.submit(gate.wait)
+    jobs.submit(lambda: ran.append(1))
+    assert not jobs.wait(timeout=0.05)  # the gate still holds the worker
+    gate.set()
+    assert jobs.wait(timeout=10) and ran == [1]
+
+
+def test_after_shutdown_a_job_is_dropped_or_run_in_place(qtbot):
+    dropping, running = Jobs("drop"), Jobs("run", after_shutdown="run")
+    ran = []
+    for name, runner in (("dropping", dropping), ("running", running)):
+        runner.shutdown()
+        runner.submit(lambda name=name: ran.append((name, threading.current_thread())))
+    assert ran == [("running", threading.main_thread())]  # in place, on this thread
+
+
+def test_an_unknown_after_shutdown_policy_is_refused():
+    with pytest.raises(ValueError, match="after_shutdown"):
+        Jobs("x", after_shutdown="later")
