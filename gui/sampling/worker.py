@@ -63,7 +63,7 @@ class SamplingWorker(QObject):
             generation = self._newest.get(job, 0) + 1
             self._newest[job] = generation
             self._pending[job] = (generation, function, args)
-            self._running_check()
+            self._ensure_thread()
             self._cond.notify()
         return generation
 
@@ -76,7 +76,7 @@ class SamplingWorker(QObject):
         if thread is not None:
             thread.join(timeout)
 
-    def _running_check(self) -> None:
+    def _ensure_thread(self) -> None:
         # under the lock: start the thread if none is alive
         if self._thread is None or not self._thread.is_alive():
             self._thread = threading.Thread(
@@ -90,9 +90,8 @@ class SamplingWorker(QObject):
                 if not self._pending and not self._closed:
                     self._cond.wait(IDLE_LINGER_S)
                 if self._closed or not self._pending:
-                    self._thread = (
-                        None if self._thread is threading.current_thread() else (self._thread)
-                    )
+                    if self._thread is threading.current_thread():
+                        self._thread = None
                     return
                 job = next(iter(self._pending))
                 generation, function, args = self._pending.pop(job)

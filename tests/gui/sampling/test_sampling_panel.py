@@ -96,6 +96,8 @@ def test_the_notebooks_4x4_example_max_pools_to_its_answer(qtbot):
             panel.up.plots["max_unpool"].data,
             [[0, 0, 0, 0], [6, 0, 0, 8], [0, 0, 0, 4], [0, 8, 0, 0]],
         )
+        # a square map: one size line for both axes, (2 − 1)·2 − 2·0 + 1·(2 − 1) + 0 + 1 = 4
+        assert "each axis: (2 − 1)·2 − 2·0 + 1·(2 − 1) + 0 + 1 = 4" in panel.up.formula.text()
     finally:
         panel.shutdown()
 
@@ -112,11 +114,9 @@ def test_transposed_size_formula_follows_the_controls_and_evaluates(qtbot, lab2d
 
     _redraw(qtbot, panel, drawn, "up", settings)
     text = up.formula.text()
-    lines = re.findall(r"\(([^=;]+)\) = (\d+)|([0-9() −·+]+) = (\d+)", text)
-    assert lines
     claims = re.findall(r"(\([\d ]+− 1\)·[^=;]+?) = (\d+)", text)
     shape = up.plots["transposed_conv"].data.shape
-    assert len(claims) == 2
+    assert "each axis" not in text and len(claims) == 2  # a 12×10 input: one line per axis
     for (expr, value), size in zip(claims, shape, strict=True):
         assert eval(expr.replace("−", "-").replace("·", "*")) == int(value) == size
 
@@ -271,3 +271,64 @@ def test_switching_the_input_to_1d_replaces_the_2d_views(qtbot, lab2d):
     qtbot.waitUntil(lambda: {"down", "up"} <= drawn and panel.worker.idle, timeout=20_000)
     assert "bilinear" not in panel.up.plots and "linear" in panel.up.plots
     assert panel.up.plots["linear"].data.shape == (30,)
+
+
+def test_the_small_map_can_be_a_max_pool_layers_output_with_its_unpool(qtbot, lab2d):
+    document, panel, drawn = lab2d
+    index = panel.up.source.findData("pool")
+    assert index > 0
+    _redraw(qtbot, panel, drawn, "up", lambda: panel.up.source.setCurrentIndex(index))
+    up = panel.up.result.comparison
+    assert up.input.shape[0] == document.layer_shape("pool")[0]
+    assert "max_unpool" in panel.up.plots and up.unpool is not None
+    np.testing.assert_array_equal(up.unpool.pooled, up.input)  # the pair undoes that pool
+    conv = panel.up.source.findData("conv1")
+    _redraw(qtbot, panel, drawn, "up", lambda: panel.up.source.setCurrentIndex(conv))
+    assert "max_unpool" not in panel.up.plots
+    assert panel.up.notes.isVisible() and "max pool it undoes" in panel.up.notes.text()
+
+
+def test_a_centre_crop_keeps_the_max_unpool_paired(qtbot):
+    x = np.random.default_rng(3).standard_normal((1, 45, 50)).astype(np.float32)
+    document, panel, drawn = _panel(qtbot, x, "lab-2d")
+    try:
+        assert panel.region.currentData() == 32
+        assert panel.down.plots["input"].data.shape == (32, 32)
+        np.testing.assert_array_equal(panel.down.plots["input"].data, x[0, 6:38, 9:41])
+        pair = panel.up.result.comparison.unpool
+        np.testing.assert_array_equal(pair.pooled, panel.up.result.comparison.input)
+        whole = panel.region.findData(None)
+        _redraw(qtbot, panel, drawn, "down", lambda: panel.region.setCurrentIndex(whole))
+        assert panel.down.plots["input"].data.shape == (45, 50)
+    finally:
+        panel.shutdown()
+
+
+def test_the_matrix_of_the_selected_convolution(qtbot, lab2d):
+    from engine.linear_map import layer_spec_matrix
+
+    document, panel, drawn = lab2d
+    document.select_layer("conv2")
+    selected = panel.matrix.kernel_source.findData("selected")
+    _redraw(
+        qtbot, panel, drawn, "matrix", lambda: panel.matrix.kernel_source.setCurrentIndex(selected)
+    )
+    layer = document.spec.layers[document.spec.index("conv2")]
+    weight = document.weights["conv2"]["weight"]
+    side = panel.matrix.side.value()
+    expected = layer_spec_matrix(layer, (weight.shape[1], side, side), document.weights["conv2"])
+    np.testing.assert_allclose(panel.matrix.plots["conv"].data, expected.matrix, rtol=1e-6)
+    np.testing.assert_allclose(panel.matrix.plots["transposed"].data, expected.matrix.T, rtol=1e-6)
+
+
+def test_a_selected_same_padded_convolution_is_one_readable_error(qtbot, lab1d):
+    document, panel, drawn = lab1d
+    messages = []
+    document.message.connect(lambda level, text: messages.append(level))
+    document.select_layer("conv1")  # lab-1d's conv1 pads 'same'
+    selected = panel.matrix.kernel_source.findData("selected")
+    _redraw(
+        qtbot, panel, drawn, "matrix", lambda: panel.matrix.kernel_source.setCurrentIndex(selected)
+    )
+    assert panel.matrix.error.isVisible() and "pads 'same'" in panel.matrix.error.text()
+    assert messages == ["error"]
