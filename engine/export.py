@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 
+from .budget import check_budget
 from .codegen import pytorch_source
 from .errors import ShapeError, SpecError
 from .network import analyze, init_weights
@@ -46,6 +47,7 @@ def refuse_ignored_flags(args) -> None:
 def run(args) -> int:
     refuse_ignored_flags(args)
     spec = resolve_network(args.network)
+    check_budget(spec, what="one pass")  # the exported program runs one on start
     weights_ref = None
     if args.weights:
         out_dir = os.path.dirname(os.path.abspath(args.pytorch))

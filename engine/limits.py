@@ -22,6 +22,7 @@ MAX_RATIO               200                inflated / compressed size of a zip m
 MAX_HEADER_BYTES        16 MiB             an npy or safetensors header
 MAX_MESSAGE_CHARS       400                an error message (longer ones are cut)
 MAX_OP_INT              2**20              a stride, padding, dilation or factor of an op
+MAX_OP_VALUES           2**26              an array one op call makes (output, padded input)
 ======================  =================  ===============================================
 """
 
@@ -48,6 +49,7 @@ MAX_RATIO = 200
 RATIO_FLOOR = 1 << 20
 MAX_HEADER_BYTES = 16 << 20
 MAX_OP_INT = 1 << 20
+MAX_OP_VALUES = 1 << 26  # an array one op call makes (output, padded input)
 FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 _CHUNK = 1 << 20

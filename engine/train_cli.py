@@ -139,6 +139,10 @@ def run(args: argparse.Namespace) -> int:
     _refuse_ignored_flags(args)
     spec, weights = resolve_network(args.network)
     others = [resolve_network(name) for name in args.compare]
+    from .budget import check_budget
+
+    for network in [spec] + [s for s, _ in others]:  # before any data is made
+        check_budget(network, batch=max(1, args.batch_size), passes=3, what="one training step")
     dataset = load_dataset(args.dataset, seed=args.data_seed)
     config = TrainConfig(
         optimizer=args.optimizer,
