@@ -313,8 +313,10 @@ class ConvArgs:
             )
         )
         lead = self.x.shape[:2]
-        check_values((*lead, *(n + p0 + p1 for n, (p0, p1) in zip(in_spatial, self.pads))),
-                     "padded input")
+        check_values(
+            (*lead, *(n + p0 + p1 for n, (p0, p1) in zip(in_spatial, self.pads, strict=True))),
+            "padded input",
+        )
         check_values((lead[0], self.c_out, *self.out_spatial), "output")
 
 
@@ -345,7 +347,10 @@ class TransposeArgs:
             check_output_padding(op, s, d)
             out.append(transpose_out(n, k, s, p, op, d))
         self.out_spatial = tuple(out)
-        reach = (o + 2 * p + k * d for o, p, k, d in zip(out, self.padding, self.kernel, self.dilation))
+        reach = (
+            o + 2 * p + k * d
+            for o, p, k, d in zip(out, self.padding, self.kernel, self.dilation, strict=True)
+        )
         check_values((self.x.shape[0], self.c_out, *reach), "output (with its padding)")
 
 
@@ -370,8 +375,10 @@ class PoolArgs:
             out.append(conv_out(n, k, s, p, p, 1, input_name(a, spatial)))
         self.out_spatial = tuple(out)
         lead = self.x.shape[:2]
-        check_values((*lead, *(n + 2 * p for n, p in zip(self.x.shape[2:], self.padding))),
-                     "padded input")
+        check_values(
+            (*lead, *(n + 2 * p for n, p in zip(self.x.shape[2:], self.padding, strict=True))),
+            "padded input",
+        )
         check_values((*lead, *self.out_spatial), "output")
 
 
@@ -468,7 +475,9 @@ def check_indices(indices: Any, shape: tuple[int, ...], out: tuple[int, ...]) ->
 def upsample_scale(x: np.ndarray, scale_factor: Any, n: int) -> tuple[int, ...]:
     """An upsampling's checked factors (one per axis) for the batched ``x``."""
     scale = size(scale_factor, n, "scale_factor")
-    check_values((*x.shape[:2], *(d * s for d, s in zip(x.shape[2:], scale))), "output")
+    check_values(
+        (*x.shape[:2], *(d * s for d, s in zip(x.shape[2:], scale, strict=True))), "output"
+    )
     return scale
 
 

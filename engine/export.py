@@ -83,7 +83,5 @@ def register(subparsers) -> None:
     parser.add_argument(
         "--from-weights", metavar="FILE", help="weights to export (default: freshly initialised)"
     )
-    parser.add_argument(
-        "--seed", type=int, default=None, help="seed of fresh weights (default 0)"
-    )
+    parser.add_argument("--seed", type=int, default=None, help="seed of fresh weights (default 0)")
     parser.set_defaults(func=run)

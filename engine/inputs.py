@@ -322,9 +322,7 @@ def _load_csv(path: Path) -> np.ndarray:
             if math.isinf(value):
                 raise DataError(f"{name} line {number}: an infinite value is not allowed")
             if abs(value) > limits.FLOAT32_MAX:
-                raise DataError(
-                    f"{where}: {cell[:30]} is beyond float32's range (about 3.4e38)"
-                )
+                raise DataError(f"{where}: {cell[:30]} is beyond float32's range (about 3.4e38)")
             values[r, c] = value
     if len(rows) == 1 and not has_header:
         return values  # one row written across: a single channel

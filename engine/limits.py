@@ -37,7 +37,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from .errors import MAX_MESSAGE_CHARS, EngineError, short
+from .errors import MAX_MESSAGE_CHARS, EngineError, short  # noqa: F401 - the one message cap, re-exported
 
 MAX_FILE_BYTES = 1 << 30
 MAX_ARRAY_VALUES = 1 << 26
@@ -78,9 +78,7 @@ def finite_float32(values: np.ndarray, what: str, fail: Callable[[str], Exceptio
         raise fail(f"{what}: NaN or infinite value at index {bad}")
     if values.dtype.itemsize > 4 and values.size and np.abs(values).max() > FLOAT32_MAX:
         bad = tuple(int(i) for i in np.argwhere(np.abs(values) > FLOAT32_MAX)[0])
-        raise fail(
-            f"{what}: the value at index {bad} is beyond float32's range (about 3.4e38)"
-        )
+        raise fail(f"{what}: the value at index {bad} is beyond float32's range (about 3.4e38)")
 
 
 # --------------------------------------------------------------------------- npy
@@ -108,7 +106,9 @@ def npy_header(data: bytes, fail: Callable[[str], Exception]) -> tuple[tuple, np
     have = len(data) - offset
     need = count * dtype.itemsize
     if have < need:
-        raise fail(f"truncated: the header declares {need:,} bytes of values, the file has {have:,}")
+        raise fail(
+            f"truncated: the header declares {need:,} bytes of values, the file has {have:,}"
+        )
     return tuple(shape), dtype, offset
 
 
@@ -199,10 +199,14 @@ def read_zip_member(
                     raise fail(f"{name} inflates to more than the {declared:,} bytes it declares")
     except EngineError:
         raise
-    except (zipfile.BadZipFile, zlib.error, EOFError, ValueError, OSError, NotImplementedError,
-            RuntimeError) as error:
+    except (
+        zipfile.BadZipFile,
+        zlib.error,
+        EOFError,
+        ValueError,
+        OSError,
+        NotImplementedError,
+        RuntimeError,
+    ) as error:
         raise fail(f"{name} cannot be read ({short(str(error), 120)})") from None
     return bytes(out)
-
-
-

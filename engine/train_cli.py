@@ -53,9 +53,7 @@ def register(subparsers) -> None:
     p.add_argument("--epochs", type=float, default=None, help="train this many epochs instead")
     p.add_argument("--optimizer", choices=OPTIMIZERS, default="sgd")
     p.add_argument("--lr", type=float, default=0.05, help="learning rate (default 0.05)")
-    p.add_argument(
-        "--momentum", type=float, default=None, help="SGD momentum (default 0.9)"
-    )
+    p.add_argument("--momentum", type=float, default=None, help="SGD momentum (default 0.9)")
     p.add_argument("--batch-size", type=int, default=100)
     p.add_argument("--weight-decay", type=float, default=0.0)
     p.add_argument("--seed", type=int, default=0, help="seed for weights, batches, dropout")

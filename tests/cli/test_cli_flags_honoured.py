@@ -23,22 +23,48 @@ def _garbage(tmp_path):
 )
 def test_export_refuses_flags_it_would_ignore(tmp_path, capsys, extra, said):
     out = tmp_path / "net.py"
-    args = [a.replace("FROM", str(_garbage(tmp_path))).replace("W", str(tmp_path / "w.npz"))
-            if a in ("FROM", "W") else a for a in extra]
+    args = [
+        a.replace("FROM", str(_garbage(tmp_path))).replace("W", str(tmp_path / "w.npz"))
+        if a in ("FROM", "W")
+        else a
+        for a in extra
+    ]
     assert main(["export", "lab-1d", "--pytorch", str(out), *args]) == 2
     assert said in capsys.readouterr().err
     assert not out.exists()  # nothing written
 
 
 def test_export_with_both_flags_reads_the_from_weights_file(tmp_path, capsys):
-    code = main(["export", "lab-1d", "--pytorch", str(tmp_path / "n.py"),
-                 "--weights", str(tmp_path / "w.npz"), "--from-weights", str(_garbage(tmp_path))])
+    code = main(
+        [
+            "export",
+            "lab-1d",
+            "--pytorch",
+            str(tmp_path / "n.py"),
+            "--weights",
+            str(tmp_path / "w.npz"),
+            "--from-weights",
+            str(_garbage(tmp_path)),
+        ]
+    )
     assert code == 2 and "evil.npz" in capsys.readouterr().err
 
 
 def test_matrix_refuses_a_seed_beside_weights(tmp_path, capsys):
-    code = main(["matrix", "lab-1d", "--layer", "conv1", "--weights", str(_garbage(tmp_path)),
-                 "--seed", "2", "--json", str(tmp_path / "m.json")])
+    code = main(
+        [
+            "matrix",
+            "lab-1d",
+            "--layer",
+            "conv1",
+            "--weights",
+            str(_garbage(tmp_path)),
+            "--seed",
+            "2",
+            "--json",
+            str(tmp_path / "m.json"),
+        ]
+    )
     assert code == 2 and "--seed seeds fresh weights" in capsys.readouterr().err
 
 
@@ -50,6 +76,16 @@ def test_matrix_refuses_a_seed_beside_weights(tmp_path, capsys):
     ],
 )
 def test_train_refuses_flags_it_would_ignore(tmp_path, capsys, extra, said):
-    code = main(["train", "--network", "udl-mnist1d-cnn", "--dataset", "mnist1d",
-                 "--json", str(tmp_path / "o.json"), *extra])
+    code = main(
+        [
+            "train",
+            "--network",
+            "udl-mnist1d-cnn",
+            "--dataset",
+            "mnist1d",
+            "--json",
+            str(tmp_path / "o.json"),
+            *extra,
+        ]
+    )
     assert code == 2 and said in capsys.readouterr().err

@@ -17,7 +17,12 @@ from hypothesis import strategies as st
 from engine.errors import EngineError
 from engine.network import analyze, forward, init_weights
 from engine.presets import get_preset
-from engine.serialize import network_from_json, network_to_json, weights_from_bytes, weights_to_bytes
+from engine.serialize import (
+    network_from_json,
+    network_to_json,
+    weights_from_bytes,
+    weights_to_bytes,
+)
 from engine.workspace import Workspace, workspace_from_bytes, workspace_to_bytes
 
 FUZZ = settings(max_examples=max(200, settings.default.max_examples))
@@ -64,10 +69,16 @@ def test_damaged_workspace_files_give_only_the_engines_error(data):
 
 JSON = st.recursive(
     st.one_of(
-        st.none(), st.booleans(), st.integers(), st.floats(), st.text(max_size=6),
+        st.none(),
+        st.booleans(),
+        st.integers(),
+        st.floats(),
+        st.text(max_size=6),
         st.sampled_from([10**30, 2**63, -(2**63), "convscope.workspace", "input"]),
     ),
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=6), inner, max_size=4),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=6), inner, max_size=4)
+    ),
     max_leaves=20,
 )
 
@@ -100,8 +111,18 @@ ABSURD = st.sampled_from([10**30, 2**63, -(2**63), 2**31, 1 << 20, 0, -1, 3])
 @FUZZ
 @given(
     st.integers(0, len(SPEC.layers) - 1),
-    st.sampled_from(["kernel_size", "stride", "padding", "dilation", "out_channels", "factor",
-                     "scale_factor", "groups"]),
+    st.sampled_from(
+        [
+            "kernel_size",
+            "stride",
+            "padding",
+            "dilation",
+            "out_channels",
+            "factor",
+            "scale_factor",
+            "groups",
+        ]
+    ),
     ABSURD,
 )
 def test_specs_with_absurd_integers_give_only_the_engines_error(index, key, value):

@@ -31,8 +31,16 @@ def _calls(draw):
     name = draw(
         st.sampled_from(
             [
-                "conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d", "max_pool1d",
-                "max_pool2d", "avg_pool1d", "avg_pool2d", "subsample1d", "subsample2d",
+                "conv1d",
+                "conv2d",
+                "conv_transpose1d",
+                "conv_transpose2d",
+                "max_pool1d",
+                "max_pool2d",
+                "avg_pool1d",
+                "avg_pool2d",
+                "subsample1d",
+                "subsample2d",
                 "upsample",
             ]
         )
@@ -42,7 +50,9 @@ def _calls(draw):
     if name.startswith("conv"):
         k = draw(st.integers(1, 3))
         w = np.ones((1, 1, k, k) if two else (1, 1, k))
-        kwargs = {key: draw(ARG) for key in ("stride", "padding", "dilation") if draw(st.booleans())}
+        kwargs = {
+            key: draw(ARG) for key in ("stride", "padding", "dilation") if draw(st.booleans())
+        }
         if name.startswith("conv_transpose") and draw(st.booleans()):
             kwargs["output_padding"] = draw(ARG)
         return name, (x, w), kwargs
@@ -81,11 +91,11 @@ def test_the_worst_integers_are_refused_by_name():
     for bad in (10**30, 2**63):
         for module in (ops, ref):
             for call in (
-                lambda m: m.conv1d(x, np.ones((1, 1, 3)), stride=bad),
-                lambda m: m.conv1d(x, np.ones((1, 1, 3)), padding=bad),
-                lambda m: m.conv1d(x, np.ones((1, 1, 3)), dilation=bad),
-                lambda m: m.subsample1d(x, bad),
-                lambda m: m.max_pool1d(x, 2, stride=bad),
+                lambda m, bad=bad: m.conv1d(x, np.ones((1, 1, 3)), stride=bad),
+                lambda m, bad=bad: m.conv1d(x, np.ones((1, 1, 3)), padding=bad),
+                lambda m, bad=bad: m.conv1d(x, np.ones((1, 1, 3)), dilation=bad),
+                lambda m, bad=bad: m.subsample1d(x, bad),
+                lambda m, bad=bad: m.max_pool1d(x, 2, stride=bad),
             ):
                 try:
                     call(module)
