@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 
+from .budget import check_budget
 from .codegen import pytorch_source
 from .errors import ShapeError, SpecError
 from .network import analyze, init_weights
@@ -46,6 +47,7 @@ def refuse_ignored_flags(args) -> None:
 def run(args) -> int:
     refuse_ignored_flags(args)
     spec = resolve_network(args.network)
+    check_budget(spec, what="one pass")  # the exported program runs one on start
     weights_ref = None
     if args.weights:
         out_dir = os.path.dirname(os.path.abspath(args.pytorch))
@@ -81,7 +83,5 @@ def register(subparsers) -> None:
     parser.add_argument(
         "--from-weights", metavar="FILE", help="weights to export (default: freshly initialised)"
     )
-    parser.add_argument(
-        "--seed", type=int, default=None, help="seed of fresh weights (default 0)"
-    )
+    parser.add_argument("--seed", type=int, default=None, help="seed of fresh weights (default 0)")
     parser.set_defaults(func=run)

@@ -203,6 +203,9 @@ def forward(
     """
     x = check_input(x)
     nodes = plan(spec)
+    from .budget import check_budget  # late: budget imports graph, which network imports
+
+    check_budget(spec, x.shape, nodes=nodes)  # bound the pass as a whole, before computing
     dirty = _dirty_layers(nodes, start_from, previous, x)
     run = _Pass(nodes, weights, previous, dirty, training, dropout_seed, on_output)
     run.trace.outputs[INPUT] = x

@@ -230,6 +230,11 @@ def run(args: argparse.Namespace) -> int:
         raise TrainingError("--predictions is for segmentation and detection")
     spec, weights = resolve_network(_setting(args, "network", None))
     others = [resolve_network(name) for name in args.compare]
+    from .budget import check_budget
+
+    batch = max(1, _setting(args, "batch_size"))
+    for network in [spec] + [s for s, _ in others]:  # before any data is made
+        check_budget(network, batch=batch, passes=3, what="one training step")
     dataset, dataset_args = _load_data(args)
     config = TrainConfig(
         optimizer=_setting(args, "optimizer"),
