@@ -456,6 +456,11 @@ class Document(QObject):
                 return None if info.out_shape is None else tuple(info.out_shape)
         return None
 
+    def probe_fits(self, probe: Probe) -> bool:
+        """Whether ``probe`` names a value the current network has (a map still drawn from
+        the previous pass may show positions the edited network no longer has)."""
+        return self._probe_fits(probe)
+
     def _probe_fits(self, probe: Probe) -> bool:
         shape = self.layer_shape(probe.layer)
         if shape is None or len(shape) < 2 or len(probe.position) != len(shape) - 1:
