@@ -434,14 +434,17 @@ class WorkspaceActions(QObject):
 
 
 def install_workspace(window, **kwargs) -> WorkspaceActions:
-    """Add the workspace File entries, File ▸ Export, autosave and crash recovery.
+    """Add the workspace File entries, File ▸ Import, File ▸ Export, autosave and crash
+    recovery.
 
-    Sets ``window.workspace_actions`` and ``window.export_actions``.
+    Sets ``window.workspace_actions``, ``window.import_actions`` and ``window.export_actions``.
     """
     from gui.workspace.export_actions import install_exports
+    from gui.workspace.import_actions import install_imports
 
     actions = WorkspaceActions(window, **kwargs)
     window.workspace_actions = actions
+    install_imports(window, actions.dialogs)
     install_exports(
         window, actions.dialogs, lambda: actions.path.stem if actions.path else "convscope"
     )
