@@ -33,7 +33,12 @@ class _Refusing:
     """Mixin for spin boxes: report text the validator rejects (once per distinct text)."""
 
     def validate(self, text: str, pos: int):  # noqa: D401 - Qt's name
-        result = super().validate(text, pos)
+        lowered = text.lower()
+        if "nan" in lowered or "inf" in lowered:
+            # Qt leaves 'nan' Intermediate (reverted without a word on leaving the field)
+            result = (QValidator.State.Invalid, text, pos)
+        else:
+            result = super().validate(text, pos)
         state = result[0] if isinstance(result, tuple) else result
         if state == QValidator.State.Invalid and text != self._last_refused:
             self._last_refused = text
