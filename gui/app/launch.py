@@ -24,6 +24,7 @@ SUFFIX = ".convscope"  # engine.workspace.SUFFIX (not imported: keeps start-up l
 DEFAULT_EXAMPLE = "cameraman"
 SIDE_2D = 256  # the reference workload's input side
 SCREENSHOT_TIMEOUT_MS = 60_000
+SCREENSHOT_SIZE = "1920x1080"
 
 
 class UsageError(Exception):
@@ -109,8 +110,30 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="app.py", description="ConvScope: see inside a CNN")
     parser.add_argument("target", nargs="?", help="an example name or an image/signal file")
     parser.add_argument("--screenshot", metavar="OUT.png", help="render offscreen to a PNG")
-    parser.add_argument("--size", default="1920x1080", help="window size WxH (default 1920x1080)")
+    parser.add_argument(
+        "--size",
+        default=None,
+        help="window size WxH (default: the size it had last time, or most of the screen; "
+        "a screenshot is 1920x1080)",
+    )
     return parser
+
+
+def name_application(app) -> None:
+    """ConvScope's names for Qt: its settings, its recovery folder
+    (~/.local/share/ConvScope/ConvScope, not .../app.py), its windows."""
+    app.setApplicationName("ConvScope")
+    app.setOrganizationName("ConvScope")
+    app.setApplicationVersion(app_version())
+
+
+def app_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("convscope")
+    except PackageNotFoundError:
+        return "unknown"
 
 
 def _excepthook(kind, value, tb) -> None:
@@ -207,7 +230,7 @@ def main(argv: list[str]) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     try:
-        size = parse_size(args.size)
+        size = parse_size(args.size or SCREENSHOT_SIZE) if (args.size or args.screenshot) else None
         if args.screenshot and not args.screenshot.lower().endswith(".png"):
             raise UsageError(f"--screenshot needs a .png file name; got {args.screenshot!r}")
         start = resolve_input(args.target)
@@ -224,6 +247,7 @@ def main(argv: list[str]) -> int:
     from gui.app.theme import apply_theme
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
+    name_application(app)
     apply_theme(app)
     sys.excepthook = _excepthook
     try:
@@ -231,12 +255,17 @@ def main(argv: list[str]) -> int:
     except UsageError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    window.resize(*size)
     if args.screenshot:
+        window.resize(*size)
         window.workspace_actions.ask_on_close = False  # nobody there to answer
         probe_centre(window.document)
         return screenshot(app, window, args.screenshot)
-    window.show()
+    from gui.app.window_geometry import fit_size, remember_geometry, show_placed
+
+    remember_geometry(window)  # the last size and place, or most of the screen
+    if size is not None:
+        fit_size(window, *size)  # never larger than the screen
+    show_placed(window)
     freeze_start_up_objects()
     # After a crash: offer the autosaved work once the window is up.
     QTimer.singleShot(0, window.workspace_actions.offer_recovery)
