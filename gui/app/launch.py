@@ -116,6 +116,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="window size WxH (default: the size it had last time, or most of the screen; "
         "a screenshot is 1920x1080)",
     )
+    parser.add_argument(
+        "--presentation", action="store_true", help="start in presentation mode (F5)"
+    )
     return parser
 
 
@@ -259,20 +262,22 @@ def main(argv: list[str]) -> int:
         window.resize(*size)
         window.workspace_actions.ask_on_close = False  # nobody there to answer
         probe_centre(window.document)
-        return screenshot(app, window, args.screenshot)
+        return screenshot(app, window, args.screenshot, presentation=args.presentation)
     from gui.app.window_geometry import fit_size, remember_geometry, show_placed
 
     remember_geometry(window)  # the last size and place, or most of the screen
     if size is not None:
         fit_size(window, *size)  # never larger than the screen
     show_placed(window)
+    if args.presentation:
+        window.set_presentation(True)
     freeze_start_up_objects()
     # After a crash: offer the autosaved work once the window is up.
     QTimer.singleShot(0, window.workspace_actions.offer_recovery)
     return app.exec()
 
 
-def screenshot(app, window, path: str) -> int:
+def screenshot(app, window, path: str, presentation: bool = False) -> int:
     """Show ``window``, wait for its first maps (and the probe's receptive field) to be
     painted, save it as a PNG."""
     from PySide6.QtCore import QTimer
@@ -292,6 +297,10 @@ def screenshot(app, window, path: str) -> int:
         # resize) computed and painted, nothing left in flight.
         if window.maps_view.hint_pending or window.painting_in_pieces:
             QTimer.singleShot(0, check)  # the first passes after show() are still to run
+            return
+        if presentation and not window.presenting:
+            window.presentation_action.trigger()  # as F5 would, once the window is up
+            QTimer.singleShot(0, check)
             return
         if painted_generation[0] < scheduler.generation or not scheduler.idle:
             return
@@ -321,6 +330,12 @@ def screenshot(app, window, path: str) -> int:
         print("error: the maps were not drawn within 60 s", file=sys.stderr)
         window.close()
         return 1
+    if presentation:
+        from PySide6.QtCore import QCoreApplication
+
+        for _ in range(5):  # the new fonts' layouts (queued, not run once exec returned)
+            QCoreApplication.sendPostedEvents()
+            app.processEvents()
     image = window.grab()
     tmp = path + ".tmp.png"
     ok = image.save(tmp, "PNG")

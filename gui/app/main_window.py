@@ -392,7 +392,9 @@ class MainWindow(QMainWindow):
             self._sized = True
             total = sum(self.splitter.sizes()) or self.width()
             # the inspector's form needs about 290 px besides its scroll bar
-            left, right = max(290, int(total * 0.2)), max(306, int(total * 0.2))
+            # (the inspector's need includes its own scroll bar: no sideways scrolling)
+            left = max(290, int(total * 0.2))
+            right = max(306, min(self.side_panel_need(2), total // 3), int(total * 0.2))
             self.splitter.setSizes([left, total - left - right, right])
             self._size_bottom_docks()
             self._hold_first_paint()
