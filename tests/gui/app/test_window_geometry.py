@@ -8,9 +8,9 @@ from PySide6.QtWidgets import QMainWindow
 
 from gui.app.window_geometry import (
     KEY,
+    first_geometry,
     fit_frame,
     fit_size,
-    first_geometry,
     place_window,
     remember_geometry,
     save_geometry,
