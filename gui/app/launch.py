@@ -158,8 +158,10 @@ def create_window(start: Start, remember: bool = True):
     from gui.lab.compare_view import install_compare
     from gui.state.document import Document
     from gui.training import trainer_panel
+    from gui.widgets.field_input import install_field_input
     from gui.workspace.workspace_actions import install_workspace
 
+    install_field_input()  # typing applies on Enter; the wheel changes focused fields only
     keep_freed_memory()  # every edit allocates megabytes of outputs: reuse, do not refault
     ws = start.workspace
     spec = ws.spec if ws is not None else get_preset(start.preset)
