@@ -68,7 +68,8 @@ class Inspector(QWidget):
             "receptive_field": "receptive field",
         }
         tips = {
-            "fc": "parameters of a fully connected layer between the same input and output sizes",
+            "fc": "for a layer with weights: the parameters a fully connected layer between the "
+            "same input and output sizes would need",
             "receptive_field": "input positions that can affect one output value",
         }
         for key, label in labels.items():
@@ -173,7 +174,10 @@ class Inspector(QWidget):
         self.figures["input"].setText(", ".join(shape_text(s) for s in info.input_shapes) or "—")
         self.figures["output"].setText(shape_text(info.out_shape))
         self.figures["parameters"].setText(count_text(info.parameters))
-        self.figures["fc"].setText(count_text(info.fc_parameters))
+        # the comparison where it teaches: a layer with weights (see the label's tooltip)
+        self.figures["fc"].setText(
+            count_text(info.fc_parameters) if info.parameters else "— (no weights to compare)"
+        )
         self.figures["macs"].setText(count_text(info.macs))
         rf = info.receptive_field
         self.figures["receptive_field"].setText(
