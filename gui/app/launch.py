@@ -174,6 +174,9 @@ def create_window(start: Start, remember: bool = True):
     window.arrange_bottom_docks()
     install_compare(window)
     install_workspace(window)
+    from gui.app.help_menu import install_help
+
+    install_help(window, app_version())  # last: its keyboard list reads the others' actions
     if ws is not None:
         if not window.workspace_actions.adopt(ws, start.path, remember=remember):
             window.workspace_actions.ask_on_close = False

@@ -119,7 +119,13 @@ class MainWindow(QMainWindow):
     def menu(self, title: str) -> QMenu:
         """The menu called ``title``, created (before Help) if it does not exist yet."""
         if title not in self.menus:
-            self.menus[title] = self.menuBar().addMenu(title)
+            help_menu = self.menus.get("Help")
+            if help_menu is not None:  # Help stays last
+                menu = QMenu(title, self)
+                self.menuBar().insertMenu(help_menu.menuAction(), menu)
+                self.menus[title] = menu
+            else:
+                self.menus[title] = self.menuBar().addMenu(title)
         return self.menus[title]
 
     def add_lab(self, title: str, build: Callable[[], QWidget], tip: str = "") -> None:
