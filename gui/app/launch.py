@@ -75,11 +75,7 @@ def resolve_input(target: str | None) -> Start:
             loaded = load_input(name)
             array, notice, kind = loaded.array, loaded.notice, loaded.kind
         else:
-            raise UsageError(
-                f"{name!r} is neither an example nor a file "
-                '(examples: python -c "from engine.examples import example_names; '
-                "print(example_names('2d'))\")"
-            )
+            raise UsageError(f"{name!r} is neither an example nor a file ({example_list()})")
     except EngineError as error:
         raise UsageError(str(error)) from None
     return Start(array, "lab-1d" if kind == "1d" else "lab-2d", notice, os.path.basename(name))
@@ -106,9 +102,44 @@ def _resolve_workspace(path: str) -> Start:
     )
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="app.py", description="ConvScope: see inside a CNN")
-    parser.add_argument("target", nargs="?", help="an example name or an image/signal file")
+def example_list() -> str:
+    from engine.examples import example_names
+
+    return f"images: {', '.join(example_names('2d'))}; signals: {', '.join(example_names('1d'))}"
+
+
+def commands_epilog() -> str:
+    """The headless commands and the example names, for ``app.py --help``."""
+    from engine.cli import build_parser as cli_parser
+
+    lines = ["headless commands (python app.py COMMAND --help for each):"]
+    sub = next(a for a in cli_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    for choice in sub._choices_actions:
+        lines.append(f"  {choice.dest:<10} {choice.help or ''}")
+    import textwrap
+
+    lines += ["", "examples (EXAMPLE_OR_FILE):"]
+    lines += textwrap.wrap(example_list(), 78, initial_indent="  ", subsequent_indent="    ")
+    return "\n".join(lines)
+
+
+def build_parser(with_commands: bool = False) -> argparse.ArgumentParser:
+    """The GUI's parser; ``with_commands``: its help lists the headless commands and the
+    examples (imports the engine: only for --help)."""
+    parser = argparse.ArgumentParser(
+        prog="app.py",
+        usage="%(prog)s [options] [EXAMPLE_OR_FILE]  |  %(prog)s COMMAND ...",
+        description="ConvScope: see inside a CNN. Opens the lab (or, with --screenshot, "
+        "renders it to a PNG); COMMAND runs without a window.",
+        epilog=commands_epilog() if with_commands else None,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "target",
+        nargs="?",
+        metavar="EXAMPLE_OR_FILE",
+        help="an example name (listed below), an image/signal file or a .convscope workspace",
+    )
     parser.add_argument("--screenshot", metavar="OUT.png", help="render offscreen to a PNG")
     parser.add_argument(
         "--size",
@@ -235,7 +266,7 @@ def probe_centre(document) -> None:
 
 
 def main(argv: list[str]) -> int:
-    args = build_parser().parse_args(argv)
+    args = build_parser(with_commands="-h" in argv or "--help" in argv).parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     try:
         size = parse_size(args.size or SCREENSHOT_SIZE) if (args.size or args.screenshot) else None
