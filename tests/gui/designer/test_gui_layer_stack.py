@@ -232,6 +232,9 @@ def test_preset_of_other_dimensionality_brings_a_fitting_input(stack, doc):
 
     assert doc.input.ndim == len(get_preset("lenet").input_shape)
     assert all(info.error is None for info in doc.analysis.layers)
+    # the inspector is not left blank: the preset's first layer with weights is selected
+    first = next(n for n in doc.spec.names() if doc.weights.get(n))
+    assert doc.selected_layer == first
     doc.undo_stack.undo()
     assert doc.input.shape == (1, 40)
 
