@@ -321,6 +321,7 @@ def screenshot(app, window, path: str, presentation: bool = False) -> int:
     outcome: dict[str, object] = {}
     scheduler, document = window.scheduler, window.document
     painted_generation = [-1]
+    settle = [0]  # event-loop turns to wait before the steady state is checked again
 
     def receptive_ready() -> bool:
         if document.probe is None or not document.view.show_receptive_field:
@@ -336,7 +337,10 @@ def screenshot(app, window, path: str, presentation: bool = False) -> int:
             return
         if presentation and not window.presenting:
             window.presentation_action.trigger()  # as F5 would, once the window is up
-            QTimer.singleShot(0, check)
+            settle[0] = 10  # the new fonts' layouts and the maps' new sizes come in turns
+        if settle[0] > 0:
+            settle[0] -= 1
+            QTimer.singleShot(30, check)
             return
         if painted_generation[0] < scheduler.generation or not scheduler.idle:
             return
