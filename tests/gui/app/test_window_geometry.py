@@ -102,3 +102,21 @@ def test_save_keeps_the_normal_rectangle_of_a_maximized_window(qtbot, tmp_path):
     window.setGeometry(QRect(10, 40, 800, 600))
     save_geometry(window, settings)
     assert saved_geometry(settings) == QRect(10, 40, 800, 600)
+
+
+def test_the_application_is_named_convscope_for_its_settings_and_recovery_folder(qtbot):
+    from PySide6.QtCore import QCoreApplication, QStandardPaths
+
+    from gui.app.launch import app_version, name_application
+
+    app = QCoreApplication.instance()
+    saved = app.applicationName(), app.organizationName(), app.applicationVersion()
+    try:
+        name_application(app)
+        folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation)
+        assert folder.endswith("ConvScope/ConvScope") and "app.py" not in folder
+        assert app.applicationVersion() == app_version() != "unknown"
+    finally:
+        app.setApplicationName(saved[0])
+        app.setOrganizationName(saved[1])
+        app.setApplicationVersion(saved[2])
