@@ -70,15 +70,16 @@ def register(subparsers) -> None:
     parser = subparsers.add_parser(
         "export",
         help="write the network as standalone PyTorch source",
-        description="Write a standalone .py (imports only torch) defining class Net, build() "
-        "and a __main__ that runs a random input.",
+        description="Write a standalone .py defining class Net, build() and a __main__ that "
+        "runs a random input. The file, and reading its weights file, needs only Python's "
+        "standard library and torch (no numpy, no safetensors, not ConvScope).",
     )
     parser.add_argument("network", help="a preset name or a saved network file (.json)")
     parser.add_argument("--pytorch", required=True, metavar="OUT.py", help="source to write")
     parser.add_argument(
         "--weights",
         metavar="W.npz|W.safetensors",
-        help="also write weights here; build() loads them",
+        help="also write weights here; build() loads them (with torch alone)",
     )
     parser.add_argument(
         "--from-weights", metavar="FILE", help="weights to export (default: freshly initialised)"
