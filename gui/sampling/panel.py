@@ -3,8 +3,9 @@ checkerboard artefacts, transposed convolution as a matrix, 1×1 channel mixing.
 
 The panel reads the document (input, selected kernel, colormap) and never writes to it
 except for messages; every number comes from :mod:`engine.sampling` through the lab's
-worker (:mod:`gui.sampling.worker`, off the GUI thread, newest request wins). While the
-tab is hidden nothing is computed; showing it brings every section up to date.
+worker (a :class:`gui.compute.jobs.Jobs`: off the GUI thread, newest request per section
+wins). While the tab is hidden nothing is computed; showing it brings every section up to
+date.
 """
 
 from __future__ import annotations
@@ -13,11 +14,11 @@ import numpy as np
 from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtWidgets import QComboBox, QFrame, QLabel, QScrollArea, QVBoxLayout, QWidget
 
+from gui.compute.jobs import Jobs
 from gui.sampling import jobs
 from gui.sampling.mixing import MixingSection
 from gui.sampling.section import spin, wrapping
 from gui.sampling.views import CheckerSection, DownSection, MatrixSection, UpSection
-from gui.sampling.worker import SamplingWorker
 from gui.state.document import Document
 from gui.widgets.flow_layout import FlowLayout
 
@@ -52,8 +53,8 @@ class SamplingPanel(QWidget):
     def __init__(self, document: Document, parent: QWidget | None = None):
         super().__init__(parent)
         self.document = document
-        self.worker = SamplingWorker(self)
-        self.worker.ready.connect(self._ready)
+        self.worker = Jobs("convscope-sampling", self)
+        self.worker.done.connect(self._ready)
         self.worker.failed.connect(self._failed)
         self._dirty: set[str] = set(JOBS)
         self._matrix_dims = 0
@@ -171,7 +172,7 @@ class SamplingPanel(QWidget):
 
     def _request_down(self, x, kernel) -> None:
         side = self.region.currentData()
-        self.worker.request("down", jobs.down, x, self.down.factor.value(), kernel, side)
+        self._request("down", jobs.down, x, self.down.factor.value(), kernel, side)
 
     def _request_up(self, x, _kernel) -> None:
         u = self.up
@@ -180,7 +181,7 @@ class SamplingPanel(QWidget):
         network = (self.document.spec, self.document.weights) if layer else None
         side = self.region.currentData()
         job = (x, self.down.factor.value(), *args, layer, network, side)
-        self.worker.request("up", jobs.up, *job)
+        self._request("up", jobs.up, *job)
 
     def _small_map_layers(self) -> list[str]:
         """Layers with a map output of the input's dimensionality (the up section's choice)."""
@@ -196,7 +197,7 @@ class SamplingPanel(QWidget):
     def _request_checker(self, _x, _kernel) -> None:
         c = self.checker
         mode = c.mode.currentText()
-        self.worker.request(
+        self._request(
             "checker", jobs.checker, c.kernel.value(), c.stride.value(), self.document.dims, mode
         )
 
@@ -215,19 +216,23 @@ class SamplingPanel(QWidget):
             if layer is None or weight is None:
                 m.show_error("select a convolution (Layers tab) to see its matrix")
                 return
-            self.worker.request("matrix", jobs.layer_matrix, layer, weight, dims, m.side.value())
+            self._request("matrix", jobs.layer_matrix, layer, weight, dims, m.side.value())
             return
         args = (dims, m.side.value(), m.channels.value(), m.kernel.value(), m.stride.value())
-        self.worker.request("matrix", jobs.matrix, *args, m.padding.value(), 0)
+        self._request("matrix", jobs.matrix, *args, m.padding.value(), 0)
 
     def _request_mixing(self, x, _kernel) -> None:
         matrix = self.mixing.matrix()
         if matrix is None:
             return
         image = x if (x.ndim == 3 and x.shape[0] == 3) else None
-        self.worker.request("mixing", jobs.mixing_on, image, MIXING_PHOTO, MIXING_SIDE, matrix)
+        self._request("mixing", jobs.mixing_on, image, MIXING_PHOTO, MIXING_SIDE, matrix)
 
     # -------------------------------------------------------------- results
+    def _request(self, job: str, fn, *args) -> int:
+        # one pending request per section: a newer one replaces it in its place
+        return self.worker.submit(fn, *args, tag=job, token=job)
+
     def _ready(self, job: str, result) -> None:
         colormap = self.document.view.colormap
         section = self.sections[job]

@@ -9,7 +9,6 @@ import pytest
 from engine import sampling as S
 from engine.presets import get_preset
 from gui.sampling.panel import JOBS, SamplingPanel, selected_kernel
-from gui.sampling.worker import SamplingWorker
 from gui.state.document import Document
 
 UDL = np.array([[1, 3, 5, 3], [6, 2, 0, 8], [4, 6, 1, 4], [2, 8, 0, 3]], dtype=np.float32)
@@ -221,25 +220,31 @@ def test_mixing_presets_and_a_bad_cell(qtbot, lab2d):
     assert mix.error.isVisible() and "not a number" in mix.error.text()
 
 
-def test_the_worker_delivers_only_the_newest_request(qtbot):
-    worker = SamplingWorker()
-    got = []
-    worker.ready.connect(lambda job, result: got.append((job, result)))
-    gate = __import__("threading").Event()
+def test_a_burst_of_edits_while_the_worker_is_busy_runs_the_newest_once(qtbot, lab2d, monkeypatch):
+    import threading
 
-    def slow(value):
-        gate.wait(5)
-        return value
+    from gui.sampling import jobs
 
-    worker.request("down", slow, 1)
-    worker.request("down", slow, 2)
-    worker.request("down", slow, 3)
-    with qtbot.waitSignal(worker.ready, timeout=10_000):
-        gate.set()
-    qtbot.waitUntil(lambda: worker.idle, timeout=10_000)
-    qtbot.wait(50)
-    assert got == [("down", 3)]
-    worker.shutdown()
+    _, panel, drawn = lab2d
+    factors = []
+    gate = threading.Event()
+    real_down = jobs.down
+
+    def down(x, factor, *args):
+        factors.append(factor)
+        gate.wait(5)  # the first request holds the worker while the next edits arrive
+        return real_down(x, factor, *args)
+
+    monkeypatch.setattr(jobs, "down", down)
+    drawn.discard("down")
+    panel.down.factor.setValue(3)
+    qtbot.waitUntil(lambda: factors == [3], timeout=20_000)
+    for factor in (4, 5, 2):
+        panel.down.factor.setValue(factor)
+    gate.set()
+    newest = panel.worker.generation("down")
+    qtbot.waitUntil(lambda: panel.worker.idle and panel.worker.delivered("down") == newest)
+    assert factors == [3, 2]  # the running one, then only the newest of the burst
 
 
 def test_the_window_has_the_sampling_lab(open_window):
