@@ -52,6 +52,43 @@ class Inspector(QWidget):
         self.error_label.setStyleSheet("color: #ff6b6b;")
         self.error_label.hide()
 
+        self.figures_box = self._build_figures()
+        self._build_boxes(document, scheduler)
+
+        body = QWidget()
+        column = QVBoxLayout(body)
+        column.setContentsMargins(6, 6, 6, 6)
+        column.addWidget(self.title)
+        column.addWidget(self.description)
+        column.addWidget(self.error_label)
+        column.addWidget(self.params_box)
+        column.addWidget(self.figures_box)
+        column.addWidget(self.kernel_box)
+        column.addWidget(self.formula_box)
+        column.addStretch(1)
+        self.body = body
+        self.scroll = QScrollArea()
+        self.scroll.setWidget(body)
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        # the main window puts the inspector in a scroll area too (sideways only: this one
+        # scrolls the parameters up and down, the hovered value stays)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        layout.addWidget(self.scroll, 1)
+        pinned = QVBoxLayout()
+        pinned.setContentsMargins(6, 0, 6, 6)
+        pinned.addWidget(self.hovered_box)
+        layout.addLayout(pinned)
+
+        document.layerSelected.connect(self.refresh)
+        document.specChanged.connect(self.refresh)  # figures follow the analysis only
+        self.refresh()
+
+    def _build_figures(self) -> QGroupBox:
+        """The selected layer's shapes and counts, each with its name."""
         self.figures = {
             key: QLabel()
             for key in ("input", "output", "parameters", "fc", "macs", "receptive_field")
@@ -77,8 +114,10 @@ class Inspector(QWidget):
             name.setToolTip(tips.get(key, ""))
             self.figures[key].setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             form.addRow(name, self.figures[key])
-        self.figures_box = figures_box
+        return figures_box
 
+    def _build_boxes(self, document, scheduler) -> None:
+        """Parameters, weights, the selected layer's formula and the hovered value."""
         self.param_form = ParamForm(document)
         self.params_box = QGroupBox("Parameters")
         QVBoxLayout(self.params_box).addWidget(self.param_form)
@@ -100,38 +139,6 @@ class Inspector(QWidget):
         )
         QVBoxLayout(hovered_box).addWidget(self.formula_view)
         self.hovered_box = hovered_box
-
-        body = QWidget()
-        column = QVBoxLayout(body)
-        column.setContentsMargins(6, 6, 6, 6)
-        column.addWidget(self.title)
-        column.addWidget(self.description)
-        column.addWidget(self.error_label)
-        column.addWidget(self.params_box)
-        column.addWidget(figures_box)
-        column.addWidget(self.kernel_box)
-        column.addWidget(formula_box)
-        column.addStretch(1)
-        self.body = body
-        self.scroll = QScrollArea()
-        self.scroll.setWidget(body)
-        self.scroll.setWidgetResizable(True)
-        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
-        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        # the main window puts the inspector in a scroll area too (sideways only: this one
-        # scrolls the parameters up and down, the hovered value stays)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(2)
-        layout.addWidget(self.scroll, 1)
-        pinned = QVBoxLayout()
-        pinned.setContentsMargins(6, 0, 6, 6)
-        pinned.addWidget(hovered_box)
-        layout.addLayout(pinned)
-
-        document.layerSelected.connect(self.refresh)
-        document.specChanged.connect(self.refresh)  # figures follow the analysis only
-        self.refresh()
 
     def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt's name
         # as wide as the parameters need (they never scroll sideways in here), as tall as
