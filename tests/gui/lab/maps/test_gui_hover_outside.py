@@ -33,7 +33,7 @@ def test_hovering_a_position_the_edited_layer_no_longer_has_is_no_probe(view_1d,
     assert stale == (1, (50,))
     document.set_layer_params(0, {"stride": 2, "padding": 0})  # relu1: 30 positions
     assert document.layer_shape("relu1") == (4, 30)
-    assert relu.render.shape == (4, 64)  # not redrawn yet
+    assert relu.display.shape == (4, 64)  # not redrawn yet
     seen = _messages(document)
     relu.hovered.emit(stale)  # "relu1: channel 1 at (50,) is outside" before
     relu.clicked.emit(stale)
