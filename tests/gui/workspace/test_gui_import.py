@@ -116,10 +116,11 @@ def _bad_weight_files(doc, tmp_path) -> dict[str, tuple[bytes, str]]:
         "missing.npz": (weights_to_bytes(missing, "npz"), "missing"),
         "unknown.safetensors": (weights_to_bytes(unknown), "ghost"),
         "nan.safetensors": (weights_to_bytes(nan), "finite"),
-        "garbage.safetensors": (b"\x00\xff not weights at all" * 8, "not a readable"),
+        # the readers name what is wrong: a header size the file does not hold, an object array
+        "garbage.safetensors": (b"\x00\xff not weights at all" * 8, "the header declares"),
         "truncated.npz": (weights_to_bytes(good, "npz")[:100], "not a readable"),
-        "pickle.npz": (pickled.getvalue(), "not a readable"),
-        "pickle.safetensors": (_npy_object_array(_Boom()), "not a readable"),
+        "pickle.npz": (pickled.getvalue(), "never loaded"),
+        "pickle.safetensors": (_npy_object_array(_Boom()), "the header declares"),
         "weights.pt": (_npy_object_array(_Boom()), ".npz or .safetensors"),
     }
 
