@@ -207,6 +207,8 @@ def _node_scale(node, scales, n: int, by_name) -> Scale | None | str:
         factor = tuple(Fraction(1, s) for s in G.per_axis(stride, n))
     elif kind == "subsample":
         factor = tuple(Fraction(1, s) for s in G.per_axis(p["factor"], n))
+    elif kind == "blur_pool":
+        factor = tuple(Fraction(1, s) for s in G.per_axis(p["stride"], n))
     elif kind == "conv_transpose":
         factor = tuple(Fraction(s) for s in G.per_axis(p["stride"], n))
     elif kind == "upsample":
