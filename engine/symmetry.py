@@ -509,6 +509,20 @@ LESSONS: tuple[Lesson, ...] = (
         (_c("conv1", 8), _r("relu1"), _pool("pool1"), _c("conv2", 8), _r("relu2"), _pool("pool2")),
     ),
     Lesson(
+        "blur-pool",
+        "Blur pool vs max pool",
+        "Shift by 1: 'maxpool' (K2 S2) changes a lot; 'blur' (max pool K2 S1, then a blur "
+        "pool S2) much less (Zhang 2019).",
+        "wrap",
+        (
+            _c("conv1", 8),
+            _r("relu1"),
+            LayerSpec("maxpool", "max_pool", {"kernel_size": 2}),
+            LayerSpec("max_s1", "max_pool", {"kernel_size": 2, "stride": 1}, ("relu1",)),
+            LayerSpec("blur", "blur_pool", {"kernel_size": 3, "stride": 2}),
+        ),
+    ),
+    Lesson(
         "gap-classifier",
         "GAP classifier",
         "Global average pooling after circular convs: invariant, flat class probabilities.",
