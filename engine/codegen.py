@@ -41,7 +41,7 @@ class BlurPool(nn.Module):
         super().__init__()
         row = [1.0]
         for _ in range(kernel_size - 1):  # Pascal's triangle: [1, 1], [1, 2, 1], ...
-            row = [a + b for a, b in zip([0.0] + row, row + [0.0])]
+            row = [a + b for a, b in zip([0.0] + row, row + [0.0], strict=True)]
         taps = torch.tensor(row, dtype=torch.float64) / 2.0 ** (kernel_size - 1)
         kernel = taps if dims == 1 else torch.outer(taps, taps)
         filt = kernel.expand(channels, 1, *kernel.shape).contiguous().float()

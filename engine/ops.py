@@ -319,7 +319,8 @@ def subsample2d(input, factor) -> np.ndarray:
 
 
 def _blur_pool(input, kernel_size, stride, padding_mode, spatial: int, name: str):
-    x, was_batched, k, s, pads, mode = A.blur_args(input, kernel_size, stride, padding_mode, spatial)
+    args = A.blur_args(input, kernel_size, stride, padding_mode, spatial)
+    x, was_batched, k, s, pads, mode = args
     with _torch_errors(name):
         t = _t(x)
         c = t.shape[1]

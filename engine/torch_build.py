@@ -3,9 +3,9 @@
 The module is made of standard ``torch.nn`` layers (Conv1d/2d with their padding_mode,
 ConvTranspose, MaxPool with ``return_indices`` where an unpool needs them, MaxUnpool,
 AvgPool, activations, Dropout, Flatten, Linear) plus tiny modules for what torch has no
-layer for (subsample, blur pool, global average pool, duplicate-upsampling, add, concat). Its forward
-takes a batch (N, C, L) / (N, C, H, W) and returns the last layer's output; it equals
-``engine.network.forward`` on each sample (tests keep them equal).
+layer for (subsample, blur pool, global average pool, duplicate-upsampling, add, concat).
+Its forward takes a batch (N, C, L) / (N, C, H, W) and returns the last layer's output; it
+equals ``engine.network.forward`` on each sample (tests keep them equal).
 """
 
 from __future__ import annotations
@@ -55,7 +55,7 @@ class BlurPool(nn.Module):
         super().__init__()
         row = [1.0]
         for _ in range(kernel_size - 1):  # Pascal's triangle: [1, 1], [1, 2, 1], ...
-            row = [a + b for a, b in zip([0.0] + row, row + [0.0])]
+            row = [a + b for a, b in zip([0.0] + row, row + [0.0], strict=True)]
         taps = torch.tensor(row, dtype=torch.float64) / 2.0 ** (kernel_size - 1)
         kernel = taps if dims == 1 else torch.outer(taps, taps)
         filt = kernel.expand(channels, 1, *kernel.shape).contiguous().float()

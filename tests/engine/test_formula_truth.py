@@ -380,7 +380,13 @@ def check_layer_text(spec: NetworkSpec, name: str, drawn: bool = False) -> str:
     lengths = check_arithmetic(text, info.out_shape)
     kind = spec.layer(name).type
     if kind in (
-        "conv", "conv_transpose", "max_pool", "avg_pool", "subsample", "upsample", "blur_pool"
+        "conv",
+        "conv_transpose",
+        "max_pool",
+        "avg_pool",
+        "subsample",
+        "upsample",
+        "blur_pool",
     ):
         assert lengths == len(info.out_shape) - 1, f"a length line per axis:\n{text}"
     if kind == "global_avg_pool":

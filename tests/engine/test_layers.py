@@ -288,7 +288,9 @@ def test_blur_pool_has_no_parameters_and_names_what_does_not_fit():
     assert params == {"kernel_size": 5, "stride": 2, "padding_mode": "reflect"}
     assert L.parameter_count(layer, params, [(3, 8)]) == 0
     assert L.mac_count(layer, params, [(3, 8)], (3, 4)) == 0
-    with pytest.raises(ShapeError, match="reflect padding 2 must be smaller than the input length 2"):
+    with pytest.raises(
+        ShapeError, match="reflect padding 2 must be smaller than the input length 2"
+    ):
         shape_of(layer, (3, 2))
     with pytest.raises(SpecError, match="kernel_size must be at most 7"):
         L.validate_params(LayerSpec("b", "blur_pool", {"kernel_size": 8}))
