@@ -151,6 +151,23 @@ def check_padding_mode(mode: Any) -> str:
     return mode
 
 
+def blur_args(
+    input: Any, kernel_size: Any, stride: Any, padding_mode: Any, spatial: int
+) -> tuple[np.ndarray, bool, int, int, Pads, str]:
+    """A blur pool's checked arguments: (batched x, was_batched, K, S, pads, mode).
+
+    K is 2 … 7 (the binomial filters), S at least 1; the padding must fit the input."""
+    x, was_batched = batched(float_array(input), spatial)
+    k = whole(kernel_size, "kernel_size", 2)
+    if k > max(G.BLUR_KERNELS):
+        raise OpError(f"kernel_size must be at most {max(G.BLUR_KERNELS)}, got {k}")
+    s = whole(stride, "stride", 1)
+    mode = check_padding_mode(padding_mode)
+    pads = (G.blur_pads(k),) * spatial
+    check_pad_fits(tuple(x.shape[2:]), pads, mode)
+    return x, was_batched, k, s, pads, mode
+
+
 def check_pad_fits(spatial: tuple[int, ...], pads: Pads, mode: str) -> None:
     """Reflect padding must be smaller than the axis; circular at most the axis (as torch)."""
     for axis, (length, (before, after)) in enumerate(zip(spatial, pads, strict=True)):

@@ -33,6 +33,29 @@ class Subsample(nn.Module):
         f = self.factor
         return x[..., ::f] if self.dims == 1 else x[..., ::f, ::f]
 ''',
+    "BlurPool": '''
+class BlurPool(nn.Module):
+    """Anti-aliased downsampling (Zhang 2019): pad by K - 1 (the odd extra after), filter each
+    channel with the normalised binomial filter of K taps, keep every stride-th position."""
+
+    def __init__(self, channels, kernel_size, stride, padding_mode, dims):
+        super().__init__()
+        row = [1.0]
+        for _ in range(kernel_size - 1):  # Pascal's triangle: [1, 1], [1, 2, 1], ...
+            row = [a + b for a, b in zip([0.0] + row, row + [0.0], strict=True)]
+        taps = torch.tensor(row, dtype=torch.float64) / 2.0 ** (kernel_size - 1)
+        kernel = taps if dims == 1 else torch.outer(taps, taps)
+        filt = kernel.expand(channels, 1, *kernel.shape).contiguous().float()
+        self.register_buffer("filt", filt, persistent=False)  # fixed: not a weight
+        self.channels, self.stride, self.dims = channels, stride, dims
+        self.pads = [(kernel_size - 1) // 2, kernel_size // 2] * dims
+        self.mode = {"zeros": "constant"}.get(padding_mode, padding_mode)
+
+    def forward(self, x):
+        x = nn.functional.pad(x, self.pads, mode=self.mode)
+        conv = nn.functional.conv1d if self.dims == 1 else nn.functional.conv2d
+        return conv(x, self.filt.to(x.dtype), None, self.stride, 0, 1, self.channels)
+''',
     "GlobalAvgPool": '''
 class GlobalAvgPool(nn.Module):
     """(N, C, *spatial) -> (N, C): the mean of each channel."""
@@ -237,6 +260,12 @@ def _module(
     if kind == "subsample":
         helpers.add("Subsample")
         return f"Subsample({p['factor']}, {n})"
+    if kind == "blur_pool":
+        helpers.add("BlurPool")
+        return (
+            f"BlurPool({in_shape[0]}, {p['kernel_size']}, {p['stride']}, "
+            f"{p['padding_mode']!r}, {n})"
+        )
     if kind == "global_avg_pool":
         helpers.add("GlobalAvgPool")
         return f"GlobalAvgPool({n})"

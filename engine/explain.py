@@ -255,6 +255,8 @@ def _explain_own(spec, weights, trace, index, where, value) -> Explanation:
         return _pool(ls, x, source, where, base)
     if t == "activation":
         return _activation(ls, x, source, where, base)
+    if t == "blur_pool":
+        return _blur_pool(ls, x, source, where, base)
     if t == "subsample":
         f = int(ls.param("factor"))
         return _copy(base, x, (where[0], *(p * f for p in where[1:])), source)
@@ -468,6 +470,29 @@ def _pool(ls, x: np.ndarray, source: str, where, base) -> Explanation:
     exp = Explanation(**base, kind="mean", terms=terms, count=len(terms))
     exp.pre_activation = math.fsum(t.value for t in terms) / len(terms)
     return exp
+
+
+def _blur_pool(ls, x: np.ndarray, source: str, where, base) -> Explanation:
+    """Σ b_j·x over the window, b the binomial filter (its product on both axes); no bias
+    and no learned weight: ``weight_index`` stays None."""
+    dims = x.ndim - 1
+    k = int(ls.param("kernel_size"))
+    stride = int(ls.param("stride"))
+    mode = ls.param("padding_mode")
+    taps_b = G.binomial_filter(k)
+    before = G.blur_pads(k)[0]
+    c = where[0]
+    taps = [G.tap_position(where[1 + a], np.arange(k), stride, 1, before) for a in range(dims)]
+    sources = [G.source_positions(t, n, mode) for t, n in zip(taps, x.shape[1:], strict=True)]
+    terms = []
+    for j in product(range(k), repeat=dims):
+        pos = tuple(int(taps[a][j[a]]) for a in range(dims))
+        src = tuple(int(sources[a][j[a]]) for a in range(dims))
+        zero = any(s < 0 for s in src)
+        val = 0.0 if zero else float(x[(c, *src)])
+        weight = math.prod(float(taps_b[jj]) for jj in j)
+        terms.append(Term(weight, val, pos, c, zero or src != pos, None, source))
+    return _sum(base, terms, None)
 
 
 def _upsample(ls, x: np.ndarray, source: str, where, base) -> Explanation:

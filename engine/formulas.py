@@ -170,6 +170,27 @@ def _pool(layer: _Layer) -> list[str]:
     return lines
 
 
+def _blur_pool(layer: _Layer) -> list[str]:
+    dims, k, s = layer.dims, int(layer.param("kernel_size")), int(layer.param("stride"))
+    before, after = G.blur_pads(k)
+    outs, taps = OUT_LETTERS[dims], TAP_LETTERS[dims]
+    index = ",".join(_index_expr(outs[a], taps[a], s, 1, before) for a in range(dims))
+    weights = " ".join(f"b_{t}" for t in taps)
+    row = G.binomial_filter(k) * 2 ** (k - 1)
+    taps_text = ", ".join(str(int(v)) for v in row)
+    lines = [
+        f"z_c,{''.join(outs)} = {' '.join('Σ_' + t for t in taps)} {weights} · x_c,{index}   "
+        f"({_tap_ranges(taps, (k,) * dims)}; stride {s})",
+        f"b = [{taps_text}]/{2 ** (k - 1)}: the binomial filter of {k} taps (a fixed low-pass, "
+        "no learned weights), each channel on its own",
+        f"padding P_left = {before}, P_right = {after} (K − 1 in total, the odd one on the "
+        f"right); an index outside the input reads the padding: {_mode(layer)}",
+    ]
+    for a in range(dims):
+        lines.append(_conv_length_line(layer, a, k, s, 1, (before, after)))
+    return lines
+
+
 def _subsample(layer: _Layer) -> list[str]:
     f, dims = int(layer.param("factor")), layer.dims
     outs = OUT_LETTERS[dims]
@@ -251,6 +272,7 @@ _WRITERS = {
     "max_pool": _pool,
     "avg_pool": _pool,
     "subsample": _subsample,
+    "blur_pool": _blur_pool,
     "upsample": _upsample,
     "linear": _linear,
     "flatten": _flatten,

@@ -20,6 +20,7 @@ position goes on the right, as torch does (:func:`same_padding`).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -117,6 +118,28 @@ def transposed_length(
 def subsample_length(length: int, factor: int) -> int:
     """Keeping every ``factor``-th position from 0: ceil(L / f) positions."""
     return -(-length // factor)
+
+
+BLUR_KERNELS = range(2, 8)  # a blur pool's binomial filters: 2 … 7 taps
+
+
+def binomial_filter(kernel: int) -> np.ndarray:
+    """The normalised binomial filter of ``kernel`` taps: row K−1 of Pascal's triangle over
+    2^(K−1), e.g. [1, 2, 1]/4 for K = 3, [1, 3, 3, 1]/8 for K = 4 (float64, sums to 1)."""
+    row = np.array([math.comb(kernel - 1, j) for j in range(kernel)], dtype=np.float64)
+    return row / 2.0 ** (kernel - 1)
+
+
+def blur_pads(kernel: int) -> Pair:
+    """A blur pool's (left, right) padding: K−1 in total, the odd extra on the right
+    (Zhang 2019's layout, the same as :func:`same_padding`)."""
+    return same_padding(kernel)
+
+
+def blur_pool_length(length: int, kernel: int, stride: int) -> int:
+    """A blur pool's output length: the padded convolution's
+    floor((L + K − 1 − K)/S) + 1 = floor((L − 1)/S) + 1 = ceil(L / S), whatever K."""
+    return conv_length(length, kernel, stride, blur_pads(kernel))
 
 
 def upsample_length(length: int, factor: int) -> int:

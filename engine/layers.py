@@ -280,6 +280,14 @@ def _subsample_shape(params: Params, x: Shape) -> Shape:
     return (x[0], *(G.subsample_length(length, params["factor"]) for length in x[1:]))
 
 
+def _blur_pool_shape(params: Params, x: Shape) -> Shape:
+    n = _spatial(x, "a blur pool")
+    k = params["kernel_size"]
+    pads = (G.blur_pads(k),) * n
+    _as(ShapeError, A.check_pad_fits, tuple(x[1:]), pads, params["padding_mode"])
+    return (x[0], *(G.blur_pool_length(length, k, params["stride"]) for length in x[1:]))
+
+
 def _global_avg_pool_shape(params: Params, x: Shape) -> Shape:
     _spatial(x, "a global average pool")
     return (x[0],)
@@ -306,6 +314,7 @@ _MAP_SHAPES = {
     "max_pool": _pool_shape,
     "avg_pool": _pool_shape,
     "subsample": _subsample_shape,
+    "blur_pool": _blur_pool_shape,
     "global_avg_pool": _global_avg_pool_shape,
     "upsample": _upsample_shape,
 }
@@ -462,6 +471,10 @@ def connectivity_pairs(
         cols = np.broadcast_to(src, pos.shape)
         keep = (pos >= 0) & (pos < l_out)
         return pos[keep], cols[keep]
+    if kind == "blur_pool":
+        k = params["kernel_size"]
+        before = G.blur_pads(k)[0]
+        return _window_pairs(l_in, l_out, k, params["stride"], 1, before, params["padding_mode"])
     if kind == "subsample":
         rows = np.arange(l_out)
         return rows, rows * params["factor"]
@@ -634,6 +647,9 @@ def _one_input(kind: str, params: Params, x: np.ndarray) -> np.ndarray:
     if kind == "subsample":
         sub = ops.subsample1d if n == 1 else ops.subsample2d
         return sub(x, params["factor"])
+    if kind == "blur_pool":
+        blur = ops.blur_pool1d if n == 1 else ops.blur_pool2d
+        return blur(x, params["kernel_size"], params["stride"], params["padding_mode"])
     if kind == "global_avg_pool":
         return ops.global_avg_pool(x, n)
     if kind == "upsample":

@@ -21,13 +21,14 @@ import torch
 import torch.nn.functional as F
 
 from . import _args as A
+from . import geometry as G
 from .errors import OpError
 
 __all__ = [
     "conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d",
     "max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d",
     "max_unpool1d", "max_unpool2d", "global_avg_pool",
-    "subsample1d", "subsample2d", "upsample",
+    "subsample1d", "subsample2d", "upsample", "blur_pool1d", "blur_pool2d",
     "linear", "flatten", "dropout", "dropout_mask",
     "relu", "leaky_relu", "sigmoid", "tanh",
 ]  # fmt: skip
@@ -315,6 +316,34 @@ def subsample2d(input, factor) -> np.ndarray:
     f = A.whole(factor, "factor", 1)
     x, was_batched = A.batched(A.float_array(input), 2)
     return A.unbatch(np.ascontiguousarray(x[:, :, ::f, ::f]), was_batched)
+
+
+def _blur_pool(input, kernel_size, stride, padding_mode, spatial: int, name: str):
+    args = A.blur_args(input, kernel_size, stride, padding_mode, spatial)
+    x, was_batched, k, s, pads, mode = args
+    with _torch_errors(name):
+        t = _t(x)
+        c = t.shape[1]
+        taps = torch.from_numpy(G.binomial_filter(k)).to(t.dtype)
+        kernel = taps if spatial == 1 else torch.outer(taps, taps)
+        w = kernel.expand(c, 1, *kernel.shape).contiguous()  # one filter per channel
+        t = F.pad(t, _flat_pads(pads), mode=_TORCH_PAD_MODE[mode])
+        conv = F.conv1d if spatial == 1 else F.conv2d
+        return A.unbatch(conv(t, w, None, s, 0, 1, c).numpy(), was_batched)
+
+
+def blur_pool1d(input, kernel_size=3, stride=2, padding_mode="reflect") -> np.ndarray:
+    """Anti-aliased downsampling (Zhang 2019): each channel padded by K-1 positions
+    (``padding_mode``, the odd extra on the right), low-pass filtered with the normalised
+    binomial filter of K taps ([1, 2, 1]/4 for K = 3) and kept at every S-th position:
+    a depthwise convolution with a fixed kernel. Output length ceil(L / S).
+    """
+    return _blur_pool(input, kernel_size, stride, padding_mode, 1, "blur_pool1d")
+
+
+def blur_pool2d(input, kernel_size=3, stride=2, padding_mode="reflect") -> np.ndarray:
+    """2D blur pool: the binomial filter on rows and columns (its outer product)."""
+    return _blur_pool(input, kernel_size, stride, padding_mode, 2, "blur_pool2d")
 
 
 def upsample(input, scale_factor, mode="nearest", *, spatial_dims=None) -> np.ndarray:

@@ -26,7 +26,7 @@ __all__ = [
     "conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d",
     "max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d",
     "max_unpool1d", "max_unpool2d", "global_avg_pool",
-    "subsample1d", "subsample2d", "upsample",
+    "subsample1d", "subsample2d", "upsample", "blur_pool1d", "blur_pool2d",
     "linear", "flatten", "dropout", "dropout_mask",
     "relu", "leaky_relu", "sigmoid", "tanh",
 ]  # fmt: skip
@@ -370,6 +370,35 @@ def subsample2d(input, factor) -> np.ndarray:
     rows = np.arange(math.ceil(x.shape[2] / f)) * f
     cols = np.arange(math.ceil(x.shape[3] / f)) * f
     return A.unbatch(x[:, :, rows[:, None], cols[None, :]], was_batched)
+
+
+def blur_pool1d(input, kernel_size=3, stride=2, padding_mode="reflect") -> np.ndarray:
+    """z_i = sum_j b_j xp[i*S + j], b_j = C(K-1, j) / 2^(K-1) (the binomial filter), xp the
+    input padded by (K-1)//2 positions before and K//2 after; every channel on its own."""
+    x, was_batched, K, S, pads, mode = A.blur_args(input, kernel_size, stride, padding_mode, 1)
+    b = G.binomial_filter(K)
+    xp = _pad(x, pads, mode)
+    L_out = G.blur_pool_length(x.shape[2], K, S)
+    starts = np.arange(L_out) * S
+    z = np.zeros((*x.shape[:2], L_out), dtype=x.dtype)
+    for j in range(K):
+        z += b[j] * xp[:, :, starts + j]
+    return A.unbatch(z, was_batched)
+
+
+def blur_pool2d(input, kernel_size=3, stride=2, padding_mode="reflect") -> np.ndarray:
+    """z_yx = sum_(m, k) b_m b_k xp[y*S + m, x*S + k]: the binomial filter on both axes."""
+    x, was_batched, K, S, pads, mode = A.blur_args(input, kernel_size, stride, padding_mode, 2)
+    b = G.binomial_filter(K)
+    xp = _pad(x, pads, mode)
+    out = tuple(G.blur_pool_length(n, K, S) for n in x.shape[2:])
+    rows = np.arange(out[0]) * S
+    cols = np.arange(out[1]) * S
+    z = np.zeros((*x.shape[:2], *out), dtype=x.dtype)
+    for m in range(K):
+        for k in range(K):
+            z += b[m] * b[k] * xp[:, :, (rows + m)[:, None], (cols + k)[None, :]]
+    return A.unbatch(z, was_batched)
 
 
 def _interpolate_axis(x: np.ndarray, axis: int, s: int, mode: str) -> np.ndarray:

@@ -122,6 +122,21 @@ LAYER_TYPES: dict[str, LayerType] = {
             {"factor": ParamSpec("int", 2, "keep every factor-th position", 1, 4096)},
             description="Keeps positions 0, f, 2f, ... (the book's 'sample every other').",
         ),
+        LayerType(
+            "blur_pool",
+            "Blur pool",
+            {
+                "kernel_size": ParamSpec(
+                    "int", 3, "binomial filter taps: 2 [1,1], 3 [1,2,1], 4 [1,3,3,1], ...", 2, 7
+                ),
+                "stride": ParamSpec("int", 2, "keep every stride-th position", 1, 4096),
+                "padding_mode": ParamSpec(
+                    "choice", "reflect", "what lies beyond the edges", choices=PADDING_MODES
+                ),
+            },
+            description="Anti-aliased downsampling (Zhang 2019): a binomial low-pass filter "
+            "per channel, then every S-th position.",
+        ),
         LayerType("global_avg_pool", "Global average pool", {}),
         LayerType(
             "upsample",

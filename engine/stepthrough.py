@@ -51,6 +51,7 @@ STEPPABLE = {
     "max_pool": "window",
     "avg_pool": "window",
     "subsample": "window",
+    "blur_pool": "window",
     "upsample": "window",
     "max_unpool": "window",
     "conv_transpose": "scatter",
@@ -184,12 +185,14 @@ class StepPlan:
             return tuple(G.conv_pads(ls.param("padding"), kernel, dilation))
         if self.type in ("max_pool", "avg_pool"):
             return tuple((p, p) for p in per_axis(ls.param("padding"), dims, "padding"))
+        if self.type == "blur_pool":
+            return (G.blur_pads(int(ls.param("kernel_size"))),) * dims
         return ((0, 0),) * dims
 
     @property
     def padding_fill(self) -> str:
         """What the padding cells hold: a padding mode, 'zeros' or '−∞' (max pool)."""
-        if self.type == "conv":
+        if self.type in ("conv", "blur_pool"):
             return str(self.layer_spec.param("padding_mode"))
         return "−∞" if self.type == "max_pool" else "zeros"
 
@@ -201,7 +204,7 @@ class StepPlan:
         for a, (before, after) in enumerate(self.padding):
             n = plane.shape[a]
             pos = np.arange(-before, n + after)
-            mode = self.padding_fill if self.type == "conv" else "zeros"
+            mode = self.padding_fill if self.type in ("conv", "blur_pool") else "zeros"
             axes.append(G.source_positions(pos, n, mode))
         src = np.ix_(*[np.where(s < 0, 0, s) for s in axes])
         out = plane[src]

@@ -207,6 +207,8 @@ def _node_scale(node, scales, n: int, by_name) -> Scale | None | str:
         factor = tuple(Fraction(1, s) for s in G.per_axis(stride, n))
     elif kind == "subsample":
         factor = tuple(Fraction(1, s) for s in G.per_axis(p["factor"], n))
+    elif kind == "blur_pool":
+        factor = tuple(Fraction(1, s) for s in G.per_axis(p["stride"], n))
     elif kind == "conv_transpose":
         factor = tuple(Fraction(s) for s in G.per_axis(p["stride"], n))
     elif kind == "upsample":
@@ -505,6 +507,20 @@ LESSONS: tuple[Lesson, ...] = (
         "Two stride-2 pools: exact only for shifts divisible by 4; the sweep shows the period.",
         "wrap",
         (_c("conv1", 8), _r("relu1"), _pool("pool1"), _c("conv2", 8), _r("relu2"), _pool("pool2")),
+    ),
+    Lesson(
+        "blur-pool",
+        "Blur pool vs max pool",
+        "Shift by 1: 'maxpool' (K2 S2) changes a lot; 'blur' (max pool K2 S1, then a blur "
+        "pool S2) much less (Zhang 2019).",
+        "wrap",
+        (
+            _c("conv1", 8),
+            _r("relu1"),
+            LayerSpec("maxpool", "max_pool", {"kernel_size": 2}),
+            LayerSpec("max_s1", "max_pool", {"kernel_size": 2, "stride": 1}, ("relu1",)),
+            LayerSpec("blur", "blur_pool", {"kernel_size": 3, "stride": 2}),
+        ),
     ),
     Lesson(
         "gap-classifier",

@@ -3,9 +3,9 @@
 The module is made of standard ``torch.nn`` layers (Conv1d/2d with their padding_mode,
 ConvTranspose, MaxPool with ``return_indices`` where an unpool needs them, MaxUnpool,
 AvgPool, activations, Dropout, Flatten, Linear) plus tiny modules for what torch has no
-layer for (subsample, global average pool, duplicate-upsampling, add, concat). Its forward
-takes a batch (N, C, L) / (N, C, H, W) and returns the last layer's output; it equals
-``engine.network.forward`` on each sample (tests keep them equal).
+layer for (subsample, blur pool, global average pool, duplicate-upsampling, add, concat).
+Its forward takes a batch (N, C, L) / (N, C, H, W) and returns the last layer's output; it
+equals ``engine.network.forward`` on each sample (tests keep them equal).
 """
 
 from __future__ import annotations
@@ -45,6 +45,29 @@ class Subsample(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         f = self.factor
         return x[..., ::f] if self.dims == 1 else x[..., ::f, ::f]
+
+
+class BlurPool(nn.Module):
+    """Anti-aliased downsampling (Zhang 2019): pad by K - 1 (the odd extra after), filter each
+    channel with the normalised binomial filter of K taps, keep every stride-th position."""
+
+    def __init__(self, channels, kernel_size, stride, padding_mode, dims):
+        super().__init__()
+        row = [1.0]
+        for _ in range(kernel_size - 1):  # Pascal's triangle: [1, 1], [1, 2, 1], ...
+            row = [a + b for a, b in zip([0.0] + row, row + [0.0], strict=True)]
+        taps = torch.tensor(row, dtype=torch.float64) / 2.0 ** (kernel_size - 1)
+        kernel = taps if dims == 1 else torch.outer(taps, taps)
+        filt = kernel.expand(channels, 1, *kernel.shape).contiguous().float()
+        self.register_buffer("filt", filt, persistent=False)  # fixed: not a weight
+        self.channels, self.stride, self.dims = channels, stride, dims
+        self.pads = [(kernel_size - 1) // 2, kernel_size // 2] * dims
+        self.mode = {"zeros": "constant"}.get(padding_mode, padding_mode)
+
+    def forward(self, x):
+        x = nn.functional.pad(x, self.pads, mode=self.mode)
+        conv = nn.functional.conv1d if self.dims == 1 else nn.functional.conv2d
+        return conv(x, self.filt.to(x.dtype), None, self.stride, 0, 1, self.channels)
 
 
 class GlobalAvgPool(nn.Module):
@@ -129,6 +152,8 @@ def make_layer(kind: str, params: dict, in_shapes: list, needs_indices: bool) ->
         raise AssertionError("max_unpool is built from its pool")  # see build_module
     if kind == "subsample":
         return Subsample(params["factor"], n)
+    if kind == "blur_pool":
+        return BlurPool(x[0], params["kernel_size"], params["stride"], params["padding_mode"], n)
     if kind == "global_avg_pool":
         return GlobalAvgPool(n)
     if kind == "upsample":

@@ -44,6 +44,7 @@ def layer_choices(dims: int) -> list[LayerChoice | None]:
         LayerChoice("Subsample", "subsample", {}, "sub"),
         LayerChoice("Max pool", "max_pool", {}, "pool"),
         LayerChoice("Mean pool", "avg_pool", {}, "avgpool"),
+        LayerChoice("Blur pool (anti-aliased)", "blur_pool", {}, "blur"),
         LayerChoice("Global average pool", "global_avg_pool", {}, "gap"),
         None,
         LayerChoice("Duplicate upsampling (nearest)", "upsample", {"mode": "nearest"}, "up"),

@@ -89,6 +89,10 @@ def settings_summary(layer: LayerSpec) -> str:
         if layer.param("padding"):
             text += f" P{_compact(layer.param('padding'))}"
         return text
+    if t == "blur_pool":
+        text = f"K{layer.param('kernel_size')} S{layer.param('stride')}"
+        mode = layer.param("padding_mode")
+        return text if mode == "reflect" else f"{text} {mode}"
     if t == "subsample":
         return f"every {layer.param('factor')}"
     if t == "upsample":

@@ -106,3 +106,25 @@ def test_module_level_imports_only_torch():
 def test_broken_network_raises():
     with pytest.raises(EngineError, match="conv2"):
         pytorch_source(get_preset("lenet").with_input_shape((1, 6, 6)))
+
+
+@pytest.mark.parametrize(
+    "input_shape, params",
+    [
+        ((2, 11), {}),
+        ((2, 11), {"kernel_size": 4, "stride": 3, "padding_mode": "zeros"}),
+        ((1, 9, 10), {"kernel_size": 5, "padding_mode": "circular"}),
+        ((1, 9, 10), {"kernel_size": 2, "padding_mode": "replicate"}),
+    ],
+)
+def test_exported_blur_pool_runs_and_equals_the_engine(input_shape, params, tmp_path):
+    layers = (
+        LayerSpec("c", "conv", {"out_channels": 3, "kernel_size": 3, "padding": 1}),
+        LayerSpec("blur", "blur_pool", params),
+    )
+    spec = NetworkSpec(layers, input_shape)
+    source = pytorch_source(spec)
+    assert "class BlurPool(nn.Module)" in source
+    info, y, trace = run_generated(spec, tmp_path, "npz")
+    assert info["parameters"] == analyze(spec).total.parameters  # the filter is not a weight
+    np.testing.assert_allclose(y, trace.outputs["blur"], rtol=1e-5, atol=1e-6)

@@ -287,10 +287,15 @@ def networks(draw):
         },
     )
     act = LayerSpec("act", "activation", {"function": draw(st.sampled_from(["relu", "tanh"]))})
-    last = draw(st.sampled_from(["max_pool", "avg_pool", "upsample", "subsample"]))
+    last = draw(st.sampled_from(["max_pool", "avg_pool", "upsample", "subsample", "blur_pool"]))
     params = {
         "upsample": {"scale_factor": 2, "mode": "nearest" if dims == 1 else "bilinear"},
         "subsample": {"factor": 2},
+        "blur_pool": {
+            "kernel_size": draw(st.integers(2, 7)),
+            "stride": draw(st.integers(1, 3)),
+            "padding_mode": draw(st.sampled_from(["zeros", "reflect", "replicate", "circular"])),
+        },
     }.get(last, {"kernel_size": 2, "padding": 1})
     spec = NetworkSpec([conv, act, LayerSpec("last", last, params)], (c_in, *([9] * dims)))
     seed = draw(st.integers(0, 1000))
@@ -340,3 +345,22 @@ def test_very_long_sums_keep_their_ends_and_the_exact_total():
     exp2 = explain(spec2, {}, trace2, "g", 1, ())
     assert exp2.n_terms == 900 and exp2.count == 900
     assert exp2.pre_activation == pytest.approx(float(trace2.outputs["g"][1]), abs=1e-6)
+
+
+def test_blur_pool_explains_as_binomial_weights_over_the_reflected_window():
+    from engine import network
+
+    spec = NetworkSpec([LayerSpec("b", "blur_pool", {"kernel_size": 3})], (1, 5))
+    x = np.array([[0.0, 1.0, 2.0, 3.0, 4.0]], np.float32)
+    trace = network.forward(spec, {}, x)
+    exp = explain(spec, {}, trace, "b", 0, (0,))
+    assert exp.kind == "sum" and exp.bias is None
+    assert [t.weight for t in exp.terms] == [0.25, 0.5, 0.25]
+    # position −1 is padding, reflected onto position 1 (value 1)
+    assert [(t.position, t.value, t.padded) for t in exp.terms] == [
+        ((-1,), 1.0, True),
+        ((0,), 0.0, False),
+        ((1,), 1.0, False),
+    ]
+    assert all(t.weight_index is None for t in exp.terms)
+    assert exp.pre_activation == pytest.approx(0.5) == float(trace.outputs["b"][0, 0])

@@ -323,7 +323,43 @@ def check_global_mean(spec, info, text, base):
     assert count == math.prod(info.input_shapes[0][1:]), text
 
 
+def check_blur_pool(spec, info, text, base):
+    """The filter the text names, at the indices it writes, read through the padding it
+    names, is what the forward pass computes."""
+    ls = spec.layers[0]
+    in_shape, out_shape = info.input_shapes[0], info.out_shape
+    head = _line_with(text, "x_c,")
+    outs = _letters(head, "z_c,")
+    index = _after(head, "x_c,")
+    ranges = _ranges(head)
+    taps = tuple(t for t in ranges if t not in outs)
+    k = ls.param("kernel_size")
+    assert [ranges[t] for t in taps] == [(base, base + k - 1)] * len(outs), head
+    match = re.search(r"b = \[([\d, ]+)\]/(\d+)", text)
+    b = [int(v) / int(match.group(2)) for v in match.group(1).split(",")]
+    assert len(b) == k and math.isclose(sum(b), 1.0), text
+    mode = ls.param("padding_mode")
+    assert _mode_named(text, mode), text
+    x = _distinct(in_shape)
+    y = _run(spec, x)[0]
+    for o in product(*(range(n) for n in out_shape[1:])):
+        total = 0.0
+        for j in product(*(range(ranges[t][0], ranges[t][1] + 1) for t in taps)):
+            src = []
+            for a in range(len(o)):
+                p = evaluate(index[a], **{outs[a]: o[a] + base, taps[a]: j[a]}) - base
+                src.append(_padded_source(p, in_shape[1 + a], mode))
+            weight = math.prod(b[jj - base] for jj in j)
+            total += 0.0 if None in src else weight * float(x[(0, *src)])
+        assert math.isclose(y[o], total, rel_tol=1e-5, abs_tol=1e-5), f"{o}: {y[o]} vs {total}"
+
+
+def _mode_named(text: str, mode: str) -> bool:
+    return f"reads the padding: {mode}" in text
+
+
 CHECKS = {
+    "blur_pool": check_blur_pool,
     "conv": check_conv,
     "conv_transpose": check_conv_transpose,
     "max_pool": check_window,
@@ -343,7 +379,15 @@ def check_layer_text(spec: NetworkSpec, name: str, drawn: bool = False) -> str:
     text = general_formula(spec, name, info.input_shapes[0], info.out_shape)
     lengths = check_arithmetic(text, info.out_shape)
     kind = spec.layer(name).type
-    if kind in ("conv", "conv_transpose", "max_pool", "avg_pool", "subsample", "upsample"):
+    if kind in (
+        "conv",
+        "conv_transpose",
+        "max_pool",
+        "avg_pool",
+        "subsample",
+        "upsample",
+        "blur_pool",
+    ):
         assert lengths == len(info.out_shape) - 1, f"a length line per axis:\n{text}"
     if kind == "global_avg_pool":
         check_global_mean(spec, info, text, 0)
@@ -374,7 +418,16 @@ def single_layers(draw):
     spatial = tuple(draw(st.integers(1, 12 if dims == 1 else 6)) for _ in range(dims))
     kind = draw(
         st.sampled_from(
-            ["conv", "conv", "conv_transpose", "max_pool", "avg_pool", "subsample", "upsample"]
+            [
+                "conv",
+                "conv",
+                "conv_transpose",
+                "max_pool",
+                "avg_pool",
+                "subsample",
+                "upsample",
+                "blur_pool",
+            ]
         )
     )
     if kind == "conv":
@@ -418,6 +471,12 @@ def single_layers(draw):
         }
     elif kind == "subsample":
         params = {"factor": draw(st.integers(1, 3))}
+    elif kind == "blur_pool":
+        params = {
+            "kernel_size": draw(st.integers(2, 7)),
+            "stride": draw(st.integers(1, 3)),
+            "padding_mode": draw(st.sampled_from(["zeros", "reflect", "replicate", "circular"])),
+        }
     else:
         mode = draw(st.sampled_from(["nearest", "linear" if dims == 1 else "bilinear"]))
         params = {"scale_factor": draw(st.integers(1, 3)), "mode": mode}
@@ -501,3 +560,17 @@ def test_a_layer_in_error_claims_no_number():
     text = general_formula(spec, "z", info.input_shapes[0], info.out_shape)
     length = _line_with(text, "output L")
     assert length.endswith("= —") and "output shape" not in text
+
+
+@pytest.mark.parametrize(
+    "params, shape",
+    [
+        ({}, (1, 9)),
+        ({"kernel_size": 4, "stride": 3, "padding_mode": "zeros"}, (1, 10)),
+        ({"kernel_size": 5, "padding_mode": "circular"}, (1, 5, 6)),
+        ({"kernel_size": 2, "stride": 1, "padding_mode": "replicate"}, (1, 4, 3)),
+    ],
+)
+def test_blur_pool_formula_is_what_the_engine_computes(params, shape):
+    text = check_layer_text(NetworkSpec([LayerSpec("z", "blur_pool", params)], shape), "z")
+    assert "binomial filter" in text

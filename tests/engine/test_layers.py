@@ -111,6 +111,11 @@ def test_book_output_length_formula():
     assert shape_of(conv(out_channels=15, kernel_size=3, stride=2), (1, 40)) == (15, 19)
     assert shape_of(conv(kernel_size=4, padding="same"), (1, 9)) == (4, 9)
     assert shape_of(LayerSpec("s", "subsample", {"factor": 3}), (2, 7, 9)) == (2, 3, 3)
+    assert shape_of(LayerSpec("b", "blur_pool", {}), (2, 7, 9)) == (2, 4, 5)
+    assert shape_of(LayerSpec("b", "blur_pool", {"kernel_size": 4, "stride": 3}), (2, 10)) == (
+        2,
+        4,
+    )
 
 
 def test_fc_parameters_and_macs_documented_meaning():
@@ -275,3 +280,30 @@ def test_forward_refuses_missing_or_misshapen_weights():
             [x],
             {"weight": np.zeros((2, 1, 2), np.float32), "bias": np.zeros(2, np.float32)},
         )
+
+
+def test_blur_pool_has_no_parameters_and_names_what_does_not_fit():
+    layer = LayerSpec("b", "blur_pool", {"kernel_size": 5})
+    params = L.validate_params(layer)
+    assert params == {"kernel_size": 5, "stride": 2, "padding_mode": "reflect"}
+    assert L.parameter_count(layer, params, [(3, 8)]) == 0
+    assert L.mac_count(layer, params, [(3, 8)], (3, 4)) == 0
+    with pytest.raises(
+        ShapeError, match="reflect padding 2 must be smaller than the input length 2"
+    ):
+        shape_of(layer, (3, 2))
+    with pytest.raises(SpecError, match="kernel_size must be at most 7"):
+        L.validate_params(LayerSpec("b", "blur_pool", {"kernel_size": 8}))
+    with pytest.raises(ShapeError, match="blur pool"):
+        shape_of(layer, (12,))
+
+
+def test_blur_pool_connectivity_is_its_padded_window():
+    layer = LayerSpec("b", "blur_pool", {"kernel_size": 3, "padding_mode": "zeros"})
+    params = L.validate_params(layer)
+    m = L.connectivity(layer, params, [(1, 5)], (1, 3))
+    # output i reads 2i−1 … 2i+1 (−1 and 5 are zero padding)
+    assert m.astype(int).tolist() == [[1, 1, 0, 0, 0], [0, 1, 1, 1, 0], [0, 0, 0, 1, 1]]
+    reflect = L.validate_params(LayerSpec("b", "blur_pool", {"kernel_size": 3}))
+    m = L.connectivity(layer, reflect, [(1, 5)], (1, 3))
+    assert m[0].astype(int).tolist() == [1, 1, 0, 0, 0]  # −1 reflects onto 1

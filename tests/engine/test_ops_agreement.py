@@ -435,3 +435,56 @@ def test_max_pool_refuses_exactly_what_torch_refuses(length, kernel, stride, pad
     else:
         for got in outcomes:
             assert_agrees(got, want, np.float32)
+
+
+# --------------------------------------------------------------------------- blur pool
+
+
+def _binomial(k: int) -> np.ndarray:
+    """[1, 1] convolved with itself k - 2 times, over its sum: the test's own binomial row."""
+    row = np.array([1.0])
+    for _ in range(k - 1):
+        row = np.convolve(row, [1.0, 1.0])
+    return row / row.sum()
+
+
+@pytest.mark.parametrize("spatial", [1, 2])
+@given(data=st.data(), kernel=st.integers(2, 7), stride=st.integers(1, 3), mode=PADDING_MODES)
+def test_blur_pool_is_torchs_depthwise_conv_with_the_binomial_filter(
+    spatial, data, kernel, stride, mode
+):
+    low = kernel // 2 + 1  # reflect padding must be shorter than the input
+    shape = [data.draw(st.integers(1, 3))]
+    shape += [data.draw(st.integers(low, 10)) for _ in range(spatial)]
+    x, xt, batched, dtype = data.draw(batch(tuple(shape)))
+    taps = torch.from_numpy(_binomial(kernel)).to(xt.dtype)
+    w = taps if spatial == 1 else torch.outer(taps, taps)
+    w = w.expand(shape[0], 1, *w.shape)
+    pads = [(kernel - 1) // 2, kernel // 2] * spatial  # Zhang's layout: the extra one after
+    torch_mode = {"zeros": "constant"}.get(mode, mode)
+    conv = F.conv1d if spatial == 1 else F.conv2d
+    want = conv(F.pad(xt, pads, mode=torch_mode), w, None, stride, 0, 1, shape[0])
+    for mod in (ops, ref):
+        ours = mod.blur_pool1d if spatial == 1 else mod.blur_pool2d
+        assert_agrees(ours(x, kernel, stride, mode), unbatch(want, batched), dtype)
+
+
+@pytest.mark.parametrize("mod", [ops, ref])
+def test_blur_pool_refuses_what_it_cannot_do(mod):
+    x = np.ones((1, 4), np.float32)
+    with pytest.raises(OpError, match="kernel_size must be at most 7"):
+        mod.blur_pool1d(x, 8)
+    with pytest.raises(OpError, match="kernel_size must be at least 2"):
+        mod.blur_pool1d(x, 1)
+    with pytest.raises(OpError, match="reflect padding 3 must be smaller than the input length 3"):
+        mod.blur_pool1d(np.ones((1, 3)), 7)
+    with pytest.raises(OpError, match="padding_mode"):
+        mod.blur_pool2d(np.ones((1, 4, 4)), 3, 2, "mirror")
+
+
+def test_blur_pool_worked_by_hand():
+    # [1, 2, 1]/4 over 0 1 2 3 4 reflected (1 | 0 1 2 3 4 | 3), kept at 0, 2, 4
+    x = np.array([[0.0, 1.0, 2.0, 3.0, 4.0]])
+    want = [(1 + 0 + 1) / 4, (1 + 4 + 3) / 4, (3 + 8 + 3) / 4]
+    for mod in (ops, ref):
+        np.testing.assert_allclose(mod.blur_pool1d(x), [want])

@@ -58,7 +58,16 @@ def stacks(draw):
     for i in range(draw(st.integers(1, 4))):
         kind = draw(
             st.sampled_from(
-                ["conv", "conv", "max_pool", "avg_pool", "upsample", "conv_transpose", "subsample"]
+                [
+                    "conv",
+                    "conv",
+                    "max_pool",
+                    "avg_pool",
+                    "upsample",
+                    "conv_transpose",
+                    "subsample",
+                    "blur_pool",
+                ]
             )
         )
         if kind == "conv":
@@ -84,6 +93,14 @@ def stacks(draw):
                 "out_channels": 3,
                 "kernel_size": draw(st.integers(1, 3)),
                 "stride": draw(st.integers(1, 2)),
+            }
+        elif kind == "blur_pool":
+            params = {
+                "kernel_size": draw(st.integers(2, 4)),
+                "stride": draw(st.integers(1, 2)),
+                "padding_mode": draw(
+                    st.sampled_from(["zeros", "reflect", "circular", "replicate"])
+                ),
             }
         else:
             params = {"factor": draw(st.integers(1, 3))}

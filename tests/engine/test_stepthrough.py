@@ -271,3 +271,34 @@ def test_unsteppable_layers_are_refused_with_a_message():
         build_plan(spec, weights, trace, "f")
     with pytest.raises(StepError, match="no layer named 'nope'"):
         build_plan(spec, weights, trace, "nope")
+
+
+@given(
+    st.sampled_from([1, 2]),
+    st.integers(2, 7),
+    st.integers(1, 3),
+    st.sampled_from(["zeros", "reflect", "replicate", "circular"]),
+)
+def test_blur_pool_steps_sum_binomial_weights_to_the_forward_output(dims, k, s, mode):
+    spec, weights, trace = _run(
+        [LayerSpec("b", "blur_pool", {"kernel_size": k, "stride": s, "padding_mode": mode})],
+        (2, *[6] * dims),
+    )
+    plan = build_plan(spec, weights, trace, "b", 1)
+    out = trace.outputs["b"][1]
+    assert plan.count == out.size and plan.padding_fill == mode
+    for i in range(plan.count):
+        step = plan.step(i)
+        assert step.combine == "sum" and len(step.taps) == k**dims
+        assert sum(t.weight for t in step.taps) == pytest.approx(1.0)
+        assert step.taps[-1].running == pytest.approx(step.value, abs=1e-5)
+        assert step.value == float(out[step.position])
+
+
+def test_blur_pool_padding_cells_hold_the_mirror():
+    layer = LayerSpec("b", "blur_pool", {"kernel_size": 4})  # pads 1 before, 2 after
+    spec, weights, trace = _run([layer], (1, 5))
+    plan = build_plan(spec, weights, trace, "b")
+    x = trace.outputs["input"][0]
+    np.testing.assert_array_equal(plan.padded_input(0), x[[1, 0, 1, 2, 3, 4, 3, 2]])
+    assert [t.weight for t in plan.step(0).taps] == [0.125, 0.375, 0.375, 0.125]

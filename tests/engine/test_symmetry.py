@@ -351,3 +351,21 @@ def test_the_lessons_show_what_their_captions_say(shape):
     assert gap.probabilities.shape == (4,)
     with pytest.raises(DataError, match="no lesson"):
         S.lesson("nope")
+
+
+@pytest.mark.parametrize("shape", [(1, 32), (1, 16, 16)])
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_blur_pool_lowers_the_invariance_error_of_a_one_position_shift(shape, seed):
+    x = np.random.default_rng(seed).normal(size=shape).astype(np.float32)
+    spec = S.lesson("blur-pool").spec(shape)
+    weights = init_weights(spec, seed=seed)
+    t = S.Transform(shift=(0,) * (len(shape) - 2) + (1,), fill="wrap")
+    report = S.measure(spec, weights, x, t)
+    pooled, blurred = report.layer("maxpool"), report.layer("blur")
+    assert pooled.shape == blurred.shape  # the same grid: stride 2 either way
+    assert blurred.invariance_error < 0.8 * pooled.invariance_error
+    # both grids have stride 2: a shift of 1 is half a position there (no equivariance number)
+    assert pooled.equivariance_error is None and blurred.equivariance_error is None
+    # a shift of 2 is one whole position: the blur pool's wrapped grid carries it
+    t2 = S.Transform(shift=(0,) * (len(shape) - 2) + (2,), fill="wrap")
+    assert S.measure(spec, weights, x, t2).layer("blur").shift[-1] == 1

@@ -30,6 +30,7 @@ def random_specs(draw):
                     "max_pool",
                     "avg_pool",
                     "subsample",
+                    "blur_pool",
                     "upsample",
                     "activation",
                     "dropout",
@@ -82,6 +83,15 @@ def random_specs(draw):
             )
         elif kind == "subsample":
             layers.append(LayerSpec(name, "subsample", {"factor": draw(st.integers(1, 3))}))
+        elif kind == "blur_pool":
+            params = {
+                "kernel_size": draw(st.integers(2, 7)),
+                "stride": draw(st.integers(1, 3)),
+                "padding_mode": draw(
+                    st.sampled_from(["zeros", "reflect", "replicate", "circular"])
+                ),
+            }
+            layers.append(LayerSpec(name, "blur_pool", params))
         elif kind == "upsample":
             mode = draw(st.sampled_from(["nearest", "linear" if n == 1 else "bilinear"]))
             layers.append(

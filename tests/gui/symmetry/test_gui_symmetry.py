@@ -155,3 +155,19 @@ def test_a_lesson_loads_its_network_in_one_click(lab, qtbot):
     assert lab.last_measure["report"].layer("pool2").equivariance_error <= 1e-6
     lab.document.undo_stack.undo()
     assert lab.document.spec.names() == ["c", "p"]
+
+
+def test_the_blur_pool_lesson_shows_blur_lowering_the_shift_error(lab, qtbot):
+    lab.lesson.setCurrentIndex(lab.lesson.findData("blur-pool"))
+    lab.load_lesson.click()
+    assert "blur" in lab.document.spec.names() and "Zhang" in lab.caption.text()
+    lab.dx.setValue(1)
+    qtbot.waitUntil(
+        lambda: (
+            lab.last_measure["report"].transform.shift == (0, 1)
+            and lab.last_measure["report"].layers[-1].name == "blur"
+        ),
+        timeout=20000,
+    )
+    report = lab.last_measure["report"]
+    assert report.layer("blur").invariance_error < report.layer("maxpool").invariance_error
