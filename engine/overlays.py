@@ -30,9 +30,8 @@ CLASS_COLOURS: tuple[tuple[int, int, int], ...] = (
 
 
 def task_of_output(output_shape, input_shape, n_classes: int = len(CLASS_NAMES)) -> str | None:
-    """Which task an output of ``output_shape`` (no
-    batch axis) fits, for an input of ``input_shape`` (C, H, W): "segmentation", "detection"
-    or None."""
+    """Which task an output of ``output_shape`` (no batch axis) fits, for an input of
+    ``input_shape`` (C, H, W): "segmentation", "detection" or None."""
     output_shape, input_shape = tuple(output_shape), tuple(input_shape)
     if len(input_shape) != 3 or len(output_shape) != 3:
         return None

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QObject, Qt, Signal, Slot
+from PySide6.QtGui import QColor, QPainter, QPixmap
 from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QSlider, QVBoxLayout, QWidget
 
 from engine import overlays as eo
@@ -114,15 +115,23 @@ def _slider(low: int, high: int, value: float, tip: str) -> QSlider:
     return slider
 
 
-def _swatch(rgb, name: str) -> QLabel:
-    colour = "transparent" if rgb is None else "rgb({},{},{})".format(*rgb)
-    border = "1px dashed #888" if rgb is None else "1px solid #222"
-    label = QLabel(
-        f'<span style="background:{colour}; border:{border};">&nbsp;&nbsp;&nbsp;&nbsp;</span>'
-        f"&nbsp;{name}"
-    )
-    label.setTextFormat(Qt.TextFormat.RichText)
-    return label
+def _swatch(rgb, name: str) -> QWidget:
+    """A colour square and a class name (background: an empty, outlined square)."""
+    pixmap = QPixmap(14, 14)
+    pixmap.fill(QColor(0, 0, 0, 0) if rgb is None else QColor(*rgb))
+    painter = QPainter(pixmap)
+    painter.setPen(QColor(150, 150, 150))
+    painter.drawRect(0, 0, 13, 13)
+    painter.end()
+    box = QWidget()
+    line = QHBoxLayout(box)
+    line.setContentsMargins(0, 0, 0, 0)
+    line.setSpacing(4)
+    square = QLabel()
+    square.setPixmap(pixmap)
+    line.addWidget(square)
+    line.addWidget(QLabel(name))
+    return box
 
 
 class TaskOverlay(QGroupBox):
@@ -265,10 +274,17 @@ class TaskOverlay(QGroupBox):
             return
         if task == "segmentation":
             self.legend.addWidget(_swatch(None, eo.SEGMENTATION_CLASSES[0]))
-            self.task_label.setText("Segmenter: the class of every pixel (argmax of the output)")
+            self.task_label.setText("Segmenter: a class per pixel")
+            self.task_label.setToolTip(
+                "The network's output has one score per class per pixel; each pixel is "
+                "coloured by its highest-scoring class (argmax). Background is left clear."
+            )
         else:
-            self.task_label.setText(
-                "Detector: each grid cell's box, scored objectness × class probability"
+            self.task_label.setText("Detector: boxes from the grid")
+            self.task_label.setToolTip(
+                "Each cell of the output grid proposes one box, scored objectness × the "
+                "probability of its most likely class; boxes above the score threshold are "
+                "kept, then per-class non-maximum suppression at the NMS IoU."
             )
         for rgb, name in zip(eo.CLASS_COLOURS, eo.SEGMENTATION_CLASSES[1:], strict=True):
             self.legend.addWidget(_swatch(rgb, name))
@@ -285,7 +301,8 @@ class TaskOverlay(QGroupBox):
         counts = np.bincount(data.labels.ravel(), minlength=len(eo.SEGMENTATION_CLASSES))
         share = counts / max(data.labels.size, 1)
         self.count_label.setText(
-            ", ".join(
+            "pixels: "
+            + ", ".join(
                 f"{n} {s:.0%}" for n, s in zip(eo.SEGMENTATION_CLASSES, share, strict=True) if s
             )
         )
