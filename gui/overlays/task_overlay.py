@@ -330,7 +330,7 @@ class TaskOverlay(QGroupBox):
                 f"{eo.SEGMENTATION_CLASSES[label + 1]} {data.scores[i]:.2f}",
                 color=(255, 255, 255),
                 fill=pg.mkBrush(*eo.CLASS_COLOURS[label], 190),
-                anchor=(0, 1),
+                anchor=(0, 0),  # inside the box's top-left: never cut off at the top edge
             )
             text.setZValue(30)
             text.setPos(float(data.boxes[i, 0]), float(data.boxes[i, 1]))
