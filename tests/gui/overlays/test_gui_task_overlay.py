@@ -136,3 +136,17 @@ def test_a_network_that_fits_no_task_shows_no_overlay_and_no_error(qtbot, lab_2d
     assert not overlay.mask_item.isVisible()
     assert drawn_boxes(overlay) == [] and overlay.text_items == []
     assert messages == []
+
+
+def test_the_window_draws_the_overlay_on_its_input_view(qtbot, open_window):
+    window = open_window("shapes")
+    overlay = window.task_overlay
+    plot = window.input_panel.draw_image.plot
+    assert overlay.mask_item.getViewBox() is plot.getPlotItem().getViewBox()
+    assert overlay.parentWidget() is not None and overlay.isHidden()  # lab-2d fits no task
+    x = np.random.default_rng(1).standard_normal((1, 32, 32)).astype(np.float32) * 50
+    assert window.document.load(x, get_preset("shapes-segmenter"), text="segmenter")
+    settle(qtbot, overlay, window.scheduler)
+    assert overlay.task == "segmentation" and not overlay.isHidden()
+    output = last_output(window.document, window.scheduler)
+    np.testing.assert_array_equal(overlay.data.labels, output.argmax(0))
