@@ -29,6 +29,7 @@ from gui.widgets.flow_layout import FlowLayout
 
 IDLE_LINGER_S = 0.25  # the worker waits this long for the next request before it ends
 MAX_BOX_LABELS = 40  # class-and-score labels on at most this many (the best-scoring) boxes
+MAX_BOXES = 200  # boxes drawn at most (the best-scoring; the count says how many there are)
 OPACITY, SCORE, NMS_IOU = 0.55, 0.30, 0.50  # the sliders' first values
 
 
@@ -166,7 +167,15 @@ class TaskOverlay(QGroupBox):
             curve.setZValue(20)
             self.plot.addItem(curve)
             self.box_items.append(curve)
-        self.text_items: list[pg.TextItem] = []
+        # A fixed pool of labels, reused (making and adding 40 TextItems took ~75 ms per update)
+        self._label_pool: list[pg.TextItem] = []
+        for _ in range(MAX_BOX_LABELS):
+            text = pg.TextItem("", color=(255, 255, 255), anchor=(0, 0))
+            text.setZValue(30)
+            text.setVisible(False)
+            self.plot.addItem(text)
+            self._label_pool.append(text)
+        self.text_items: list[pg.TextItem] = []  # the labels shown now
 
     def _build_controls(self) -> None:
         self.task_label = QLabel()
@@ -309,39 +318,47 @@ class TaskOverlay(QGroupBox):
 
     def _draw_boxes(self, data: OverlayData) -> None:
         for text in self.text_items:
-            self.plot.removeItem(text)
+            text.setVisible(False)
         self.text_items = []
+        detection = data.task == "detection"
+        order = np.argsort(-data.scores, kind="stable") if detection else np.zeros(0, int)
+        drawn = order[:MAX_BOXES]
+        boxes, labels = data.boxes[drawn], data.box_labels[drawn]
         for k, curve in enumerate(self.box_items):
-            mine = data.boxes[data.box_labels == k] if data.task == "detection" else None
-            if mine is None or not len(mine):
+            mine = boxes[labels == k]
+            if not len(mine):
                 curve.setData([], [])
                 continue
             x0, y0, x1, y1 = mine.T
             nan = np.full(len(mine), np.nan)
-            xs = np.stack([x0, x1, x1, x0, x0, nan], 1).ravel()
-            ys = np.stack([y0, y0, y1, y1, y0, nan], 1).ravel()
-            curve.setData(xs, ys)
-        if data.task != "detection":
-            return
-        best = np.argsort(-data.scores, kind="stable")[:MAX_BOX_LABELS]
-        for i in best:
-            label = int(data.box_labels[i])
-            text = pg.TextItem(
-                f"{eo.SEGMENTATION_CLASSES[label + 1]} {data.scores[i]:.2f}",
-                color=(255, 255, 255),
-                fill=pg.mkBrush(*eo.CLASS_COLOURS[label], 190),
-                anchor=(0, 0),  # inside the box's top-left: never cut off at the top edge
+            curve.setData(
+                np.stack([x0, x1, x1, x0, x0, nan], 1).ravel(),
+                np.stack([y0, y0, y1, y1, y0, nan], 1).ravel(),
             )
-            text.setZValue(30)
-            text.setPos(float(data.boxes[i, 0]), float(data.boxes[i, 1]))
-            self.plot.addItem(text)
-            self.text_items.append(text)
+        if not detection:
+            return
+        for text, i in zip(self._label_pool, order[:MAX_BOX_LABELS], strict=False):
+            self._label_box(text, data, int(i))
         n = len(data.scores)
-        shown = "" if n <= MAX_BOX_LABELS else f"; labels on the {MAX_BOX_LABELS} best"
+        note = ""
+        if n > MAX_BOXES:
+            note = f"; drawn: the {MAX_BOXES} best, labelled: the {MAX_BOX_LABELS} best"
+        elif n > MAX_BOX_LABELS:
+            note = f"; labelled: the {MAX_BOX_LABELS} best"
         self.count_label.setText(
             f"{n} box{'es' if n != 1 else ''} (score ≥ {self.score_threshold:.2f}, "
-            f"NMS IoU {self.nms_iou:.2f}){shown}"
+            f"NMS IoU {self.nms_iou:.2f}){note}"
         )
+
+    def _label_box(self, text: pg.TextItem, data: OverlayData, i: int) -> None:
+        # inside the box's top-left corner: never cut off at the image's top edge
+        label = int(data.box_labels[i])
+        text.setText(f"{eo.SEGMENTATION_CLASSES[label + 1]} {data.scores[i]:.2f}")
+        text.fill = pg.mkBrush(*eo.CLASS_COLOURS[label], 190)
+        text.setPos(float(data.boxes[i, 0]), float(data.boxes[i, 1]))
+        text.setVisible(True)
+        text.update()
+        self.text_items.append(text)
 
 
 def install_overlays(window) -> TaskOverlay:
