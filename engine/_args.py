@@ -20,7 +20,8 @@ from typing import Any
 import numpy as np
 
 from . import geometry as G
-from .errors import OpError
+from .errors import OpError, short
+from .limits import MAX_OP_INT, MAX_OP_VALUES
 
 FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 PADDING_MODES = G.PADDING_MODES
@@ -81,8 +82,10 @@ def unbatch(y: np.ndarray, was_batched: bool) -> np.ndarray:
 # --------------------------------------------------------------------------- sizes
 
 
-def whole(value: Any, name: str, minimum: int) -> int:
-    """A whole number >= ``minimum`` (bools, fractions, NaN and infinities are refused)."""
+def whole(value: Any, name: str, minimum: int, maximum: int | None = MAX_OP_INT) -> int:
+    """A whole number from ``minimum`` to ``maximum`` (default :data:`engine.limits.MAX_OP_INT`:
+    a stride, padding, dilation or factor of 10**30 is refused here, not by numpy's or torch's
+    overflow); bools, fractions, NaN and infinities are refused."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise OpError(f"{name} must be a whole number, got {value!r}")
     if isinstance(value, numbers.Integral):
@@ -94,6 +97,8 @@ def whole(value: Any, name: str, minimum: int) -> int:
         n = int(f)
     if n < minimum:
         raise OpError(f"{name} must be at least {minimum}, got {n}")
+    if maximum is not None and n > maximum:
+        raise OpError(f"{name} must be at most {maximum:,}, got {short(str(n), 40)}")
     return n
 
 
@@ -269,6 +274,16 @@ def check_transpose_weight(
     return c_out
 
 
+def check_values(shape: Sequence[int], what: str) -> None:
+    """Refuse an array the call would make (output, padded input) of over MAX_OP_VALUES."""
+    count = math.prod(int(s) for s in shape)
+    if count > MAX_OP_VALUES:
+        raise OpError(
+            f"the {what} would hold {count:,} values {short(str(tuple(shape)), 60)}; "
+            f"the limit is {MAX_OP_VALUES:,}"
+        )
+
+
 class ConvArgs:
     """A checked convolution call: the batched input, weights and every derived size."""
 
@@ -297,6 +312,12 @@ class ConvArgs:
                 zip(in_spatial, self.kernel, self.stride, self.pads, self.dilation, strict=True)
             )
         )
+        lead = self.x.shape[:2]
+        check_values(
+            (*lead, *(n + p0 + p1 for n, (p0, p1) in zip(in_spatial, self.pads, strict=True))),
+            "padded input",
+        )
+        check_values((lead[0], self.c_out, *self.out_spatial), "output")
 
 
 class TransposeArgs:
@@ -326,6 +347,11 @@ class TransposeArgs:
             check_output_padding(op, s, d)
             out.append(transpose_out(n, k, s, p, op, d))
         self.out_spatial = tuple(out)
+        reach = (
+            o + 2 * p + k * d
+            for o, p, k, d in zip(out, self.padding, self.kernel, self.dilation, strict=True)
+        )
+        check_values((self.x.shape[0], self.c_out, *reach), "output (with its padding)")
 
 
 # --------------------------------------------------------------------------- pooling
@@ -348,6 +374,12 @@ class PoolArgs:
             check_pool_padding(p, k)
             out.append(conv_out(n, k, s, p, p, 1, input_name(a, spatial)))
         self.out_spatial = tuple(out)
+        lead = self.x.shape[:2]
+        check_values(
+            (*lead, *(n + 2 * p for n, p in zip(self.x.shape[2:], self.padding, strict=True))),
+            "padded input",
+        )
+        check_values((*lead, *self.out_spatial), "output")
 
 
 def pool_window(
@@ -386,6 +418,7 @@ def unpool_size(
     if output_size is None:
         if any(d < 1 for d in default):
             raise OpError(f"padding {_show(padding)} leaves an empty output {_show(default)}")
+        check_values((*leading, *default), "output")
         return default
     if isinstance(output_size, (Sequence, np.ndarray)) and not isinstance(output_size, str):
         items = list(output_size)
@@ -410,6 +443,7 @@ def unpool_size(
                 f"output_size {w} is impossible: with this window and stride it must lie "
                 f"strictly between {d - s} and {d + s}"
             )
+    check_values((*leading, *wanted), "output")
     return wanted
 
 
@@ -436,6 +470,15 @@ def check_indices(indices: Any, shape: tuple[int, ...], out: tuple[int, ...]) ->
 
 
 # --------------------------------------------------------------------------- others
+
+
+def upsample_scale(x: np.ndarray, scale_factor: Any, n: int) -> tuple[int, ...]:
+    """An upsampling's checked factors (one per axis) for the batched ``x``."""
+    scale = size(scale_factor, n, "scale_factor")
+    check_values(
+        (*x.shape[:2], *(d * s for d, s in zip(x.shape[2:], scale, strict=True))), "output"
+    )
+    return scale
 
 
 def upsample_dims(ndim: int, mode: Any, spatial_dims: Any) -> int:
@@ -488,7 +531,7 @@ def dropout_mask(shape: Any, p: Any, seed: Any = None) -> np.ndarray:
         dims = tuple(whole(s, "shape", 0) for s in shape)
     else:
         dims = (whole(shape, "shape", 0),)
-    rng = np.random.default_rng(None if seed is None else whole(seed, "seed", 0))
+    rng = np.random.default_rng(None if seed is None else whole(seed, "seed", 0, None))
     return rng.random(dims) >= prob
 
 

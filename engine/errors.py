@@ -8,7 +8,6 @@ Nothing else escapes the engine's public functions for bad input.
 
 from __future__ import annotations
 
-
 MAX_MESSAGE_CHARS = 400  # engine.limits re-exports it: the one cap of every message
 
 

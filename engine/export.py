@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 
+from .budget import check_budget
 from .codegen import pytorch_source
 from .errors import ShapeError, SpecError
 from .network import analyze, init_weights
@@ -46,6 +47,7 @@ def refuse_ignored_flags(args) -> None:
 def run(args) -> int:
     refuse_ignored_flags(args)
     spec = resolve_network(args.network)
+    check_budget(spec, what="one pass")  # the exported program runs one on start
     weights_ref = None
     if args.weights:
         out_dir = os.path.dirname(os.path.abspath(args.pytorch))
@@ -68,20 +70,19 @@ def register(subparsers) -> None:
     parser = subparsers.add_parser(
         "export",
         help="write the network as standalone PyTorch source",
-        description="Write a standalone .py (imports only torch) defining class Net, build() "
-        "and a __main__ that runs a random input.",
+        description="Write a standalone .py defining class Net, build() and a __main__ that "
+        "runs a random input. The file, and reading its weights file, needs only Python's "
+        "standard library and torch (no numpy, no safetensors, not ConvScope).",
     )
     parser.add_argument("network", help="a preset name or a saved network file (.json)")
     parser.add_argument("--pytorch", required=True, metavar="OUT.py", help="source to write")
     parser.add_argument(
         "--weights",
         metavar="W.npz|W.safetensors",
-        help="also write weights here; build() loads them",
+        help="also write weights here; build() loads them (with torch alone)",
     )
     parser.add_argument(
         "--from-weights", metavar="FILE", help="weights to export (default: freshly initialised)"
     )
-    parser.add_argument(
-        "--seed", type=int, default=None, help="seed of fresh weights (default 0)"
-    )
+    parser.add_argument("--seed", type=int, default=None, help="seed of fresh weights (default 0)")
     parser.set_defaults(func=run)

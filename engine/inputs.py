@@ -268,12 +268,38 @@ def _parse_number(text: str) -> float | None:
         return None
 
 
+def _data_lines(text: str):
+    return (
+        line for line in io.StringIO(text) if line.strip() and not line.lstrip().startswith("#")
+    )
+
+
+def _check_csv_size(name: str, text: str) -> None:
+    """Rows x columns against the limit before any line is split or stored (a cheap count of
+    line ends first; only a file that might be too large is counted exactly)."""
+    first = next(_data_lines(text), None)
+    if first is None:
+        return
+    delimiter = next((d for d in (",", ";", "\t") if d in first), None)
+    columns = first.count(delimiter) + 1 if delimiter else len(first.split())
+    if (text.count("\n") + 1) * columns <= limits.MAX_CSV_VALUES:
+        return
+    rows = sum(1 for _ in _data_lines(text))
+    limits.check_count(
+        rows * columns,
+        limits.MAX_CSV_VALUES,
+        f"{rows:,} lines x {columns:,} columns",
+        lambda message: DataError(f"{name}: {message}"),
+    )
+
+
 def _load_csv(path: Path) -> np.ndarray:
     name = path.name
     try:
         text = _read_bytes(path).decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise DataError(f"{name}: not a text file (cannot decode it as UTF-8)") from error
+    _check_csv_size(name, text)
     lines = [
         (number, line)
         for number, line in enumerate(text.splitlines(), start=1)
@@ -322,9 +348,7 @@ def _load_csv(path: Path) -> np.ndarray:
             if math.isinf(value):
                 raise DataError(f"{name} line {number}: an infinite value is not allowed")
             if abs(value) > limits.FLOAT32_MAX:
-                raise DataError(
-                    f"{where}: {cell[:30]} is beyond float32's range (about 3.4e38)"
-                )
+                raise DataError(f"{where}: {cell[:30]} is beyond float32's range (about 3.4e38)")
             values[r, c] = value
     if len(rows) == 1 and not has_header:
         return values  # one row written across: a single channel

@@ -22,6 +22,7 @@ MAX_RATIO               200                inflated / compressed size of a zip m
 MAX_HEADER_BYTES        16 MiB             an npy or safetensors header
 MAX_MESSAGE_CHARS       400                an error message (longer ones are cut)
 MAX_OP_INT              2**20              a stride, padding, dilation or factor of an op
+MAX_OP_VALUES           2**26              an array one op call makes (output, padded input)
 ======================  =================  ===============================================
 """
 
@@ -36,7 +37,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from .errors import MAX_MESSAGE_CHARS, EngineError, short
+from .errors import MAX_MESSAGE_CHARS, EngineError, short  # noqa: F401 - the one message cap, re-exported
 
 MAX_FILE_BYTES = 1 << 30
 MAX_ARRAY_VALUES = 1 << 26
@@ -48,6 +49,7 @@ MAX_RATIO = 200
 RATIO_FLOOR = 1 << 20
 MAX_HEADER_BYTES = 16 << 20
 MAX_OP_INT = 1 << 20
+MAX_OP_VALUES = 1 << 26  # an array one op call makes (output, padded input)
 FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 _CHUNK = 1 << 20
@@ -76,9 +78,7 @@ def finite_float32(values: np.ndarray, what: str, fail: Callable[[str], Exceptio
         raise fail(f"{what}: NaN or infinite value at index {bad}")
     if values.dtype.itemsize > 4 and values.size and np.abs(values).max() > FLOAT32_MAX:
         bad = tuple(int(i) for i in np.argwhere(np.abs(values) > FLOAT32_MAX)[0])
-        raise fail(
-            f"{what}: the value at index {bad} is beyond float32's range (about 3.4e38)"
-        )
+        raise fail(f"{what}: the value at index {bad} is beyond float32's range (about 3.4e38)")
 
 
 # --------------------------------------------------------------------------- npy
@@ -106,7 +106,9 @@ def npy_header(data: bytes, fail: Callable[[str], Exception]) -> tuple[tuple, np
     have = len(data) - offset
     need = count * dtype.itemsize
     if have < need:
-        raise fail(f"truncated: the header declares {need:,} bytes of values, the file has {have:,}")
+        raise fail(
+            f"truncated: the header declares {need:,} bytes of values, the file has {have:,}"
+        )
     return tuple(shape), dtype, offset
 
 
@@ -197,10 +199,14 @@ def read_zip_member(
                     raise fail(f"{name} inflates to more than the {declared:,} bytes it declares")
     except EngineError:
         raise
-    except (zipfile.BadZipFile, zlib.error, EOFError, ValueError, OSError, NotImplementedError,
-            RuntimeError) as error:
+    except (
+        zipfile.BadZipFile,
+        zlib.error,
+        EOFError,
+        ValueError,
+        OSError,
+        NotImplementedError,
+        RuntimeError,
+    ) as error:
         raise fail(f"{name} cannot be read ({short(str(error), 120)})") from None
     return bytes(out)
-
-
-

@@ -26,7 +26,9 @@ from .summary import parse_shape, resolve_network
 
 def run(args) -> int:
     if args.weights and args.seed is not None:
-        raise SpecError("matrix: --seed seeds fresh weights, but --weights gives them; leave one out")
+        raise SpecError(
+            "matrix: --seed seeds fresh weights, but --weights gives them; leave one out"
+        )
     spec = resolve_network(args.network)
     shape = parse_shape(args.input_shape)
     matrix_shape(spec, args.layer, shape)  # shapes only: refuse before weights or matrix
@@ -57,9 +59,7 @@ def register(subparsers) -> None:
     parser.add_argument(
         "--weights", metavar="FILE", help="weights (.npz / .safetensors; default: fresh ones)"
     )
-    parser.add_argument(
-        "--seed", type=int, default=None, help="seed of fresh weights (default 0)"
-    )
+    parser.add_argument("--seed", type=int, default=None, help="seed of fresh weights (default 0)")
     parser.add_argument("--json", required=True, metavar="OUT.json", help="where to write it")
     one_line_errors(parser, "matrix")
     parser.set_defaults(func=run)

@@ -203,6 +203,9 @@ def forward(
     """
     x = check_input(x)
     nodes = plan(spec)
+    from .budget import check_budget  # late: budget imports graph, which network imports
+
+    check_budget(spec, x.shape, nodes=nodes)  # bound the pass as a whole, before computing
     dirty = _dirty_layers(nodes, start_from, previous, x)
     run = _Pass(nodes, weights, previous, dirty, training, dropout_seed, on_output)
     run.trace.outputs[INPUT] = x
@@ -267,6 +270,7 @@ class _Pass:
             self.down.add(name)
             return
         self.params_of[name] = node.params
+        trace.deps[name] = tuple(node.deps)
         layer_weights = self.weights.get(name) if isinstance(self.weights, dict) else None
         # A copy of the layer's dict: a caller may put new arrays into the same dict.
         trace.weights[name] = None if layer_weights is None else dict(layer_weights)
@@ -352,6 +356,10 @@ def _changed_channels(node: Node, layer_weights, trace: Trace, previous: Trace):
     """
     name, kind = node.name, node.layer.type
     if previous.params.get(name) != node.params:
+        return None
+    if previous.deps.get(name) != tuple(node.deps):
+        # it reads other layers than before (a move or an insertion before it): the same
+        # arrays under its old inputs' names say nothing about its new inputs
         return None
     inputs_changed: set[int] = set()
     for dep in node.deps:

@@ -330,7 +330,7 @@ def upsample(input, scale_factor, mode="nearest", *, spatial_dims=None) -> np.nd
     x = A.float_array(input)
     n = A.upsample_dims(x.ndim, mode, spatial_dims)
     xb, was_batched = A.batched(x, n)
-    scale = A.size(scale_factor, n, "scale_factor")
+    scale = A.upsample_scale(xb, scale_factor, n)
     with _torch_errors("upsample"):
         t = _t(xb)
         if mode == "nearest":

@@ -121,7 +121,9 @@ def receptive_field_sizes(nodes, infos, input_shape) -> dict[str, tuple[int, ...
         if info.error is not None or node.error is not None or len(info.out_shape) < 2:
             sizes.setdefault(node.name, None)
             continue
-        per_axis = [_axis_bounds(graph, node, info, axis, bounds) for axis in range(len(info.out_shape) - 1)]
+        per_axis = [
+            _axis_bounds(graph, node, info, axis, bounds) for axis in range(len(info.out_shape) - 1)
+        ]
         spans = []
         for lo, hi in per_axis:
             centre = (len(lo) - 1) // 2

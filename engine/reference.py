@@ -394,7 +394,7 @@ def upsample(input, scale_factor, mode="nearest", *, spatial_dims=None) -> np.nd
     x = A.float_array(input)
     n = A.upsample_dims(x.ndim, mode, spatial_dims)
     z, was_batched = A.batched(x, n)
-    scale = A.size(scale_factor, n, "scale_factor")
+    scale = A.upsample_scale(z, scale_factor, n)
     axis_mode = "nearest" if mode == "nearest" else "linear"
     for axis, s in enumerate(scale):
         z = _interpolate_axis(z, 2 + axis, s, axis_mode)

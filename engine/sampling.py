@@ -82,6 +82,15 @@ def transposed_formula(
 # --------------------------------------------------------------------------- views
 
 
+def centre_crop(x, side: int) -> np.ndarray:
+    """The centre ``side`` positions of every spatial axis of ``x`` (C, L) / (C, H, W)
+    (an axis shorter than ``side`` is kept whole); for views where windows must be seen."""
+    a = _map(x)
+    n = _factor(side, "side")
+    cut = tuple(slice((s - min(s, n)) // 2, (s - min(s, n)) // 2 + min(s, n)) for s in a.shape[1:])
+    return np.ascontiguousarray(a[(slice(None), *cut)])
+
+
 @dataclass(frozen=True, eq=False)
 class SampledView:
     """One sampler's output on the lab's input, and where each output value comes from.

@@ -46,6 +46,9 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
         mode = os.stat(path).st_mode & 0o777
     except OSError:
         mode = 0o644
+    if not os.path.isdir(directory):
+        # (mkstemp's error would name a temporary file the user never asked for)
+        raise FileNotFoundError(2, "no such folder", directory)
     fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{os.path.basename(path)}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as f:

@@ -137,7 +137,7 @@ def run(args) -> int:
         print(table(spec, analysis))
     if not analysis.ok:
         print(f"error: {analysis.first_error()}", file=sys.stderr)
-        return 1
+        return 2  # like every other error
     return 0
 
 

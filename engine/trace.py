@@ -101,6 +101,8 @@ class Trace:
     skipped: list[str] = field(default_factory=list)
     order: list[str] = field(default_factory=list)  # layer names in the order they ran
     params: dict[str, dict] = field(default_factory=dict)
+    # the layers each layer read (its inputs and indices), as they were in this pass
+    deps: dict[str, tuple[str, ...]] = field(default_factory=dict)
     weights: dict[str, dict | None] = field(default_factory=dict)
     changed_channels: dict[str, frozenset[int]] = field(default_factory=dict)
     changed_since: int | None = None

@@ -1,4 +1,5 @@
-"""``python app.py train``: train a network without a window and write the result as JSON.
+"""``python app.py train``: train a network without a window, print its results (and, with
+``--json OUT.json``, write the whole result as JSON).
 
 Example (the book's experiment)::
 
@@ -6,7 +7,8 @@ Example (the book's experiment)::
         --dataset mnist1d --steps 3000 --optimizer sgd --lr 0.05 --momentum 0.9 \\
         --batch-size 100 --seed 0 --json out.json
 
-Progress goes to stderr, a line every ``--progress-every`` seconds. The JSON holds the first
+Progress goes to stderr, a line every ``--progress-every`` seconds; the results (one line a
+network: parameters, accuracies, steps, seconds) to stdout. The JSON holds the first
 network's ``train_accuracy``, ``test_accuracy``, ``train_loss``, ``test_loss``,
 ``parameters``, ``curves`` and ``checkpoint_steps``, plus ``network``, ``dataset``, ``steps``,
 ``stopped``, ``device``, ``config``, ``compare`` (the results of ``--compare`` networks) and
@@ -68,7 +70,7 @@ TASK_DATA = {"n_train": 4000, "n_test": 500, "size": 32, "max_objects": 3, "nois
 def register(subparsers) -> None:
     p = subparsers.add_parser(
         "train",
-        help="train a network headless and write the result as JSON",
+        help="train a network headless; print the results (--json: also as JSON)",
         description="Train a network on a data set without a window; write the result as JSON.",
     )
     p.add_argument(
@@ -113,7 +115,11 @@ def register(subparsers) -> None:
         metavar="SECONDS",
         help="seconds between progress lines on stderr (0: none)",
     )
-    p.add_argument("--json", required=True, metavar="OUT.json", help="where to write the result")
+    p.add_argument(
+        "--json",
+        metavar="OUT.json",
+        help="also write the whole result as JSON here (the summary is always printed)",
+    )
     p.add_argument(
         "--predictions",
         default=None,
@@ -230,6 +236,11 @@ def run(args: argparse.Namespace) -> int:
         raise TrainingError("--predictions is for segmentation and detection")
     spec, weights = resolve_network(_setting(args, "network", None))
     others = [resolve_network(name) for name in args.compare]
+    from .budget import check_budget
+
+    batch = max(1, _setting(args, "batch_size"))
+    for network in [spec] + [s for s, _ in others]:  # before any data is made
+        check_budget(network, batch=batch, passes=3, what="one training step")
     dataset, dataset_args = _load_data(args)
     config = TrainConfig(
         optimizer=_setting(args, "optimizer"),
@@ -276,20 +287,22 @@ def run(args: argparse.Namespace) -> int:
     if dataset_args is not None:
         out["dataset_args"] = dataset_args
         out.update({k: v for k, v in results[0].metrics.items() if k != "confusion"})
-    atomic_write_text(args.json, json.dumps(out, indent=2) + "\n")
+    if args.json:
+        atomic_write_text(args.json, json.dumps(out, indent=2) + "\n")
     if args.predictions:
         _write_predictions(args.predictions, args.task, trainer.test_predictions(0))
-    for r in results:
+    for r in results:  # the results, in the terminal (progress went to stderr)
         if r.metrics:
             key = "mean_iou" if args.task == "segmentation" else "map50"
-            print(f"{r.network}: test {key} {r.metrics[key]:.3f}", file=sys.stderr)
-    for r in results:
+            print(f"{r.network}: test {key} {r.metrics[key]:.3f}", flush=True)
         print(
             f"{r.network}: {r.parameters} parameters, train accuracy {r.train_accuracy:.3f}, "
             f"test accuracy {r.test_accuracy:.3f} after {r.steps} steps "
             f"({r.seconds:.1f} s)",
-            file=sys.stderr,
+            flush=True,
         )
+    if args.json:
+        print(f"wrote {args.json}")
     return 0
 
 

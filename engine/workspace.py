@@ -119,10 +119,29 @@ def workspace_to_bytes(workspace: Workspace) -> bytes:
 
 
 def save_workspace(path: str | os.PathLike, workspace: Workspace) -> None:
-    """Write ``workspace`` to ``path`` atomically (temp file, then ``os.replace``)."""
+    """Write ``workspace`` to ``path`` atomically (temp file, then ``os.replace``).
+
+    Raises :class:`~engine.errors.FileFormatError` (and writes nothing) when the file would
+    not open again: the bytes are read back with :func:`workspace_from_bytes` first.
+    """
     from .serialize import atomic_write_bytes
 
-    atomic_write_bytes(path, workspace_to_bytes(workspace))
+    data = workspace_to_bytes(workspace)
+    check_saveable(data, os.path.basename(os.fspath(path)))
+    atomic_write_bytes(path, data)
+
+
+def check_saveable(data: bytes, source: str = "the workspace file") -> None:
+    """Refuse to write bytes that :func:`load_workspace` would refuse to read.
+
+    The very reader that opens files checks them (the same rules, not a copy of them), so
+    a save can never produce a file the application itself rejects (e.g. a weight that
+    became inf). Raises :class:`~engine.errors.FileFormatError` saying what is wrong.
+    """
+    try:
+        workspace_from_bytes(data, source)
+    except EngineError as error:
+        raise FileFormatError(f"not saved, the file would not open again: {error}") from None
 
 
 def _c_float32(array: np.ndarray, what: str) -> np.ndarray:

@@ -15,6 +15,14 @@ settings.register_profile(
     derandomize=True,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
+# On demand (HYPOTHESIS_PROFILE=nightly): the fuzz tests at 10,000 examples each.
+settings.register_profile(
+    "nightly",
+    max_examples=10_000,
+    deadline=None,
+    derandomize=False,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "convscope"))
 
 

@@ -24,6 +24,7 @@ SUFFIX = ".convscope"  # engine.workspace.SUFFIX (not imported: keeps start-up l
 DEFAULT_EXAMPLE = "cameraman"
 SIDE_2D = 256  # the reference workload's input side
 SCREENSHOT_TIMEOUT_MS = 60_000
+SCREENSHOT_SIZE = "1920x1080"
 
 
 class UsageError(Exception):
@@ -74,11 +75,7 @@ def resolve_input(target: str | None) -> Start:
             loaded = load_input(name)
             array, notice, kind = loaded.array, loaded.notice, loaded.kind
         else:
-            raise UsageError(
-                f"{name!r} is neither an example nor a file "
-                '(examples: python -c "from engine.examples import example_names; '
-                "print(example_names('2d'))\")"
-            )
+            raise UsageError(f"{name!r} is neither an example nor a file ({example_list()})")
     except EngineError as error:
         raise UsageError(str(error)) from None
     return Start(array, "lab-1d" if kind == "1d" else "lab-2d", notice, os.path.basename(name))
@@ -105,12 +102,72 @@ def _resolve_workspace(path: str) -> Start:
     )
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="app.py", description="ConvScope: see inside a CNN")
-    parser.add_argument("target", nargs="?", help="an example name or an image/signal file")
+def example_list() -> str:
+    from engine.examples import example_names
+
+    return f"images: {', '.join(example_names('2d'))}; signals: {', '.join(example_names('1d'))}"
+
+
+def commands_epilog() -> str:
+    """The headless commands and the example names, for ``app.py --help``."""
+    from engine.cli import build_parser as cli_parser
+
+    lines = ["headless commands (python app.py COMMAND --help for each):"]
+    sub = next(a for a in cli_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    for choice in sub._choices_actions:
+        lines.append(f"  {choice.dest:<10} {choice.help or ''}")
+    import textwrap
+
+    lines += ["", "examples (EXAMPLE_OR_FILE):"]
+    lines += textwrap.wrap(example_list(), 78, initial_indent="  ", subsequent_indent="    ")
+    return "\n".join(lines)
+
+
+def build_parser(with_commands: bool = False) -> argparse.ArgumentParser:
+    """The GUI's parser; ``with_commands``: its help lists the headless commands and the
+    examples (imports the engine: only for --help)."""
+    parser = argparse.ArgumentParser(
+        prog="app.py",
+        usage="%(prog)s [options] [EXAMPLE_OR_FILE]  |  %(prog)s COMMAND ...",
+        description="ConvScope: see inside a CNN. Opens the lab (or, with --screenshot, "
+        "renders it to a PNG); COMMAND runs without a window.",
+        epilog=commands_epilog() if with_commands else None,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "target",
+        nargs="?",
+        metavar="EXAMPLE_OR_FILE",
+        help="an example name (listed below), an image/signal file or a .convscope workspace",
+    )
     parser.add_argument("--screenshot", metavar="OUT.png", help="render offscreen to a PNG")
-    parser.add_argument("--size", default="1920x1080", help="window size WxH (default 1920x1080)")
+    parser.add_argument(
+        "--size",
+        default=None,
+        help="window size WxH (default: the size it had last time, or most of the screen; "
+        "a screenshot is 1920x1080)",
+    )
+    parser.add_argument(
+        "--presentation", action="store_true", help="start in presentation mode (F5)"
+    )
     return parser
+
+
+def name_application(app) -> None:
+    """ConvScope's names for Qt: its settings, its recovery folder
+    (~/.local/share/ConvScope/ConvScope, not .../app.py), its windows."""
+    app.setApplicationName("ConvScope")
+    app.setOrganizationName("ConvScope")
+    app.setApplicationVersion(app_version())
+
+
+def app_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("convscope")
+    except PackageNotFoundError:
+        return "unknown"
 
 
 def _excepthook(kind, value, tb) -> None:
@@ -136,8 +193,10 @@ def create_window(start: Start, remember: bool = True):
     from gui.stepthrough.step_panel import install_stepthrough
     from gui.symmetry.symmetry_panel import install_symmetry_lab
     from gui.training import trainer_panel
+    from gui.widgets.field_input import install_field_input
     from gui.workspace.workspace_actions import install_workspace
 
+    install_field_input()  # typing applies on Enter; the wheel changes focused fields only
     keep_freed_memory()  # every edit allocates megabytes of outputs: reuse, do not refault
     ws = start.workspace
     spec = ws.spec if ws is not None else get_preset(start.preset)
@@ -154,7 +213,10 @@ def create_window(start: Start, remember: bool = True):
     install_sampling_lab(window)
     install_stepthrough(window)
     install_workspace(window)
-    install_task_overlay(window)
+    install_task_overlay(window)  # a segmenter's mask / a detector's boxes on the input
+    from gui.app.help_menu import install_help
+
+    install_help(window, app_version())  # last: its keyboard list reads the others' actions
     if ws is not None:
         if not window.workspace_actions.adopt(ws, start.path, remember=remember):
             window.workspace_actions.ask_on_close = False
@@ -213,10 +275,10 @@ def probe_centre(document) -> None:
 
 
 def main(argv: list[str]) -> int:
-    args = build_parser().parse_args(argv)
+    args = build_parser(with_commands="-h" in argv or "--help" in argv).parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     try:
-        size = parse_size(args.size)
+        size = parse_size(args.size or SCREENSHOT_SIZE) if (args.size or args.screenshot) else None
         if args.screenshot and not args.screenshot.lower().endswith(".png"):
             raise UsageError(f"--screenshot needs a .png file name; got {args.screenshot!r}")
         start = resolve_input(args.target)
@@ -233,6 +295,7 @@ def main(argv: list[str]) -> int:
     from gui.app.theme import apply_theme
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
+    name_application(app)
     apply_theme(app)
     sys.excepthook = _excepthook
     try:
@@ -240,19 +303,26 @@ def main(argv: list[str]) -> int:
     except UsageError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    window.resize(*size)
     if args.screenshot:
+        window.resize(*size)
         window.workspace_actions.ask_on_close = False  # nobody there to answer
         probe_centre(window.document)
-        return screenshot(app, window, args.screenshot)
-    window.show()
+        return screenshot(app, window, args.screenshot, presentation=args.presentation)
+    from gui.app.window_geometry import fit_size, remember_geometry, show_placed
+
+    remember_geometry(window)  # the last size and place, or most of the screen
+    if size is not None:
+        fit_size(window, *size)  # never larger than the screen
+    show_placed(window)
+    if args.presentation:
+        window.set_presentation(True)
     freeze_start_up_objects()
     # After a crash: offer the autosaved work once the window is up.
     QTimer.singleShot(0, window.workspace_actions.offer_recovery)
     return app.exec()
 
 
-def screenshot(app, window, path: str) -> int:
+def screenshot(app, window, path: str, presentation: bool = False) -> int:
     """Show ``window``, wait for its first maps (and the probe's receptive field) to be
     painted, save it as a PNG."""
     from PySide6.QtCore import QTimer
@@ -260,6 +330,7 @@ def screenshot(app, window, path: str) -> int:
     outcome: dict[str, object] = {}
     scheduler, document = window.scheduler, window.document
     painted_generation = [-1]
+    settle = [0]  # event-loop turns to wait before the steady state is checked again
 
     def receptive_ready() -> bool:
         if document.probe is None or not document.view.show_receptive_field:
@@ -272,6 +343,13 @@ def screenshot(app, window, path: str) -> int:
         # resize) computed and painted, nothing left in flight.
         if window.maps_view.hint_pending or window.painting_in_pieces:
             QTimer.singleShot(0, check)  # the first passes after show() are still to run
+            return
+        if presentation and not window.presenting:
+            window.presentation_action.trigger()  # as F5 would, once the window is up
+            settle[0] = 10  # the new fonts' layouts and the maps' new sizes come in turns
+        if settle[0] > 0:
+            settle[0] -= 1
+            QTimer.singleShot(30, check)
             return
         if painted_generation[0] < scheduler.generation or not scheduler.idle:
             return
@@ -301,6 +379,12 @@ def screenshot(app, window, path: str) -> int:
         print("error: the maps were not drawn within 60 s", file=sys.stderr)
         window.close()
         return 1
+    if presentation:
+        from PySide6.QtCore import QCoreApplication
+
+        for _ in range(5):  # the new fonts' layouts (queued, not run once exec returned)
+            QCoreApplication.sendPostedEvents()
+            app.processEvents()
     image = window.grab()
     tmp = path + ".tmp.png"
     ok = image.save(tmp, "PNG")

@@ -119,7 +119,13 @@ class MainWindow(QMainWindow):
     def menu(self, title: str) -> QMenu:
         """The menu called ``title``, created (before Help) if it does not exist yet."""
         if title not in self.menus:
-            self.menus[title] = self.menuBar().addMenu(title)
+            help_menu = self.menus.get("Help")
+            if help_menu is not None:  # Help stays last
+                menu = QMenu(title, self)
+                self.menuBar().insertMenu(help_menu.menuAction(), menu)
+                self.menus[title] = menu
+            else:
+                self.menus[title] = self.menuBar().addMenu(title)
         return self.menus[title]
 
     def add_lab(self, title: str, build: Callable[[], QWidget], tip: str = "") -> None:
@@ -392,7 +398,9 @@ class MainWindow(QMainWindow):
             self._sized = True
             total = sum(self.splitter.sizes()) or self.width()
             # the inspector's form needs about 290 px besides its scroll bar
-            left, right = max(290, int(total * 0.2)), max(306, int(total * 0.2))
+            # (the inspector's need includes its own scroll bar: no sideways scrolling)
+            left = max(290, int(total * 0.2))
+            right = max(306, min(self.side_panel_need(2), total // 3), int(total * 0.2))
             self.splitter.setSizes([left, total - left - right, right])
             self._size_bottom_docks()
             self._hold_first_paint()

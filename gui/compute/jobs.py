@@ -2,7 +2,11 @@
 
 A :class:`Jobs` owns one worker thread and a queue. Jobs run one at a time in the order
 they were submitted; a job submitted with a *tag* replaces a pending (not yet started) job
-with the same tag, so the newest request wins and a burst of requests costs one run.
+with the same tag, in its place in the queue, so the newest request wins and a burst of
+requests costs one run. Each tag counts its requests (:meth:`Jobs.generation`) and its
+deliveries (:meth:`Jobs.delivered`): with one worker taking jobs in order, a tag's outcomes
+arrive in the order of its requests, and the one with the newest generation is the answer
+to the newest request.
 Every job's outcome crosses to the GUI thread through one queued signal:
 ``done(token, result)`` or ``failed(token, message)``.
 
@@ -74,7 +78,9 @@ class Jobs(QObject):
         self._expected = expected
         self._torch_threads = torch_threads
         self._after_shutdown = after_shutdown
-        self._queue: OrderedDict[Hashable, tuple[Callable, tuple, Any]] = OrderedDict()
+        self._queue: OrderedDict[Hashable, tuple] = OrderedDict()
+        self._generations: dict[Hashable, int] = {}
+        self._delivered: dict[Hashable, int] = {}
         self._untagged = count()
         self._cond = threading.Condition()
         self._busy = False
@@ -83,22 +89,36 @@ class Jobs(QObject):
         self._relay.connect(self._dispatch, Qt.ConnectionType.QueuedConnection)
 
     # ---------------------------------------------------------------- public
-    def submit(self, fn: Callable, *args, tag: Hashable = None, token: Any = None) -> None:
+    def submit(self, fn: Callable, *args, tag: Hashable = None, token: Any = None) -> int:
         """Run ``fn(*args)`` on the worker; ``token`` comes back with its outcome.
 
-        With a ``tag``, a pending job of the same tag is replaced (newest wins); without
-        one, the job always runs, after those submitted before it.
+        With a ``tag``, a pending job of the same tag is replaced in its place (newest
+        wins); without one, the job always runs, after those submitted before it. Returns
+        the request's generation within its tag (0 without a tag).
         """
         with self._cond:
+            generation = 0
+            if tag is not None:
+                generation = self._generations.get(tag, 0) + 1
+                self._generations[tag] = generation
             if not self._stop:
                 key = ("tag", tag) if tag is not None else ("untagged", next(self._untagged))
-                self._queue.pop(key, None)  # a replaced request goes to the back
-                self._queue[key] = (fn, args, token)
+                self._queue[key] = (fn, args, token, tag, generation)
                 if self._start_or_wake():
-                    return
+                    return generation
                 del self._queue[key]
         if self._after_shutdown == "run":
-            self._emit_outcome(fn, args, token)
+            self._emit_outcome(fn, args, token, tag, generation)
+        return generation
+
+    def generation(self, tag: Hashable) -> int:
+        """How many requests ``tag`` has had (the newest one's generation)."""
+        with self._cond:
+            return self._generations.get(tag, 0)
+
+    def delivered(self, tag: Hashable) -> int:
+        """The generation of ``tag``'s newest outcome delivered on the GUI thread (0: none)."""
+        return self._delivered.get(tag, 0)
 
     @property
     def idle(self) -> bool:
@@ -145,28 +165,39 @@ class Jobs(QObject):
                 self._cond.wait_for(lambda: self._queue or self._stop)
                 if self._stop:
                     return
-                _key, (fn, args, token) = self._queue.popitem(last=False)
+                _key, job = self._queue.popitem(last=False)
                 self._busy = True
             try:
-                self._emit_outcome(fn, args, token)
+                delivered = self._emit_outcome(*job)
             finally:
                 with self._cond:
                     self._busy = False
                     self._cond.notify_all()
+            if not delivered:  # the owner is gone (its window closed): nobody to tell
+                with self._cond:
+                    self._stop = True
+                    self._queue.clear()
+                return
 
-    def _emit_outcome(self, fn: Callable, args: tuple, token: Any) -> None:
+    def _emit_outcome(self, fn: Callable, args: tuple, token: Any, tag, generation) -> bool:
         try:
-            result = fn(*args)
+            outcome = (fn(*args), True)
         except self._expected as error:
-            self._relay.emit(token, str(error) or type(error).__name__, False)
+            outcome = (str(error) or type(error).__name__, False)
         except Exception as error:  # noqa: BLE001 - a broken job must not kill the worker
             log.exception("background job %r failed", token)
-            self._relay.emit(token, f"{_label(token, fn)} failed: {error}", False)
-        else:
-            self._relay.emit(token, result, True)
+            outcome = (f"{_label(token, fn)} failed: {error}", False)
+        try:
+            self._relay.emit((token, tag, generation), *outcome)
+        except RuntimeError:  # "Signal source has been deleted"
+            return False
+        return True
 
     @Slot(object, object, bool)
-    def _dispatch(self, token: Any, payload: object, ok: bool) -> None:
+    def _dispatch(self, envelope: tuple, payload: object, ok: bool) -> None:
+        token, tag, generation = envelope
+        if tag is not None:
+            self._delivered[tag] = max(generation, self._delivered.get(tag, 0))
         if ok:
             self.done.emit(token, payload)
         else:

@@ -27,7 +27,10 @@ COLUMN_TIPS = (
     "the layer's main settings",
     "output shape: (channels, length) or (channels, height, width)",
     "weights + biases of this layer",
-    "weights + biases a fully connected layer between the same input and output sizes needs",
+    "for layers with weights: the weights + biases a fully connected layer between the same "
+    "input and output sizes would need (a convolution shares its few weights across all "
+    "positions; a fully connected layer has one per input-output pair). Blank for layers "
+    "without weights (activations, pooling), which a fully connected layer would not replace.",
     "multiply-accumulates for one input",
     "receptive field: how many input positions one output position sees (per axis)",
 )
@@ -198,7 +201,9 @@ class LayerListModel(QAbstractTableModel):
         if column == 5:
             return fmt_count(info.parameters)
         if column == 6:
-            return fmt_count(info.fc_parameters)
+            # the comparison teaches where a layer has weights; a ReLU or a pooling layer
+            # would be "replaced" by a huge matrix nobody proposes (the header says so)
+            return fmt_count(info.fc_parameters) if info.parameters else ""
         if column == 7:
             return fmt_count(info.macs)
         return fmt_rf(info.receptive_field)

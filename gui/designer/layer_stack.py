@@ -292,7 +292,12 @@ class LayerStack(QWidget):
         else:
             ok = self.document.load(_input_for(spec), spec, text=f"Load preset '{name}'")
         if ok:
-            self.document.notify("info", f"Loaded preset '{name}'")
+            # not a blank inspector: the first layer with weights, its kernels and formula
+            doc = self.document
+            first = next((n for n in doc.spec.names() if doc.weights.get(n)), None)
+            if first is not None:
+                doc.select_layer(first)
+            doc.notify("info", f"Loaded preset '{name}'")
         return ok
 
     def _preset_activated(self, row: int) -> None:

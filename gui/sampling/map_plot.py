@@ -130,8 +130,9 @@ class MapPlot(QWidget):
 
     def highlight(self, mask: np.ndarray | None, paired: np.ndarray | None = None) -> None:
         """Mark the positions where ``mask`` is True (yellow) and ``paired`` (blue)."""
-        self.marks.setData([], [])
-        self.paired_marks.setData([], [])
+        for item in (self.marks, self.paired_marks):
+            if len(item.data):  # clearing an empty scatter still costs a rebuild
+                item.setData([], [])
         self.overlay.hide()
         if self.data is None:
             return
@@ -140,7 +141,7 @@ class MapPlot(QWidget):
                 return
             rgba = np.zeros((*self.data.shape, 4), dtype=np.uint8)
             if paired is not None:
-                rgba[paired] = (*PAIRED, 150)
+                rgba[paired] = (*PAIRED, 110)
             if mask is not None:
                 rgba[mask] = (*HIGHLIGHT, 150)
             self.overlay.setImage(rgba, autoLevels=False, levels=(0, 255))

@@ -29,6 +29,10 @@ UP_CAPTION = (
     "it came from (blue: those places in the pooled input) and zeros elsewhere. Hover the "
     "small map or an output to see which values meet."
 )
+UNPOOL_NOTE = (
+    "max unpool needs the max pool it undoes: choose the input's max pool or the output of a "
+    "max-pool layer whose window is the factor"
+)
 MATRIX_CAPTION = (
     "With inputs flattened channel-first, a convolution is a sparse matrix C (rows: output "
     "positions, columns: input positions); the transposed convolution with the same kernel "
@@ -99,8 +103,14 @@ class UpSection(Section):
         self.output_padding = self.control(
             "output_padding", spin(0, 3, 0, "extra positions at the end; must be < S")
         )
+        self.source = self.control("small map", QComboBox())
+        self.source.setToolTip("what to upsample: the input's max pool or a layer's output")
+        self.source.addItem("max pool of the input", None)
+        self.notes = wrapping(name="samplingNotes")
+        self.notes.hide()
         self.formula = wrapping(name="samplingFormula")
         self.layout().insertWidget(3, self.formula)
+        self.layout().insertWidget(4, self.notes)
         for key, title in (("small", "small map"), ("pool_input", "max pool's input")):
             p = self.plot(key, title)
             p.hovered.connect(lambda pos, k=key: self.hover(k, pos))
@@ -114,6 +124,10 @@ class UpSection(Section):
         self.plots["small"].set_title(f"small map: {job.small_source}  {_size(up.input.shape)}")
         self.plots["small"].set_map(_channel(up.input, channel), up.levels, colormap)
         self.keep_plots(["small", "pool_input", *(v.name for v in up.views)])
+        self.plots["pool_input"].setVisible(pair is not None)
+        notes = [UNPOOL_NOTE if n.startswith("max unpool") else n for n in up.notes]
+        self.notes.setText("; ".join(notes))
+        self.notes.setVisible(bool(notes))
         if pair is not None:
             self.plots["pool_input"].set_title(
                 f"max pool's input  {_size(pair.pool_input.shape)} (blue: the maxima)"
@@ -127,12 +141,28 @@ class UpSection(Section):
                 p.hovered.connect(lambda pos, name=view.name: self.hover(name, pos))
             self.plots[view.name].set_title(f"{view.title}  {view.size_text}")
             self.plots[view.name].set_map(_channel(view.output, channel), up.levels, colormap)
-        lines = [f"axis {i}: {f}" for i, f in enumerate(up.transposed_formula)]
+        formulas = up.transposed_formula
+        if len(set(formulas)) == 1:
+            lines = [("each axis: " if len(formulas) > 1 else "") + formulas[0]]
+        else:
+            lines = [f"axis {i}: {f}" for i, f in enumerate(formulas)]
         self.formula.setText(
             "transposed convolution output size o′ = (i′ − 1)·S − 2P + D·(K − 1) + "
-            "output_padding + 1:  " + ";  ".join(lines if len(lines) > 1 else up.transposed_formula)
+            "output_padding + 1:  " + ";  ".join(lines)
         )
         self.hover(None, None)
+
+    def set_layers(self, names: list[str]) -> None:
+        """The layers whose output can be the small map (keeps the choice if it stays)."""
+        current = self.source.currentData()
+        self.source.blockSignals(True)
+        while self.source.count() > 1:
+            self.source.removeItem(1)
+        for name in names:
+            self.source.addItem(f"output of '{name}'", name)
+        index = self.source.findData(current) if current is not None else 0
+        self.source.setCurrentIndex(max(index, 0))
+        self.source.blockSignals(False)
 
     def _maxima(self) -> np.ndarray | None:
         pair = self.result.comparison.unpool if self.result else None
@@ -246,6 +276,13 @@ class MatrixSection(Section):
         self.kernel = self.control("kernel K", spin(1, 5, 3, "kernel size"))
         self.stride = self.control("stride S", spin(1, 4, 2, "stride"))
         self.padding = self.control("padding P", spin(0, 3, 1, "zero padding"))
+        self.kernel_source = self.control("weights", QComboBox())
+        self.kernel_source.addItem("random (K, S, P above)", None)
+        self.kernel_source.addItem("the selected convolution's", "selected")
+        self.kernel_source.setToolTip(
+            "random weights in tenths with the K, S, P above, or the selected layer's own "
+            "weights, stride, padding, dilation and groups"
+        )
         self.readout = wrapping(name="samplingReadout")
         self.insertion_text = wrapping(name="samplingFormula")
         self.plot("conv", "C: convolution")

@@ -71,6 +71,15 @@ def _frozen(array: np.ndarray) -> np.ndarray:
     return array
 
 
+def _finite_as_float32(array: Any) -> bool:
+    """Whether every value stays finite once stored as float32 (1e39 does not: it is inf)."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        return bool(np.all(np.isfinite(np.asarray(array, dtype=np.float32))))
+
+
+FLOAT32_MAX = float(np.finfo(np.float32).max)
+
+
 def _dims(array: np.ndarray) -> str:
     return "×".join(str(n) for n in np.shape(array))
 
@@ -328,8 +337,11 @@ class Document(QObject):
             return self._reject(
                 f"layer '{layer}': {key} must have shape {current.shape}, got {array.shape}"
             )
-        if not np.issubdtype(array.dtype, np.number) or not np.all(np.isfinite(array)):
-            return self._reject(f"layer '{layer}': {key} values must be finite numbers")
+        if not np.issubdtype(array.dtype, np.number) or not _finite_as_float32(array):
+            return self._reject(
+                f"layer '{layer}': {key} values must be finite numbers within "
+                f"±{FLOAT32_MAX:.3g} (float32); the {key} stays as it was"
+            )
         self._push_weight(layer, key, _frozen(array), f"Edit {layer} {key}", merge_key)
         return True
 
@@ -353,8 +365,11 @@ class Document(QObject):
             value = float(value)
         except (TypeError, ValueError):
             return self._reject(f"layer '{layer}': {value!r} is not a number")
-        if not np.isfinite(value):
-            return self._reject(f"layer '{layer}': a weight must be a finite number, not {value}")
+        if not _finite_as_float32(value):
+            return self._reject(
+                f"layer '{layer}': a weight must be a finite number within ±{FLOAT32_MAX:.3g} "
+                f"(float32), not {value:g}; the weight stays as it was"
+            )
         array = current.copy()
         array[index] = value
         array.flags.writeable = False
@@ -446,6 +461,11 @@ class Document(QObject):
                 return None if info.out_shape is None else tuple(info.out_shape)
         return None
 
+    def probe_fits(self, probe: Probe) -> bool:
+        """Whether ``probe`` names a value the current network has (a map still drawn from
+        the previous pass may show positions the edited network no longer has)."""
+        return self._probe_fits(probe)
+
     def _probe_fits(self, probe: Probe) -> bool:
         shape = self.layer_shape(probe.layer)
         if shape is None or len(shape) < 2 or len(probe.position) != len(shape) - 1:
@@ -466,14 +486,17 @@ class Document(QObject):
             return f"the input is empty (shape {array.shape})"
         if array.dtype.kind not in "biuf":
             return f"the input must hold real numbers, not {array.dtype}"
-        if not np.all(np.isfinite(array)):
-            return "the input holds NaN or infinite values"
+        if not _finite_as_float32(array):
+            return (
+                f"the input holds NaN, infinite or too large values (float32 holds at most "
+                f"±{FLOAT32_MAX:.3g})"
+            )
         return None
 
     def _weights_problem(self, spec: NetworkSpec, weights: Weights) -> str | None:
         for name, arrays in weights.items():
             for key, array in arrays.items():
-                if not np.all(np.isfinite(np.asarray(array, dtype=np.float64))):
+                if not _finite_as_float32(array):
                     return f"layer '{name}': {key} holds NaN or infinite values"
         return None
 

@@ -1,7 +1,7 @@
 """The symmetry lab panel: transform controls, three maps per layer, the numbers, the sweep.
 
-Everything shown is computed by :mod:`engine.symmetry` on the :class:`SymmetryWorker`
-thread; this module only snapshots the document, asks, and draws. The lab's transform is
+Everything shown is computed by :mod:`engine.symmetry` on a :class:`gui.compute.jobs.Jobs`
+worker thread; this module only snapshots the document, asks, and draws. The lab's transform is
 its own (the live lab's input transform is not touched).
 """
 
@@ -36,8 +36,8 @@ from PySide6.QtWidgets import (
 
 from engine import symmetry as S
 from gui.compute.colormaps import colormap
+from gui.compute.jobs import Jobs
 from gui.state.document import Document
-from gui.symmetry.symmetry_worker import Delivery, SymmetryWorker
 from gui.widgets.flow_layout import FlowLayout
 
 TITLE = "Symmetry"
@@ -263,7 +263,9 @@ class SymmetryLab(QWidget):
         super().__init__(parent)
         self.setObjectName("symmetry-lab")
         self.document = document
-        self.worker = SymmetryWorker(self)
+        # one worker; a newer measure (or sweep) replaces a pending one, in its place, so a
+        # quick measure is never queued behind a sweep that was asked for after it
+        self.worker = Jobs("convscope-symmetry", self, torch_threads=1)
         self.worker.done.connect(self._on_done)
         self.worker.failed.connect(self._on_failed)
         self.last_measure: dict | None = None
@@ -444,7 +446,7 @@ class SymmetryLab(QWidget):
         self._sweep_timer.start()
 
     def request_measure(self, *_args) -> int:
-        return self.worker.request(
+        return self._request(
             "measure",
             measure_job,
             self._snapshot(),
@@ -456,24 +458,27 @@ class SymmetryLab(QWidget):
     def request_sweep(self) -> int:
         dims = self.document.dims
         direction = (0, 1) if dims == 2 else (1,)
-        return self.worker.request(
+        return self._request(
             "sweep", sweep_job, self._snapshot(), self.sweep_n.value(), self.fill.currentText(),
             direction,
         )  # fmt: skip
+
+    def _request(self, kind: str, fn, *args) -> int:
+        return self.worker.submit(fn, *args, tag=kind, token=kind)
 
     # ---------------------------------------------------------------- results
     def _on_failed(self, kind: str, message: str) -> None:
         self.numbers.setText(f"<b>cannot measure:</b> {message}")
         self.document.notify("warning", f"symmetry lab: {message}")
 
-    def _on_done(self, delivery: Delivery) -> None:
-        if delivery.kind == "measure":
-            self._show_measure(delivery.result)
-            self.measured.emit(delivery.result)
+    def _on_done(self, kind: str, result) -> None:
+        if kind == "measure":
+            self._show_measure(result)
+            self.measured.emit(result)
         else:
-            self.last_sweep = delivery.result
-            self.sweep_plots.show_sweep(delivery.result)
-            self.swept.emit(delivery.result)
+            self.last_sweep = result
+            self.sweep_plots.show_sweep(result)
+            self.swept.emit(result)
 
     def _show_measure(self, result: dict) -> None:
         self.last_measure = result

@@ -156,9 +156,11 @@ class WorkspaceActions(QObject):
         menu.insertSeparator(first)
 
     # ------------------------------------------------------------ snapshot
-    def snapshot(self) -> Workspace:
-        """The document as a :class:`Workspace` (references to its immutable arrays)."""
+    def snapshot(self, path: str | os.PathLike | None = None) -> Workspace:
+        """The document as a :class:`Workspace` (references to its immutable arrays);
+        ``path``: where it is being saved (default: the current file)."""
         doc = self.document
+        path = self.path if path is None else path
         return Workspace(
             input=doc.input,
             spec=doc.spec,
@@ -166,7 +168,7 @@ class WorkspaceActions(QObject):
             view=asdict(doc.view),
             extras=self._extras(),
             extra_arrays=dict(self.extra_arrays),
-            metadata={"path": os.fspath(self.path) if self.path else ""},
+            metadata={"path": os.fspath(path) if path else ""},
         )
 
     def _extras(self) -> dict[str, Any]:
@@ -326,15 +328,16 @@ class WorkspaceActions(QObject):
     def save_to(self, path: str | os.PathLike, wait: bool = False) -> bool:
         """Write the workspace to ``path`` in the background (``wait``: block until written).
 
-        The undo stack becomes clean when the write succeeds (if nothing changed meanwhile).
+        The undo stack becomes clean when the write succeeds (if nothing changed meanwhile);
+        only then does ``path`` become the window's file (its title, the next Save's target).
+        A failed write (no space, no permission, a state the file could not hold) says why
+        and changes nothing: the previous file stays as it was, the work stays unsaved.
         """
         path = Path(path)
         self._token += 1
         token = self._token
         self._pending_clean[token] = (self.document.undo_stack.index(), self.document.training)
-        self.path = path
-        self.update_title()
-        future = self.writer.save(path, self.snapshot(), token)
+        future = self.writer.save(path, self.snapshot(path), token)
         if not wait:
             return True
         error = future.result()
@@ -350,6 +353,7 @@ class WorkspaceActions(QObject):
             self.error(f"Could not save {Path(path).name}: {error}")
             return
         index, training = pending
+        self.path = Path(path)  # the file now holds the work: it is the window's file
         self._saved_training = training
         stack = self.document.undo_stack
         if stack.index() == index:
@@ -430,14 +434,17 @@ class WorkspaceActions(QObject):
 
 
 def install_workspace(window, **kwargs) -> WorkspaceActions:
-    """Add the workspace File entries, File ▸ Export, autosave and crash recovery.
+    """Add the workspace File entries, File ▸ Import, File ▸ Export, autosave and crash
+    recovery.
 
-    Sets ``window.workspace_actions`` and ``window.export_actions``.
+    Sets ``window.workspace_actions``, ``window.import_actions`` and ``window.export_actions``.
     """
     from gui.workspace.export_actions import install_exports
+    from gui.workspace.import_actions import install_imports
 
     actions = WorkspaceActions(window, **kwargs)
     window.workspace_actions = actions
+    install_imports(window, actions.dialogs)
     install_exports(
         window, actions.dialogs, lambda: actions.path.stem if actions.path else "convscope"
     )

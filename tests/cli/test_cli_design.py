@@ -55,7 +55,7 @@ def test_bad_arguments_give_one_line(args, words, capsys):
 
 
 def test_summary_of_a_network_that_breaks_exits_nonzero(capsys):
-    assert main(["summary", "lenet", "--input-shape", "1,8,8"]) == 1
+    assert main(["summary", "lenet", "--input-shape", "1,8,8"]) == 2  # as every error
     captured = capsys.readouterr()
     assert "layer 4 'conv2'" in captured.err and "ERROR" in captured.out
 

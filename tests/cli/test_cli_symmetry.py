@@ -82,4 +82,3 @@ def test_bad_arguments_are_one_error_line(tmp_path, capsys, args, message):
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("error:") and message in err[0]
     assert not (tmp_path / "x.json").exists()
-

@@ -25,7 +25,7 @@ class FormulaView(QWidget):
         super().__init__(parent)
         self.document = document
         self.scheduler = scheduler
-        self.general = QLabel()
+        self.general = QLabel(self)
         self.general.setWordWrap(True)
         self.general.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.where = QLabel()
@@ -36,7 +36,7 @@ class FormulaView(QWidget):
         self.details.setStyleSheet("color: palette(mid);")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.general)
+        # self.general goes where the inspector puts it (beside the selected layer's figures)
         layout.addWidget(self.where)
         layout.addWidget(self.arithmetic)
         layout.addWidget(self.details)

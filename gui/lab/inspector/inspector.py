@@ -6,11 +6,13 @@ error) come from ``document.analysis``; the inspector never computes them.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtWidgets import (
     QFormLayout,
+    QFrame,
     QGroupBox,
     QLabel,
+    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -50,6 +52,43 @@ class Inspector(QWidget):
         self.error_label.setStyleSheet("color: #ff6b6b;")
         self.error_label.hide()
 
+        self.figures_box = self._build_figures()
+        self._build_boxes(document, scheduler)
+
+        body = QWidget()
+        column = QVBoxLayout(body)
+        column.setContentsMargins(6, 6, 6, 6)
+        column.addWidget(self.title)
+        column.addWidget(self.description)
+        column.addWidget(self.error_label)
+        column.addWidget(self.params_box)
+        column.addWidget(self.figures_box)
+        column.addWidget(self.kernel_box)
+        column.addWidget(self.formula_box)
+        column.addStretch(1)
+        self.body = body
+        self.scroll = QScrollArea()
+        self.scroll.setWidget(body)
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        # the main window puts the inspector in a scroll area too (sideways only: this one
+        # scrolls the parameters up and down, the hovered value stays)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        layout.addWidget(self.scroll, 1)
+        pinned = QVBoxLayout()
+        pinned.setContentsMargins(6, 0, 6, 6)
+        pinned.addWidget(self.hovered_box)
+        layout.addLayout(pinned)
+
+        document.layerSelected.connect(self.refresh)
+        document.specChanged.connect(self.refresh)  # figures follow the analysis only
+        self.refresh()
+
+    def _build_figures(self) -> QGroupBox:
+        """The selected layer's shapes and counts, each with its name."""
         self.figures = {
             key: QLabel()
             for key in ("input", "output", "parameters", "fc", "macs", "receptive_field")
@@ -66,7 +105,8 @@ class Inspector(QWidget):
             "receptive_field": "receptive field",
         }
         tips = {
-            "fc": "parameters of a fully connected layer between the same input and output sizes",
+            "fc": "for a layer with weights: the parameters a fully connected layer between the "
+            "same input and output sizes would need",
             "receptive_field": "input positions that can affect one output value",
         }
         for key, label in labels.items():
@@ -74,8 +114,10 @@ class Inspector(QWidget):
             name.setToolTip(tips.get(key, ""))
             self.figures[key].setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             form.addRow(name, self.figures[key])
-        self.figures_box = figures_box
+        return figures_box
 
+    def _build_boxes(self, document, scheduler) -> None:
+        """Parameters, weights, the selected layer's formula and the hovered value."""
         self.param_form = ParamForm(document)
         self.params_box = QGroupBox("Parameters")
         QVBoxLayout(self.params_box).addWidget(self.param_form)
@@ -83,28 +125,33 @@ class Inspector(QWidget):
         self.kernel_box = QGroupBox("Weights")
         QVBoxLayout(self.kernel_box).addWidget(self.kernel_editor)
         self.formula_view = FormulaView(document, scheduler)
-        formula_box = QGroupBox("Formula")
-        QVBoxLayout(formula_box).addWidget(self.formula_view)
+        # the selected layer's general formula scrolls with its parameters ...
+        formula_box = QGroupBox("Formula, selected layer")
+        formula_box.setToolTip("the selected layer's formula in the book's notation")
+        QVBoxLayout(formula_box).addWidget(self.formula_view.general)
+        self.formula_box = formula_box
+        # ... the hovered value's arithmetic is pinned below, always in sight
+        hovered_box = QGroupBox("Hovered value")
+        hovered_box.setObjectName("hoveredValue")
+        hovered_box.setToolTip(
+            "the arithmetic behind the value under the pointer (or pinned by a click), "
+            "in whichever layer it is"
+        )
+        QVBoxLayout(hovered_box).addWidget(self.formula_view)
+        self.hovered_box = hovered_box
 
-        body = QWidget()
-        column = QVBoxLayout(body)
-        column.setContentsMargins(6, 6, 6, 6)
-        column.addWidget(self.title)
-        column.addWidget(self.description)
-        column.addWidget(self.error_label)
-        column.addWidget(self.params_box)
-        column.addWidget(figures_box)
-        column.addWidget(self.kernel_box)
-        column.addWidget(formula_box)
-        column.addStretch(1)
-        # the main window puts the inspector in a scroll area
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(body)
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+        # as wide as the parameters need (they never scroll sideways in here), as tall as
+        # the pinned hovered value and a few rows of the rest. The scroll bar in here takes
+        # the place of the main window's (never shown: this is never taller than it), which
+        # the window adds to what this needs.
+        width = max(self.body.minimumSizeHint().width(), self.hovered_box.minimumSizeHint().width())
+        height = self.hovered_box.minimumSizeHint().height() + 120
+        return QSize(width, height)
 
-        document.layerSelected.connect(self.refresh)
-        document.specChanged.connect(self.refresh)  # figures follow the analysis only
-        self.refresh()
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+        hint = self.minimumSizeHint()
+        return QSize(hint.width(), max(hint.height(), self.body.sizeHint().height()))
 
     def refresh(self) -> None:
         doc = self.document
@@ -115,7 +162,7 @@ class Inspector(QWidget):
                 "" if name != INPUT else f"shape {shape_text(doc.input.shape)}"
             )
             self.error_label.hide()
-            for box in (self.params_box, self.figures_box, self.kernel_box):
+            for box in (self.params_box, self.figures_box, self.kernel_box, self.formula_box):
                 box.hide()
             return
         layer = doc.spec.layer(name)
@@ -128,12 +175,16 @@ class Inspector(QWidget):
         self.description.setVisible(bool(text))
         self.params_box.show()
         self.figures_box.show()
+        self.formula_box.show()
         self.kernel_box.setVisible(layer.type in KERNEL_TYPES)
         info = doc.analysis.layer(name)
         self.figures["input"].setText(", ".join(shape_text(s) for s in info.input_shapes) or "—")
         self.figures["output"].setText(shape_text(info.out_shape))
         self.figures["parameters"].setText(count_text(info.parameters))
-        self.figures["fc"].setText(count_text(info.fc_parameters))
+        # the comparison where it teaches: a layer with weights (see the label's tooltip)
+        self.figures["fc"].setText(
+            count_text(info.fc_parameters) if info.parameters else "— (no weights to compare)"
+        )
         self.figures["macs"].setText(count_text(info.macs))
         rf = info.receptive_field
         self.figures["receptive_field"].setText(

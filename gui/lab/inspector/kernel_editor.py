@@ -41,7 +41,12 @@ from engine.kernels import (
     preset_kernel,
     weight_axes,
 )
-from gui.lab.inspector.kernel_model import KernelModel, parse_number, value_colour
+from gui.lab.inspector.kernel_model import (
+    KernelModel,
+    parse_number,
+    value_colour,
+    weight_refusal,
+)
 from gui.widgets.stroke import ArrayStroke, StrokePlot
 
 KERNEL_TYPES = ("conv", "conv_transpose", "linear")
@@ -167,7 +172,7 @@ class KernelEditor(QWidget):
         self.model.edited.connect(self._cell_edited)
         self.model.refused.connect(
             lambda t: self.document.notify(
-                "error", f"'{t}' is not a number: the weight stays as it was"
+                "error", f"'{t}' {weight_refusal(t)}: the weight stays as it was"
             )
         )
         self.table.selectionModel().currentChanged.connect(self._current_changed)
@@ -311,10 +316,14 @@ class KernelEditor(QWidget):
             return
         self.bars_plot.show()
         x = np.arange(values.shape[0])
-        colours = [value_colour(float(v), float(np.abs(values).max())) for v in values]
-        self.bars.setOpts(x=x, height=values, width=0.7, brushes=colours, pen=pg.mkPen("#888"))
+        # Weights are finite (the document refuses others), but a view never raises on
+        # inf/NaN: bars are drawn at the finite values and the range ignores the rest.
+        shown = np.nan_to_num(np.asarray(values, np.float64), nan=0.0, posinf=0.0, neginf=0.0)
+        magnitude = float(np.abs(shown).max()) if shown.size else 0.0
+        colours = [value_colour(float(v), magnitude) for v in shown]
+        self.bars.setOpts(x=x, height=shown, width=0.7, brushes=colours, pen=pg.mkPen("#888"))
         if not self.bars_plot.stroking:
-            top = max(1.0, 1.2 * float(np.abs(values).max()))
+            top = min(max(1.0, 1.2 * magnitude), 1e300)
             self.bars_plot.setXRange(-0.6, values.shape[0] - 0.4, padding=0)
             self.bars_plot.setYRange(-top, top, padding=0)
 
@@ -386,15 +395,14 @@ class KernelEditor(QWidget):
         bias = None if layer is None else self.document.weights.get(layer.name, {}).get("bias")
         if bias is None or i is None:
             return
-        value = parse_number(self.bias_edit.text())
-        if value is None or not math.isfinite(value):
-            self.document.notify(
-                "error", f"'{self.bias_edit.text()}' is not a number: the bias stays as it was"
-            )
+        text = self.bias_edit.text()
+        refusal = weight_refusal(text)
+        if refusal is not None:
+            self.document.notify("error", f"'{text}' {refusal}: the bias stays as it was")
             self.bias_edit.setText(f"{float(bias[i]):.6g}")
             return
         new = np.array(bias, dtype=np.float32, copy=True)
-        new[i] = value
+        new[i] = parse_number(text)
         self.document.set_weights(layer.name, "bias", new)
 
     def _bars_target(self) -> np.ndarray | None:

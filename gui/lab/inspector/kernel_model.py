@@ -2,8 +2,8 @@
 
 Cells are coloured on a diverging scale symmetric about 0 (blue negative, white 0, red
 positive); what a person types is parsed leniently ('−0,5' works) and anything that is not a
-finite number is refused with ``refused(text)``; edits leave as ``edited(row, col, value)``
-and the editor passes them to the document.
+finite number a float32 weight can hold (1e39 is not) is refused with ``refused(text)``;
+edits leave as ``edited(row, col, value)`` and the editor passes them to the document.
 """
 
 from __future__ import annotations
@@ -28,6 +28,23 @@ def parse_number(text: str) -> float | None:
         return float(t)
     except ValueError:
         return None
+
+
+FLOAT32_MAX = float(np.finfo(np.float32).max)
+
+
+def weight_refusal(text: str) -> str | None:
+    """Why ``text`` cannot be a weight ("is not a number", "is too large ..."), or None.
+
+    A weight is stored as float32: a value it cannot hold (1e39, -1e308) would become ±inf
+    silently, so it is refused as firmly as text that is not a number, and so are inf, NaN.
+    """
+    number = parse_number(text)
+    if number is None or math.isnan(number):
+        return "is not a number"
+    if math.isinf(number) or abs(number) > FLOAT32_MAX:
+        return f"is beyond what a weight can hold (float32: at most ±{FLOAT32_MAX:.3g})"
+    return None
 
 
 def value_colour(value: float, magnitude: float) -> QColor:
@@ -119,9 +136,10 @@ class KernelModel(QAbstractTableModel):
     def setData(self, index, value, role=Qt.ItemDataRole.EditRole) -> bool:  # noqa: N802
         if not index.isValid() or role != Qt.ItemDataRole.EditRole:
             return False
-        number = value if isinstance(value, int | float) else parse_number(str(value))
-        if number is None or not math.isfinite(number):
-            self.refused.emit(str(value))
+        text = repr(value) if isinstance(value, int | float) else str(value)
+        if weight_refusal(text) is not None:
+            self.refused.emit(text)
             return False
+        number = parse_number(text)
         self.edited.emit(index.row(), index.column(), float(number))
         return True

@@ -33,7 +33,12 @@ class _Refusing:
     """Mixin for spin boxes: report text the validator rejects (once per distinct text)."""
 
     def validate(self, text: str, pos: int):  # noqa: D401 - Qt's name
-        result = super().validate(text, pos)
+        lowered = text.lower()
+        if "nan" in lowered or "inf" in lowered:
+            # Qt leaves 'nan' Intermediate (reverted without a word on leaving the field)
+            result = (QValidator.State.Invalid, text, pos)
+        else:
+            result = super().validate(text, pos)
         state = result[0] if isinstance(result, tuple) else result
         if state == QValidator.State.Invalid and text != self._last_refused:
             self._last_refused = text
@@ -149,6 +154,7 @@ class ParamForm(QWidget):
             return combo
         if kind == "float":
             spin = RefusingDoubleSpinBox()
+            spin.setKeyboardTracking(False)  # typed values apply on Enter or focus-out
             spin.setDecimals(4)
             spin.setRange(*_limits(ps, -1e6, 1e6))
             spin.setSingleStep(0.01 if ps.maximum is not None and ps.maximum <= 1 else 0.1)
@@ -170,6 +176,7 @@ class ParamForm(QWidget):
 
     def _int_spin(self, key: str, ps: ParamSpec, optional: bool = False) -> RefusingSpinBox:
         spin = RefusingSpinBox()
+        spin.setKeyboardTracking(False)  # "12" typed is 12, not 1 then 12 (Enter applies)
         lo, hi = _limits(ps, 0, 1 << 20)
         if optional:  # one below the minimum stands for "default"
             spin.setRange(int(lo) - 1, int(hi))

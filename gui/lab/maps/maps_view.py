@@ -346,23 +346,33 @@ class MapsView(QWidget):
             widget.set_overlay(result.overlays.get(name) if show else None)
 
     # ------------------------------------------------------------ probe
-    def _hovered(self, layer: str, hit) -> None:
+    def _probe_at(self, layer: str, hit) -> Probe | None:
+        """The probe a hover or click at ``hit`` means, or None: a gap, outside the map, or a
+        position the map shows but the document's layer no longer has (the map is from the
+        pass before an edit). Pointing there is simply no probe, never an error message."""
         if hit is None:
+            return None
+        channel, position = hit
+        probe = Probe(layer, int(channel), tuple(int(p) for p in position))
+        return probe if self.document.probe_fits(probe) else None
+
+    def _hovered(self, layer: str, hit) -> None:
+        probe = self._probe_at(layer, hit)
+        if probe is None:
             if self._last_hover is not None and self._last_hover.layer == layer:
                 self._last_hover = None
                 if not self._pinned:
                     self.document.set_probe(None)
             return
-        channel, position = hit
-        probe = Probe(layer, int(channel), tuple(int(p) for p in position))
         self._last_hover = probe
         self._show_value(probe)
         if not self._pinned:
             self.document.set_probe(probe)
 
     def _clicked(self, layer: str, hit) -> None:
-        channel, position = hit
-        probe = Probe(layer, int(channel), tuple(int(p) for p in position))
+        probe = self._probe_at(layer, hit)
+        if probe is None:
+            return
         if self._pinned and probe == self.document.probe:
             self._pinned = False
         else:

@@ -337,3 +337,54 @@ def test_flow_fill_gives_spare_room_to_expanding_items_or_to_all(qtbot):
     assert abs(buttons[0].width() - buttons[1].width()) <= 1 + abs(
         buttons[0].sizeHint().width() - buttons[1].sizeHint().width()
     )
+
+
+def _whole_and_in_sight(widget, window) -> bool:
+    """``widget`` lies inside the window and inside every scroll area's viewport above it."""
+    from PySide6.QtCore import QRect
+    from PySide6.QtWidgets import QAbstractScrollArea
+
+    top_left = widget.mapTo(window, widget.rect().topLeft())
+    rect = QRect(top_left, widget.size())
+    if not window.rect().contains(rect):
+        return False
+    parent = widget.parentWidget()
+    while parent is not None and parent is not window:
+        if isinstance(parent, QAbstractScrollArea):
+            port = parent.viewport()
+            view = QRect(port.mapTo(window, port.rect().topLeft()), port.size())
+            if not view.contains(rect):
+                return False
+        parent = parent.parentWidget()
+    return True
+
+
+@pytest.mark.parametrize(("size", "presenting"), modes())
+def test_the_hovered_values_arithmetic_is_whole_and_in_sight_at_once(
+    lab_window, qtbot, size, presenting
+):
+    """Hovering a convolution followed by ReLU: the whole ``h[…] = ReLU[…] = value`` is on
+    screen without scrolling, in the box that says it is the hovered value."""
+    window = lab_window(size, presenting)
+    document, view = window.document, window.inspector.formula_view
+    document.select_layer("conv1")  # the selected layer's general formula is elsewhere
+    with qtbot.waitSignal(document.probeChanged):
+        document.set_probe(Probe("conv1", 3, (128, 128)))
+    settle(qtbot, window)
+    exp = view.explanation
+    assert exp is not None and exp.activation  # conv1 is followed by relu1
+    text = view.arithmetic.text()
+    assert text == exp.format() and "ReLU[" in text
+    assert text.endswith(f"= {exp.format().rsplit('= ', 1)[1]}")
+    box = window.inspector.hovered_box
+    assert box.title() == "Hovered value"
+    assert box.isVisible()
+    for widget in (box, view.where, view.arithmetic, view.details):
+        assert _whole_and_in_sight(widget, window), (widget, size, presenting)
+    # the label is given the whole height its wrapped text needs (nothing cut off)
+    label = view.arithmetic.label
+    assert label.height() >= label.heightForWidth(label.width())
+    assert view.arithmetic.height() >= label.heightForWidth(view.arithmetic.width())
+    # and it is not mixed with the selected layer's general formula
+    assert not window.inspector.hovered_box.isAncestorOf(view.general)
+    assert "selected layer" in window.inspector.formula_box.title()

@@ -47,6 +47,41 @@ def test_a_newer_job_with_the_same_tag_replaces_the_pending_one(qtbot, jobs):
     gate.set()
     qtbot.waitUntil(lambda: jobs.idle and len(outcomes) == 3, timeout=WAIT)
     assert [o[1:] for o in outcomes] == [("blocker", True), ("hover", 9), ("other", "other")]
+    assert jobs.generation("hover") == jobs.delivered("hover") == 10
+
+
+def test_a_replaced_job_keeps_its_place_in_the_queue(qtbot, jobs):
+    # A quick measure asked again while a long sweep waits behind it still runs first.
+    outcomes = collect(jobs)
+    gate = threading.Event()
+    jobs.submit(gate.wait, token="blocker")
+    jobs.submit(lambda: "measure 1", tag="measure", token="measure")
+    jobs.submit(lambda: "sweep", tag="sweep", token="sweep")
+    jobs.submit(lambda: "measure 2", tag="measure", token="measure")
+    gate.set()
+    qtbot.waitUntil(lambda: jobs.idle and len(outcomes) == 3, timeout=WAIT)
+    assert [o[2] for o in outcomes[1:]] == ["measure 2", "sweep"]
+
+
+def test_a_worker_whose_owner_is_gone_stops_quietly(qtbot):
+    from PySide6.QtCore import QObject
+    from shiboken6 import isValid
+
+    owner = QObject()
+    runner = Jobs("orphan", owner)
+    gate = threading.Event()
+
+    def job():
+        gate.wait(5)
+        return 1
+
+    runner.submit(job)
+    worker = runner._thread
+    owner.deleteLater()
+    qtbot.waitUntil(lambda: not isValid(runner), timeout=WAIT)
+    gate.set()
+    worker.join(5)
+    assert not worker.is_alive()
 
 
 def test_an_expected_error_is_the_message_and_anything_else_names_the_job(qtbot, jobs):

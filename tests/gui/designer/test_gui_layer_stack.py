@@ -165,11 +165,19 @@ def test_row_figures_equal_engine_analysis(stack, doc):
         assert model.text(row, col["Layer"]) == info.name
         assert model.text(row, col["Output"]) == fmt_shape(info.out_shape)
         assert model.text(row, col["Params"]) == fmt_count(info.parameters)
-        assert model.text(row, col["FC params"]) == fmt_count(info.fc_parameters)
+        # the comparison shows where it teaches: on layers with weights
+        fc = fmt_count(info.fc_parameters) if info.parameters else ""
+        assert model.text(row, col["FC params"]) == fc
         assert model.text(row, col["MACs"]) == fmt_count(info.macs)
         assert model.text(row, col["RF"]) == fmt_rf(info.receptive_field)
     # a real number shows (not a dash) for the conv: 1*3*3 weights + 3 biases
     assert model.text(0, col["Params"]) == "12"
+    assert model.text(0, col["FC params"]) != ""
+    relu = next(r for r, info in enumerate(analysis.layers) if info.type == "activation")
+    assert model.text(relu, col["FC params"]) == ""  # no 12-digit number on a ReLU
+    assert "without weights" in model.headerData(
+        6, Qt.Orientation.Horizontal, Qt.ItemDataRole.ToolTipRole
+    )
     total = analysis.total
     assert f"{total.parameters:,} parameters" in stack.totals.text()
     assert f"{total.fc_parameters:,}" in stack.totals.text()
@@ -224,6 +232,9 @@ def test_preset_of_other_dimensionality_brings_a_fitting_input(stack, doc):
 
     assert doc.input.ndim == len(get_preset("lenet").input_shape)
     assert all(info.error is None for info in doc.analysis.layers)
+    # the inspector is not left blank: the preset's first layer with weights is selected
+    first = next(n for n in doc.spec.names() if doc.weights.get(n))
+    assert doc.selected_layer == first
     doc.undo_stack.undo()
     assert doc.input.shape == (1, 40)
 

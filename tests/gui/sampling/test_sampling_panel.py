@@ -9,7 +9,6 @@ import pytest
 from engine import sampling as S
 from engine.presets import get_preset
 from gui.sampling.panel import JOBS, SamplingPanel, selected_kernel
-from gui.sampling.worker import SamplingWorker
 from gui.state.document import Document
 
 UDL = np.array([[1, 3, 5, 3], [6, 2, 0, 8], [4, 6, 1, 4], [2, 8, 0, 3]], dtype=np.float32)
@@ -96,6 +95,8 @@ def test_the_notebooks_4x4_example_max_pools_to_its_answer(qtbot):
             panel.up.plots["max_unpool"].data,
             [[0, 0, 0, 0], [6, 0, 0, 8], [0, 0, 0, 4], [0, 8, 0, 0]],
         )
+        # a square map: one size line for both axes, (2 − 1)·2 − 2·0 + 1·(2 − 1) + 0 + 1 = 4
+        assert "each axis: (2 − 1)·2 − 2·0 + 1·(2 − 1) + 0 + 1 = 4" in panel.up.formula.text()
     finally:
         panel.shutdown()
 
@@ -112,11 +113,9 @@ def test_transposed_size_formula_follows_the_controls_and_evaluates(qtbot, lab2d
 
     _redraw(qtbot, panel, drawn, "up", settings)
     text = up.formula.text()
-    lines = re.findall(r"\(([^=;]+)\) = (\d+)|([0-9() −·+]+) = (\d+)", text)
-    assert lines
     claims = re.findall(r"(\([\d ]+− 1\)·[^=;]+?) = (\d+)", text)
     shape = up.plots["transposed_conv"].data.shape
-    assert len(claims) == 2
+    assert "each axis" not in text and len(claims) == 2  # a 12×10 input: one line per axis
     for (expr, value), size in zip(claims, shape, strict=True):
         assert eval(expr.replace("−", "-").replace("·", "*")) == int(value) == size
 
@@ -221,25 +220,31 @@ def test_mixing_presets_and_a_bad_cell(qtbot, lab2d):
     assert mix.error.isVisible() and "not a number" in mix.error.text()
 
 
-def test_the_worker_delivers_only_the_newest_request(qtbot):
-    worker = SamplingWorker()
-    got = []
-    worker.ready.connect(lambda job, result: got.append((job, result)))
-    gate = __import__("threading").Event()
+def test_a_burst_of_edits_while_the_worker_is_busy_runs_the_newest_once(qtbot, lab2d, monkeypatch):
+    import threading
 
-    def slow(value):
-        gate.wait(5)
-        return value
+    from gui.sampling import jobs
 
-    worker.request("down", slow, 1)
-    worker.request("down", slow, 2)
-    worker.request("down", slow, 3)
-    with qtbot.waitSignal(worker.ready, timeout=10_000):
-        gate.set()
-    qtbot.waitUntil(lambda: worker.idle, timeout=10_000)
-    qtbot.wait(50)
-    assert got == [("down", 3)]
-    worker.shutdown()
+    _, panel, drawn = lab2d
+    factors = []
+    gate = threading.Event()
+    real_down = jobs.down
+
+    def down(x, factor, *args):
+        factors.append(factor)
+        gate.wait(5)  # the first request holds the worker while the next edits arrive
+        return real_down(x, factor, *args)
+
+    monkeypatch.setattr(jobs, "down", down)
+    drawn.discard("down")
+    panel.down.factor.setValue(3)
+    qtbot.waitUntil(lambda: factors == [3], timeout=20_000)
+    for factor in (4, 5, 2):
+        panel.down.factor.setValue(factor)
+    gate.set()
+    newest = panel.worker.generation("down")
+    qtbot.waitUntil(lambda: panel.worker.idle and panel.worker.delivered("down") == newest)
+    assert factors == [3, 2]  # the running one, then only the newest of the burst
 
 
 def test_the_window_has_the_sampling_lab(open_window):
@@ -271,3 +276,64 @@ def test_switching_the_input_to_1d_replaces_the_2d_views(qtbot, lab2d):
     qtbot.waitUntil(lambda: {"down", "up"} <= drawn and panel.worker.idle, timeout=20_000)
     assert "bilinear" not in panel.up.plots and "linear" in panel.up.plots
     assert panel.up.plots["linear"].data.shape == (30,)
+
+
+def test_the_small_map_can_be_a_max_pool_layers_output_with_its_unpool(qtbot, lab2d):
+    document, panel, drawn = lab2d
+    index = panel.up.source.findData("pool")
+    assert index > 0
+    _redraw(qtbot, panel, drawn, "up", lambda: panel.up.source.setCurrentIndex(index))
+    up = panel.up.result.comparison
+    assert up.input.shape[0] == document.layer_shape("pool")[0]
+    assert "max_unpool" in panel.up.plots and up.unpool is not None
+    np.testing.assert_array_equal(up.unpool.pooled, up.input)  # the pair undoes that pool
+    conv = panel.up.source.findData("conv1")
+    _redraw(qtbot, panel, drawn, "up", lambda: panel.up.source.setCurrentIndex(conv))
+    assert "max_unpool" not in panel.up.plots
+    assert panel.up.notes.isVisible() and "max pool it undoes" in panel.up.notes.text()
+
+
+def test_a_centre_crop_keeps_the_max_unpool_paired(qtbot):
+    x = np.random.default_rng(3).standard_normal((1, 45, 50)).astype(np.float32)
+    document, panel, drawn = _panel(qtbot, x, "lab-2d")
+    try:
+        assert panel.region.currentData() == 32
+        assert panel.down.plots["input"].data.shape == (32, 32)
+        np.testing.assert_array_equal(panel.down.plots["input"].data, x[0, 6:38, 9:41])
+        pair = panel.up.result.comparison.unpool
+        np.testing.assert_array_equal(pair.pooled, panel.up.result.comparison.input)
+        whole = panel.region.findData(None)
+        _redraw(qtbot, panel, drawn, "down", lambda: panel.region.setCurrentIndex(whole))
+        assert panel.down.plots["input"].data.shape == (45, 50)
+    finally:
+        panel.shutdown()
+
+
+def test_the_matrix_of_the_selected_convolution(qtbot, lab2d):
+    from engine.linear_map import layer_spec_matrix
+
+    document, panel, drawn = lab2d
+    document.select_layer("conv2")
+    selected = panel.matrix.kernel_source.findData("selected")
+    _redraw(
+        qtbot, panel, drawn, "matrix", lambda: panel.matrix.kernel_source.setCurrentIndex(selected)
+    )
+    layer = document.spec.layers[document.spec.index("conv2")]
+    weight = document.weights["conv2"]["weight"]
+    side = panel.matrix.side.value()
+    expected = layer_spec_matrix(layer, (weight.shape[1], side, side), document.weights["conv2"])
+    np.testing.assert_allclose(panel.matrix.plots["conv"].data, expected.matrix, rtol=1e-6)
+    np.testing.assert_allclose(panel.matrix.plots["transposed"].data, expected.matrix.T, rtol=1e-6)
+
+
+def test_a_selected_same_padded_convolution_is_one_readable_error(qtbot, lab1d):
+    document, panel, drawn = lab1d
+    messages = []
+    document.message.connect(lambda level, text: messages.append(level))
+    document.select_layer("conv1")  # lab-1d's conv1 pads 'same'
+    selected = panel.matrix.kernel_source.findData("selected")
+    _redraw(
+        qtbot, panel, drawn, "matrix", lambda: panel.matrix.kernel_source.setCurrentIndex(selected)
+    )
+    assert panel.matrix.error.isVisible() and "pads 'same'" in panel.matrix.error.text()
+    assert messages == ["error"]

@@ -109,7 +109,7 @@ def test_newest_request_wins(lab, qtbot):
         lambda: lab.worker.idle and lab.last_measure["report"].transform.shift == (0, 8),
         timeout=20000,
     )
-    assert lab.worker._delivered["measure"] == lab.worker.generation("measure")
+    assert lab.worker.delivered("measure") == lab.worker.generation("measure")
 
 
 def test_a_transform_that_cannot_apply_is_reported_not_raised(qtbot):
