@@ -7,6 +7,7 @@ lab/        the live lab: input/, maps/, inspector/, compare view
 designer/   the Layers tab: layer stack, table model, add-layer menu, totals
 training/   the Training tab and its worker
 workspace/  files: save/open, autosave, crash recovery, export
+overlays/   a segmenter's mask or a detector's boxes over the input
 widgets/    generic Qt pieces (flow layout, stable text, strokes, indexed image)
 
 Who may import whom is written down as import-linter contracts in pyproject.toml.

@@ -187,6 +187,7 @@ def create_window(start: Start, remember: bool = True):
     from gui.compute.scheduler import ComputeScheduler
     from gui.designer.layer_stack import install_layer_stack
     from gui.lab.compare_view import install_compare
+    from gui.overlays import install_overlays as install_task_overlay
     from gui.sampling import install_sampling_lab
     from gui.state.document import Document
     from gui.stepthrough.step_panel import install_stepthrough
@@ -212,6 +213,7 @@ def create_window(start: Start, remember: bool = True):
     install_sampling_lab(window)
     install_stepthrough(window)
     install_workspace(window)
+    install_task_overlay(window)  # a segmenter's mask / a detector's boxes on the input
     from gui.app.help_menu import install_help
 
     install_help(window, app_version())  # last: its keyboard list reads the others' actions

@@ -83,6 +83,7 @@ class InputPanel(QWidget):
         column.addWidget(self._build_source_box())
         column.addWidget(self.stack, 1)
         column.addWidget(self.transform_box)
+        self._column = column
         # the main window puts the panel in a scroll area: no scrolling of our own here
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -144,6 +145,11 @@ class InputPanel(QWidget):
         self.save_button.clicked.connect(self.save_input)
         self.transform_box.failed.connect(self._error)
         document.inputChanged.connect(self._input_changed)
+
+    def add_section(self, widget: QWidget) -> None:
+        """Put ``widget`` under the drawing, above the transforms (e.g. the task overlay's
+        controls, given by the app room)."""
+        self._column.insertWidget(self._column.indexOf(self.transform_box), widget)
 
     def heightForWidth(self, width: int) -> int:  # noqa: N802 - Qt's name
         # The main window's scroll area makes the panel at least this tall: as little as
