@@ -51,6 +51,10 @@ class Jobs(QObject):
     after_shutdown:
         What :meth:`submit` does once :meth:`shutdown` has run: ``"drop"`` the job, or
         ``"run"`` it in place (late saves on exit must still be written).
+    linger_s:
+        When given, the worker thread ends after this long without work and the next job
+        starts a new one (for owners that live as long as every window and are never shut
+        down: no idle thread is left behind); by default it lives until :meth:`shutdown`.
 
     Signals
     -------
@@ -70,6 +74,7 @@ class Jobs(QObject):
         expected: tuple[type[BaseException], ...] = EXPECTED_ERRORS,
         torch_threads: int | None = None,
         after_shutdown: str = "drop",
+        linger_s: float | None = None,
     ):
         super().__init__(parent)
         if after_shutdown not in ("drop", "run"):
@@ -78,6 +83,7 @@ class Jobs(QObject):
         self._expected = expected
         self._torch_threads = torch_threads
         self._after_shutdown = after_shutdown
+        self._linger_s = linger_s
         self._queue: OrderedDict[Hashable, tuple] = OrderedDict()
         self._generations: dict[Hashable, int] = {}
         self._delivered: dict[Hashable, int] = {}
@@ -162,8 +168,11 @@ class Jobs(QObject):
             torch.set_num_threads(self._torch_threads)
         while True:
             with self._cond:
-                self._cond.wait_for(lambda: self._queue or self._stop)
+                woken = self._cond.wait_for(lambda: self._queue or self._stop, self._linger_s)
                 if self._stop:
+                    return
+                if not woken:  # idle for linger_s: end; the next submit starts a thread
+                    self._thread = None
                     return
                 _key, job = self._queue.popitem(last=False)
                 self._busy = True

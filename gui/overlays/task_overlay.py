@@ -1,9 +1,10 @@
 """A segmenter's predicted mask or a detector's boxes, drawn over the lab's input image.
 
 It follows the document's trace: each ``traceReady`` of the compute scheduler hands the
-network's last output to a small worker thread, which asks :mod:`engine.overlays` which task
-it fits and reads it (argmax mask and its colours, or decoded boxes); the result comes back
-on the GUI thread and is drawn on the input view's plot. A network whose output fits no
+network's last output to a worker thread (a :class:`gui.compute.jobs.Jobs`), which asks
+:mod:`engine.overlays` which task it fits and reads it (argmax mask and its colours, or
+decoded boxes); the result comes back on the GUI thread and is drawn on the input view's
+plot. A network whose output fits no
 task shows nothing (the controls hide). The sliders are this overlay's own view settings:
 opacity only repaints; the score and NMS thresholds decode the last output again.
 
@@ -14,17 +15,17 @@ hands it the input view's plot and a place in the input panel (``InputPanel.add_
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass, field
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QObject, Qt, Signal, Slot
+from PySide6.QtCore import Qt, Slot
 from PySide6.QtGui import QColor, QPainter, QPixmap
 from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QSlider, QVBoxLayout, QWidget
 
 from engine import overlays as eo
 from engine.spec import INPUT
+from gui.compute.jobs import Jobs
 from gui.widgets.flow_layout import FlowLayout
 
 IDLE_LINGER_S = 0.25  # the worker waits this long for the next request before it ends
@@ -56,56 +57,6 @@ def read_output(token, output, input_shape, score_threshold, nms_iou) -> Overlay
         boxes, scores, labels = eo.detect(output, input_shape, score_threshold, nms_iou)
         return OverlayData(token, task, boxes=boxes, scores=scores, box_labels=labels)
     return OverlayData(token, None)
-
-
-class LatestWorker(QObject):
-    """Runs the newest submitted job on a thread that ends when idle; results as ``ready``."""
-
-    ready = Signal(object)
-    _relay = Signal(object)
-
-    def __init__(self, parent: QObject | None = None):
-        super().__init__(parent)
-        self._cond = threading.Condition()
-        self._pending: tuple | None = None
-        self._thread: threading.Thread | None = None
-        self._busy = False
-        self._relay.connect(self.ready, Qt.ConnectionType.QueuedConnection)
-
-    def submit(self, fn, *args) -> None:
-        with self._cond:
-            self._pending = (fn, args)  # newest wins
-            if self._thread is None:
-                self._thread = threading.Thread(
-                    target=self._serve, name="convscope-overlay", daemon=True
-                )
-                self._thread.start()
-            self._cond.notify()
-
-    @property
-    def idle(self) -> bool:
-        with self._cond:
-            return self._pending is None and not self._busy
-
-    def _serve(self) -> None:
-        while True:
-            with self._cond:
-                if self._pending is None:
-                    self._cond.wait(IDLE_LINGER_S)
-                if self._pending is None:
-                    self._thread = None
-                    return
-                (fn, args), self._pending = self._pending, None
-                self._busy = True
-            try:
-                self._relay.emit(fn(*args))
-            except Exception:  # noqa: BLE001 - the worker must survive anything
-                import logging
-
-                logging.getLogger(__name__).exception("task overlay failed")
-            finally:
-                with self._cond:
-                    self._busy = False
 
 
 def _slider(low: int, high: int, value: float, tip: str) -> QSlider:
@@ -141,14 +92,15 @@ class TaskOverlay(QGroupBox):
     def __init__(self, document, scheduler, plot: pg.PlotWidget, parent: QWidget | None = None):
         super().__init__("Prediction overlay", parent)
         self.document, self.scheduler, self.plot = document, scheduler, plot
-        self.worker = LatestWorker(self)
+        # installed in every window and never shut down: its thread ends when idle
+        self.worker = Jobs("convscope-overlay", self, linger_s=IDLE_LINGER_S)
         self.data: OverlayData | None = None  # the newest result drawn
         self._output: np.ndarray | None = None
         self._input_shape: tuple[int, ...] = ()
         self._token = 0
         self._build_items()
         self._build_controls()
-        self.worker.ready.connect(self._show)
+        self.worker.done.connect(lambda _token, data: self._show(data))
         scheduler.traceReady.connect(self._trace_ready)
         self.setVisible(False)
         if scheduler.latest is not None:
@@ -259,6 +211,7 @@ class TaskOverlay(QGroupBox):
             self._input_shape,
             self.score_threshold,
             self.nms_iou,
+            tag="read",  # a newer output or slider value replaces one still waiting
         )
 
     @Slot(object)

@@ -126,3 +126,17 @@ def test_after_shutdown_a_job_is_dropped_or_run_in_place(qtbot):
 def test_an_unknown_after_shutdown_policy_is_refused():
     with pytest.raises(ValueError, match="after_shutdown"):
         Jobs("x", after_shutdown="later")
+
+
+def test_a_lingering_worker_ends_when_idle_and_the_next_job_starts_another(qtbot):
+    runner = Jobs("linger", linger_s=0.05)
+    outcomes = collect(runner)
+    runner.submit(lambda: 1, tag="x", token="x")
+    first = runner._thread
+    qtbot.waitUntil(lambda: bool(outcomes) and runner._thread is None, timeout=WAIT)
+    first.join(5)
+    assert not first.is_alive()  # no idle thread left behind
+    runner.submit(lambda: 2, tag="x", token="x")
+    qtbot.waitUntil(lambda: len(outcomes) == 2, timeout=WAIT)
+    assert [o[2] for o in outcomes] == [1, 2]
+    runner.shutdown()
