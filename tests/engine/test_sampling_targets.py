@@ -43,3 +43,16 @@ def test_centre_crop_takes_the_middle_and_keeps_short_axes():
     np.testing.assert_array_equal(S.centre_crop(np.arange(9.0)[None], 4), [[2, 3, 4, 5]])
     with pytest.raises(S.SamplingError):
         S.centre_crop(x, 0)
+
+
+def test_the_down_row_has_the_blur_pool_and_it_is_the_engines():
+    from engine import ops
+    from engine.sampling import blur_pool_available, downsample_views
+
+    assert blur_pool_available()
+    x = np.random.default_rng(3).standard_normal((2, 12, 10)).astype(np.float32)
+    down = downsample_views(x, 2)
+    blur = down.view("blur_pool")
+    expected = ops.blur_pool2d(x[None], kernel_size=3, stride=2, padding_mode="reflect")[0]
+    np.testing.assert_allclose(blur.output, expected, rtol=1e-6, atol=1e-6)
+    assert blur.output.shape == (2, 6, 5)  # ceil(12/2), ceil(10/2)
