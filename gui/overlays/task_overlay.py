@@ -204,6 +204,11 @@ class TaskOverlay(QGroupBox):
 
     def _submit(self) -> None:
         self._token += 1
+        output = self._output
+        if output is None or eo.task_of_output(output.shape, self._input_shape) is None:
+            # most networks fit no task: the shapes say so at once, no worker job per edit
+            self._show(OverlayData(self._token, None))
+            return
         self.worker.submit(
             read_output,
             self._token,
