@@ -39,6 +39,7 @@ from gui.compute.colormaps import colormap
 from gui.compute.jobs import Jobs
 from gui.state.document import Document
 from gui.widgets.flow_layout import FlowLayout
+from gui.widgets.themes import colours
 
 TITLE = "Symmetry"
 TIP = "Invariance and equivariance per layer: f(t(x)) against t(f(x)) and f(x), measured"
@@ -92,7 +93,7 @@ class TripleMaps(pg.GraphicsLayoutWidget):
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self.setBackground((30, 30, 34))
+        self.setBackground(colours().plot)
         self._dims = 0
         self.images: list[pg.ImageItem] = []
         self.curves: list[pg.PlotDataItem] = []
@@ -159,7 +160,7 @@ class TripleMaps(pg.GraphicsLayoutWidget):
         ]
         size = f"{QApplication.font().pointSizeF():.0f}pt"  # follows presentation mode
         for label, title in zip(self.labels, titles, strict=True):
-            label.setText(title, size=size, color="#cccccc")
+            label.setText(title, size=size, color=colours().plot_text)
 
 
 class SweepPlots(QWidget):
@@ -175,7 +176,7 @@ class SweepPlots(QWidget):
             ("invariance", "invariance error vs shift"),
             ("probabilities", "class probabilities vs shift"),
         ):
-            widget = pg.PlotWidget(background=(30, 30, 34))
+            widget = pg.PlotWidget(background=colours().plot)
             widget.setTitle(title)
             widget.setLabel("bottom", "shift")
             widget.showGrid(x=True, y=True, alpha=0.2)
@@ -226,8 +227,8 @@ class SweepPlots(QWidget):
                     legend.append(f"<span style='color:{hex_colour}'>●</span> {name}")
         self.legend.setText(
             "&nbsp;&nbsp; ".join(legend)
-            + "&nbsp;&nbsp; <span style='color:#999'>(a missing point: the shift is not a "
-            "whole number of positions at that layer)</span>"
+            + f"&nbsp;&nbsp; <span style='color:{colours().muted}'>(a missing point: "
+            "the shift is not a whole number of positions at that layer)</span>"
         )
         probs = sweep.probabilities
         self.plots["probabilities"].setVisible(probs is not None)

@@ -21,6 +21,7 @@ from engine.spec import INPUT, LAYER_TYPES
 from gui.lab.inspector.formula_view import FormulaView
 from gui.lab.inspector.kernel_editor import KERNEL_TYPES, KernelEditor
 from gui.lab.inspector.param_form import ParamForm
+from gui.widgets.themes import set_tone
 
 NO_LAYER = "Select a layer (in the maps or the layer stack) to inspect it."
 
@@ -49,7 +50,7 @@ class Inspector(QWidget):
         self.error_label = QLabel()
         self.error_label.setObjectName("layerError")
         self.error_label.setWordWrap(True)
-        self.error_label.setStyleSheet("color: #ff6b6b;")
+        set_tone(self.error_label, "error")
         self.error_label.hide()
 
         self.figures_box = self._build_figures()

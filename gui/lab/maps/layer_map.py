@@ -22,13 +22,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gui.compute.colormaps import BACKGROUND, lookup_table, overlay_table
+from gui.compute.colormaps import background, lookup_table, overlay_table
 from gui.compute.display import LayerDisplay, grid_for
 from gui.lab.maps.colour_bar import ColourBar
 from gui.widgets.indexed_image import IndexedImageItem
+from gui.widgets.themes import colours, set_tone, signals
 
-TRACE_PEN = (230, 230, 230)
-ERROR_STYLE = "color: #ff6b6b; font-size: 15px; padding: 6px 10px;"
+ERROR_STYLE = "font-size: 15px; padding: 6px 10px;"  # the colour: the theme's error tone
 
 
 def canvas_height(shape: tuple[int, ...] | None, tile_px: int, max_columns: int) -> int:
@@ -108,12 +108,13 @@ class LayerMap(QWidget):
         self.title.setObjectName("layerTitle")
         self.error_label = QLabel()
         self.error_label.setStyleSheet(ERROR_STYLE)
+        set_tone(self.error_label, "error")
         self.error_label.setWordWrap(True)
         self.error_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.error_label.hide()
 
         self.canvas = MapCanvas()
-        self.canvas.setBackground(QColor(*BACKGROUND))
+        self.canvas.setBackground(QColor(*background()))
         self.canvas.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.canvas.ci.setContentsMargins(2, 2, 2, 2)
         self.canvas.ci.setSpacing(6)
@@ -141,6 +142,7 @@ class LayerMap(QWidget):
         self.canvas.scene().sigMouseMoved.connect(self._mouse_moved)
         self.canvas.scene().sigMouseClicked.connect(self._mouse_clicked)
         self.canvas.viewport().installEventFilter(self)
+        signals.changed.connect(self._follow_theme)
 
         row = QHBoxLayout()
         row.setContentsMargins(0, 0, 0, 0)
@@ -272,11 +274,16 @@ class LayerMap(QWidget):
             self._place_overlay(QRectF(-0.5, -0.5, length, c))
             self.view.setRange(QRectF(-0.5, -0.55, length, c + 0.1), padding=0)
 
+    def _follow_theme(self, _name: str = "") -> None:
+        self.canvas.setBackground(QColor(*background()))
+        for curve in self._curves:
+            curve.setPen(pg.mkPen(colours().text, width=1.5))
+
     def _set_curves(self, n: int) -> None:
         while len(self._curves) > n:
             self.view.removeItem(self._curves.pop())
         while len(self._curves) < n:
-            curve = pg.PlotDataItem(pen=pg.mkPen(TRACE_PEN, width=1.5))
+            curve = pg.PlotDataItem(pen=pg.mkPen(colours().text, width=1.5))
             self.view.addItem(curve)
             self._curves.append(curve)
 
