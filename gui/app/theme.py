@@ -171,21 +171,6 @@ def restyle_plots(root: QWidget) -> None:
                 item.setText(item.text, color=c.plot_text)
 
 
-def contrast_ratio(a: str, b: str) -> float:
-    """The WCAG 2 contrast ratio of two ``#rrggbb`` colours (1 .. 21)."""
-
-    def luminance(colour: str) -> float:
-        def channel(v: int) -> float:
-            s = v / 255
-            return s / 12.92 if s <= 0.03928 else ((s + 0.055) / 1.055) ** 2.4
-
-        r, g, b_ = (channel(v) for v in rgb(colour))
-        return 0.2126 * r + 0.7152 * g + 0.0722 * b_
-
-    hi, lo = sorted((luminance(a), luminance(b)), reverse=True)
-    return (hi + 0.05) / (lo + 0.05)
-
-
 _saved: dict[str, object] = {}
 
 
