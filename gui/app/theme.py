@@ -40,11 +40,10 @@ QCheckBox::indicator, QGroupBox::indicator {{ border-radius: 3px; }}
 QRadioButton::indicator {{ border-radius: {radius}px; }}
 QCheckBox::indicator:hover, QRadioButton::indicator:hover {{ border-color: {c.text}; }}
 QCheckBox::indicator:checked, QGroupBox::indicator:checked {{
-    background: {c.highlight}; border-color: {c.highlight}; image: url({check}); }}
-QRadioButton::indicator:checked {{ border-color: {c.highlight}; background: qradialgradient(
+    background: {c.checked}; border-color: {c.indicator}; image: url({check}); }}
+QRadioButton::indicator:checked {{ border-color: {c.indicator}; background: qradialgradient(
     cx: 0.5, cy: 0.5, radius: 0.5, fx: 0.5, fy: 0.5,
-    stop: 0 {c.highlighted_text}, stop: 0.45 {c.highlighted_text},
-    stop: 0.55 {c.highlight}, stop: 1 {c.highlight}); }}
+    stop: 0 #ffffff, stop: 0.45 #ffffff, stop: 0.55 {c.checked}, stop: 1 {c.checked}); }}
 QCheckBox::indicator:disabled, QRadioButton::indicator:disabled {{
     border-color: {c.grid}; background: {c.alternate}; }}
 """

@@ -35,7 +35,8 @@ class Colours:
     readout: str  # the yellow numbers
     error: str
     warning: str
-    accent: str  # checked boxes, bars
+    accent: str  # bars, links
+    checked: str  # a checked box's fill (under a white check mark)
     indicator: str  # an unchecked box's edge
     overlay: str  # receptive field, probe marker
 
@@ -64,6 +65,7 @@ DARK = Colours(
     error="#ff6b6b",
     warning="#f0b429",
     accent="#4cc9f0",
+    checked="#4080c8",
     indicator="#9a9aa8",
     overlay="#ffd700",
 )
@@ -87,6 +89,7 @@ LIGHT = Colours(
     error="#b3141b",
     warning="#8a5a00",
     accent="#1f77b4",
+    checked="#2f6fb8",
     indicator="#55555e",
     overlay="#e08a00",
 )
@@ -110,6 +113,7 @@ HIGH_CONTRAST = Colours(
     error="#ff8c8c",
     warning="#ffd000",
     accent="#00ffff",
+    checked="#1f4fe0",
     indicator="#ffffff",
     overlay="#ffff00",
 )
