@@ -30,6 +30,7 @@ def set_background(rgb: tuple[int, int, int]) -> None:
         lookup_table.cache_clear()
         colour_tables.cache_clear()
 
+
 # A blue-white-red diverging map (ColorBrewer RdBu, reversed), white exactly at zero.
 _DIVERGING = [
     (5, 48, 97),

@@ -252,8 +252,10 @@ class StepPanel(QWidget):
         """Show step ``index`` (a lesson's scene): now, or once the plan of the newest trace
         is built (after an edit the current plan is about to be replaced)."""
         result = self.scheduler.latest
-        if self.plan is not None and result is not None and (
-            result.generation == self.scheduler.generation
+        if (
+            self.plan is not None
+            and result is not None
+            and (result.generation == self.scheduler.generation)
         ):
             self._wanted = None
             self.go(index)
