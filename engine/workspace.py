@@ -6,6 +6,9 @@ A workspace file is a zip archive holding two members:
     ``{"format": "convscope.workspace", "version": 1, "network": <engine.serialize network
     JSON>, "view": {...}, "extras": {...}, "metadata": {...}, "arrays": {...}}``; ``arrays``
     says which tensor in ``arrays.safetensors`` is the input, which are weights, which extras.
+    An optional ``"lesson": {"scenes": [...]}`` holds the lesson (:mod:`engine.lessons`):
+    each scene's fields, its network and the names of its arrays (identical arrays stored
+    once); files without it open with no lesson and older readers ignore it.
 ``arrays.safetensors``
     every array (safetensors: plain bytes and a JSON header, never pickle).
 
