@@ -498,7 +498,7 @@ class SymmetryLab(QWidget):
             f"invariance error <b>{_fmt(row.invariance_error)}</b>",
         ]
         if row.note:
-            parts.append(f" · <span style='color:#e6a23c'>{row.note}</span>")
+            parts.append(f" · <span style='color:{colours().warning}'>{row.note}</span>")
         self.numbers.setText("".join(parts))
 
     def _fill_table(self, report: S.SymmetryReport) -> None:
