@@ -10,7 +10,7 @@ In the step-through view ← and → keep stepping (PageDown/PageUp still change
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -66,8 +66,10 @@ class LessonPanel(QWidget):
         )
         self.list.setToolTip(
             "The lesson's scenes. Double-click one to go there; F2 or a click on the "
-            "selected one renames it."
+            "selected one renames it; drag to reorder."
         )
+        self.list.setDragDropMode(QAbstractItemView.DragDropMode.InternalMove)
+        self.list.model().rowsMoved.connect(self._dragged)
         self.list.itemChanged.connect(self._renamed)
         self.list.itemDoubleClicked.connect(lambda item: self.go(self.list.row(item)))
         self.list.currentRowChanged.connect(lambda _row: self._enable())
@@ -222,6 +224,18 @@ class LessonPanel(QWidget):
         if row is None or not 0 <= row + by < len(self.scenes):
             return
         self._set(move_scene(self.scenes, row, row + by), "Move scene", row + by)
+
+    def _dragged(self, _parent, start: int, _end: int, _dest, row: int) -> None:
+        """A scene dragged in the list: the same move in the document (the list follows)."""
+        to = row if row < start else row - 1
+        # after the view's drop has finished with its items (the list is rebuilt)
+        QTimer.singleShot(0, lambda: self._move_dragged(start, to))
+
+    def _move_dragged(self, start: int, to: int) -> None:
+        if 0 <= start < len(self.scenes) and 0 <= to < len(self.scenes) and to != start:
+            self._set(move_scene(self.scenes, start, to), "Move scene", to)
+        else:
+            self.refresh()
 
     def delete(self) -> None:
         row = self._selected()

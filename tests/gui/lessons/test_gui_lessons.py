@@ -186,3 +186,25 @@ def test_update_replaces_a_scene_with_the_current_state(open_window, qtbot):
     assert scene.title == "Kernel" and scene.selected == "conv1"
     assert scene.weights["conv1"]["weight"][0, 0, 0] == -2.0
     assert capture(window, "Kernel").same_as(scene)
+
+
+def test_dragging_a_scene_in_the_list_moves_it(open_window, qtbot):
+    from PySide6.QtCore import QModelIndex
+
+    window = open_window("sine")
+    doc, panel = window.document, window.lessons_panel
+    for layer in ("conv1", "pool", "conv2"):
+        doc.select_layer(layer)
+        panel.add()
+    model = panel.list.model()
+    assert model.moveRow(QModelIndex(), 0, QModelIndex(), 3)  # the first after the last
+    qtbot.waitUntil(lambda: [s.selected for s in doc.lesson] == ["pool", "conv2", "conv1"])
+    assert [panel.list.item(i).text() for i in range(3)] == [
+        "1. Scene 1",
+        "2. Scene 2",
+        "3. Scene 3",
+    ]
+    assert model.moveRow(QModelIndex(), 2, QModelIndex(), 0)
+    qtbot.waitUntil(lambda: [s.selected for s in doc.lesson] == ["conv1", "pool", "conv2"])
+    doc.undo_stack.undo()
+    assert [s.selected for s in doc.lesson] == ["pool", "conv2", "conv1"]
