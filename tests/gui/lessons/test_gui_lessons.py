@@ -15,6 +15,24 @@ from gui.state.document import Probe
 pytestmark = pytest.mark.qt_log_ignore("propagateSizeHints")
 
 
+@pytest.fixture(autouse=True)
+def _theme_put_back(qtbot):
+    """Scenes switch the application's theme: the next test gets it as it was."""
+    from PySide6.QtGui import QFont, QPalette
+    from PySide6.QtWidgets import QApplication
+
+    from gui.app.theme import set_theme
+
+    app = QApplication.instance()
+    saved = QFont(app.font()), QPalette(app.palette()), app.styleSheet()
+    yield
+    set_theme("dark")
+    font, palette, sheet = saved
+    app.setStyleSheet(sheet)
+    app.setPalette(palette)
+    app.setFont(font)
+
+
 def settled(window) -> bool:
     s = window.scheduler
     latest = s.latest
