@@ -34,10 +34,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from engine import consistency as C
 from engine import symmetry as S
 from gui.compute.colormaps import colormap
 from gui.compute.jobs import Jobs
 from gui.state.document import Document
+from gui.symmetry.consistency_view import ConsistencySection
 from gui.widgets.flow_layout import FlowLayout
 
 TITLE = "Symmetry"
@@ -149,7 +151,10 @@ class TripleMaps(pg.GraphicsLayoutWidget):
                     h, w = array.shape
                     box.setRange(xRange=(0, w), yRange=(0, h), padding=0.02)
             else:
-                self.curves[i].setData([] if array is None else np.arange(array.size), array)
+                if array is None:  # t(f(x)) not defined here: nothing to draw
+                    self.curves[i].setData([], [])
+                else:
+                    self.curves[i].setData(np.arange(array.size), array)
                 self.curves[i].getViewBox().setYRange(*lv, padding=0.05)
         note = "" if maps["max_diff"] is None else f" ±{_fmt(maps['max_diff'])}"
         titles = [
@@ -209,6 +214,9 @@ class SweepPlots(QWidget):
             )
         if sweep is None:
             return
+        along = {(1,): "", (0, 1): "", (1, 0): " along y", (1, 1): " along the diagonal"}
+        for widget in self.plots.values():
+            widget.setLabel("bottom", "shift" + along.get(tuple(sweep.direction), ""))
         x = np.asarray(sweep.shifts, float)
         legend = []
         for key in ("equivariance", "invariance"):
@@ -224,10 +232,9 @@ class SweepPlots(QWidget):
                 if key == "equivariance":
                     hex_colour = "#{:02x}{:02x}{:02x}".format(*colour)
                     legend.append(f"<span style='color:{hex_colour}'>●</span> {name}")
-        self.legend.setText(
-            "&nbsp;&nbsp; ".join(legend)
-            + "&nbsp;&nbsp; <span style='color:#999'>(a missing point: the shift is not a "
-            "whole number of positions at that layer)</span>"
+        self.legend.setText("&nbsp;&nbsp; ".join(legend))
+        self.legend.setToolTip(
+            "A missing point: the shift is not a whole number of positions at that layer."
         )
         probs = sweep.probabilities
         self.plots["probabilities"].setVisible(probs is not None)
@@ -270,8 +277,10 @@ class SymmetryLab(QWidget):
         self.worker.failed.connect(self._on_failed)
         self.last_measure: dict | None = None
         self.last_sweep: S.Sweep | None = None
+        self._build_lessons()
         self._build_controls()
         self._build_views()
+        self._connect_controls()
         self._sweep_timer = QTimer(self, singleShot=True, interval=120)
         self._sweep_timer.timeout.connect(self.request_sweep)
         document.inputChanged.connect(self._document_changed)
@@ -314,8 +323,14 @@ class SymmetryLab(QWidget):
         self.layer = QComboBox(self)
         self.layer.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.channel = self._spin(0, 4095, 0, "the channel the three maps show")
-        self.sweep_n = self._spin(1, 256, DEFAULT_SWEEP, "sweep the x shift over 0..N")
-        flow = FlowLayout(spacing=10)
+        self.sweep_n = self._spin(1, 256, DEFAULT_SWEEP, "sweep the shift over 0..N")
+        self.sweep_axis = QComboBox(self)
+        self.sweep_axis.addItems(list(C.AXES))
+        self.sweep_axis.setToolTip(
+            "the sweep's (and the consistency's) direction: one step along x, y or both"
+        )
+        flow = FlowLayout(spacing=8)
+        flow.addWidget(self._labelled("lesson", self.lesson, self.load_lesson))
         flow.addWidget(self._labelled("shift x", self.dx_slider, self.dx))
         self.dy_holder = self._labelled("y", self.dy)
         flow.addWidget(self.dy_holder)
@@ -325,8 +340,11 @@ class SymmetryLab(QWidget):
         self.rotation_holder = self._labelled("rotate", self.rotation)
         flow.addWidget(self.rotation_holder)
         flow.addWidget(self._labelled("layer", self.layer, QLabel("channel"), self.channel))
-        flow.addWidget(self._labelled("sweep 0…", self.sweep_n))
+        self.axis_holder = self._labelled("along", self.sweep_axis)
+        flow.addWidget(self._labelled("sweep 0…", self.sweep_n, self.axis_holder))
         self.controls = flow
+
+    def _build_lessons(self) -> None:
         self.lesson = QComboBox(self)
         for item in S.LESSONS:
             self.lesson.addItem(item.title, item.name)
@@ -337,10 +355,8 @@ class SymmetryLab(QWidget):
         self.caption.setObjectName("symmetry-caption")
         self.caption.setWordWrap(True)
         self.caption.setVisible(False)
-        lessons = FlowLayout(spacing=10)
-        lessons.addWidget(self._labelled("lesson", self.lesson, self.load_lesson))
-        lessons.addWidget(self.caption)
-        self.lesson_row = lessons
+
+    def _connect_controls(self) -> None:
         for signal in (
             self.dx.valueChanged, self.dy.valueChanged, self.channel.valueChanged,
             self.fill.currentIndexChanged, self.flip_x.toggled, self.flip_y.toggled,
@@ -350,6 +366,10 @@ class SymmetryLab(QWidget):
         self.fill.currentIndexChanged.connect(self._sweep_timer_start)
         self.dy.valueChanged.connect(self._sweep_timer_start)
         self.sweep_n.valueChanged.connect(self._sweep_timer_start)
+        self.sweep_axis.currentIndexChanged.connect(self._sweep_timer_start)
+        for signal in (self.dx.valueChanged, self.dy.valueChanged):
+            signal.connect(self._chosen_shift_changed)
+        self.sweep_axis.currentIndexChanged.connect(self._chosen_shift_changed)
 
     def _build_views(self) -> None:
         self.maps = TripleMaps(self)
@@ -368,24 +388,28 @@ class SymmetryLab(QWidget):
         self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
         self.table.cellClicked.connect(lambda row, _c: self.layer.setCurrentIndex(row))
         self.sweep_plots = SweepPlots(self)
+        self.consistency = ConsistencySection(self.document, self.sweep_axis.currentText, self)
         self.bottom = QTabWidget(self)
+        self.bottom.setDocumentMode(True)
         self.bottom.addTab(self.sweep_plots, "Sweep")
+        self.bottom.addTab(self.consistency, "Consistency")
         self.bottom.addTab(self.table, "All layers")
-        self.maps.setMinimumHeight(130)
-        self.bottom.setMinimumHeight(190)
+        self.maps.setMinimumHeight(110)
+        self.bottom.setMinimumHeight(150)
         split = QSplitter(Qt.Orientation.Vertical, self)
         split.setChildrenCollapsible(False)
         split.addWidget(self.maps)
         split.addWidget(self.bottom)
-        split.setStretchFactor(0, 3)
-        split.setStretchFactor(1, 2)
-        split.setSizes([600, 400])  # kept as proportions when the lab is resized
+        split.setStretchFactor(0, 1)
+        split.setStretchFactor(1, 1)
+        split.setSizes([520, 480])  # kept as proportions when the lab is resized
         self.split = split
         body = _Body(self)
         column = QVBoxLayout(body)
-        column.setContentsMargins(6, 6, 6, 6)
-        column.addLayout(self.lesson_row)
+        column.setContentsMargins(4, 4, 4, 4)
+        column.setSpacing(4)
         column.addLayout(self.controls)
+        column.addWidget(self.caption)
         column.addWidget(self.numbers)
         column.addWidget(split, 1)
         scroll = QScrollArea(self)  # a short window scrolls the lab rather than overlap it
@@ -428,7 +452,7 @@ class SymmetryLab(QWidget):
 
     def _document_changed(self, *_args) -> None:
         dims = self.document.dims
-        for w in (self.dy_holder, self.flip_y, self.rotation_holder):
+        for w in (self.dy_holder, self.flip_y, self.rotation_holder, self.axis_holder):
             w.setVisible(dims == 2)
         names = self.document.spec.names()
         current = self.layer.currentText()
@@ -455,9 +479,28 @@ class SymmetryLab(QWidget):
             self.channel.value(),
         )
 
-    def request_sweep(self) -> int:
+    def sweep_direction(self) -> tuple[int, ...]:
+        """One step of the sweep in axis order (signals: along x whatever the choice)."""
         dims = self.document.dims
-        direction = (0, 1) if dims == 2 else (1,)
+        return C.axis_direction(self.sweep_axis.currentText() if dims == 2 else "x", dims)
+
+    def _chosen_shift_changed(self, *_args) -> None:
+        axis = self.sweep_axis.currentText() if self.document.dims == 2 else "x"
+        self.consistency.set_chosen_shift(self.dy.value() if axis == "y" else self.dx.value())
+
+    def request_consistency(self) -> int:
+        return self.consistency.request()
+
+    @property
+    def last_consistency(self):
+        return self.consistency.last
+
+    @property
+    def consistency_status(self) -> QLabel:
+        return self.consistency.status
+
+    def request_sweep(self) -> int:
+        direction = self.sweep_direction()
         return self._request(
             "sweep", sweep_job, self._snapshot(), self.sweep_n.value(), self.fill.currentText(),
             direction,
@@ -519,6 +562,7 @@ class SymmetryLab(QWidget):
                 self.table.setItem(r, c, item)
 
     def shutdown(self) -> None:
+        self.consistency.shutdown()
         self.worker.shutdown()
 
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt's name
