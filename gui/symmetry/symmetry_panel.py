@@ -75,9 +75,41 @@ def measure_job(snap: Snapshot, transform: S.Transform, layer: str | None, chann
     names = [row.name for row in report.layers]
     chosen = layer if layer in names else (names[0] if names else None)
     maps = S.channel_maps(report.layer(chosen), channel) if chosen else None
+    if maps is not None and maps["f_tx"] is not None and maps["f_tx"].ndim == 2:
+        maps["display"] = [  # uint8 for pyqtgraph's fast path: no float rescale on paint
+            None if a is None else to_uint8(a, map_levels(maps, i))
+            for i, a in enumerate((maps["f_tx"], maps["t_fx"], maps["difference"]))
+        ]
     for row in report.layers:  # only the rows' numbers leave the worker
         row.f_tx = row.t_fx = row.f_x = None
     return {"report": report, "layer": chosen, "maps": maps}
+
+
+def map_levels(maps: dict, i: int) -> tuple[float, float]:
+    """The display range of map i (0 f(t x), 1 t(f x), 2 the difference, diverging at 0)."""
+    if i < 2:
+        return maps["levels"]
+    if maps["max_diff"]:
+        return (-maps["max_diff"], maps["max_diff"])
+    return maps["diff_levels"]
+
+
+def to_uint8(a: np.ndarray, levels: tuple[float, float]) -> np.ndarray:
+    """``a`` mapped linearly from ``levels`` onto 0..255 (clipped), C-contiguous uint8."""
+    low, high = levels
+    scale = 255.0 / (high - low) if high > low else 0.0
+    out = np.clip((a - low) * scale + 0.5, 0, 255)
+    return np.ascontiguousarray(out, dtype=np.uint8)
+
+
+_LUTS: dict = {}
+
+
+def _lut(name: str, signed: bool = False) -> np.ndarray:
+    key = (name, signed)
+    if key not in _LUTS:
+        _LUTS[key] = colormap(name, signed).getLookupTable(nPts=256)
+    return _LUTS[key]
 
 
 def sweep_job(snap: Snapshot, n: int, fill: str, direction: tuple[int, ...]):
@@ -135,16 +167,16 @@ class TripleMaps(pg.GraphicsLayoutWidget):
         dims = arrays[0].ndim
         if dims != self._dims:
             self._build(dims)
-        levels, diff_levels = maps["levels"], maps["diff_levels"]
-        maps_lut = colormap("auto", levels[0] < 0).getLookupTable(nPts=256)
-        diff_lut = colormap("diverging").getLookupTable(nPts=256)
+        maps_lut = _lut("auto", maps["levels"][0] < 0)
+        diff_lut = _lut("diverging")
+        shown = maps.get("display") or arrays
         for i, array in enumerate(arrays):
-            lut, lv = (diff_lut, diff_levels) if i == 2 else (maps_lut, levels)
-            if i == 2 and maps["max_diff"]:
-                lv = (-maps["max_diff"], maps["max_diff"])  # diverging, 0 is white
+            lut, lv = (diff_lut if i == 2 else maps_lut), map_levels(maps, i)
             if dims == 2:
                 if array is None:
                     self.images[i].clear()
+                elif shown[i].dtype == np.uint8:  # made on the worker: the fast path
+                    self.images[i].setImage(shown[i], levels=(0, 255), lut=lut, autoLevels=False)
                 else:
                     self.images[i].setImage(array, levels=lv, lut=lut, autoLevels=False)
                     box = self.images[i].getViewBox()
@@ -200,31 +232,52 @@ class SweepPlots(QWidget):
         outer.addWidget(self.legend)
         self.setLayout(outer)
         self.points: dict[str, int] = {}  # key -> points drawn in its first line
+        self._lines: dict[str, list[pg.PlotDataItem]] = {}
+        self._labels: tuple | None = None
 
-    def show_sweep(self, sweep: S.Sweep | None) -> None:
-        for widget in self.plots.values():
-            widget.clear()
-            if widget.plotItem.legend is not None:
-                widget.plotItem.legend.clear()
-        self.points = {}
+    def _line(self, key: str, i: int) -> pg.PlotDataItem:
+        """The i-th line of plot ``key``, made once and reused (setData is far cheaper than
+        a new item per sweep: a fresh item and its scatter cost the GUI thread ~5 ms)."""
+        items = self._lines.setdefault(key, [])
+        while len(items) <= i:
+            items.append(self.plots[key].plot([], []))
+        return items[i]
+
+    def _trim(self, key: str, n: int) -> None:
+        items = self._lines.get(key, [])
+        for item in items[n:]:
+            self.plots[key].removeItem(item)
+        del items[n:]
+
+    def _label_plots(self, direction) -> None:
         size = f"{QApplication.font().pointSizeF():.0f}pt"  # follows presentation mode
+        along = {(1,): "", (0, 1): "", (1, 0): " along y", (1, 1): " along the diagonal"}
+        labels = (size, along.get(tuple(direction or ()), ""))
+        if labels == self._labels:
+            return
+        self._labels = labels
         for key, widget in self.plots.items():
             widget.setTitle(
                 f"{key} {'error ' if key != 'probabilities' else ''}vs shift", size=size
             )
+            widget.setLabel("bottom", "shift" + labels[1])
+
+    def show_sweep(self, sweep: S.Sweep | None) -> None:
+        self.points = {}
+        self._label_plots(None if sweep is None else sweep.direction)
         if sweep is None:
+            for key in self.plots:
+                self._trim(key, 0)
             return
-        along = {(1,): "", (0, 1): "", (1, 0): " along y", (1, 1): " along the diagonal"}
-        for widget in self.plots.values():
-            widget.setLabel("bottom", "shift" + along.get(tuple(sweep.direction), ""))
         x = np.asarray(sweep.shifts, float)
         legend = []
         for key in ("equivariance", "invariance"):
-            for i, (name, values) in enumerate(getattr(sweep, key).items()):
+            lines = getattr(sweep, key)
+            for i, (name, values) in enumerate(lines.items()):
                 y = np.array([math.nan if v is None else v for v in values], float)
                 keep = np.isfinite(y)  # not defined: no point (the line joins defined ones)
                 colour = LINE_COLOURS[i % len(LINE_COLOURS)]
-                self.plots[key].plot(
+                self._line(key, i).setData(
                     x[keep], y[keep], pen=pg.mkPen(colour, width=2), symbol="o",
                     symbolSize=6, symbolBrush=colour, symbolPen=None, name=name,
                 )  # fmt: skip
@@ -232,18 +285,21 @@ class SweepPlots(QWidget):
                 if key == "equivariance":
                     hex_colour = "#{:02x}{:02x}{:02x}".format(*colour)
                     legend.append(f"<span style='color:{hex_colour}'>●</span> {name}")
+            self._trim(key, len(lines))
         self.legend.setText("&nbsp;&nbsp; ".join(legend))
         self.legend.setToolTip(
             "A missing point: the shift is not a whole number of positions at that layer."
         )
         probs = sweep.probabilities
         self.plots["probabilities"].setVisible(probs is not None)
+        classes = 0 if probs is None else probs.shape[1]
+        for c in range(classes):
+            colour = LINE_COLOURS[c % len(LINE_COLOURS)]
+            self._line("probabilities", c).setData(
+                x, probs[:, c], pen=pg.mkPen(colour, width=2), name=f"class {c}"
+            )
+        self._trim("probabilities", classes)
         if probs is not None:
-            for c in range(probs.shape[1]):
-                colour = LINE_COLOURS[c % len(LINE_COLOURS)]
-                self.plots["probabilities"].plot(
-                    x, probs[:, c], pen=pg.mkPen(colour, width=2), name=f"class {c}"
-                )
             self.points["probabilities"] = len(x)
 
 
