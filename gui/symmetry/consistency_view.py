@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 from engine import consistency as C
 from gui.compute.jobs import Jobs
 from gui.state.document import Document
+from gui.symmetry.priority import yield_to_gui
 
 DATA = (("MNIST-1D", "mnist1d"), ("shapes", "shapes"))
 USER_DATA = "Your data…"
@@ -42,6 +43,7 @@ DEFAULT_SAMPLES = 1000
 def consistency_job(spec, weights, data: str, samples: int, n: int, fill: str, axis: str,
                     cache: dict, cancelled) -> dict[str, Any] | None:  # fmt: skip
     """Load the data (cached per source, on the worker) and measure; None when cancelled."""
+    yield_to_gui()
     if data not in cache:
         cache.clear()  # one data set kept: the user's may be large
         cache[data] = C.dataset_samples(data)

@@ -40,6 +40,7 @@ from gui.compute.colormaps import colormap
 from gui.compute.jobs import Jobs
 from gui.state.document import Document
 from gui.symmetry.consistency_view import ConsistencySection
+from gui.symmetry.priority import yield_to_gui
 from gui.widgets.flow_layout import FlowLayout
 
 TITLE = "Symmetry"
@@ -71,6 +72,7 @@ class Snapshot:
 
 def measure_job(snap: Snapshot, transform: S.Transform, layer: str | None, channel: int):
     """The rows of every layer and the chosen layer's channel maps (runs on the worker)."""
+    yield_to_gui()
     report = S.measure(snap.spec, snap.weights, snap.x, transform)
     names = [row.name for row in report.layers]
     chosen = layer if layer in names else (names[0] if names else None)
@@ -113,6 +115,7 @@ def _lut(name: str, signed: bool = False) -> np.ndarray:
 
 
 def sweep_job(snap: Snapshot, n: int, fill: str, direction: tuple[int, ...]):
+    yield_to_gui()
     return S.sweep(snap.spec, snap.weights, snap.x, n, fill=fill, direction=direction)
 
 
