@@ -84,6 +84,8 @@ class ConsistencySection(QWidget):
         self.last: C.Consistency | None = None
         self.chosen_shift = 1
         self._build()
+        document.networkChanged.connect(self._network_changed)
+        document.weightsChanged.connect(self._network_changed)
 
     # ---------------------------------------------------------------- building
     def _build(self) -> None:
@@ -110,39 +112,36 @@ class ConsistencySection(QWidget):
         form = QFormLayout()
         form.setContentsMargins(0, 0, 0, 0)
         form.setSpacing(4)
-        data_row = QHBoxLayout()
-        data_row.addWidget(self.data, 1)
-        data_row.addWidget(self.open_data)
-        form.addRow("data", data_row)
+        form.addRow("data", self.data)
+        form.addRow("", self.open_data)
         form.addRow("samples", self.samples)
         form.addRow("shifts 0…", self.shifts)
         form.addRow("fill", self.fill)
         form.addRow(self.compute)
+        side = QWidget(self)
+        side.setLayout(form)
+        self.side = side
         self.status = QLabel("Compute: the network's predictions on shifted test samples.", self)
         self.status.setObjectName("consistency-status")
         self.status.setWordWrap(True)
         self.status.setTextFormat(Qt.TextFormat.RichText)
-        self.status.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
-        side = QWidget(self)
-        column = QVBoxLayout(side)
-        column.setContentsMargins(0, 0, 0, 0)
-        column.addLayout(form)
-        column.addWidget(self.status, 1)
-        side.setMaximumWidth(260)
-        self.side = side
         self.plot = pg.PlotWidget(background=(30, 30, 34))
         self.plot.setLabel("bottom", "shift")
         self.plot.showGrid(x=True, y=True, alpha=0.2)
         self.plot.setMouseEnabled(False, False)
         self.plot.setYRange(0, 1.02, padding=0)
-        self.plot.addLegend(offset=(10, -10))  # bottom left: the curves start high
         self.marker = pg.InfiniteLine(angle=90, pen=pg.mkPen((200, 200, 200), style=Qt.DashLine))
         self.plot.addItem(self.marker)
         self.curves: dict[str, pg.PlotDataItem] = {}
-        layout = QHBoxLayout(self)
+        top = QHBoxLayout()
+        top.setContentsMargins(0, 0, 0, 0)
+        top.addWidget(side, 0, Qt.AlignmentFlag.AlignTop)
+        top.addWidget(self.plot, 1)
+        layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
-        layout.addWidget(side)
-        layout.addWidget(self.plot, 1)
+        layout.setSpacing(2)
+        layout.addLayout(top, 1)
+        layout.addWidget(self.status)
 
     # ---------------------------------------------------------------- data
     def set_user_data(self, path: str) -> None:
@@ -179,6 +178,14 @@ class ConsistencySection(QWidget):
             lambda: self._asked != asked, tag="consistency", token=asked,
         )  # fmt: skip
 
+    def _network_changed(self, *_args) -> None:
+        """A new network or new weights: the plot shown is of the old ones; say so."""
+        if self.last is not None and "changed since" not in self.status.text():
+            self.status.setText(
+                self.status.text() + " <span style='color:#e6a23c'>· the network has "
+                "changed since: Compute again</span>"
+            )
+
     def set_chosen_shift(self, shift: int) -> None:
         """The lab's shift along the axis: marked on the plot, its number in the status."""
         self.chosen_shift = int(shift)
@@ -208,8 +215,6 @@ class ConsistencySection(QWidget):
     def _clear_curves(self) -> None:
         for curve in self.curves.values():
             self.plot.removeItem(curve)
-        if self.plot.plotItem.legend is not None:
-            self.plot.plotItem.legend.clear()
         self.curves = {}
 
     def show_result(self, result: C.Consistency, axis: str = "x") -> None:
@@ -226,15 +231,19 @@ class ConsistencySection(QWidget):
             )  # fmt: skip
         self.plot.setXRange(0, max(1, result.shifts[-1]), padding=0.03)
         size = f"{QApplication.font().pointSizeF():.0f}pt"
+        names = [  # the title is the legend: the curves start at the top left
+            f"<span style='color:#{r:02x}{g:02x}{b:02x}'>{name}</span>"
+            for name, _values, (r, g, b) in lines
+        ]
         self.plot.setTitle(
-            f"predicted class unchanged by a shift along {axis} ({result.fill})", size=size
+            f"{' and '.join(names)} vs shift along {axis} ({result.fill})", size=size
         )
         self.status.setText(self._summary(result))
         self.computed.emit(result)
 
     def _summary(self, result: C.Consistency) -> str:
         s = self.chosen_shift
-        tail = f"<br><span style='color:#999'>{result.data}, {result.fill}</span>"
+        tail = f" <span style='color:#999'>· {result.data}, {result.fill}</span>"
         if s < 0 or s > result.shifts[-1]:
             return f"The lab's shift {s} is outside 0…{result.shifts[-1]}." + tail
         value = result.consistency[s]

@@ -190,7 +190,9 @@ class TripleMaps(pg.GraphicsLayoutWidget):
                     self.curves[i].setData([], [])
                 else:
                     self.curves[i].setData(np.arange(array.size), array)
-                self.curves[i].getViewBox().setYRange(*lv, padding=0.05)
+                box = self.curves[i].getViewBox()
+                box.setYRange(*lv, padding=0.05)
+                box.setXRange(0, max(1, arrays[0].size - 1), padding=0.02)  # the same for all
         note = "" if maps["max_diff"] is None else f" ±{_fmt(maps['max_diff'])}"
         titles = [
             "f(t(x))",
@@ -454,7 +456,9 @@ class SymmetryLab(QWidget):
         self.bottom.addTab(self.consistency, "Consistency")
         self.bottom.addTab(self.table, "All layers")
         self.maps.setMinimumHeight(110)
-        self.bottom.setMinimumHeight(150)
+        # the pages' own minimums (not a fixed one) so a page is never squeezed over itself
+        self.sweep_plots.setMinimumHeight(130)
+        self.consistency.plot.setMinimumHeight(110)
         split = QSplitter(Qt.Orientation.Vertical, self)
         split.setChildrenCollapsible(False)
         split.addWidget(self.maps)

@@ -76,6 +76,9 @@ def test_a_wrapped_gap_classifier_is_fully_consistent_in_the_lab(lab, qtbot):
     assert lab.last_consistency.consistency == [1.0] * 9
     assert "<b>100.0 %</b> unchanged" in lab.consistency_status.text()
     assert not lab.axis_holder.isVisibleTo(lab)  # a signal sweeps along x only
+    spec = lab.document.spec
+    lab.document.set_network(spec, init_weights(spec, seed=9), text="new weights")
+    assert "changed since: Compute again" in lab.consistency_status.text()
 
 
 def test_the_consistency_runs_off_the_gui_thread_and_the_newest_request_wins(
