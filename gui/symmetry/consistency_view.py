@@ -235,6 +235,7 @@ class ConsistencySection(QWidget):
             f"<span style='color:#{r:02x}{g:02x}{b:02x}'>{name}</span>"
             for name, _values, (r, g, b) in lines
         ]
+        self.plot.setLabel("bottom", f"shift along {axis}")
         self.plot.setTitle(
             f"{' and '.join(names)} vs shift along {axis} ({result.fill})", size=size
         )
