@@ -204,6 +204,7 @@ def main(argv=None) -> int:
     done = []
     panel.swept.connect(lambda s: done.append(time.perf_counter()))
     panel.sweep_n.setValue(32)
+    panel._sweep_timer.stop()  # one sweep, asked now (not also by the debounce timer)
     panel.request_sweep()
     spin(app, lambda: done and panel.last_sweep.shifts[-1] == 32 and panel.worker.idle)
     sweep_s = done[-1] - t0
