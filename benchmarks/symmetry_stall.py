@@ -10,7 +10,9 @@ between ticks (the event loop's stalls) while
 2. the shift slider moves ``--moves`` times, one step every 20 ms (each move asks the
    engine for every layer's errors and the chosen layer's maps; the answers are drawn);
 3. a sweep of shifts 0..32 runs and is drawn (the time from the request to the plot);
-4. the GUI thread's own share of 2 and 3: the time spent in the lab's result handlers.
+4. the GUI thread's own share of 2 and 3: the time spent in the lab's result handlers;
+5. the Consistency tab computes for the book's MNIST-1D CNN over 1,000 test signals, shifts
+   0..16 (twice: the first request also imports and loads the data on the worker).
 
 It also times ``engine.symmetry.sweep(..., 32)`` and 32 plain ``engine.network.forward``
 passes in the same run (medians over ``--runs``) and prints their ratio. The house rule:
@@ -154,6 +156,33 @@ def engine_ratio(runs: int) -> tuple[float, float]:
     return statistics.median(plain), statistics.median(swept)
 
 
+def consistency_phase(app, window, panel, meter) -> None:
+    """The book's MNIST-1D CNN in the document; Consistency over 1,000 test signals (the
+    first request also imports and loads the data on the worker)."""
+    import numpy as np
+
+    from engine.network import init_weights
+    from engine.presets import get_preset
+
+    spec = get_preset("udl-mnist1d-cnn")
+    x0 = np.random.default_rng(0).normal(size=(1, 40)).astype(np.float32)
+    window.document.load(x0, spec, init_weights(spec), text="bench")
+    spin(app, lambda: window.scheduler.idle and panel.worker.idle)
+    section = panel.consistency
+    section.shifts.setValue(16)
+    for label in ("first request", "again"):
+        run_for(app, 1.5)  # the live lab rebuilt its maps for the new network first
+        meter.reset()
+        t0 = time.perf_counter()
+        before = section.last
+        section.request()
+        spin(app, lambda b=before: section.last is not None and section.last is not b)
+        took = time.perf_counter() - t0
+        r = section.last
+        print(f"consistency 0..16, {label} ({took:.2f} s, {r.samples} samples, at 1: "
+              f"{r.consistency[1]:.3f}): {meter.summary()}")  # fmt: skip
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--moves", type=int, default=40)
@@ -212,6 +241,7 @@ def main(argv=None) -> int:
         f"sweep 0..32 in the lab ({sweep_s:.2f} s to the plot): {meter.summary()} · "
         f"drawing it {spent['sweep']:.0f} ms"
     )
+    consistency_phase(app, window, panel, meter)
     if watch is not None:
         watch.report()
     panel.shutdown()
