@@ -133,6 +133,8 @@ class ConsistencySection(QWidget):
         self.marker = pg.InfiniteLine(angle=90, pen=pg.mkPen((200, 200, 200), style=Qt.DashLine))
         self.plot.addItem(self.marker)
         self.curves: dict[str, pg.PlotDataItem] = {}
+        for name in ("consistency", "accuracy"):
+            self._curve(name)
         top = QHBoxLayout()
         top.setContentsMargins(0, 0, 0, 0)
         top.addWidget(side, 0, Qt.AlignmentFlag.AlignTop)
@@ -213,9 +215,13 @@ class ConsistencySection(QWidget):
         self.compute.setText("Compute")
 
     def _clear_curves(self) -> None:
-        for curve in self.curves.values():
-            self.plot.removeItem(curve)
-        self.curves = {}
+        for curve in self.curves.values():  # kept and emptied: reused by the next result
+            curve.setData([], [])
+
+    def _curve(self, name: str) -> pg.PlotDataItem:
+        if name not in self.curves:  # made once: a new item and its scatter cost ~50 ms
+            self.curves[name] = self.plot.plot([], [])
+        return self.curves[name]
 
     def show_result(self, result: C.Consistency, axis: str = "x") -> None:
         self.last = result
@@ -225,7 +231,7 @@ class ConsistencySection(QWidget):
         if result.accuracy is not None:
             lines.append(("accuracy", result.accuracy, (230, 159, 0)))
         for name, values, colour in lines:
-            self.curves[name] = self.plot.plot(
+            self._curve(name).setData(
                 x, np.asarray(values, float), pen=pg.mkPen(colour, width=2), symbol="o",
                 symbolSize=6, symbolBrush=colour, symbolPen=None, name=name,
             )  # fmt: skip
