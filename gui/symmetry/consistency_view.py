@@ -33,6 +33,7 @@ from engine import consistency as C
 from gui.compute.jobs import Jobs
 from gui.state.document import Document
 from gui.symmetry.priority import yield_to_gui
+from gui.widgets.themes import colours
 
 DATA = (("MNIST-1D", "mnist1d"), ("shapes", "shapes"))
 USER_DATA = "Your data…"
@@ -125,7 +126,7 @@ class ConsistencySection(QWidget):
         self.status.setObjectName("consistency-status")
         self.status.setWordWrap(True)
         self.status.setTextFormat(Qt.TextFormat.RichText)
-        self.plot = pg.PlotWidget(background=(30, 30, 34))
+        self.plot = pg.PlotWidget(background=colours().plot)
         self.plot.setLabel("bottom", "shift")
         self.plot.showGrid(x=True, y=True, alpha=0.2)
         self.plot.setMouseEnabled(False, False)
@@ -184,7 +185,7 @@ class ConsistencySection(QWidget):
         """A new network or new weights: the plot shown is of the old ones; say so."""
         if self.last is not None and "changed since" not in self.status.text():
             self.status.setText(
-                self.status.text() + " <span style='color:#e6a23c'>· the network has "
+                self.status.text() + f" <span style='color:{colours().warning}'>· the network has "
                 "changed since: Compute again</span>"
             )
 
