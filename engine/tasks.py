@@ -70,6 +70,13 @@ class Classification:
     def loss(self, output, target):
         return F.cross_entropy(output, target)
 
+    def augmented(self, x, idx, aug, generator, y_all):
+        """An augmented training batch (CPU images ``x`` of the samples ``idx``) and its
+        targets; here the labels do not move (``y_all`` holds every training target)."""
+        from .augment import augment
+
+        return augment(x, aug, generator), y_all[idx.to(y_all.device)]
+
     def measure(self, outputs, targets, part="test", index=None) -> dict[str, float]:
         n = sum(len(t) for t in targets)
         loss = sum(
@@ -97,7 +104,17 @@ class Segmentation(Classification):
         self.size = tuple(int(s) for s in np.asarray(dataset.masks_train).shape[1:])
 
     def targets(self, dataset, part):
-        return torch.tensor(np.asarray(getattr(dataset, f"masks_{part}"), dtype=np.int64))
+        masks = torch.tensor(np.asarray(getattr(dataset, f"masks_{part}"), dtype=np.int64))
+        if part == "train":
+            self._train_masks = masks  # the CPU copy augmentation moves with the images
+        return masks
+
+    def augmented(self, x, idx, aug, generator, y_all):
+        """Images and their masks flipped and shifted together (engine.augment)."""
+        from .augment import augment_with_targets
+
+        out, masks, _, _ = augment_with_targets(x, aug, generator, masks=self._train_masks[idx])
+        return out, masks.to(y_all.device)
 
     def check_output(self, module, x, label, device):
         shape = _output_shape(module, x, device)
@@ -179,7 +196,21 @@ class Detection(Classification):
         boxes = getattr(dataset, f"boxes_{part}")
         labels = getattr(dataset, f"box_labels_{part}")
         self._truth[part] = det.ground_truth(boxes, labels)
+        if part == "train":
+            self._train_boxes = (np.asarray(boxes), np.asarray(labels))
         return det.encode_targets(boxes, labels, self.size, self.grid)
+
+    def augmented(self, x, idx, aug, generator, y_all):
+        """Images flipped and shifted with their boxes; the grid targets encoded anew."""
+        from .augment import augment_with_targets
+
+        rows = idx.numpy()
+        boxes, labels = self._train_boxes[0][rows], self._train_boxes[1][rows]
+        out, _, boxes, labels = augment_with_targets(
+            x, aug, generator, boxes=boxes, labels=labels
+        )
+        target = det.encode_targets(boxes, labels, self.size, self.grid)
+        return out, target.to(y_all.device)
 
     def loss(self, output, target):
         return det.detection_loss(output, target)

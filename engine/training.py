@@ -82,11 +82,14 @@ class TrainConfig:
 
         if self.task not in TASKS:
             raise bad(f"unknown task '{self.task}' (choose {', '.join(TASKS)})")
-        if self.task != "classification" and augmentation_active(self.augmentation):
-            raise bad(
-                f"augmentation is for classification only: for {self.task} a flip or shift "
-                "would have to move the masks and boxes too, which is not done yet"
-            )
+        if augmentation_active(self.augmentation):
+            from .augment import check_task_augmentation
+            from .errors import DataError
+
+            try:
+                check_task_augmentation(self.augmentation, self.task)
+            except DataError as e:
+                raise bad(str(e)) from None
         if self.optimizer not in OPTIMIZERS:
             raise bad(f"unknown optimizer '{self.optimizer}' (choose {' or '.join(OPTIMIZERS)})")
         if not _finite(self.lr) or self.lr <= 0:
@@ -401,9 +404,10 @@ class Trainer:
         idx = self._order[self._cursor : self._cursor + b]
         self._cursor += b
         if self._aug is not None:
-            from .augment import augment
-
-            x = augment(self._x_train_cpu[idx], self._aug, self._aug_gen).to(self.device)
+            x, y = self.task.augmented(
+                self._x_train_cpu[idx], idx, self._aug, self._aug_gen, self._y_train
+            )
+            return x.to(self.device), y
         else:
             x = self._x_train[idx.to(self.device)]
         return x, self._y_train[idx.to(self.device)]
