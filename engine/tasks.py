@@ -89,6 +89,16 @@ class Classification:
     def final(self, outputs, targets) -> dict:
         return {}
 
+    def confusion(self, outputs, targets) -> np.ndarray:
+        """(C, C) counts over samples: ``[t, p]`` = samples of true class t predicted p."""
+        total = torch.zeros(self.n_classes, self.n_classes, dtype=torch.int64)
+        for o, t in zip(outputs, targets, strict=True):
+            total += metrics.confusion_matrix(o.argmax(1), t, self.n_classes)
+        return total.numpy()
+
+    def class_names(self, dataset) -> list[str]:
+        return [str(c) for c in dataset.class_names]
+
 
 class Segmentation(Classification):
     name = "segmentation"
@@ -128,10 +138,10 @@ class Segmentation(Classification):
             )
 
     def _confusion(self, outputs, targets):
-        total = torch.zeros(self.n_classes, self.n_classes, dtype=torch.int64)
-        for o, t in zip(outputs, targets, strict=True):
-            total += metrics.confusion_matrix(o.argmax(1), t, self.n_classes)
-        return total
+        return torch.from_numpy(self.confusion(outputs, targets))
+
+    def class_names(self, dataset) -> list[str]:
+        return ["background", *(str(c) for c in dataset.class_names)]
 
     def measure(self, outputs, targets, part="test", index=None):
         n = sum(t.numel() for t in targets)
@@ -245,6 +255,8 @@ class Detection(Classification):
             "map50": float(np.nanmean(ap)),
             "per_class_ap": [None if np.isnan(v) else float(v) for v in ap],
         }
+
+    confusion = None  # boxes, not one class per sample or pixel: per-class AP instead
 
     def predictions(self, outputs) -> list[dict]:
         return det.coco_results(self.decode(outputs))

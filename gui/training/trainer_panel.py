@@ -32,11 +32,12 @@ from PySide6.QtWidgets import (
 from engine.data.shapes import CLASS_NAMES
 from engine.errors import EngineError
 from engine.presets import get_preset
-from engine.training import device_name, member_labels, pick_device, predict
+from engine.training import device_name, member_labels, pick_device, predict_for_task
 from gui.compute.jobs import Jobs
 from gui.state.training_history import TASK_SCORES, finished_run
 from gui.training.curves_view import CurvesView
 from gui.training.trainer_classify import ClassifyView
+from gui.training.trainer_confusion import NO_RUN, ConfusionView
 from gui.training.trainer_controls import RunControls
 from gui.training.trainer_preview import preview_image
 from gui.training.trainer_setup import LAB, MULTI_SHAPES
@@ -132,6 +133,9 @@ class TrainerPanel(QWidget):
         self.use_button.clicked.connect(self.use_in_lab)
         self.classify_button = self.classify_view.classify_button
         self.classify_button.clicked.connect(self.classify)
+        self.confusion_view = ConfusionView()
+        self._confusions: list | None = None  # per network: (counts, names) of the last run
+        self.member.currentIndexChanged.connect(lambda _: self._show_confusion())
 
         self._build_layout()
         self._set_running(False)
@@ -161,6 +165,7 @@ class TrainerPanel(QWidget):
         self.tabs = QTabWidget()
         self.tabs.addTab(self.watch, "Kernels and maps")
         self.tabs.addTab(self.classify_view, "Classify")
+        self.tabs.addTab(self.confusion_view, "Confusion")
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(self.controls)
         splitter.addWidget(self.curves)
@@ -221,7 +226,10 @@ class TrainerPanel(QWidget):
         elif tag == "checkpoint":
             self.watch.show_images(result)
         elif tag == "classify":
-            self.classify_view.show_probabilities(result, list(self._dataset.class_names))
+            self.classify_view.show_summary(result)
+        elif tag == "confusion":
+            self._confusions = result
+            self._show_confusion()
         elif tag == "preview":
             self.preview_plot.show_image(result)
 
@@ -257,6 +265,8 @@ class TrainerPanel(QWidget):
         self.results = []
         self._set_trained(False)
         self._set_running(True)
+        self._confusions = None
+        self.confusion_view.show_message(NO_RUN)
         self.status.setText("Starting…")
         if not callable(dataset):  # else the views are prepared when the data is there
             self._prepare_views(
@@ -274,6 +284,7 @@ class TrainerPanel(QWidget):
         self.curves.set_step_range(total_steps, 1.15 * math.log(max(2, len(dataset.class_names))))
         self.watch.reset(len(dataset.x_test))
         self.classify_view.set_members(labels)
+        self.classify_view.set_task(self._task)
         self._prepared = (tuple(labels), total_steps, id(dataset))
 
     def toggle_pause(self) -> None:
@@ -324,12 +335,35 @@ class TrainerPanel(QWidget):
         summary = " · ".join(_result_text(r) for r in results)
         # Into the document (the workspace saves it from there); the curves view follows.
         self.document.record_training(finished_run(self.worker.trainer, results, summary))
+        self._request_confusion(self.worker.trainer)
         r = results[0]
         how = "stopped" if r.stopped else "finished"
         self.status.setText(
             f"{how} at step {r.steps} in {r.seconds:.1f} s "
             f"({r.steps_per_second:.0f} steps/s) · {r.device}"
         )
+
+    def _request_confusion(self, trainer) -> None:
+        """The test set's confusion matrices of the run that ended, computed off the GUI
+        thread (the trainer is idle now)."""
+        self._confusions = None
+        if trainer is None or trainer.task.confusion is None:
+            self.confusion_view.show_message(
+                "Detection has no confusion matrix (a box can be missed, doubled or misplaced, "
+                "not only mislabelled): the per-class AP is in the summary under the curves."
+            )
+            return
+        self.confusion_view.show_message("Computing the test set's confusion matrix…")
+        count = len(trainer.members)
+        self._submit("confusion", lambda: [trainer.test_confusion(i) for i in range(count)])
+
+    def _show_confusion(self) -> None:
+        if not self._confusions:
+            return
+        index = min(self.member_index, len(self._confusions) - 1)
+        counts, names = self._confusions[index]
+        what = "pixels" if self._task == "segmentation" else "samples"
+        self.confusion_view.show_matrix(counts, names, what)
 
     def _failed(self, message: str) -> None:
         self._set_running(False)
@@ -409,7 +443,8 @@ class TrainerPanel(QWidget):
                 "draw an input of that shape."
             )
             return
-        self._submit("classify", predict, spec, weights, np.array(x))
+        names = list(self._dataset.class_names)
+        self._submit("classify", predict_for_task, spec, weights, np.array(x), self._task, names)
 
     @property
     def probabilities(self) -> np.ndarray | None:
