@@ -216,9 +216,7 @@ class Detection(Classification):
 
         rows = idx.numpy()
         boxes, labels = self._train_boxes[0][rows], self._train_boxes[1][rows]
-        out, _, boxes, labels = augment_with_targets(
-            x, aug, generator, boxes=boxes, labels=labels
-        )
+        out, _, boxes, labels = augment_with_targets(x, aug, generator, boxes=boxes, labels=labels)
         target = det.encode_targets(boxes, labels, self.size, self.grid)
         return out, target.to(y_all.device)
 

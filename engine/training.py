@@ -769,7 +769,9 @@ def _detection_summary(out: np.ndarray, x: np.ndarray, names: list[str]) -> dict
     from .detection import decode_detections, grid_channels
 
     size = int(x.shape[-1])
-    ok = out.ndim == 3 and out.shape[0] == grid_channels(len(names)) and out.shape[1] == out.shape[2]
+    ok = (
+        out.ndim == 3 and out.shape[0] == grid_channels(len(names)) and out.shape[1] == out.shape[2]
+    )
     if not ok or size % out.shape[1]:
         raise TrainingError(
             f"the network's output has shape {_fmt(out.shape)}; a grid detector of this data "

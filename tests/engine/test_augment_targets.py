@@ -73,9 +73,15 @@ def test_a_shift_moves_pixels_masks_and_boxes_and_cuts_them_at_the_edge():
 @settings(max_examples=60, deadline=None)
 @given(
     st.lists(
-        st.tuples(st.integers(0, 14), st.integers(0, 10), st.integers(1, 8), st.integers(1, 8),
-                  st.integers(0, 3)),
-        min_size=1, max_size=6,
+        st.tuples(
+            st.integers(0, 14),
+            st.integers(0, 10),
+            st.integers(1, 8),
+            st.integers(1, 8),
+            st.integers(0, 3),
+        ),
+        min_size=1,
+        max_size=6,
     ),
     st.floats(0, 0.5),
     st.booleans(),
@@ -117,19 +123,31 @@ def test_rotation_is_refused_with_targets():
         augment_with_targets(img, Augmentation(rotate=5.0), torch.Generator(), masks=masks)
 
 
-@pytest.mark.parametrize("task, preset", [("segmentation", "shapes-segmenter"),
-                                          ("detection", "shapes-detector")])
+@pytest.mark.parametrize(
+    "task, preset", [("segmentation", "shapes-segmenter"), ("detection", "shapes-detector")]
+)
 def test_training_with_flips_and_shifts_runs_and_moves_the_targets(task, preset):
     data = make_shapes(n_train=64, n_test=16, size=32, seed=3, max_objects=3)
     config = TrainConfig(
-        task=task, optimizer="adam", lr=0.01, batch_size=8, steps=4, eval_every=4,
-        checkpoint_every=4, eval_train_samples=8, seed=1,
+        task=task,
+        optimizer="adam",
+        lr=0.01,
+        batch_size=8,
+        steps=4,
+        eval_every=4,
+        checkpoint_every=4,
+        eval_train_samples=8,
+        seed=1,
         augmentation=Augmentation(flip=True, translate=0.15),
     )
     trainer = Trainer(get_preset(preset), data, config, device="cpu")
     x, y = trainer._next_batch()
-    plain = Trainer(get_preset(preset), data, TrainConfig(**{**config.to_dict(),
-                                                            "augmentation": None}), device="cpu")
+    plain = Trainer(
+        get_preset(preset),
+        data,
+        TrainConfig(**{**config.to_dict(), "augmentation": None}),
+        device="cpu",
+    )
     x0, y0 = plain._next_batch()
     assert not torch.equal(x, x0) and not torch.equal(y, y0)  # targets moved with the images
     if task == "segmentation":

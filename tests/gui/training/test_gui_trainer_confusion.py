@@ -68,11 +68,12 @@ def test_classify_on_a_segmenter_summarises_its_per_pixel_classes(qtbot, panel, 
     _train(qtbot, panel, "segmentation")
     assert panel.classify_button.text() == "Label lab input's pixels"
     weights = panel.shown_weights()
-    with qtbot.waitSignal(panel.jobs.done, timeout=WAIT, check_params_cb=lambda t, r: t == "classify"):
+    with qtbot.waitSignal(
+        panel.jobs.done, timeout=WAIT, check_params_cb=lambda t, r: t == "classify"
+    ):
         panel.classify_button.click()
     spec = get_preset("shapes-segmenter").with_input_shape(shapes.input_shape)
-    want = predict_for_task(spec, weights, panel.document.input, "segmentation",
-                            shapes.class_names)
+    want = predict_for_task(spec, weights, panel.document.input, "segmentation", shapes.class_names)
     np.testing.assert_allclose(panel.probabilities, want["values"])
     assert panel.probabilities.sum() == pytest.approx(1.0)
     text = panel.classify_view.label.text()
@@ -85,7 +86,9 @@ def test_detection_has_no_matrix_and_classify_counts_its_boxes(qtbot, panel, sha
     assert panel.confusion_view.counts is None
     assert "per-class AP" in panel.confusion_view.label.text()
     assert panel.classify_button.text() == "Detect in lab input"
-    with qtbot.waitSignal(panel.jobs.done, timeout=WAIT, check_params_cb=lambda t, r: t == "classify"):
+    with qtbot.waitSignal(
+        panel.jobs.done, timeout=WAIT, check_params_cb=lambda t, r: t == "classify"
+    ):
         panel.classify_button.click()
     text = panel.classify_view.label.text()
     assert "found" in text
