@@ -23,11 +23,25 @@ from PySide6.QtWidgets import (
 )
 
 from gui.compute.colormaps import BACKGROUND, lookup_table, overlay_table
+
+
 from gui.compute.display import LayerDisplay, grid_for
 from gui.lab.maps.colour_bar import ColourBar
 from gui.widgets.indexed_image import IndexedImageItem
 
 TRACE_PEN = (230, 230, 230)
+DROPPED_RGBA = (230, 0, 180, 235)  # a dropout mask's dropped units: in no colormap
+
+_DROPPED_TABLE: list = []
+
+
+def _dropped_table() -> np.ndarray:
+    """(256, 4): index 1 (a dropped unit) opaque magenta, everything else transparent."""
+    if not _DROPPED_TABLE:
+        _DROPPED_TABLE.append(overlay_table(DROPPED_RGBA))
+    return _DROPPED_TABLE[0]
+
+
 ERROR_STYLE = "color: #ff6b6b; font-size: 15px; padding: 6px 10px;"
 
 
@@ -131,7 +145,16 @@ class LayerMap(QWidget):
         self.marker.setPen(pen)
         self.marker.setZValue(20)
         self.marker.hide()
-        for item in (self.image, self.overlay, self.marker):
+        # A dropout layer in training mode: its dropped units on top of the maps.
+        self.dropped = IndexedImageItem(axisOrder="row-major")
+        self.dropped.setZValue(5)
+        self.dropped.hide()
+        self.dropped_points = pg.ScatterPlotItem(
+            size=6, pen=None, brush=pg.mkBrush(*DROPPED_RGBA), symbol="x"
+        )
+        self.dropped_points.setZValue(5)
+        self.dropped_points.hide()
+        for item in (self.image, self.overlay, self.marker, self.dropped, self.dropped_points):
             self.view.addItem(item)
         # The colour bar is a widget of its own: inside the maps' canvas every image update
         # repainted it too (a few ms per edit over all layers).
@@ -227,6 +250,7 @@ class LayerMap(QWidget):
         else:
             self.image.clear()
             self._set_curves(0)
+        self._apply_dropped(render)
         cmap_key = (colormap_name, render.symmetric)
         if cmap_key != self._cmap_key:
             self._cmap_key = cmap_key
@@ -271,6 +295,24 @@ class LayerMap(QWidget):
             self.view.invertY(True)
             self._place_overlay(QRectF(-0.5, -0.5, length, c))
             self.view.setRange(QRectF(-0.5, -0.55, length, c + 0.1), padding=0)
+
+    def _apply_dropped(self, r: LayerDisplay) -> None:
+        """Mark a dropout mask's dropped units (magenta), or hide the marks."""
+        marks = r.dropped
+        if marks is None:
+            self.dropped.hide()
+            self.dropped_points.hide()
+            return
+        if r.kind == "traces":
+            self.dropped.hide()
+            channel, position = np.nonzero(marks)
+            self.dropped_points.setData(position.astype(np.float32), channel.astype(np.float32))
+            self.dropped_points.show()
+            return
+        self.dropped_points.hide()
+        self.dropped.setImage(marks, levels=(0, 255), lut=_dropped_table(), autoLevels=False)
+        self.dropped.setRect(self._image_rect)
+        self.dropped.show()
 
     def _set_curves(self, n: int) -> None:
         while len(self._curves) > n:
