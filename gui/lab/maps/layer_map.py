@@ -23,8 +23,6 @@ from PySide6.QtWidgets import (
 )
 
 from gui.compute.colormaps import BACKGROUND, lookup_table, overlay_table
-
-
 from gui.compute.display import LayerDisplay, grid_for
 from gui.lab.maps.colour_bar import ColourBar
 from gui.widgets.indexed_image import IndexedImageItem
