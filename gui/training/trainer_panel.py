@@ -117,6 +117,10 @@ class TrainerPanel(QWidget):
         self.stop_button = self.controls.stop_button
         self.status = self.controls.status
         self.start_button.clicked.connect(self.start)
+        self.regularise_button = self.controls.regularise_button
+        self.regularise_button.clicked.connect(self.compare_regularisation)
+        self._sweep: dict | None = None  # the regularisation comparison under way
+        self.regularisation_gaps: list[float] = []  # its runs' train - test accuracy
         self.pause_button.clicked.connect(self.toggle_pause)
         self.stop_button.clicked.connect(self.worker.stop)
 
@@ -295,6 +299,8 @@ class TrainerPanel(QWidget):
             self.pause_button.setEnabled(False)  # until the worker confirms
 
     def _started(self, trainer) -> None:
+        if self._sweep is not None:  # one run of the comparison: the views are prepared
+            return
         self._datasets.setdefault(self.form.data_source, trainer.dataset)
         labels = [m.label for m in trainer.members]
         if self._prepared != (tuple(labels), trainer.total_steps, id(trainer.dataset)):
@@ -305,10 +311,12 @@ class TrainerPanel(QWidget):
         )
 
     def _progress(self, p) -> None:
+        offset = self._sweep["index"] if self._sweep is not None else 0
         for i, records in enumerate(p.records):
-            self.curves.add_records(i, records)
+            self.curves.add_records(offset + i, records)
         for step, weights in p.checkpoints:
-            for store, w in zip(self._checkpoints, weights, strict=True):
+            stores = self._checkpoints[offset : offset + len(weights)]
+            for store, w in zip(stores, weights, strict=True):
                 store[step] = w
             self.watch.add_checkpoint(step)
         now = time.perf_counter()
@@ -329,6 +337,9 @@ class TrainerPanel(QWidget):
         self.pause_button.setEnabled(True)
 
     def _finished(self, results) -> None:
+        if self._sweep is not None:
+            self._sweep_finished(results)
+            return
         self.results = results
         self._set_running(False)
         self._set_trained(True)
@@ -341,6 +352,91 @@ class TrainerPanel(QWidget):
         self.status.setText(
             f"{how} at step {r.steps} in {r.seconds:.1f} s "
             f"({r.steps_per_second:.0f} steps/s) · {r.device}"
+        )
+
+    # ---------------------------------------------------------------- regularisation
+    def compare_regularisation(self) -> None:
+        """Train the form's first network on its data without and with dropout and
+        augmentation, one run after another on the training worker (Stop ends it)."""
+        if self.worker.running:
+            return
+        from engine.regularise import variants
+
+        self.form.clear_error()
+        dataset = self._current_dataset()
+        try:
+            config = self.form.config()
+            spec = self._specs_for(self.form.networks())[0]
+            if config.task != "classification":
+                raise EngineError(
+                    "the regularisation comparison is for classification (train and test "
+                    "accuracy); choose the classification task"
+                )
+            if dataset is None:
+                raise EngineError("the data set is still loading; try again in a moment")
+            runs = variants(spec, tuple(dataset.input_shape))
+        except EngineError as error:
+            self.form.show_error(str(error))
+            return
+        self._sweep = {"runs": runs, "index": 0, "results": [], "config": config}
+        self._specs = [v.spec for v in runs]
+        self._task = "classification"
+        self._checkpoints = [{} for _ in runs]
+        self.results = []
+        self.regularisation_gaps = []
+        self._set_trained(False)
+        self._set_running(True)
+        self.confusion_view.show_message(NO_RUN)
+        labels = [v.label for v in runs]
+        self._prepare_views(labels, config.total_steps(len(dataset.x_train)), dataset)
+        self._prepared = None
+        self._start_sweep_run(dataset)
+
+    def _start_sweep_run(self, dataset) -> None:
+        from dataclasses import replace
+
+        sweep = self._sweep
+        run = sweep["runs"][sweep["index"]]
+        self.status.setText(f"Run {sweep['index'] + 1} of {len(sweep['runs'])}: {run.label}…")
+        config = replace(sweep["config"], augmentation=run.augmentation)
+        self.worker.start([run.spec], dataset, config)
+
+    def _sweep_finished(self, results) -> None:
+        from dataclasses import replace
+
+        from engine.regularise import gap
+
+        sweep = self._sweep
+        sweep["results"] += results
+        stopped = any(r.stopped for r in results)
+        if not stopped and sweep["index"] + 1 < len(sweep["runs"]):
+            sweep["index"] += 1
+            self._start_sweep_run(self.worker.trainer.dataset)
+            return
+        self._sweep = None
+        done = sweep["results"]
+        self.results = done
+        self.regularisation_gaps = [gap(r) for r in done]
+        self._set_running(False)
+        self._set_trained(True)
+        self.classify_view.set_members([r.network for r in done])
+        lines = [
+            f"{r.network}: train {r.train_accuracy:.1%}, test {r.test_accuracy:.1%}, "
+            f"gap {g * 100:.1f} points"
+            for r, g in zip(done, self.regularisation_gaps, strict=True)
+        ]
+        summary = "Regularisation comparison (gap = train − test accuracy) · " + " · ".join(lines)
+        record = finished_run(self.worker.trainer, done, summary)
+        settings = dict(record.settings)
+        settings["augmentation"] = "per run"
+        settings["comparison"] = "regularisation"
+        self.document.record_training(replace(record, settings=tuple(settings.items())))
+        how = "stopped" if stopped else "finished"
+        self.status.setText(
+            f"Regularisation comparison {how}: {len(done)} runs · {self.device_name}"
+        )
+        self.confusion_view.show_message(
+            "The confusion matrix follows a single run (Start); this was a comparison."
         )
 
     def _request_confusion(self, trainer) -> None:
@@ -366,6 +462,7 @@ class TrainerPanel(QWidget):
         self.confusion_view.show_matrix(counts, names, what)
 
     def _failed(self, message: str) -> None:
+        self._sweep = None
         self._set_running(False)
         self.form.show_error(message)
         self.status.setText(f"Not started · {self.device_name}")
