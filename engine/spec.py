@@ -188,8 +188,7 @@ LAYER_TYPES: dict[str, LayerType] = {
                     DROPOUT_SEED_MAX,
                 ),
             },
-            description="Training mode sets each unit to 0 with probability p and scales the "
-            "others by 1/(1 - p); otherwise it passes values on unchanged.",
+            description="Training: each unit 0 with probability p, the others × 1/(1 − p).",
         ),
         LayerType("flatten", "Flatten", {}),
         LayerType(

@@ -421,11 +421,14 @@ class TrainerPanel(QWidget):
         self._set_trained(True)
         self.classify_view.set_members([r.network for r in done])
         lines = [
-            f"{r.network}: train {r.train_accuracy:.1%}, test {r.test_accuracy:.1%}, "
+            f"{r.network.split(': ', 1)[-1]}: {r.train_accuracy:.1%} / {r.test_accuracy:.1%}, "
             f"gap {g * 100:.1f} points"
             for r, g in zip(done, self.regularisation_gaps, strict=True)
         ]
-        summary = "Regularisation comparison (gap = train − test accuracy) · " + " · ".join(lines)
+        summary = (
+            f"{sweep['runs'][0].spec.name.split(':')[0]}, train / test accuracy and their gap: "
+            + " · ".join(lines)
+        )
         record = finished_run(self.worker.trainer, done, summary)
         settings = dict(record.settings)
         settings["augmentation"] = "per run"

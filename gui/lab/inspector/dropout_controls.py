@@ -18,13 +18,13 @@ class DropoutControls(QWidget):
     def __init__(self, document, parent: QWidget | None = None):
         super().__init__(parent)
         self.document = document
-        self.train = QCheckBox("training mode (show the mask)")
+        self.train = QCheckBox("training mode")
         self.train.setToolTip(
             "Apply dropout as in training: each unit is dropped with probability p (drawn in "
             "magenta on the map) and the survivors are scaled by 1/(1 − p)"
         )
         self.train.toggled.connect(self._toggle)
-        self.resample = QPushButton("Resample mask")
+        self.resample = QPushButton("Resample")
         self.resample.setToolTip("Draw another mask (the next seed); undo brings the last back")
         self.resample.clicked.connect(self.next_mask)
         self.note = QLabel()
@@ -33,8 +33,8 @@ class DropoutControls(QWidget):
         row = QHBoxLayout()
         row.setContentsMargins(0, 0, 0, 0)
         row.addWidget(self.train)
-        row.addStretch(1)
         row.addWidget(self.resample)
+        row.addStretch(1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(row)
@@ -66,14 +66,11 @@ class DropoutControls(QWidget):
         if on:
             scale = "0 (everything dropped)" if p >= 1 else f"{1 / (1 - p):.3g}"
             self.note.setText(
-                f"Mask of seed {layer.param('seed')}: each unit dropped with probability "
-                f"{p:g} (magenta), survivors × 1/(1 − p) = {scale}. The same seed always "
-                "gives the same mask."
+                f"Mask of seed {layer.param('seed')}: units dropped with probability "
+                f"{p:g} (magenta), survivors × {scale}. Same seed, same mask."
             )
         else:
-            self.note.setText(
-                "Not training: dropout passes every value on unchanged (as at test time)."
-            )
+            self.note.setText("Off: every value passes unchanged (as at test time).")
 
     def _apply(self, params: dict) -> None:
         layer = self._layer()
