@@ -102,7 +102,8 @@ def variants(
     p: float = DEFAULT_P,
     augmentation: Augmentation | None = None,
 ) -> list[Variant]:
-    """The runs of the comparison, in ``kinds`` order (each of :data:`KINDS`)."""
+    """The runs of the comparison, in ``kinds`` order (each of :data:`KINDS`); each run's
+    label (and its network's name) says what it adds."""
     unknown = [k for k in kinds if k not in KINDS]
     if unknown or not 2 <= len(kinds) <= 4:
         raise RegulariseError(f"compare 2 to 4 of {', '.join(KINDS)}, not {', '.join(kinds)}")
@@ -116,12 +117,11 @@ def variants(
         if drop and dropped is None:
             dropped = with_dropout(plain, p)
         base = dropped if drop else plain
-        name = spec.name or "lab network"
         label = {
-            "plain": f"{name}: no dropout, no augmentation",
-            "dropout": f"{name}: dropout {p:g}",
-            "augmentation": f"{name}: augmentation",
-            "both": f"{name}: dropout {p:g} + augmentation",
+            "plain": "no regularisation",
+            "dropout": f"dropout {p:g}",
+            "augmentation": "augmentation",
+            "both": f"dropout {p:g} + augmentation",
         }[kind]
         out.append(
             Variant(

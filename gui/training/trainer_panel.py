@@ -378,7 +378,8 @@ class TrainerPanel(QWidget):
         except EngineError as error:
             self.form.show_error(str(error))
             return
-        self._sweep = {"runs": runs, "index": 0, "results": [], "config": config}
+        name = spec.name or "lab network"
+        self._sweep = {"runs": runs, "index": 0, "results": [], "config": config, "name": name}
         self._specs = [v.spec for v in runs]
         self._task = "classification"
         self._checkpoints = [{} for _ in runs]
@@ -421,14 +422,10 @@ class TrainerPanel(QWidget):
         self._set_trained(True)
         self.classify_view.set_members([r.network for r in done])
         lines = [
-            f"{r.network.split(': ', 1)[-1]}: {r.train_accuracy:.1%} / {r.test_accuracy:.1%}, "
-            f"gap {g * 100:.1f} points"
+            f"{r.network} {r.train_accuracy:.0%} / {r.test_accuracy:.0%}, gap {g * 100:.1f} points"
             for r, g in zip(done, self.regularisation_gaps, strict=True)
         ]
-        summary = (
-            f"{sweep['runs'][0].spec.name.split(':')[0]}, train / test accuracy and their gap: "
-            + " · ".join(lines)
-        )
+        summary = f"{sweep['name']}, train / test accuracy: " + " · ".join(lines)
         record = finished_run(self.worker.trainer, done, summary)
         settings = dict(record.settings)
         settings["augmentation"] = "per run"

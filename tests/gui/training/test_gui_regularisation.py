@@ -63,9 +63,10 @@ def test_one_click_trains_four_runs_and_shows_their_gaps(qtbot, panel):
     assert run.labels == tuple(v.label for v in runs)
     assert dict(run.settings)["comparison"] == "regularisation"
     summary = panel.curves.summary.text()
+    assert summary.startswith("shapes-cnn, train / test accuracy")
     for r, g in zip(results, panel.regularisation_gaps, strict=True):
         assert f"gap {g * 100:.1f} points" in summary
-        assert r.network.split(": ")[1] in summary
+        assert r.network in summary
     assert panel.regularise_button.isEnabled() and panel.start_button.isEnabled()
     # the dropout runs' networks have dropout; the plain one has none
     assert [any(layer.type == "dropout" for layer in s.layers) for s in panel._specs] == [
