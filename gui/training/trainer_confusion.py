@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg  # noqa: I001 - PySide6 is imported first by the gui package
-from PySide6.QtGui import QFont
+from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from engine.metrics import normalise_rows
@@ -29,6 +29,7 @@ class ConfusionView(QWidget):
         self.names: list[str] = []
         self.shown: np.ndarray | None = None  # what the cells show (counts or shares)
         self.cell_texts: list[list[str]] = []
+        self.short_ticks = False  # numbers under the columns, names only on the left
         self.normalised = QCheckBox("normalised (share of each true class)")
         self.normalised.setToolTip(
             "Divide each row by its total: the diagonal becomes each class's recall"
@@ -42,6 +43,7 @@ class ConfusionView(QWidget):
         self.plot.setLabel("left", "true class")
         self.plot.setLabel("bottom", "predicted class")
         self.plot.setMinimumHeight(120)
+        self.plot.getViewBox().sigResized.connect(lambda *_: self._set_ticks())
         self.item = pg.ImageItem(axisOrder="row-major")
         self.plot.addItem(self.item)
         self._texts: list[pg.TextItem] = []
@@ -84,9 +86,7 @@ class ConfusionView(QWidget):
         levels = np.clip(np.round(shares * (LEVELS - 1)), 0, LEVELS - 1).astype(np.uint8)
         self.item.setImage(levels, levels=(0, 255), lut=lookup_table("viridis", False))
         self.item.setRect(-0.5, -0.5, n, n)
-        ticks = [list(enumerate(self.names))]
-        self.plot.getAxis("bottom").setTicks(ticks)
-        self.plot.getAxis("left").setTicks(ticks)
+        self._set_ticks()
         self.plot.setXRange(-0.5, n - 0.5, padding=0.02)
         self.plot.setYRange(-0.5, n - 0.5, padding=0.02)
         self._write_cells(shares)
@@ -96,6 +96,24 @@ class ConfusionView(QWidget):
             f"{total:,} test {self._what}: {right:,} on the diagonal ({right / max(total, 1):.1%}"
             f" right). Rows: true class; columns: what the network said."
         )
+
+    def _set_ticks(self) -> None:
+        """Class names on both axes; where the columns are too narrow for them, numbers
+        below and "name (number)" on the left."""
+        n = len(self.names)
+        if not n:
+            return
+        metrics = QFontMetrics(self.plot.getAxis("bottom").font() or QFont())
+        widest = max(metrics.horizontalAdvance(name) for name in self.names)
+        column = self.plot.getViewBox().width() / max(n, 1)
+        self.short_ticks = widest + 8 > column
+        if self.short_ticks:
+            bottom = [(i, str(i)) for i in range(n)]
+            left = [(i, f"{name} ({i})") for i, name in enumerate(self.names)]
+        else:
+            bottom = left = list(enumerate(self.names))
+        self.plot.getAxis("bottom").setTicks([bottom])
+        self.plot.getAxis("left").setTicks([left])
 
     def _write_cells(self, shares: np.ndarray) -> None:
         n = len(shares)

@@ -125,5 +125,16 @@ def test_the_view_says_why_there_is_no_matrix(qtbot):
     np.testing.assert_array_equal(view.shown, [[3, 1], [0, 0]])
     view.normalised.setChecked(True)
     np.testing.assert_allclose(view.shown, [[0.75, 0.25], [0, 0]])  # an empty row stays 0
+    names = ["background", "circle", "square", "triangle", "cross"]
+    view.show_matrix(np.eye(5, dtype=int), names, "pixels")
+    view.resize(260, 300)
+    view.show()
+    qtbot.waitUntil(lambda: view.short_ticks)  # too narrow for the names: numbers below
+    ticks = view.plot.getAxis("bottom")._tickLevels[0]
+    assert [t for _, t in ticks] == ["0", "1", "2", "3", "4"]
+    assert [t for _, t in view.plot.getAxis("left")._tickLevels[0]][0] == "background (0)"
+    view.resize(1400, 700)
+    qtbot.waitUntil(lambda: not view.short_ticks)
+    assert [t for _, t in view.plot.getAxis("bottom")._tickLevels[0]] == names
     view.show_message("none")
     assert view.counts is None and view.label.text() == "none"
