@@ -28,18 +28,6 @@ from gui.lab.maps.colour_bar import ColourBar
 from gui.widgets.indexed_image import IndexedImageItem
 
 TRACE_PEN = (230, 230, 230)
-DROPPED_RGBA = (230, 0, 180, 235)  # a dropout mask's dropped units: in no colormap
-
-_DROPPED_TABLE: list = []
-
-
-def _dropped_table() -> np.ndarray:
-    """(256, 4): index 1 (a dropped unit) opaque magenta, everything else transparent."""
-    if not _DROPPED_TABLE:
-        _DROPPED_TABLE.append(overlay_table(DROPPED_RGBA))
-    return _DROPPED_TABLE[0]
-
-
 ERROR_STYLE = "color: #ff6b6b; font-size: 15px; padding: 6px 10px;"
 
 
@@ -57,6 +45,18 @@ def canvas_height(shape: tuple[int, ...] | None, tile_px: int, max_columns: int)
         return 56
     c = shape[0]
     return int(min(420, max(60, c * max(18, min(36, 360 // max(c, 1))) + 30)))
+
+
+DROPPED_RGBA = (230, 0, 180, 235)  # a dropout mask's dropped units: in no colormap
+
+_DROPPED_TABLE: list = []
+
+
+def _dropped_table() -> np.ndarray:
+    """(256, 4): index 1 (a dropped unit) opaque magenta, everything else transparent."""
+    if not _DROPPED_TABLE:
+        _DROPPED_TABLE.append(overlay_table(DROPPED_RGBA))
+    return _DROPPED_TABLE[0]
 
 
 class MapViewBox(pg.ViewBox):
