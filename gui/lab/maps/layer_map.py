@@ -294,24 +294,6 @@ class LayerMap(QWidget):
             self._place_overlay(QRectF(-0.5, -0.5, length, c))
             self.view.setRange(QRectF(-0.5, -0.55, length, c + 0.1), padding=0)
 
-    def _apply_dropped(self, r: LayerDisplay) -> None:
-        """Mark a dropout mask's dropped units (magenta), or hide the marks."""
-        marks = r.dropped
-        if marks is None:
-            self.dropped.hide()
-            self.dropped_points.hide()
-            return
-        if r.kind == "traces":
-            self.dropped.hide()
-            channel, position = np.nonzero(marks)
-            self.dropped_points.setData(position.astype(np.float32), channel.astype(np.float32))
-            self.dropped_points.show()
-            return
-        self.dropped_points.hide()
-        self.dropped.setImage(marks, levels=(0, 255), lut=_dropped_table(), autoLevels=False)
-        self.dropped.setRect(self._image_rect)
-        self.dropped.show()
-
     def _set_curves(self, n: int) -> None:
         while len(self._curves) > n:
             self.view.removeItem(self._curves.pop())
@@ -350,6 +332,24 @@ class LayerMap(QWidget):
         if r.kind == "traces":
             return (1, r.traces.shape[1])
         return None
+
+    def _apply_dropped(self, r: LayerDisplay) -> None:
+        """Mark a dropout mask's dropped units (magenta), or hide the marks."""
+        marks = r.dropped
+        if marks is None:
+            self.dropped.hide()
+            self.dropped_points.hide()
+            return
+        if r.kind == "traces":
+            self.dropped.hide()
+            channel, position = np.nonzero(marks)
+            self.dropped_points.setData(position.astype(np.float32), channel.astype(np.float32))
+            self.dropped_points.show()
+            return
+        self.dropped_points.hide()
+        self.dropped.setImage(marks, levels=(0, 255), lut=_dropped_table(), autoLevels=False)
+        self.dropped.setRect(self._image_rect)
+        self.dropped.show()
 
     def set_marker(self, channel: int | None, position: tuple[int, ...] | None) -> None:
         """Outline the probed position (in its channel's tile), or hide the outline."""
