@@ -18,6 +18,7 @@ thread wait for the OS to schedule it.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import logging
 import os
@@ -40,6 +41,7 @@ from gui.compute.display import (
     ColourTables,
     DisplayHint,
     LayerDisplay,
+    dropped_for,
     layer_channel_ranges,
     layer_display,
     overlay_for,
@@ -545,7 +547,21 @@ def trace_display(
                 changed=changed,
                 ranges=per_channel.get(name),
             )
+    _mark_dropped(trace, spec, displays)
     return displays
+
+
+def _mark_dropped(trace: Trace, spec, displays: dict[str, LayerDisplay]) -> None:
+    """Give each dropout layer run in training mode its dropped units (from the trace's
+    keep-mask) in the display layout."""
+    for layer in spec.layers:
+        d = displays.get(layer.name)
+        if layer.type != "dropout" or d is None or d.dropped is not None:
+            continue
+        if d.kind != "missing" and layer.name in trace.indices:
+            marks = dropped_for(trace.indices[layer.name], d)
+            if marks is not None:
+                displays[layer.name] = dataclasses.replace(d, dropped=marks)
 
 
 def _shared_levels(trace: Trace, names, basis_of):

@@ -47,6 +47,18 @@ def canvas_height(shape: tuple[int, ...] | None, tile_px: int, max_columns: int)
     return int(min(420, max(60, c * max(18, min(36, 360 // max(c, 1))) + 30)))
 
 
+DROPPED_RGBA = (230, 0, 180, 235)  # a dropout mask's dropped units: in no colormap
+
+_DROPPED_TABLE: list = []
+
+
+def _dropped_table() -> np.ndarray:
+    """(256, 4): index 1 (a dropped unit) opaque magenta, everything else transparent."""
+    if not _DROPPED_TABLE:
+        _DROPPED_TABLE.append(overlay_table(DROPPED_RGBA))
+    return _DROPPED_TABLE[0]
+
+
 class MapViewBox(pg.ViewBox):
     """A ViewBox where the plain wheel scrolls the page and Ctrl+wheel zooms."""
 
@@ -132,7 +144,16 @@ class LayerMap(QWidget):
         self.marker.setPen(pen)
         self.marker.setZValue(20)
         self.marker.hide()
-        for item in (self.image, self.overlay, self.marker):
+        # A dropout layer in training mode: its dropped units on top of the maps.
+        self.dropped = IndexedImageItem(axisOrder="row-major")
+        self.dropped.setZValue(5)
+        self.dropped.hide()
+        self.dropped_points = pg.ScatterPlotItem(
+            size=6, pen=None, brush=pg.mkBrush(*DROPPED_RGBA), symbol="x"
+        )
+        self.dropped_points.setZValue(5)
+        self.dropped_points.hide()
+        for item in (self.image, self.overlay, self.marker, self.dropped, self.dropped_points):
             self.view.addItem(item)
         # The colour bar is a widget of its own: inside the maps' canvas every image update
         # repainted it too (a few ms per edit over all layers).
@@ -229,6 +250,7 @@ class LayerMap(QWidget):
         else:
             self.image.clear()
             self._set_curves(0)
+        self._apply_dropped(render)
         cmap_key = (colormap_name, render.symmetric)
         if cmap_key != self._cmap_key:
             self._cmap_key = cmap_key
@@ -317,6 +339,24 @@ class LayerMap(QWidget):
         if r.kind == "traces":
             return (1, r.traces.shape[1])
         return None
+
+    def _apply_dropped(self, r: LayerDisplay) -> None:
+        """Mark a dropout mask's dropped units (magenta), or hide the marks."""
+        marks = r.dropped
+        if marks is None:
+            self.dropped.hide()
+            self.dropped_points.hide()
+            return
+        if r.kind == "traces":
+            self.dropped.hide()
+            channel, position = np.nonzero(marks)
+            self.dropped_points.setData(position.astype(np.float32), channel.astype(np.float32))
+            self.dropped_points.show()
+            return
+        self.dropped_points.hide()
+        self.dropped.setImage(marks, levels=(0, 255), lut=_dropped_table(), autoLevels=False)
+        self.dropped.setRect(self._image_rect)
+        self.dropped.show()
 
     def set_marker(self, channel: int | None, position: tuple[int, ...] | None) -> None:
         """Outline the probed position (in its channel's tile), or hide the outline."""

@@ -230,6 +230,15 @@ class MapsView(QWidget):
             return f"upsample ×{layer.param('scale_factor')} {layer.param('mode')}"
         if layer.type in ("max_pool", "avg_pool"):
             return f"{layer.type.replace('_', ' ')} {layer.param('kernel_size')}"
+        if layer.type == "dropout":
+            q = float(layer.param("p"))
+            if not layer.param("train"):
+                return f"dropout p {q:g} (off: values pass unchanged)"
+            scale = "0" if q >= 1 else f"{1 / (1 - q):.3g}"
+            return (
+                f"dropout p {q:g}, training mode (seed {layer.param('seed')}): "
+                f"magenta = dropped, survivors × {scale}"
+            )
         return layer.type.replace("_", " ")
 
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
