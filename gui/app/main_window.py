@@ -20,16 +20,16 @@ from PySide6.QtWidgets import (
     QMenu,
     QScrollArea,
     QSizePolicy,
-    QSplitter,
     QTabWidget,
     QWidget,
 )
 
+from gui.app.side_panels import PanelSplitter
 from gui.app.theme import set_presentation_fonts
 from gui.compute.scheduler import ComputeScheduler
 from gui.lab.input.input_panel import InputPanel
 from gui.lab.inspector.inspector import Inspector
-from gui.lab.maps.maps_view import MapsView
+from gui.lab.maps.maps_view import PRESENTATION_TILE_SCALE, MapsView
 from gui.state.document import Document
 
 # The bottom docks (layers, training) take this share of the height, within these bounds;
@@ -64,7 +64,8 @@ class MainWindow(QMainWindow):
         self.input_panel = InputPanel(document, scheduler)
         self.maps_view = MapsView(document, scheduler)
         self.inspector = Inspector(document, scheduler)
-        splitter = QSplitter(Qt.Orientation.Horizontal)
+        # side panels fold to a strip (its handle's button, View menu, Ctrl+[ / Ctrl+])
+        splitter = PanelSplitter()
         # The side panels scroll rather than force a minimum window size (small screens).
         splitter.addWidget(_scrolling(self.input_panel))
         # The maps and the lessons' labs share the middle, as tabs (no tab bar for one).
@@ -256,6 +257,7 @@ class MainWindow(QMainWindow):
         self.presentation_action.setChecked(on)
         self.presentation_action.blockSignals(False)
         set_presentation_fonts(on, self)
+        self.maps_view.set_tile_scale(PRESENTATION_TILE_SCALE if on else 1.0)  # larger maps
         if on:
             # "open" includes a dock behind another one's tab (not visible, not closed)
             self._hidden_for_presentation = [d for d in self.bottom_docks() if not d.isHidden()]
@@ -273,6 +275,7 @@ class MainWindow(QMainWindow):
             self._size_bottom_docks()
             if self._splitter_before:
                 self.splitter.setSizes(self._splitter_before)
+                self.splitter.sync()  # a panel folded while presenting comes back
 
     def _fit_side_panels(self) -> None:
         """Side panels at least as wide as their (larger) contents need, so nothing scrolls
@@ -282,7 +285,10 @@ class MainWindow(QMainWindow):
         self._hold_side_panels()
         total = sum(self.splitter.sizes())
         share = min(int(total * PRESENTATION_SIDE_SHARE), PRESENTATION_SIDE_MAX)
-        left, right = (max(self.side_panel_need(i), share) for i in (0, 2))
+        left, right = (
+            0 if self.splitter.is_collapsed(i) else max(self.side_panel_need(i), share)
+            for i in (0, 2)
+        )
         if total - left - right >= total // 3:
             self.splitter.setSizes([left, total - left - right, right])
 
@@ -292,7 +298,8 @@ class MainWindow(QMainWindow):
         maps. Otherwise the panels may be narrower and scroll (small screens)."""
         for index in (0, 2):
             area = self.splitter.widget(index)
-            need = self.side_panel_need(index) if self._presenting else 0
+            folded = self.splitter.is_collapsed(index)
+            need = self.side_panel_need(index) if self._presenting and not folded else 0
             if area.minimumWidth() != need:
                 area.setMinimumWidth(need)
 
@@ -387,6 +394,30 @@ class MainWindow(QMainWindow):
         view_menu.addAction(presentation)
         view_menu.addAction(full)
         self.presentation_action, self.full_screen_action = presentation, full
+        self._build_panel_actions(view_menu)
+
+    def _build_panel_actions(self, view_menu: QMenu) -> None:
+        """View ▸ Input panel (Ctrl+[) and Inspector (Ctrl+]): fold a side panel to its strip
+        and back (a laptop's maps take the whole width)."""
+        view_menu.addSeparator()
+        self.panel_actions: dict[int, QAction] = {}
+        for index, title, key in ((0, "&Input panel", "Ctrl+["), (2, "I&nspector", "Ctrl+]")):
+            action = QAction(title, self)
+            action.setCheckable(True)
+            action.setChecked(True)
+            action.setShortcut(QKeySequence(key))
+            action.setStatusTip("Show or fold the side panel (its strip stays to bring it back)")
+            action.toggled.connect(lambda on, i=index: self.splitter.set_collapsed(i, not on))
+            view_menu.addAction(action)
+            self.panel_actions[index] = action
+        self.splitter.collapsedChanged.connect(self._panel_folded)
+
+    def _panel_folded(self, index: int, collapsed: bool) -> None:
+        action = self.panel_actions.get(index)
+        if action is not None and action.isChecked() == collapsed:
+            action.blockSignals(True)
+            action.setChecked(not collapsed)
+            action.blockSignals(False)
 
     def add_file_action(self, action: QAction) -> None:
         """Put ``action`` into the File menu above Quit."""
