@@ -325,10 +325,14 @@ def main(argv: list[str]) -> int:
 def screenshot(app, window, path: str, presentation: bool = False) -> int:
     """Show ``window``, wait for its first maps (and the probe's receptive field) to be
     painted, save it as a PNG."""
-    from PySide6.QtCore import QTimer
+    from PySide6.QtCore import QCoreApplication, QEvent, QEventLoop, QTimer
 
     outcome: dict[str, object] = {}
     scheduler, document = window.scheduler, window.document
+    # A loop of its own, not app.exec(): QApplication.quit() closes every window first (Qt 6),
+    # so the picture was taken of a hidden window, its last layout never done and its
+    # presentation mode undone by closeEvent (a normal-mode picture).
+    loop = QEventLoop()
     painted_generation = [-1]
     settle = [0]  # event-loop turns to wait before the steady state is checked again
 
@@ -355,9 +359,14 @@ def screenshot(app, window, path: str, presentation: bool = False) -> int:
             return
         if not receptive_ready():
             return
+        # the layouts still queued (new fonts, new map heights) may change the maps' size
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
+        if window.maps_view.hint_pending:
+            QTimer.singleShot(0, check)
+            return
         if "done" not in outcome:
             outcome["done"] = True
-            QTimer.singleShot(0, app.quit)
+            QTimer.singleShot(0, loop.quit)
 
     def painted(generation: int) -> None:
         painted_generation[0] = max(painted_generation[0], generation)
@@ -365,7 +374,7 @@ def screenshot(app, window, path: str, presentation: bool = False) -> int:
 
     def timed_out() -> None:
         outcome.setdefault("timeout", True)
-        app.quit()
+        loop.quit()
 
     window.maps_view.repainted.connect(painted)
     # after the maps view applied the overlays (it connected first)
@@ -374,17 +383,11 @@ def screenshot(app, window, path: str, presentation: bool = False) -> int:
     window.show()
     if window.scheduler.latest is not None:
         window.maps_view.repaint()
-    app.exec()
+    loop.exec()
     if "done" not in outcome:
         print("error: the maps were not drawn within 60 s", file=sys.stderr)
         window.close()
         return 1
-    if presentation:
-        from PySide6.QtCore import QCoreApplication
-
-        for _ in range(5):  # the new fonts' layouts (queued, not run once exec returned)
-            QCoreApplication.sendPostedEvents()
-            app.processEvents()
     image = window.grab()
     tmp = path + ".tmp.png"
     ok = image.save(tmp, "PNG")

@@ -26,6 +26,7 @@ from gui.compute.colormaps import BACKGROUND, lookup_table, overlay_table
 from gui.compute.display import LayerDisplay, grid_for
 from gui.lab.maps.colour_bar import ColourBar
 from gui.widgets.indexed_image import IndexedImageItem
+from gui.widgets.rf_outline import attach_outline
 
 TRACE_PEN = (230, 230, 230)
 ERROR_STYLE = "color: #ff6b6b; font-size: 15px; padding: 6px 10px;"
@@ -133,6 +134,9 @@ class LayerMap(QWidget):
         self.marker.hide()
         for item in (self.image, self.overlay, self.marker):
             self.view.addItem(item)
+        # laptop15: the receptive field's outline, visible at any zoom (set_rf_outline)
+        self.rf_outline = attach_outline(self.view)
+        self._rf_mask = None
         # The colour bar is a widget of its own: inside the maps' canvas every image update
         # repainted it too (a few ms per edit over all layers).
         self.colorbar = ColourBar()
@@ -227,6 +231,7 @@ class LayerMap(QWidget):
         else:
             self.image.clear()
             self._set_curves(0)
+        self._place_rf_outline()  # laptop15: the layout may have changed
         cmap_key = (colormap_name, render.symmetric)
         if cmap_key != self._cmap_key:
             self._cmap_key = cmap_key
@@ -280,10 +285,37 @@ class LayerMap(QWidget):
             self.view.addItem(curve)
             self._curves.append(curve)
 
+    # --- laptop15 block: the receptive field's outline ----------------------------------
+    def set_rf_outline(self, mask: np.ndarray | None) -> None:
+        """Outline the receptive field ``mask`` (this layer's spatial grid, the engine's) in
+        every channel's tile, at least a few screen pixels big; None hides it."""
+        self._rf_mask = mask
+        self._place_rf_outline()
+
+    def _place_rf_outline(self) -> None:
+        from gui.widgets.rf_outline import mask_bounds
+
+        r, mask = self.display, self._rf_mask
+        bounds = mask_bounds(mask) if mask is not None else None
+        if bounds is None or r is None or r.kind != "map2d" or mask.shape != r.shape[1:]:
+            self.rf_outline.set_rects([])
+            return
+        top, left, bottom, right = bounds
+        rows, cols = r.grid
+        py, px = r.pitch
+        rects = [
+            QRectF((i % cols) * px + left, (i // cols) * py + top, right - left, bottom - top)
+            for i in range(r.shape[0])
+        ]
+        self.rf_outline.refit_now()
+        self.rf_outline.set_rects(rects)
+
+    # --- end laptop15 block ------------------------------------------------------------
     def set_overlay(self, overlay: np.ndarray | None) -> None:
         """Highlight a receptive field (display-layout uint8 from the worker), or hide it."""
         if overlay is None or self.display is None or self.display.kind == "missing":
             self.overlay.hide()
+            self.set_rf_outline(None)  # laptop15
             return
         expected = self._overlay_shape()
         if expected is not None and overlay.shape != expected:

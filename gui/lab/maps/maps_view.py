@@ -253,6 +253,10 @@ class MapsView(QWidget):
         # The worker hears the size once the layout has settled: a window's first layout
         # resizes the view several times (each size would be drawn, beside that layout).
         self._hint_timer.start()
+        self._size_maps(hint)
+
+    def _size_maps(self, hint: DisplayHint) -> None:
+        self._sized_for = hint
         width = self.scroll.viewport().width() - 16
         for name, widget in self.maps.items():
             widget.set_height_for(
@@ -260,7 +264,12 @@ class MapsView(QWidget):
             )
 
     def _send_hint(self) -> None:
-        self.scheduler.set_display_hint(self.display_hint())
+        hint = self.display_hint()
+        # laptop15: what the maps were sized for may be outdated (new fonts, a new tile
+        # scale laid out after the resize): the maps' heights follow the hint sent
+        if hint != getattr(self, "_sized_for", None):
+            self._size_maps(hint)
+        self.scheduler.set_display_hint(hint)
 
     @property
     def hint_pending(self) -> bool:
@@ -390,6 +399,8 @@ class MapsView(QWidget):
         show = self.document.view.show_receptive_field and result.probe == self.document.probe
         for name, widget in self.maps.items():
             widget.set_overlay(result.overlays.get(name) if show else None)
+            if show:  # laptop15: an outline that a 1-3 px field cannot hide
+                widget.set_rf_outline(result.masks.get(name))
 
     # ------------------------------------------------------------ probe
     def _probe_at(self, layer: str, hit) -> Probe | None:
