@@ -345,6 +345,8 @@ def screenshot(app, window, path: str, presentation: bool = False) -> int:
     def check() -> None:
         # Wait for the steady state: the newest request (e.g. after the first layout's
         # resize) computed and painted, nothing left in flight.
+        if outcome:  # a check queued before the picture was taken (or the time ran out)
+            return
         if window.maps_view.hint_pending or window.painting_in_pieces:
             QTimer.singleShot(0, check)  # the first passes after show() are still to run
             return

@@ -59,6 +59,7 @@ class ClassifyView(QWidget):
         self.member.clear()
         self.member.addItems(labels)
         self.member.blockSignals(False)
+        self.forget()  # a new run: the last run's probabilities are not its
 
     def set_trained(self, trained: bool) -> None:
         for widget in (self.member, self.use_button, self.classify_button):
@@ -72,6 +73,14 @@ class ClassifyView(QWidget):
         self.plot.setXRange(-0.6, len(p) - 0.4, padding=0)
         best = int(np.argmax(p))
         self.label.setText(f"most likely: {class_names[best]} ({p[best]:.1%})")
+
+    def forget(self) -> None:
+        """The input or the network changed: the bars and their text no longer apply."""
+        if self.probabilities is None and not self.label.text():
+            return
+        self.probabilities = None
+        self._bars.setOpts(x=[], height=[])
+        self.label.setText("")
 
     def show_message(self, text: str) -> None:
         """No probabilities: clear the bars and say why."""

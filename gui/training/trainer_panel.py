@@ -132,6 +132,11 @@ class TrainerPanel(QWidget):
         self.use_button.clicked.connect(self.use_in_lab)
         self.classify_button = self.classify_view.classify_button
         self.classify_button.clicked.connect(self.classify)
+        # an answer about an input or a network no longer shown is cleared, never left over
+        self.document.inputChanged.connect(self.classify_view.forget)
+        self.document.networkChanged.connect(lambda _kind: self.classify_view.forget())
+        self.member.currentIndexChanged.connect(lambda _: self.classify_view.forget())
+        self._classified_input = None
 
         self._build_layout()
         self._set_running(False)
@@ -221,6 +226,8 @@ class TrainerPanel(QWidget):
         elif tag == "checkpoint":
             self.watch.show_images(result)
         elif tag == "classify":
+            if self.document.input is not self._classified_input:
+                return  # the input changed while it was classified: the answer is stale
             self.classify_view.show_probabilities(result, list(self._dataset.class_names))
         elif tag == "preview":
             self.preview_plot.show_image(result)
@@ -409,6 +416,7 @@ class TrainerPanel(QWidget):
                 "draw an input of that shape."
             )
             return
+        self._classified_input = x
         self._submit("classify", predict, spec, weights, np.array(x))
 
     @property

@@ -328,8 +328,11 @@ class InputPanel(QWidget):
     # ------------------------------------------------------------ document
     def _input_changed(self) -> None:
         x = self.document.input
+        named = getattr(self.document, "input_source", None)  # e.g. a preset's digit
         if self._incoming is not None:
             self._name(x, self._incoming)
+        elif named is not None and named[0] is x and self._lookup(x) is None:
+            self._name(x, named[1])
         self._show_mode()
 
     def _show_mode(self) -> None:

@@ -475,6 +475,9 @@ class MapsView(QWidget):
         if probe is None:
             for widget in self.maps.values():
                 widget.set_overlay(None)
+            # laptop15: no probe, no value (a 2D readout left over a 1D network)
+            self.readout.setText(HOVER_HINT)
+            self.readout.setToolTip("")
         else:
             self._show_value(probe)
             rf = self.scheduler.latest_receptive
