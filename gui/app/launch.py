@@ -281,7 +281,8 @@ def main(argv: list[str]) -> int:
         size = parse_size(args.size or SCREENSHOT_SIZE) if (args.size or args.screenshot) else None
         if args.screenshot and not args.screenshot.lower().endswith(".png"):
             raise UsageError(f"--screenshot needs a .png file name; got {args.screenshot!r}")
-        start = resolve_input(args.target)
+        # a window's input is read behind the splash; a picture's (offscreen) at once
+        start = resolve_input(args.target) if args.screenshot else None
     except UsageError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
@@ -289,7 +290,6 @@ def main(argv: list[str]) -> int:
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
 
     import PySide6.QtWidgets  # noqa: F401 - PySide6 before pyqtgraph
-    from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
     from gui.app.theme import apply_theme
@@ -298,28 +298,53 @@ def main(argv: list[str]) -> int:
     name_application(app)
     apply_theme(app)
     sys.excepthook = _excepthook
+    if not args.screenshot:
+        window = open_lab(app, args.target, size, args.presentation)
+        return 2 if window is None else app.exec()
     try:
-        window = create_window(start, remember=not args.screenshot)
+        window = create_window(start, remember=False)
     except UsageError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    if args.screenshot:
-        window.resize(*size)
-        window.workspace_actions.ask_on_close = False  # nobody there to answer
-        probe_centre(window.document)
-        return screenshot(app, window, args.screenshot, presentation=args.presentation)
+    window.resize(*size)
+    window.workspace_actions.ask_on_close = False  # nobody there to answer
+    probe_centre(window.document)
+    return screenshot(app, window, args.screenshot, presentation=args.presentation)
+
+
+def open_lab(app, target: str | None, size=None, presentation: bool = False):
+    """The lab's window for ``target``, shown where it was last time: a splash is on screen
+    first (torch's import and the window's making take about two seconds) and closes when
+    the window shows. None (and one line on stderr) for a bad target."""
+    from PySide6.QtCore import QTimer
+
+    from gui.app.splash import show_splash
+
+    splash = show_splash(app, app_version())
+    try:
+        splash.say(f"Reading {target or DEFAULT_EXAMPLE}…")
+        start = resolve_input(target)
+        splash.say("Loading torch and building the lab…")
+        window = create_window(start, remember=True)
+    except UsageError as error:
+        splash.close()
+        print(f"error: {error}", file=sys.stderr)
+        return None
+    splash.say("Drawing the maps…")
     from gui.app.window_geometry import fit_size, remember_geometry, show_placed
 
     remember_geometry(window)  # the last size and place, or most of the screen
     if size is not None:
         fit_size(window, *size)  # never larger than the screen
     show_placed(window)
-    if args.presentation:
+    splash.finish(window)
+    window.splash = splash  # for tests and the start-up benchmark
+    if presentation:
         window.set_presentation(True)
     freeze_start_up_objects()
     # After a crash: offer the autosaved work once the window is up.
     QTimer.singleShot(0, window.workspace_actions.offer_recovery)
-    return app.exec()
+    return window
 
 
 def screenshot(app, window, path: str, presentation: bool = False) -> int:
