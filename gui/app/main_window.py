@@ -35,6 +35,7 @@ from gui.state.document import Document
 # The bottom docks (layers, training) take this share of the height, within these bounds;
 # the maps keep the rest.
 BOTTOM_SHARE, BOTTOM_MIN, BOTTOM_MAX = 0.25, 180, 300
+TALL_DOCK_SHARE = 0.45  # a bottom tab whose panel needs more height (the trainer) gets up to this
 WIDE_PANEL = 800  # px: a bottom dock's panel wider than this scrolls sideways
 # Presentation mode: each side panel takes this share of the width, up to a limit in px,
 # or what its content needs if that is more (nothing scrolls sideways).
@@ -217,7 +218,27 @@ class MainWindow(QMainWindow):
         docks[0].raise_()
         for dock in docks[1:]:
             self._lay_out_when_in_front(dock)
+        for dock in docks:  # each tab gets the height its panel needs when it comes forward
+            dock.visibilityChanged.connect(
+                lambda visible, d=dock: visible and QTimer.singleShot(0, lambda: self._fit_dock(d))
+            )
         self._size_bottom_docks()
+
+    def _fit_dock(self, dock: QDockWidget) -> None:
+        """A bottom tab brought to the front: the area as tall as its panel needs (the
+        trainer's plots and controls), up to TALL_DOCK_SHARE of the window, never less
+        than the usual height; the first tab (Layers) the usual height. The maps keep the
+        rest."""
+        if dock.isHidden() or self._presenting or dock not in self.bottom_docks():
+            return
+        widget = dock.widget()
+        panel = widget.widget() if isinstance(widget, QScrollArea) else widget
+        usual = int(min(BOTTOM_MAX, max(BOTTOM_MIN, self.height() * BOTTOM_SHARE)))
+        need = panel.sizeHint().height() + 40  # and its tab bar
+        height = int(max(usual, min(need, self.height() * TALL_DOCK_SHARE)))
+        if dock is self.bottom_docks()[0]:
+            height = usual  # the first tab (Layers) keeps the maps' share: back to usual
+        self.resizeDocks([dock], [height], Qt.Orientation.Vertical)
 
     def _lay_out_when_in_front(self, dock: QDockWidget) -> None:
         """Keep a scrolling dock's panel hidden while its tab is behind another one.

@@ -179,3 +179,29 @@ def test_the_presentation_screenshot_is_of_presentation_mode(themed, qtbot, tmp_
     assert shown["map_height"] > normal["map_height"]  # larger maps, not only text
     for picture in (normal, shown):  # laid out: each map as tall as its title and tiles
         assert picture["map_height"] >= picture["needed"]
+
+
+def test_the_training_tab_gets_the_height_its_plots_need(laptop, qtbot):
+    window = laptop((1280, 800), False)
+    layers, training = window.bottom_docks()[:2]
+    usual = layers.height()
+    plot = window.trainer_panel.curves.loss_plot
+    training.raise_()
+    qtbot.waitUntil(lambda: training.height() > usual + 60, timeout=5_000)
+    assert training.height() <= 0.45 * window.height() + 30
+    qtbot.waitUntil(lambda: plot.height() >= 200, timeout=5_000)
+    assert len(layers_in_view(window)) >= 1  # the maps keep room
+    layers.raise_()
+    qtbot.waitUntil(lambda: abs(layers.height() - usual) <= 2, timeout=5_000)
+
+
+def test_axis_labels_have_room_at_any_plot_width():
+    from gui.widgets.spaced_axis import SpacedAxis, nice_spacing
+
+    assert nice_spacing(12000, 2.5) == 5000
+    assert nice_spacing(1.0, 5) == 0.2
+    axis = SpacedAxis("bottom")
+    for width in (120, 164, 400, 1200):
+        (major, _), _minor = axis.tickSpacing(0, 12000, width)
+        labels = 12000 // major + 1
+        assert labels * axis.label_room(0, 12000) <= width + axis.label_room(0, 12000)
