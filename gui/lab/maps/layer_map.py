@@ -247,8 +247,12 @@ class LayerMap(QWidget):
         f = r.factor
         # Scene units are the layer's own positions: one displayed pixel spans f of them.
         rect = QRectF(0, 0, w * f, h * f)
-        if rect != self._image_rect:
+        # laptop15: pyqtgraph's setRect scales by the image's size at the time: a new image
+        # size in the same rect (another factor, e.g. tiles resized) needs it again, or the
+        # layer is drawn at the old scale (the input shown in a quarter of its place)
+        if rect != self._image_rect or (h, w) != getattr(self, "_image_hw", None):
             self._image_rect = rect
+            self._image_hw = (h, w)
             self.image.setRect(rect)
             self._place_overlay(rect)
         # A new layout shows the whole layer; the same layout at another resolution (zooming
