@@ -32,9 +32,17 @@ def _picture(version: str) -> QPixmap:
     for r in range(5):
         for c in range(5):
             shade = 60 + 25 * ((r * 5 + c) % 4)
-            painter.fillRect(28 + c * (cell + 2), 40 + r * (cell + 2), cell, cell, QColor(shade, shade, 80 + shade // 2))
+            painter.fillRect(
+                28 + c * (cell + 2),
+                40 + r * (cell + 2),
+                cell,
+                cell,
+                QColor(shade, shade, 80 + shade // 2),
+            )
     painter.setPen(ACCENT)
-    painter.drawRect(28 + 1 * (cell + 2) - 2, 40 + 1 * (cell + 2) - 2, 3 * (cell + 2) + 2, 3 * (cell + 2) + 2)
+    painter.drawRect(
+        28 + 1 * (cell + 2) - 2, 40 + 1 * (cell + 2) - 2, 3 * (cell + 2) + 2, 3 * (cell + 2) + 2
+    )
     title = QFont()
     title.setPointSize(26)
     title.setBold(True)
@@ -71,15 +79,15 @@ class Splash(QSplashScreen):
     def say(self, text: str) -> None:
         """Show ``text`` (what is loading now) and paint it at once: the GUI thread is about
         to be busy importing."""
-        self.showMessage(
-            text, Qt.AlignmentFlag.AlignBottom | Qt.AlignmentFlag.AlignLeft, TEXT
-        )
+        self.showMessage(text, Qt.AlignmentFlag.AlignBottom | Qt.AlignmentFlag.AlignLeft, TEXT)
         QApplication.processEvents()
 
     def drawContents(self, painter) -> None:  # noqa: N802 - Qt's name
         painter.setPen(TEXT)
         rect = self.rect().adjusted(24, 0, -24, -16)
-        painter.drawText(rect, Qt.AlignmentFlag.AlignBottom | Qt.AlignmentFlag.AlignLeft, self.message())
+        painter.drawText(
+            rect, Qt.AlignmentFlag.AlignBottom | Qt.AlignmentFlag.AlignLeft, self.message()
+        )
 
     def paintEvent(self, event) -> None:  # noqa: N802 - Qt's name
         super().paintEvent(event)

@@ -18,10 +18,12 @@ def _settle(qtbot, window) -> None:
     s = window.scheduler
     for _ in range(2):
         qtbot.waitUntil(
-            lambda: s.idle
-            and s.latest is not None
-            and s.latest.generation == s.generation
-            and not window.maps_view.hint_pending,
+            lambda: (
+                s.idle
+                and s.latest is not None
+                and s.latest.generation == s.generation
+                and not window.maps_view.hint_pending
+            ),
             timeout=20_000,
         )
         for _ in range(3):
@@ -154,7 +156,7 @@ def test_the_presentation_screenshot_is_of_presentation_mode(themed, qtbot, tmp_
         launch.probe_centre(window.document)
         real_grab = window.grab
 
-        def grab(*args, window=window, presenting=presenting):
+        def grab(*args, window=window, presenting=presenting, real_grab=real_grab):
             conv1 = window.maps_view.maps["conv1"]
             seen[presenting] = {
                 "visible": window.isVisible(),

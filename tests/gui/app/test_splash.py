@@ -7,7 +7,8 @@ import pytest
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication
 
-from gui.app import launch, splash as splash_module, window_geometry
+from gui.app import launch, window_geometry
+from gui.app import splash as splash_module
 
 
 @pytest.fixture
@@ -20,9 +21,7 @@ def own_settings(tmp_path, monkeypatch):
     )
 
 
-def test_the_splash_shows_first_and_closes_when_the_window_is_up(
-    own_settings, qtbot, monkeypatch
-):
+def test_the_splash_shows_first_and_closes_when_the_window_is_up(own_settings, qtbot, monkeypatch):
     said: list[tuple[str, bool]] = []  # (message, the window exists yet)
     made = []
     real_say = splash_module.Splash.say
@@ -34,8 +33,11 @@ def test_the_splash_shows_first_and_closes_when_the_window_is_up(
     real_create = launch.create_window
 
     def create(*args, **kwargs):
-        assert said and any(s.isVisible() for s in QApplication.topLevelWidgets()
-                            if isinstance(s, splash_module.Splash))
+        assert said and any(
+            s.isVisible()
+            for s in QApplication.topLevelWidgets()
+            if isinstance(s, splash_module.Splash)
+        )
         window = real_create(*args, **kwargs)
         made.append(window)
         return window

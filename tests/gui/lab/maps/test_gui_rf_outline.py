@@ -19,10 +19,12 @@ def _probed(open_window, qtbot, probe: Probe):
     window.document.set_probe(probe)
     s = window.scheduler
     qtbot.waitUntil(
-        lambda: s.latest_receptive is not None
-        and s.latest_receptive.probe == probe
-        and s.receptive_current
-        and window.maps_view.maps["input"].rf_outline.isVisible(),
+        lambda: (
+            s.latest_receptive is not None
+            and s.latest_receptive.probe == probe
+            and s.receptive_current
+            and window.maps_view.maps["input"].rf_outline.isVisible()
+        ),
         timeout=30_000,
     )
     return window
@@ -34,7 +36,9 @@ def test_mask_bounds_and_growth():
     assert mask_bounds(mask) == (2, 3, 4, 6)
     assert mask_bounds(np.zeros((3, 3), bool)) is None
     rect = grown(QRectF(10, 10, 2, 2), 6, 1)
-    assert (rect.width(), rect.height()) == (6, 2) and rect.center() == QRectF(10, 10, 2, 2).center()
+    assert (rect.width(), rect.height()) == (6, 2) and rect.center() == QRectF(
+        10, 10, 2, 2
+    ).center()
 
 
 def test_a_tiny_field_is_drawn_at_least_the_minimum_on_screen():
