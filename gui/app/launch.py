@@ -302,7 +302,8 @@ def main(argv: list[str]) -> int:
         if args.screenshot and not args.screenshot.lower().endswith(".png"):
             raise UsageError(f"--screenshot needs a .png file name; got {args.screenshot!r}")
         check_theme(args.theme)
-        start = resolve_input(args.target)
+        # a window's input is read behind the splash; a picture's (offscreen) at once
+        start = resolve_input(args.target) if args.screenshot else None
     except UsageError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
@@ -310,7 +311,6 @@ def main(argv: list[str]) -> int:
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
 
     import PySide6.QtWidgets  # noqa: F401 - PySide6 before pyqtgraph
-    from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
     from gui.app.theme import apply_theme, saved_theme
@@ -319,37 +319,66 @@ def main(argv: list[str]) -> int:
     name_application(app)
     apply_theme(app, args.theme or ("dark" if args.screenshot else saved_theme()))
     sys.excepthook = _excepthook
+    if not args.screenshot:
+        window = open_lab(app, args.target, size, args.presentation)
+        return 2 if window is None else app.exec()
     try:
-        window = create_window(start, remember=not args.screenshot)
+        window = create_window(start, remember=False)
     except UsageError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    if args.screenshot:
-        window.resize(*size)
-        window.workspace_actions.ask_on_close = False  # nobody there to answer
-        probe_centre(window.document)
-        return screenshot(app, window, args.screenshot, presentation=args.presentation)
+    window.resize(*size)
+    window.workspace_actions.ask_on_close = False  # nobody there to answer
+    probe_centre(window.document)
+    return screenshot(app, window, args.screenshot, presentation=args.presentation)
+
+
+def open_lab(app, target: str | None, size=None, presentation: bool = False):
+    """The lab's window for ``target``, shown where it was last time: a splash is on screen
+    first (torch's import and the window's making take about two seconds) and closes when
+    the window shows. None (and one line on stderr) for a bad target."""
+    from PySide6.QtCore import QTimer
+
+    from gui.app.splash import show_splash
+
+    splash = show_splash(app, app_version())
+    try:
+        splash.say(f"Reading {target or DEFAULT_EXAMPLE}…")
+        start = resolve_input(target)
+        splash.say("Loading torch and building the lab…")
+        window = create_window(start, remember=True)
+    except UsageError as error:
+        splash.close()
+        print(f"error: {error}", file=sys.stderr)
+        return None
+    splash.say("Drawing the maps…")
     from gui.app.window_geometry import fit_size, remember_geometry, show_placed
 
     remember_geometry(window)  # the last size and place, or most of the screen
     if size is not None:
         fit_size(window, *size)  # never larger than the screen
     show_placed(window)
-    if args.presentation:
+    splash.finish(window)
+    window.splash = splash  # for tests and the start-up benchmark
+    if presentation:
         window.set_presentation(True)
     freeze_start_up_objects()
     # After a crash: offer the autosaved work once the window is up.
     QTimer.singleShot(0, window.workspace_actions.offer_recovery)
-    return app.exec()
+    return window
 
 
 def screenshot(app, window, path: str, presentation: bool = False) -> int:
     """Show ``window``, wait for its first maps (and the probe's receptive field) to be
     painted, save it as a PNG."""
-    from PySide6.QtCore import QTimer
+    from PySide6.QtCore import QCoreApplication, QEvent, QEventLoop, QTimer
 
     outcome: dict[str, object] = {}
     scheduler, document = window.scheduler, window.document
+    # A loop of its own, not app.exec(): QApplication.quit() closes every window first (Qt 6),
+    # so the picture was taken of a hidden window, its last layout never done and its
+    # presentation mode undone by closeEvent (a normal-mode picture).
+    loop = QEventLoop()
     painted_generation = [-1]
     settle = [0]  # event-loop turns to wait before the steady state is checked again
 
@@ -362,6 +391,8 @@ def screenshot(app, window, path: str, presentation: bool = False) -> int:
     def check() -> None:
         # Wait for the steady state: the newest request (e.g. after the first layout's
         # resize) computed and painted, nothing left in flight.
+        if outcome:  # a check queued before the picture was taken (or the time ran out)
+            return
         if window.maps_view.hint_pending or window.painting_in_pieces:
             QTimer.singleShot(0, check)  # the first passes after show() are still to run
             return
@@ -376,9 +407,14 @@ def screenshot(app, window, path: str, presentation: bool = False) -> int:
             return
         if not receptive_ready():
             return
+        # the layouts still queued (new fonts, new map heights) may change the maps' size
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
+        if window.maps_view.hint_pending:
+            QTimer.singleShot(0, check)
+            return
         if "done" not in outcome:
             outcome["done"] = True
-            QTimer.singleShot(0, app.quit)
+            QTimer.singleShot(0, loop.quit)
 
     def painted(generation: int) -> None:
         painted_generation[0] = max(painted_generation[0], generation)
@@ -386,7 +422,7 @@ def screenshot(app, window, path: str, presentation: bool = False) -> int:
 
     def timed_out() -> None:
         outcome.setdefault("timeout", True)
-        app.quit()
+        loop.quit()
 
     window.maps_view.repainted.connect(painted)
     # after the maps view applied the overlays (it connected first)
@@ -395,17 +431,11 @@ def screenshot(app, window, path: str, presentation: bool = False) -> int:
     window.show()
     if window.scheduler.latest is not None:
         window.maps_view.repaint()
-    app.exec()
+    loop.exec()
     if "done" not in outcome:
         print("error: the maps were not drawn within 60 s", file=sys.stderr)
         window.close()
         return 1
-    if presentation:
-        from PySide6.QtCore import QCoreApplication
-
-        for _ in range(5):  # the new fonts' layouts (queued, not run once exec returned)
-            QCoreApplication.sendPostedEvents()
-            app.processEvents()
     image = window.grab()
     tmp = path + ".tmp.png"
     ok = image.save(tmp, "PNG")

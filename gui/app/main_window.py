@@ -20,23 +20,24 @@ from PySide6.QtWidgets import (
     QMenu,
     QScrollArea,
     QSizePolicy,
-    QSplitter,
     QTabWidget,
     QWidget,
 )
 
 from gui.app import theme as themes
+from gui.app.side_panels import PanelSplitter
 from gui.app.theme import set_presentation_fonts
 from gui.compute.scheduler import RENDER_ONLY, ComputeScheduler
 from gui.lab.input.input_panel import InputPanel
 from gui.lab.inspector.inspector import Inspector
-from gui.lab.maps.maps_view import MapsView
+from gui.lab.maps.maps_view import PRESENTATION_TILE_SCALE, MapsView
 from gui.state.document import Document
 from gui.widgets.themes import colours, set_tone
 
 # The bottom docks (layers, training) take this share of the height, within these bounds;
 # the maps keep the rest.
 BOTTOM_SHARE, BOTTOM_MIN, BOTTOM_MAX = 0.25, 180, 300
+TALL_DOCK_SHARE = 0.45  # a bottom tab whose panel needs more height (the trainer) gets up to this
 WIDE_PANEL = 800  # px: a bottom dock's panel wider than this scrolls sideways
 # Presentation mode: each side panel takes this share of the width, up to a limit in px,
 # or what its content needs if that is more (nothing scrolls sideways).
@@ -66,7 +67,8 @@ class MainWindow(QMainWindow):
         self.input_panel = InputPanel(document, scheduler)
         self.maps_view = MapsView(document, scheduler)
         self.inspector = Inspector(document, scheduler)
-        splitter = QSplitter(Qt.Orientation.Horizontal)
+        # side panels fold to a strip (its handle's button, View menu, Ctrl+[ / Ctrl+])
+        splitter = PanelSplitter()
         # The side panels scroll rather than force a minimum window size (small screens).
         splitter.addWidget(_scrolling(self.input_panel))
         # The maps and the lessons' labs share the middle, as tabs (no tab bar for one).
@@ -218,7 +220,27 @@ class MainWindow(QMainWindow):
         docks[0].raise_()
         for dock in docks[1:]:
             self._lay_out_when_in_front(dock)
+        for dock in docks:  # each tab gets the height its panel needs when it comes forward
+            dock.visibilityChanged.connect(
+                lambda visible, d=dock: visible and QTimer.singleShot(0, lambda: self._fit_dock(d))
+            )
         self._size_bottom_docks()
+
+    def _fit_dock(self, dock: QDockWidget) -> None:
+        """A bottom tab brought to the front: the area as tall as its panel needs (the
+        trainer's plots and controls), up to TALL_DOCK_SHARE of the window, never less
+        than the usual height; the first tab (Layers) the usual height. The maps keep the
+        rest."""
+        if dock.isHidden() or self._presenting or dock not in self.bottom_docks():
+            return
+        widget = dock.widget()
+        panel = widget.widget() if isinstance(widget, QScrollArea) else widget
+        usual = int(min(BOTTOM_MAX, max(BOTTOM_MIN, self.height() * BOTTOM_SHARE)))
+        need = panel.sizeHint().height() + 40  # and its tab bar
+        height = int(max(usual, min(need, self.height() * TALL_DOCK_SHARE)))
+        if dock is self.bottom_docks()[0]:
+            height = usual  # the first tab (Layers) keeps the maps' share: back to usual
+        self.resizeDocks([dock], [height], Qt.Orientation.Vertical)
 
     def _lay_out_when_in_front(self, dock: QDockWidget) -> None:
         """Keep a scrolling dock's panel hidden while its tab is behind another one.
@@ -258,6 +280,7 @@ class MainWindow(QMainWindow):
         self.presentation_action.setChecked(on)
         self.presentation_action.blockSignals(False)
         set_presentation_fonts(on, self)
+        self.maps_view.set_tile_scale(PRESENTATION_TILE_SCALE if on else 1.0)  # larger maps
         if on:
             # "open" includes a dock behind another one's tab (not visible, not closed)
             self._hidden_for_presentation = [d for d in self.bottom_docks() if not d.isHidden()]
@@ -275,6 +298,7 @@ class MainWindow(QMainWindow):
             self._size_bottom_docks()
             if self._splitter_before:
                 self.splitter.setSizes(self._splitter_before)
+                self.splitter.sync()  # a panel folded while presenting comes back
 
     def _fit_side_panels(self) -> None:
         """Side panels at least as wide as their (larger) contents need, so nothing scrolls
@@ -284,7 +308,10 @@ class MainWindow(QMainWindow):
         self._hold_side_panels()
         total = sum(self.splitter.sizes())
         share = min(int(total * PRESENTATION_SIDE_SHARE), PRESENTATION_SIDE_MAX)
-        left, right = (max(self.side_panel_need(i), share) for i in (0, 2))
+        left, right = (
+            0 if self.splitter.is_collapsed(i) else max(self.side_panel_need(i), share)
+            for i in (0, 2)
+        )
         if total - left - right >= total // 3:
             self.splitter.setSizes([left, total - left - right, right])
 
@@ -294,7 +321,8 @@ class MainWindow(QMainWindow):
         maps. Otherwise the panels may be narrower and scroll (small screens)."""
         for index in (0, 2):
             area = self.splitter.widget(index)
-            need = self.side_panel_need(index) if self._presenting else 0
+            folded = self.splitter.is_collapsed(index)
+            need = self.side_panel_need(index) if self._presenting and not folded else 0
             if area.minimumWidth() != need:
                 area.setMinimumWidth(need)
 
@@ -389,6 +417,7 @@ class MainWindow(QMainWindow):
         view_menu.addAction(full)
         self.presentation_action, self.full_screen_action = presentation, full
         self._build_theme_menu(view_menu)
+        self._build_panel_actions(view_menu)
 
     # ------------------------------------------------------------- themes
     def _build_theme_menu(self, view_menu: QMenu) -> None:
@@ -421,6 +450,29 @@ class MainWindow(QMainWindow):
         self.theme_actions[name].setChecked(True)
         if remember:
             themes.remember_theme(name)
+
+    def _build_panel_actions(self, view_menu: QMenu) -> None:
+        """View ▸ Input panel (Ctrl+[) and Inspector (Ctrl+]): fold a side panel to its strip
+        and back (a laptop's maps take the whole width)."""
+        view_menu.addSeparator()
+        self.panel_actions: dict[int, QAction] = {}
+        for index, title, key in ((0, "&Input panel", "Ctrl+["), (2, "I&nspector", "Ctrl+]")):
+            action = QAction(title, self)
+            action.setCheckable(True)
+            action.setChecked(True)
+            action.setShortcut(QKeySequence(key))
+            action.setStatusTip("Show or fold the side panel (its strip stays to bring it back)")
+            action.toggled.connect(lambda on, i=index: self.splitter.set_collapsed(i, not on))
+            view_menu.addAction(action)
+            self.panel_actions[index] = action
+        self.splitter.collapsedChanged.connect(self._panel_folded)
+
+    def _panel_folded(self, index: int, collapsed: bool) -> None:
+        action = self.panel_actions.get(index)
+        if action is not None and action.isChecked() == collapsed:
+            action.blockSignals(True)
+            action.setChecked(not collapsed)
+            action.blockSignals(False)
 
     def add_file_action(self, action: QAction) -> None:
         """Put ``action`` into the File menu above Quit."""

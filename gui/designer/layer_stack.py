@@ -290,7 +290,8 @@ class LayerStack(QWidget):
         if _fits(spec.input_shape, current.shape):
             ok = self.document.set_network(spec, text=f"Load preset '{name}'")
         else:
-            ok = self.document.load(_input_for(spec), spec, text=f"Load preset '{name}'")
+            example, source = _input_for(spec)
+            ok = self.document.load(example, spec, text=f"Load preset '{name}'", source=source)
         if ok:
             # not a blank inspector: the first layer with weights, its kernels and formula
             doc = self.document
@@ -313,7 +314,8 @@ def _fits(wanted: tuple[int, ...], have: tuple[int, ...]) -> bool:
 
 
 def _input_for(spec):
-    """An example input of the preset's shape (a digit, like the book's experiments)."""
+    """An example input of the preset's shape (a digit, like the book's experiments), and
+    the example's name."""
     import numpy as np
 
     from engine.examples import MNIST1D_LENGTH, make_example
@@ -323,10 +325,12 @@ def _input_for(spec):
         name = "mnist1d-3" if shape[1] == MNIST1D_LENGTH else "chirp"
         example = make_example(name, None if name.startswith("mnist1d") else shape[1])
     else:
-        example = make_example("digit-3", (shape[1], shape[2]))
+        name = "digit-3"
+        example = make_example(name, (shape[1], shape[2]))
     example = np.asarray(example, dtype=np.float32)
     # Examples have one channel (or three for photos); repeat the first to fill the channels.
-    return np.ascontiguousarray(np.broadcast_to(example[:1], shape), dtype=np.float32)
+    array = np.ascontiguousarray(np.broadcast_to(example[:1], shape), dtype=np.float32)
+    return array, name
 
 
 def install_layer_stack(window) -> LayerStack:

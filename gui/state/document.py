@@ -160,6 +160,8 @@ class Document(QObject):
             weights = _network().init_weights(self._spec, self._input.shape, seed=seed)
         self._weights = _frozen_weights(weights)
         self._seed = seed
+        # (array, name) of the input the last load() named (an example loaded with a preset)
+        self.input_source: tuple[np.ndarray, str] | None = None
         self._analysis = _network().analyze(self._spec, self._input.shape)
         self._selected: str | None = None
         self._kernel_index = (0, 0)
@@ -289,8 +291,12 @@ class Document(QObject):
         spec: NetworkSpec,
         weights: Weights | None = None,
         text: str = "Load",
+        source: str | None = None,
     ) -> bool:
-        """Replace input, network and weights in one undo step (an example with its preset)."""
+        """Replace input, network and weights in one undo step (an example with its preset).
+
+        ``source`` names the input (an example's name) for views that show where the input
+        came from (:attr:`input_source`)."""
         problem = self._input_problem(input)
         if problem:
             return self._reject(problem)
@@ -307,6 +313,7 @@ class Document(QObject):
             return self._reject(str(error))
         before = {"input": self._input, "spec": self._spec, "weights": self._weights}
         after = {"input": array, "spec": spec, "weights": _frozen_weights(weights)}
+        self.input_source = (array, source) if source else None  # read on inputChanged
         self._push(before, after, 0, text, None)
         return True
 

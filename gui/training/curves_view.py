@@ -14,6 +14,7 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from gui.state.training_history import score_of
+from gui.widgets.spaced_axis import spaced_axes
 
 COLOURS = ["#4cc9f0", "#f77f00", "#90be6d", "#f94144"]
 SERIES = ("train", "test")
@@ -58,7 +59,7 @@ class CurvesView(QWidget):
 
     @staticmethod
     def _plot(title: str, ylabel: str) -> pg.PlotWidget:
-        plot = pg.PlotWidget()
+        plot = pg.PlotWidget(axisItems=spaced_axes())  # tick labels never collide
         plot.setLabel("bottom", "step")
         plot.setLabel("left", ylabel)
         plot.showGrid(x=True, y=True, alpha=0.2)

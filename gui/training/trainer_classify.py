@@ -59,6 +59,7 @@ class ClassifyView(QWidget):
         self.member.clear()
         self.member.addItems(labels)
         self.member.blockSignals(False)
+        self.forget()  # a new run: the last run's probabilities are not its
 
     def set_trained(self, trained: bool) -> None:
         for widget in (self.member, self.use_button, self.classify_button):
@@ -91,6 +92,14 @@ class ClassifyView(QWidget):
         top = 1.0 if summary.get("quantity") != "boxes found" else max(1.0, float(values.max()))
         self.plot.setYRange(0, top, padding=0.02)
         self.label.setText(summary["text"])
+
+    def forget(self) -> None:
+        """The input or the network changed: the bars and their text no longer apply."""
+        if self.probabilities is None and not self.label.text():
+            return
+        self.probabilities = None
+        self._bars.setOpts(x=[], height=[])
+        self.label.setText("")
 
     def show_message(self, text: str) -> None:
         """No probabilities: clear the bars and say why."""

@@ -140,6 +140,11 @@ class TrainerPanel(QWidget):
         self.confusion_view = ConfusionView()
         self._confusions: list | None = None  # per network: (counts, names) of the last run
         self.member.currentIndexChanged.connect(lambda _: self._show_confusion())
+        # an answer about an input or a network no longer shown is cleared, never left over
+        self.document.inputChanged.connect(self.classify_view.forget)
+        self.document.networkChanged.connect(lambda _kind: self.classify_view.forget())
+        self.member.currentIndexChanged.connect(lambda _: self.classify_view.forget())
+        self._classified_input = None
 
         self._build_layout()
         self._set_running(False)
@@ -230,6 +235,8 @@ class TrainerPanel(QWidget):
         elif tag == "checkpoint":
             self.watch.show_images(result)
         elif tag == "classify":
+            if self.document.input is not self._classified_input:
+                return  # the input changed while it was classified: the answer is stale
             self.classify_view.show_summary(result)
         elif tag == "confusion":
             self._confusions = result
@@ -541,6 +548,7 @@ class TrainerPanel(QWidget):
             )
             return
         names = list(self._dataset.class_names)
+        self._classified_input = x
         self._submit("classify", predict_for_task, spec, weights, np.array(x), self._task, names)
 
     @property

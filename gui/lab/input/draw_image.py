@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gui.widgets.rf_outline import attach_outline, mask_bounds
 from gui.widgets.stroke import InputStroke, StrokePlot
 
 ALL_CHANNELS = -1
@@ -76,6 +77,8 @@ class DrawImage(QWidget):
         self.plot.setToolTip("Drag with the left button to paint")
         self.image = pg.ImageItem(axisOrder="row-major")
         self.plot.addItem(self.image)
+        # the probe's receptive field in the input (set_receptive_mask), visible at any zoom
+        self.rf_outline = attach_outline(self.plot.getPlotItem().getViewBox())
 
         self.size_spin = QSpinBox()
         self.size_spin.setRange(1, 64)
@@ -160,6 +163,19 @@ class DrawImage(QWidget):
         if x.shape != self._shape:
             self._shape = x.shape
             self.plot.getPlotItem().getViewBox().autoRange(padding=0.02)
+
+    def set_receptive_mask(self, mask: np.ndarray | None) -> None:
+        """Outline the receptive field ``mask`` (H, W) of the input, or hide it (None)."""
+        bounds = mask_bounds(mask) if mask is not None else None
+        x = self.document.input
+        if bounds is None or x.ndim != 3 or mask.shape != x.shape[1:]:
+            self.rf_outline.set_rects([])
+            return
+        from PySide6.QtCore import QRectF
+
+        top, left, bottom, right = bounds
+        self.rf_outline.refit_now()
+        self.rf_outline.set_rects([QRectF(left, top, right - left, bottom - top)])
 
     def _display(self, x: np.ndarray) -> np.ndarray:
         channel = self.channel

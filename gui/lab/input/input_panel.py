@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 from engine.errors import EngineError
 from engine.examples import example_names, make_example
 from engine.inputs import IMAGE_SUFFIXES, SIGNAL_SUFFIXES, load_input, save_input
+from engine.spec import INPUT
 from gui.lab.input.draw_image import DrawImage
 from gui.lab.input.draw_signal import DrawSignal
 from gui.lab.input.transform_box import TransformBox
@@ -146,6 +147,13 @@ class InputPanel(QWidget):
         self.save_button.clicked.connect(self.save_input)
         self.transform_box.failed.connect(self._error)
         document.inputChanged.connect(self._input_changed)
+        # the probe's receptive field outlined on the drawing too
+        ready = getattr(self.scheduler, "receptiveReady", None)  # None: a test's stand-in
+        if ready is not None:
+            ready.connect(self._receptive_ready)
+        document.probeChanged.connect(self._receptive_ready)
+        document.viewChanged.connect(self._receptive_ready)
+        document.specChanged.connect(self._receptive_ready)
 
     def add_section(self, widget: QWidget) -> None:
         """Put ``widget`` under the drawing, above the transforms (e.g. the task overlay's
@@ -270,6 +278,17 @@ class InputPanel(QWidget):
             event.acceptProposedAction()
             self.load_path(urls[0].toLocalFile())
 
+    def _receptive_ready(self, *_args) -> None:
+        """The outline on the drawing: the current probe's field, when it is shown."""
+        doc, rf = self.document, getattr(self.scheduler, "latest_receptive", None)
+        current = (
+            doc.view.show_receptive_field
+            and doc.probe is not None
+            and rf is not None
+            and rf.probe == doc.probe
+        )
+        self.draw_image.set_receptive_mask(rf.masks.get(INPUT) if current else None)
+
     # ------------------------------------------------------------ source name
     def show_source(self, name: str | None) -> None:
         """Name the current input (an example's name or a file name) in the Example combo."""
@@ -310,8 +329,11 @@ class InputPanel(QWidget):
     # ------------------------------------------------------------ document
     def _input_changed(self) -> None:
         x = self.document.input
+        named = getattr(self.document, "input_source", None)  # e.g. a preset's digit
         if self._incoming is not None:
             self._name(x, self._incoming)
+        elif named is not None and named[0] is x and self._lookup(x) is None:
+            self._name(x, named[1])
         self._show_mode()
 
     def _show_mode(self) -> None:

@@ -15,7 +15,7 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtCore import QEvent, QModelIndex, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -111,18 +111,33 @@ class KernelEditor(QWidget):
             | QAbstractItemView.EditTrigger.AnyKeyPressed
         )
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        # a smaller font and no padding: five kernel values fit a 300 px panel
+        self.table.setTextElideMode(Qt.TextElideMode.ElideNone)  # digits, never "…"
+        for header in (self.table.horizontalHeader(), self.table.verticalHeader()):
+            header.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+            header.setMinimumSectionSize(24)
+        self._style_table()
+
+    def _style_table(self) -> None:
+        """The table's font and cell sizes from the panel's font (presentation mode's larger
+        fonts make larger cells): a smaller font and no padding, so five kernel values fit a
+        300 px panel."""
         size = max(self.font().pointSizeF() * 0.85, 8.0)
         self.table.setStyleSheet(
             f"QTableView, QHeaderView {{ font-size: {size:.1f}pt; }}"
             " QTableView::item { padding: 0px; }"
         )
-        self.table.setTextElideMode(Qt.TextElideMode.ElideNone)  # digits, never "…"
-        for header in (self.table.horizontalHeader(), self.table.verticalHeader()):
-            header.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-            header.setDefaultSectionSize(self.table.fontMetrics().horizontalAdvance("−0.000") + 12)
-            header.setMinimumSectionSize(24)
-        self.table.verticalHeader().setDefaultSectionSize(28)
+        self.table.ensurePolished()
+        metrics = self.table.fontMetrics()
+        self.table.horizontalHeader().setDefaultSectionSize(
+            metrics.horizontalAdvance("−0.000") + 12
+        )
+        self.table.verticalHeader().setDefaultSectionSize(max(28, metrics.height() + 10))
+
+    def changeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange and hasattr(self, "table"):
+            self._style_table()  # presentation mode: larger cells and digits
+            self._fit_table()
 
     def _build_bars(self) -> None:
         """A 1D kernel's values as bars to drag."""

@@ -26,6 +26,7 @@ from gui.compute.colormaps import background, lookup_table, overlay_table
 from gui.compute.display import LayerDisplay, grid_for
 from gui.lab.maps.colour_bar import ColourBar
 from gui.widgets.indexed_image import IndexedImageItem
+from gui.widgets.rf_outline import attach_outline
 from gui.widgets.themes import colours, set_tone, signals
 
 ERROR_STYLE = "font-size: 15px; padding: 6px 10px;"  # the colour: the theme's error tone
@@ -155,6 +156,9 @@ class LayerMap(QWidget):
         self.dropped_points.hide()
         for item in (self.image, self.overlay, self.marker, self.dropped, self.dropped_points):
             self.view.addItem(item)
+        # laptop15: the receptive field's outline, visible at any zoom (set_rf_outline)
+        self.rf_outline = attach_outline(self.view)
+        self._rf_mask = None
         # The colour bar is a widget of its own: inside the maps' canvas every image update
         # repainted it too (a few ms per edit over all layers).
         self.colorbar = ColourBar()
@@ -251,6 +255,7 @@ class LayerMap(QWidget):
             self.image.clear()
             self._set_curves(0)
         self._apply_dropped(render)
+        self._place_rf_outline()  # laptop15: the layout may have changed
         cmap_key = (colormap_name, render.symmetric)
         if cmap_key != self._cmap_key:
             self._cmap_key = cmap_key
@@ -266,8 +271,12 @@ class LayerMap(QWidget):
         f = r.factor
         # Scene units are the layer's own positions: one displayed pixel spans f of them.
         rect = QRectF(0, 0, w * f, h * f)
-        if rect != self._image_rect:
+        # laptop15: pyqtgraph's setRect scales by the image's size at the time: a new image
+        # size in the same rect (another factor, e.g. tiles resized) needs it again, or the
+        # layer is drawn at the old scale (the input shown in a quarter of its place)
+        if rect != self._image_rect or (h, w) != getattr(self, "_image_hw", None):
             self._image_rect = rect
+            self._image_hw = (h, w)
             self.image.setRect(rect)
             self._place_overlay(rect)
         # A new layout shows the whole layer; the same layout at another resolution (zooming
@@ -309,10 +318,37 @@ class LayerMap(QWidget):
             self.view.addItem(curve)
             self._curves.append(curve)
 
+    # --- laptop15 block: the receptive field's outline ----------------------------------
+    def set_rf_outline(self, mask: np.ndarray | None) -> None:
+        """Outline the receptive field ``mask`` (this layer's spatial grid, the engine's) in
+        every channel's tile, at least a few screen pixels big; None hides it."""
+        self._rf_mask = mask
+        self._place_rf_outline()
+
+    def _place_rf_outline(self) -> None:
+        from gui.widgets.rf_outline import mask_bounds
+
+        r, mask = self.display, self._rf_mask
+        bounds = mask_bounds(mask) if mask is not None else None
+        if bounds is None or r is None or r.kind != "map2d" or mask.shape != r.shape[1:]:
+            self.rf_outline.set_rects([])
+            return
+        top, left, bottom, right = bounds
+        rows, cols = r.grid
+        py, px = r.pitch
+        rects = [
+            QRectF((i % cols) * px + left, (i // cols) * py + top, right - left, bottom - top)
+            for i in range(r.shape[0])
+        ]
+        self.rf_outline.refit_now()
+        self.rf_outline.set_rects(rects)
+
+    # --- end laptop15 block ------------------------------------------------------------
     def set_overlay(self, overlay: np.ndarray | None) -> None:
         """Highlight a receptive field (display-layout uint8 from the worker), or hide it."""
         if overlay is None or self.display is None or self.display.kind == "missing":
             self.overlay.hide()
+            self.set_rf_outline(None)  # laptop15
             return
         expected = self._overlay_shape()
         if expected is not None and overlay.shape != expected:

@@ -34,6 +34,13 @@ MIN_TILE, MAX_TILE = 40, 200
 # The smallest tile the view shrinks to so that every layer fits its height without
 # scrolling (a lecture screen shows the whole network); below it the column scrolls.
 MIN_FIT_TILE = 48
+# --- laptop15: readable tiles on small screens and in presentation mode -------------------
+# When the whole network cannot fit, the tiles are sized so that at least this many layers
+# show at once (a laptop, a projector), never below the smallest readable tile; presentation
+# mode scales the tile bounds (set_tile_scale).
+VISIBLE_LAYERS = 3
+MIN_READABLE_TILE = 40
+PRESENTATION_TILE_SCALE = 1.5
 HOVER_HINT = "Hover a map to read a value"
 # the widest values "{:.3g}" writes for a float32 (the exponent has two digits)
 WIDEST_VALUES = ("-0.000888", "-8.88e-08", "-8.88e+08")
@@ -105,6 +112,7 @@ class MapsView(QWidget):
         self._unpainted: set[str] = set()  # layers given new images not painted yet
         self._paint_generation = -1  # the result whose repaint is awaited (-1: none)
         self._last_hover: Probe | None = None
+        self.tile_scale = 1.0  # laptop15: presentation mode's larger tiles
 
         self.colormap_box = QComboBox()
         self.colormap_box.addItems(COLORMAPS)
@@ -261,6 +269,10 @@ class MapsView(QWidget):
         # The worker hears the size once the layout has settled: a window's first layout
         # resizes the view several times (each size would be drawn, beside that layout).
         self._hint_timer.start()
+        self._size_maps(hint)
+
+    def _size_maps(self, hint: DisplayHint) -> None:
+        self._sized_for = hint
         width = self.scroll.viewport().width() - 16
         for name, widget in self.maps.items():
             widget.set_height_for(
@@ -268,7 +280,12 @@ class MapsView(QWidget):
             )
 
     def _send_hint(self) -> None:
-        self.scheduler.set_display_hint(self.display_hint())
+        hint = self.display_hint()
+        # laptop15: what the maps were sized for may be outdated (new fonts, a new tile
+        # scale laid out after the resize): the maps' heights follow the hint sent
+        if hint != getattr(self, "_sized_for", None):
+            self._size_maps(hint)
+        self.scheduler.set_display_hint(hint)
 
     @property
     def hint_pending(self) -> bool:
@@ -278,19 +295,57 @@ class MapsView(QWidget):
 
     def display_hint(self) -> DisplayHint:
         """Tile size and columns that fit the current width, and the height too when every
-        layer can fit with tiles of at least MIN_FIT_TILE (the worker downsamples to it)."""
+        layer can fit with tiles of at least MIN_FIT_TILE (the worker downsamples to it);
+        otherwise tiles with which VISIBLE_LAYERS layers show at once (_tile_for_rows)."""
         width = self.scroll.viewport().width() - 16 - colour_bar_width(self.fontMetrics())
         shapes = [self.document.layer_shape(n) for n in self.layer_names()]
         channels = max([s[0] for s in shapes if s and len(s) == 3] or [1])
+        scale = self.tile_scale
         columns = 16
-        while columns > 4 and width / columns < 56:
+        while columns > 4 and width / columns < 56 * scale:
             columns //= 2
         across = min(columns, channels)
-        tile = int(max(MIN_TILE, min(MAX_TILE, (width - 2 * across) // max(across, 1))))
-        fit = self._tile_to_fit(columns, tile)
-        return DisplayHint(max_columns=columns, tile_px=tile if fit is None else fit)
+        tile = int(max(MIN_TILE, min(MAX_TILE * scale, (width - 2 * across) // max(across, 1))))
+        fit = self._tile_to_fit(columns, tile, round(MIN_FIT_TILE * scale))
+        if fit is not None:
+            return DisplayHint(max_columns=columns, tile_px=fit)
+        return self._tile_for_rows(width, channels) or DisplayHint(columns, tile)
 
-    def _tile_to_fit(self, columns: int, widest: int) -> int | None:
+    # --- laptop15 block: tile scale and VISIBLE_LAYERS ------------------------------------
+    def set_tile_scale(self, scale: float) -> None:
+        """Tiles ``scale`` times the usual bounds (presentation mode: larger maps)."""
+        if scale != self.tile_scale:
+            self.tile_scale = scale
+            self._resize_maps()
+
+    def _tile_for_rows(self, width: int, channels: int) -> DisplayHint | None:
+        """The largest tile (and its columns) with which the VISIBLE_LAYERS tallest layers
+        fit the viewport's height together, tiles at least MIN_READABLE_TILE;
+        None when no column count allows that."""
+        margins = self._column.contentsMargins()
+        room = self.scroll.viewport().height() - margins.top() - margins.bottom()
+        chrome = max((w.chrome_height() for w in self.maps.values()), default=0)
+        per_layer = room // VISIBLE_LAYERS - chrome - self._column.spacing()
+        shapes = [
+            self.document.layer_shape(name)
+            for name, widget in self.maps.items()
+            if not widget.shows_error
+        ]
+        smallest = MIN_READABLE_TILE  # at any scale: more layers beat bigger tiles
+        best: DisplayHint | None = None
+        for columns in (16, 8, 4):
+            across = min(columns, channels)
+            tile = int(min(MAX_TILE * self.tile_scale, (width - 2 * across) // max(across, 1)))
+            while tile >= smallest and any(
+                canvas_height(s, tile, columns) > per_layer for s in shapes
+            ):
+                tile -= 1
+            if tile >= smallest and (best is None or tile > best.tile_px):
+                best = DisplayHint(max_columns=columns, tile_px=tile)
+        return best
+
+    # --- end laptop15 block ----------------------------------------------------------------
+    def _tile_to_fit(self, columns: int, widest: int, smallest: int = MIN_FIT_TILE) -> int | None:
         """The largest tile, at most ``widest``, with which every layer fits the viewport's
         height; None when that would take tiles smaller than MIN_FIT_TILE."""
         margins = self._column.contentsMargins()
@@ -302,7 +357,7 @@ class MapsView(QWidget):
             for name, widget in self.maps.items()
             if not widget.shows_error
         ]
-        for tile in range(widest, MIN_FIT_TILE - 1, -1):
+        for tile in range(widest, smallest - 1, -1):
             if sum(canvas_height(shape, tile, columns) for shape in shapes) <= room:
                 return tile
         return None
@@ -360,6 +415,8 @@ class MapsView(QWidget):
         show = self.document.view.show_receptive_field and result.probe == self.document.probe
         for name, widget in self.maps.items():
             widget.set_overlay(result.overlays.get(name) if show else None)
+            if show:  # laptop15: an outline that a 1-3 px field cannot hide
+                widget.set_rf_outline(result.masks.get(name))
 
     # ------------------------------------------------------------ probe
     def _probe_at(self, layer: str, hit) -> Probe | None:
@@ -434,6 +491,9 @@ class MapsView(QWidget):
         if probe is None:
             for widget in self.maps.values():
                 widget.set_overlay(None)
+            # laptop15: no probe, no value (a 2D readout left over a 1D network)
+            self.readout.setText(HOVER_HINT)
+            self.readout.setToolTip("")
         else:
             self._show_value(probe)
             rf = self.scheduler.latest_receptive

@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QApplication, QComboBox, QLabel, QPushButton, QSiz
 from gui.app import launch
 from gui.app.theme import PRESENTATION_POINT_SIZE, apply_theme
 from gui.lab.maps.layer_map import canvas_height
-from gui.lab.maps.maps_view import MIN_FIT_TILE, MIN_TILE
+from gui.lab.maps.maps_view import MIN_FIT_TILE, MIN_READABLE_TILE, MIN_TILE, VISIBLE_LAYERS
 from gui.state.document import Probe
 from gui.widgets.flow_layout import FlowLayout
 
@@ -243,10 +243,15 @@ def test_fitting_takes_the_largest_tile_that_fits_and_never_one_below_the_minimu
     assert view.display_hint().tile_px == tile
     assert needed(tile + 1) > view.scroll.viewport().height()
     assert view.scroll.verticalScrollBar().maximum() == 0
-    # too short for the minimum: the width decides again and the column scrolls
+    # too short for the minimum: the column scrolls, with tiles that show VISIBLE_LAYERS
+    # layers at once (never below the readable minimum)
     view.resize(1400, height - needed(tile) + needed(MIN_FIT_TILE) - 1)
     settle()
-    assert view.display_hint() == roomy
+    hint = view.display_hint()
+    assert hint.tile_px >= MIN_READABLE_TILE
+    tallest = max(canvas_height(s, hint.tile_px, hint.max_columns) for s in shapes)
+    per_layer = max(w.chrome_height() for w in view.maps.values()) + tallest
+    assert VISIBLE_LAYERS * per_layer <= view.scroll.viewport().height()
     assert view.scroll.verticalScrollBar().maximum() > 0
 
 
