@@ -10,11 +10,12 @@ overview of the whole grid and where the window lies.
 from __future__ import annotations
 
 import math
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPen
+from PySide6.QtGui import QBrush, QColor, QFont, QImage, QPainter, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from engine.explain import fmt_num
@@ -23,6 +24,8 @@ MIN_CELL = 26  # px: below this a grid is shown zoomed around the step, at ZOOM_
 ZOOM_CELL = 60  # px: big enough for the values and the products
 MAX_CELL = 96
 TEXT_CELL = 40  # px: cells at least this big show their numbers
+TILE = 4  # cells per side of one cached tile of a static grid
+MAX_TILES = 160  # tiles kept per grid (~ 4 MB each at 60 px cells: ~ 35 MB at most)
 
 BACKGROUND = QColor(30, 30, 35)
 EMPTY = QColor(48, 48, 55)
@@ -30,6 +33,13 @@ PADDING_EDGE = QColor(240, 180, 41)  # amber: the padding cells' dashed border
 TAP_EDGE = QColor(80, 220, 255)  # cyan: the window's taps
 WINNER_EDGE = QColor(255, 215, 94)
 CURRENT_EDGE = QColor(255, 120, 60)  # the output cell being written
+OUTPUT_PADDING_EDGE = QColor(235, 90, 235)  # magenta: cells output_padding adds
+# overlaps of a transposed convolution: written by 2, 3, 4 or more input positions
+OVERLAP_TINTS = (
+    QColor(190, 120, 255, 70),
+    QColor(190, 120, 255, 125),
+    QColor(190, 120, 255, 180),
+)
 TITLE = QColor(230, 230, 230)
 NEG, POS = np.array([70, 130, 235]), np.array([235, 110, 60])
 MID = np.array([52, 52, 60])
@@ -85,27 +95,64 @@ class GridGeometry:
         return r + self.first[0] - self.offset[0], c + self.first[1] - self.offset[1]
 
 
+class _Tiles:
+    """Cached pictures of a static grid (cell colours, padding hatch, values), TILE×TILE
+    cells each, made when first shown and kept (least recently used dropped). A step only
+    draws these and its own marks over them."""
+
+    def __init__(self, key):
+        self.key = key
+        self.images: OrderedDict[tuple[int, int], QImage] = OrderedDict()
+
+    def get(self, tile: tuple[int, int], render) -> QImage:
+        image = self.images.get(tile)
+        if image is None:
+            image = render(tile)
+            self.images[tile] = image
+            if len(self.images) > MAX_TILES:
+                self.images.popitem(last=False)
+        else:
+            self.images.move_to_end(tile)
+        return image
+
+
 class StepCanvas(QWidget):
     """Draws ``plan.step(index)``; emits ``cellClicked(position)`` for a click on the grid
-    the steps run over (the output, or the input of a transposed convolution)."""
+    the steps run over (the output, or the input of a transposed convolution).
+
+    The grids that do not change from step to step (the padded input, the whole output of a
+    window plan, the input of a transposed convolution) are drawn once into cached tiles
+    (``cached``; False draws every cell each time, the same picture); a step paints those,
+    then the cells not written yet, the window's taps, the products and the current cell.
+    ``painted`` follows every paint (the panel prepares the next steps after it).
+    """
 
     cellClicked = Signal(tuple)
+    painted = Signal()
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setMinimumSize(420, 220)
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
         self.plan = None
         self.index = 0
         self.shown_channel = 0
+        self.cached = True
         self.geometry_of: dict[str, GridGeometry] = {}
+        self.titles: dict[str, str] = {}  # the grids' whole titles (the tooltip)
+        self.tinted: dict[tuple[int, int], int] = {}  # overlap cell (full grid) -> count
         self._padded = None
+        self._output = None
         self._limits = (1.0, 1.0)
+        self._tiles: dict[str, _Tiles] = {}
+        self._empty_cell = None
 
     # ---------------------------------------------------------------- model
     def set_plan(self, plan, shown_channel: int) -> None:
         self.plan, self.shown_channel = plan, shown_channel
-        self._padded = None
+        self._padded = self._output = None
+        self._tiles = {}
         if plan is not None:
             self._padded = _as_2d(plan.padded_input(shown_channel))
             finite = self._padded[np.isfinite(self._padded)]
@@ -115,6 +162,10 @@ class StepCanvas(QWidget):
             if finite.size and finite.min() >= 0:
                 lim_in = -lim_in  # a non-negative input (an image): shades of grey
             self._limits = (lim_in, lim_out or 1.0)
+            if plan.kind == "window":
+                self._output = _as_2d(plan.output[plan.channel].astype(np.float64))
+            else:
+                self._output = _as_2d(plan.input[shown_channel].astype(np.float64))
         self.update()
 
     def set_index(self, index: int) -> None:
@@ -133,6 +184,10 @@ class StepCanvas(QWidget):
             if self.plan.index_of(position) is not None:
                 self.cellClicked.emit(tuple(int(p) for p in position))
 
+    def changeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().changeEvent(event)
+        self._tiles = {}  # a new font (presentation mode) or palette: new tiles
+
     def paintEvent(self, _event) -> None:  # noqa: N802 - Qt's name
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
@@ -149,6 +204,10 @@ class StepCanvas(QWidget):
             self._draw_scatter_input(painter, left, step)
             self._draw_scatter_output(painter, right, step)
         painter.end()
+        tip = "\n".join(self.titles.values())
+        if tip != self.toolTip():
+            self.setToolTip(tip)
+        self.painted.emit()
 
     def _areas(self) -> tuple[QRectF, QRectF]:
         r = QRectF(self.rect()).adjusted(8, 4, -8, -4)
@@ -174,87 +233,154 @@ class StepCanvas(QWidget):
             painter, area, "input", title, self._padded, before, focus, self._limits[0], padded=True
         )
         labels = {}
-        for i, t in enumerate(taps):
+        winner = step.taps[step.winner] if step.winner is not None else None
+        for t in taps:
             cell = _cell(t.position, plan.dims, before)
-            edge = (
-                WINNER_EDGE if step.winner is not None and step.taps[step.winner] is t else TAP_EDGE
-            )
             if step.combine == "sum":
                 labels[cell] = fmt_num(t.product, 2)  # ω·x, the product this tap adds
-            self._outline(painter, geometry, cell, edge, 3)
-            del i
+            self._outline(painter, geometry, cell, WINNER_EDGE if t is winner else TAP_EDGE, 3)
         self._label_cells(painter, geometry, labels, TAP_EDGE)
 
     def _draw_window_output(self, painter: QPainter, area: QRectF, step) -> None:
         plan = self.plan
-        out = _as_2d(plan.output[plan.channel].astype(np.float64))
-        written = _as_2d(plan.written(step.index))
-        shown = np.where(written, out, -np.inf)
         cell = _cell(step.position, plan.dims, (0,) * plan.dims)
         title = f"output: {plan.layer}[{plan.channel}]   step {step.index + 1} of {plan.count}"
         geometry = self._draw_grid(
-            painter, area, "output", title, shown, (0, 0), cell, self._limits[1]
+            painter, area, "output", title, self._output, (0, 0), cell, self._limits[1]
         )
+        self._blank_unwritten(painter, geometry, cell)
         self._outline(painter, geometry, cell, CURRENT_EDGE, 4)
+
+    def _blank_unwritten(self, painter, geometry: GridGeometry, current) -> None:
+        """The cells after the current one (raster order) are not written yet: empty."""
+        (fr, fc), (nr, nc), size = geometry.first, geometry.shown, geometry.cell
+        ox, oy = geometry.origin.x(), geometry.origin.y()
+        r0, c0 = current[0] - fr, current[1] - fc
+        empty = self._empty(size)
+        if 0 <= r0 < nr and c0 + 1 < nc:  # the rest of the current row
+            start = max(c0 + 1, 0)
+            painter.drawTiledPixmap(
+                QRectF(ox + start * size, oy + r0 * size, (nc - start) * size, size), empty
+            )
+        below = max(r0 + 1, 0)
+        if below < nr:
+            painter.drawTiledPixmap(
+                QRectF(ox, oy + below * size, nc * size, (nr - below) * size), empty
+            )
+
+    def _empty(self, size: int):
+        """One empty cell (its gap and its fill), to tile over the cells not written yet."""
+        if self._empty_cell is None or self._empty_cell.width() != size:
+            from PySide6.QtGui import QPixmap
+
+            pixmap = QPixmap(size, size)
+            pixmap.fill(BACKGROUND)
+            p = QPainter(pixmap)
+            p.fillRect(QRectF(1, 1, size - 2, size - 2), EMPTY)
+            p.end()
+            self._empty_cell = pixmap
+        return self._empty_cell
 
     # ---------------------------------------------------------------- scatter steps
     def _draw_scatter_input(self, painter: QPainter, area: QRectF, step) -> None:
         plan = self.plan
-        plane = _as_2d(plan.input[self.shown_channel].astype(np.float64))
         cell = _cell(step.position, plan.dims, (0,) * plan.dims)
         title = (
             f"input: {plan.source}[{self.shown_channel}]   step {step.index + 1} of {plan.count}"
         )
         geometry = self._draw_grid(
-            painter, area, "input", title, plane, (0, 0), cell, self._limits[0]
+            painter, area, "input", title, self._output, (0, 0), cell, self._limits[0]
         )
         self._outline(painter, geometry, cell, CURRENT_EDGE, 4)
 
     def _draw_scatter_output(self, painter: QPainter, area: QRectF, step) -> None:
         plan = self.plan
-        pad = _transposed_pad(plan)
+        extent = plan.scatter_extent()
         acc = plan.accumulated(step.index).astype(np.float64)
-        # the uncropped output: the padding P cropped on each side, drawn as padding cells
-        full_shape = tuple(n + 2 * p for n, p in zip(acc.shape, pad, strict=True))
-        full = np.full(full_shape, -np.inf)
-        full[tuple(slice(p, p + n) for p, n in zip(pad, acc.shape, strict=True))] = acc
-        before = pad if plan.dims == 2 else (0, *pad)
+        # the drawn grid: positions −P … the farthest tap; outside the output: cropped
+        full = np.full(tuple(stop - first for first, stop in extent), -np.inf)
+        full[tuple(slice(-first, -first + n) for (first, _), n in zip(extent, acc.shape))] = acc
+        before = tuple(-first for first, _ in extent)
+        after = tuple(stop - first - n - b for (first, stop), n, b in zip(extent, acc.shape, before))
         mine = [t for t in step.targets if t.channel == self.shown_channel]
-        focus = _centre([_cell(t.position, plan.dims, _pad_tuple(pad)) for t in mine])
+        focus = _centre([_cell(t.position, plan.dims, before) for t in mine])
+        pad = _transposed_pad(plan)
         title = f"output: {plan.layer}[{plan.channel}] accumulating"
         if any(pad):
             title += f"   (cropped by P = {', '.join(map(str, pad))})"
         geometry = self._draw_grid(
-            painter,
-            area,
-            "output",
-            title,
-            _as_2d(full),
-            before,
-            focus,
-            self._limits[1],
-            padded=any(pad),
+            painter, area, "accumulated", title, _as_2d(full), _two(before), focus,
+            self._limits[1], padded=any(before) or any(after), after=_two(after),
         )
+        self.geometry_of["output"] = geometry
+        self._tint_overlaps(painter, geometry, _as_2d(plan.overlaps(step.index)))
+        last = step.index == plan.count - 1
+        extra = _as_2d(plan.output_padding_cells())
+        if last and extra.any():
+            for r, c in zip(*np.nonzero(extra)):
+                self._outline(painter, geometry, _less(geometry, (r, c)), OUTPUT_PADDING_EDGE, 3)
         labels = {}
         for t in mine:
-            c = _cell(t.position, plan.dims, _pad_tuple(pad))
+            c = _cell(t.position, plan.dims, before)
             sign = "+" if t.contribution >= 0 else ""
             labels[c] = sign + fmt_num(t.contribution, 2)
             self._outline(painter, geometry, c, PADDING_EDGE if t.cropped else TAP_EDGE, 3)
         self._label_cells(painter, geometry, labels, TAP_EDGE)
+        self._legend(painter, area, last and extra.any())
+
+    def _tint_overlaps(self, painter, geometry: GridGeometry, counts: np.ndarray) -> None:
+        """Cells written by more than one input position so far, tinted by their count
+        (``tinted`` keeps the model: full-grid cell -> count)."""
+        self.tinted = {}
+        for r, c in zip(*np.nonzero(counts > 1)):
+            n = int(counts[r, c])
+            self.tinted[(int(r), int(c))] = n
+            rect = self._cell_rect(geometry, _less(geometry, (r, c)))
+            if rect is not None:
+                painter.fillRect(rect.adjusted(1, 1, -1, -1), OVERLAP_TINTS[min(n, 4) - 2])
+
+    def _legend(self, painter, area: QRectF, output_padding: bool) -> None:
+        """The key to the overlap tints (and the output_padding mark) under the output."""
+        metrics = painter.fontMetrics()
+        h = metrics.height()
+        y = area.bottom() - h
+        x = area.x()
+        painter.setPen(TITLE)
+        painter.drawText(QPointF(x, y + metrics.ascent()), "written by")
+        x += metrics.horizontalAdvance("written by ") + 2
+        for n, tint in enumerate(OVERLAP_TINTS, start=2):
+            box = QRectF(x, y + 2, h - 4, h - 4)
+            painter.fillRect(box, EMPTY)
+            painter.fillRect(box, tint)
+            x += h
+            text = f"{n}+" if n == 4 else str(n)
+            painter.setPen(TITLE)
+            painter.drawText(QPointF(x, y + metrics.ascent()), text)
+            x += metrics.horizontalAdvance(text + "  ")
+        if output_padding:
+            box = QRectF(x, y + 2, h - 4, h - 4)
+            painter.setPen(QPen(OUTPUT_PADDING_EDGE, 2))
+            painter.drawRect(box)
+            x += h
+            painter.setPen(TITLE)
+            painter.drawText(QPointF(x, y + metrics.ascent()), "output_padding")
 
     # ---------------------------------------------------------------- drawing pieces
     def _draw_grid(
-        self, painter, area, name, title, values, before, focus, limit, padded=False
+        self, painter, area, name, title, values, before, focus, limit, padded=False, after=None
     ) -> GridGeometry:
         """Cells of ``values`` (2D; −inf cells empty) with ``before`` padding rows/columns,
-        zoomed around ``focus`` (a grid cell) when the whole grid does not fit."""
+        zoomed around ``focus`` (a grid cell) when the whole grid does not fit. Static grids
+        (every name but "accumulated") are painted from cached tiles."""
         before = tuple(before) if len(before) == 2 else (0, *before)
         font = QFont(self.font())
         painter.setFont(font)
-        metrics_h = painter.fontMetrics().height() + 6
-        body = area.adjusted(0, metrics_h, 0, 0)
+        line_h = painter.fontMetrics().height() + 6
         rows, cols = values.shape
+        lines = self._title_lines(painter, title, area.width() - 3 * line_h)
+        self.titles[name] = title
+        title_h = line_h * len(lines)
+        body = area.adjusted(0, title_h, 0, -(line_h if name == "accumulated" else 0))
         cell = min(body.width() / cols, body.height() / rows, MAX_CELL)
         first, shown = (0, 0), (rows, cols)
         zoomed = cell < MIN_CELL
@@ -267,24 +393,89 @@ class StepCanvas(QWidget):
             fr = _window_start(focus[0] + before[0], n_r, rows)
             fc = _window_start(focus[1] + before[1], n_c, cols)
             first, shown = (fr, fc), (n_r, n_c)
-        # the title, shortened with … when it does not fit (beside the overview when zoomed)
-        room = area.width() - (3 * metrics_h if zoomed else 0)
+        cell = max(int(cell), 4)  # whole pixels: tiles meet without seams
         painter.setPen(TITLE)
-        painter.drawText(
-            QRectF(area.x(), area.y(), room, metrics_h),
-            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-            painter.fontMetrics().elidedText(title, Qt.TextElideMode.ElideRight, int(room)),
-        )
-        origin = QPointF(body.x() + (body.width() - shown[1] * cell) / 2, body.y())
+        for i, text in enumerate(lines):
+            painter.drawText(
+                QRectF(area.x(), area.y() + i * line_h, area.width(), line_h),
+                Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                text,
+            )
+        origin = QPointF(round(body.x() + (body.width() - shown[1] * cell) / 2), round(body.y()))
         geometry = GridGeometry(origin, cell, first, shown, before)
         self.geometry_of[name] = geometry
         small = QFont(font)
         # "−0.00" (five characters, about 4 points wide per point of size) fits the cell
         small.setPointSizeF(max(6.5, min(font.pointSizeF(), cell / 3.6, (cell - 6) / 4.2)))
-        painter.setFont(small)
+        if after is None:
+            after = _after(self.plan, name)
+        pad = _padding_mask(values.shape, before, after) if padded else None
+        if self.cached and name != "accumulated":
+            self._paint_tiles(painter, name, geometry, values, pad, limit, small)
+        else:
+            self._paint_cells(painter, values, pad, limit, small, first, shown, origin, cell)
+        if zoomed:
+            line = QRectF(area.x(), area.y(), area.width(), line_h)
+            self._overview(painter, line, (rows, cols), first, shown)
+        painter.setFont(font)
+        return geometry
+
+    @staticmethod
+    def _title_lines(painter, title: str, room: float) -> list[str]:
+        """The title on one line when it fits beside the overview, else wrapped at its
+        parts (``"   "``); a part still too long for a line is shortened with …"""
+        metrics = painter.fontMetrics()
+        if metrics.horizontalAdvance(title) <= room:
+            return [title]
+        lines: list[str] = []
+        for part in title.split("   "):
+            joined = f"{lines[-1]}   {part}" if lines else part
+            if lines and metrics.horizontalAdvance(joined) <= room:
+                lines[-1] = joined
+            else:
+                lines.append(part)
+        return [metrics.elidedText(t, Qt.TextElideMode.ElideRight, int(room)) for t in lines]
+
+    def _paint_tiles(self, painter, name, geometry, values, pad, limit, font) -> None:
+        """The shown cells from cached tiles (made on first sight)."""
+        cell, first, shown = geometry.cell, geometry.first, geometry.shown
+        dpr = self.devicePixelRatioF()
+        key = (cell, font.key(), limit, dpr, pad is not None, values.shape, geometry.offset)
+        tiles = self._tiles.get(name)
+        if tiles is None or tiles.key != key:
+            tiles = self._tiles[name] = _Tiles(key)
+        dpm = round(self.logicalDpiX() / 0.0254)
+
+        def render(tile):
+            r0, c0 = tile[0] * TILE, tile[1] * TILE
+            n_r, n_c = min(TILE, values.shape[0] - r0), min(TILE, values.shape[1] - c0)
+            image = QImage(round(n_c * cell * dpr), round(n_r * cell * dpr), QImage.Format.Format_RGB32)
+            image.setDevicePixelRatio(dpr)
+            image.setDotsPerMeterX(dpm)
+            image.setDotsPerMeterY(dpm)
+            image.fill(BACKGROUND)
+            p = QPainter(image)
+            self._paint_cells(p, values, pad, limit, font, (r0, c0), (n_r, n_c), QPointF(0, 0), cell)
+            p.end()
+            return image
+
+        ox, oy = geometry.origin.x(), geometry.origin.y()
+        painter.save()
+        painter.setClipRect(QRectF(ox, oy, shown[1] * cell, shown[0] * cell))
+        for tr in range(first[0] // TILE, (first[0] + shown[0] - 1) // TILE + 1):
+            for tc in range(first[1] // TILE, (first[1] + shown[1] - 1) // TILE + 1):
+                image = tiles.get((tr, tc), render)
+                x = ox + (tc * TILE - first[1]) * cell
+                y = oy + (tr * TILE - first[0]) * cell
+                painter.drawImage(QPointF(x, y), image)
+        painter.restore()
+
+    @staticmethod
+    def _paint_cells(painter, values, pad, limit, font, first, shown, origin, cell) -> None:
+        """Cells ``first`` … ``first + shown`` of ``values``: colour, padding hatch, value."""
+        painter.setFont(font)
         block = values[first[0] : first[0] + shown[0], first[1] : first[1] + shown[1]]
         rgb = colours_of(block, limit)
-        pad = padded and _padding_mask(values.shape, before, _after(self.plan, name))
         hatch = QBrush(QColor(240, 180, 41, 60), Qt.BrushStyle.BDiagPattern)
         dashed = QPen(PADDING_EDGE, 1, Qt.PenStyle.DashLine)
         white = QColor(245, 245, 245)
@@ -294,7 +485,7 @@ class StepCanvas(QWidget):
                 rect = QRectF(origin.x() + c * cell, origin.y() + r * cell, cell, cell)
                 inner = rect.adjusted(1, 1, -1, -1)
                 painter.fillRect(inner, QColor(*rgb[r, c].tolist()))
-                if pad is not False and pad[first[0] + r, first[1] + c]:
+                if pad is not None and pad[first[0] + r, first[1] + c]:
                     painter.fillRect(inner, hatch)
                     painter.setPen(dashed)
                     painter.drawRect(rect.adjusted(2, 2, -2, -2))
@@ -302,11 +493,6 @@ class StepCanvas(QWidget):
                 if texts and math.isfinite(v):
                     painter.setPen(white)
                     painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, fmt_num(v, 2))
-        if zoomed:
-            line = QRectF(area.x(), area.y(), area.width(), metrics_h)
-            self._overview(painter, line, (rows, cols), first, shown)
-        painter.setFont(font)
-        return geometry
 
     def _overview(self, painter, line: QRectF, size, first, shown) -> None:
         """A small map of the whole grid with the shown window in it, at the right end of
@@ -375,6 +561,16 @@ def _pad_before(plan) -> tuple[int, ...]:
 
 def _pad_tuple(pad) -> tuple[int, ...]:
     return tuple(pad)
+
+
+def _two(cells) -> tuple[int, int]:
+    cells = tuple(cells)
+    return cells if len(cells) == 2 else (0, *cells)
+
+
+def _less(geometry: GridGeometry, cell) -> tuple[int, int]:
+    """A cell of the full grid (padding first) as the grid cell ``_cell`` would give."""
+    return int(cell[0]) - geometry.offset[0], int(cell[1]) - geometry.offset[1]
 
 
 def _transposed_pad(plan) -> tuple[int, ...]:

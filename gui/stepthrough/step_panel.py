@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from engine.errors import EngineError
+from gui.compute.jobs import Jobs
 from engine.explain import fmt_num
 from engine.spec import INPUT
 from engine.stepthrough import STEPPABLE, build_plan, carry_step
@@ -35,6 +36,7 @@ TIP = "The selected layer's kernel sliding over its input, step by step, forward
 SPEEDS = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0)  # steps per second
 DEFAULT_SPEED = 2.0
 ARITHMETIC_SCALE = 1.45  # the arithmetic's font, relative to the panel's
+AHEAD = 4  # steps made off the GUI thread ahead of a playing step (1 when paused)
 
 
 class StepPanel(QWidget):
@@ -50,6 +52,8 @@ class StepPanel(QWidget):
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.timer = QTimer(self)
         self.timer.timeout.connect(self._tick)
+        # the next steps are made on a worker after each paint: a played step only reads them
+        self._prefetch = Jobs("stepthrough-steps", self, linger_s=2.0)
         self._build()
         self.set_speed(DEFAULT_SPEED)
         document.layerSelected.connect(self.refresh)
@@ -75,6 +79,7 @@ class StepPanel(QWidget):
 
         self.canvas = StepCanvas()
         self.canvas.cellClicked.connect(self._jump_to_cell)
+        self.canvas.painted.connect(self._make_next_steps)
         # These change on every step: they re-lay out the panel only for a new height.
         self.arithmetic = StableText()
         self.running = StableText()
@@ -286,6 +291,21 @@ class StepPanel(QWidget):
                 self.go(found)
         self.setFocus()
 
+    def _make_next_steps(self) -> None:
+        """After a paint: the steps the next moves will show, made on the worker (the step
+        before too when paused: ← is as quick as →)."""
+        plan = self.plan
+        if plan is None:
+            return
+        ahead = AHEAD if self.playing else 1
+        wanted = [
+            i
+            for i in (*range(self.index + 1, self.index + 1 + ahead), self.index - 1)
+            if 0 <= i < plan.count and not plan.has_step(i)
+        ]
+        if wanted:
+            self._prefetch.submit(_make_steps, plan, wanted, tag="next")
+
     def keyPressEvent(self, event) -> None:  # noqa: N802 - Qt's name
         keys = {
             Qt.Key.Key_Space: self.toggle_play,
@@ -318,6 +338,16 @@ class StepPanel(QWidget):
         self.stepChanged.emit(self.index)
 
 
+def _make_steps(plan, indices) -> None:
+    """On the worker: make the steps (kept in the plan); a step that cannot be made waits
+    for the GUI thread to say why."""
+    for i in indices:
+        try:
+            plan.step(i)
+        except EngineError:
+            return
+
+
 def _running_text(step) -> str:
     """The running result along the taps: 'running sum: 0.1 → 0.7 → … → 1.3'."""
     if step.kind == "scatter":
@@ -330,11 +360,12 @@ def _running_text(step) -> str:
     name = {"sum": "running sum", "max": "running max", "mean": "running sum", "copy": "copied"}[
         step.combine
     ]
-    values = [fmt_num(t.running) for t in step.taps]
+    running = [t.running for t in step.taps]
     if step.combine == "sum" and step.bias is not None:
-        values.insert(0, fmt_num(step.bias))
-    if len(values) > 8:
-        values = [*values[:6], "…", values[-1]]
+        running.insert(0, step.bias)
+    values = [fmt_num(v) for v in (running if len(running) <= 8 else running[:6])]
+    if len(running) > 8:
+        values += ["…", fmt_num(running[-1])]
     text = f"{name}: {' → '.join(values)}"
     if step.combine == "mean":
         text += f"; ÷ {len(step.taps)} = {fmt_num(step.value)}"
