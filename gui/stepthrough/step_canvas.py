@@ -10,11 +10,12 @@ overview of the whole grid and where the window lies.
 from __future__ import annotations
 
 import math
+import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
-from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QImage, QPainter, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
@@ -100,19 +101,26 @@ class _Tiles:
     cells each, made when first shown and kept (least recently used dropped). A step only
     draws these and its own marks over them."""
 
-    def __init__(self, key):
-        self.key = key
+    def __init__(self, key, render):
+        self.key, self.render = key, render
         self.images: OrderedDict[tuple[int, int], QImage] = OrderedDict()
+        self._lock = threading.Lock()  # the worker renders the tiles around the shown ones
 
-    def get(self, tile: tuple[int, int], render) -> QImage:
-        image = self.images.get(tile)
-        if image is None:
-            image = render(tile)
+    def has(self, tile: tuple[int, int]) -> bool:
+        with self._lock:
+            return tile in self.images
+
+    def get(self, tile: tuple[int, int]) -> QImage:
+        with self._lock:
+            image = self.images.get(tile)
+            if image is not None:
+                self.images.move_to_end(tile)
+                return image
+        image = self.render(tile)  # QPainter on a QImage: safe on any thread
+        with self._lock:
             self.images[tile] = image
             if len(self.images) > MAX_TILES:
                 self.images.popitem(last=False)
-        else:
-            self.images.move_to_end(tile)
         return image
 
 
@@ -142,11 +150,15 @@ class StepCanvas(QWidget):
         self.geometry_of: dict[str, GridGeometry] = {}
         self.titles: dict[str, str] = {}  # the grids' whole titles (the tooltip)
         self.tinted: dict[tuple[int, int], int] = {}  # overlap cell (full grid) -> count
+        self.output_padding_marked: set[tuple[int, int]] = set()  # (full grid) at the end
+        self.title_lines: dict[str, list[str]] = {}  # each grid's title as drawn
         self._padded = None
         self._output = None
         self._limits = (1.0, 1.0)
         self._tiles: dict[str, _Tiles] = {}
+        self._around: list[tuple[_Tiles, tuple[int, int]]] = []  # tiles next to the shown
         self._empty_cell = None
+        self._title_rows = 1
 
     # ---------------------------------------------------------------- model
     def set_plan(self, plan, shown_channel: int) -> None:
@@ -186,17 +198,27 @@ class StepCanvas(QWidget):
 
     def changeEvent(self, event) -> None:  # noqa: N802 - Qt's name
         super().changeEvent(event)
-        self._tiles = {}  # a new font (presentation mode) or palette: new tiles
+        changes = (QEvent.Type.FontChange, QEvent.Type.StyleChange, QEvent.Type.PaletteChange)
+        if event.type() in changes:
+            self._tiles = {}  # a new font (presentation mode) or style: new tiles
 
     def paintEvent(self, _event) -> None:  # noqa: N802 - Qt's name
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
         painter.fillRect(self.rect(), BACKGROUND)
+        self._around = []
         if self.plan is None or self.plan.count == 0:
             painter.end()
             return
         step = self.plan.step(min(self.index, self.plan.count - 1))
         left, right = self._areas()
+        # both grids start under the same number of title lines (the longer title's)
+        painter.setFont(self.font())
+        line_h = painter.fontMetrics().height() + 6
+        self._title_rows = max(
+            len(self._title_lines(painter, title, area.width() - 3 * line_h))
+            for title, area in zip(self._titles(step), (left, right), strict=True)
+        )
         if self.plan.kind == "window":
             self._draw_window_input(painter, left, step)
             self._draw_window_output(painter, right, step)
@@ -208,6 +230,35 @@ class StepCanvas(QWidget):
         if tip != self.toolTip():
             self.setToolTip(tip)
         self.painted.emit()
+
+    def _titles(self, step) -> tuple[str, str]:
+        """The input's and the output's titles at ``step``."""
+        plan = self.plan
+        counter = f"step {step.index + 1} of {plan.count}"
+        if plan.kind == "window":
+            fill = plan.padding_fill if any(b or a for b, a in plan.padding) else "none"
+            return (
+                f"input: {plan.source}[{self.shown_channel}]   padding: {fill}",
+                f"output: {plan.layer}[{plan.channel}]   {counter}",
+            )
+        pad = _transposed_pad(plan)
+        out = f"output: {plan.layer}[{plan.channel}] accumulating"
+        if any(pad):
+            out += f"   (cropped by P = {', '.join(map(str, pad))})"
+        return f"input: {plan.source}[{self.shown_channel}]   {counter}", out
+
+    def tile_work(self):
+        """A callable for a worker: renders the missing tiles around the shown ones (those a
+        next step scrolls into view), or None when none is missing."""
+        missing = [(tiles, t) for tiles, t in self._around if not tiles.has(t)]
+        if not missing:
+            return None
+
+        def work():
+            for tiles, tile in missing:
+                tiles.get(tile)
+
+        return work
 
     def _areas(self) -> tuple[QRectF, QRectF]:
         r = QRectF(self.rect()).adjusted(8, 4, -8, -4)
@@ -227,8 +278,7 @@ class StepCanvas(QWidget):
         focus = _centre([_cell(t.position, plan.dims, before) for t in taps])
         if not taps:  # nothing read from the shown channel: follow the output position
             focus = _cell(step.position, plan.dims, before)
-        fill = plan.padding_fill if any(b or a for b, a in plan.padding) else "none"
-        title = f"input: {plan.source}[{self.shown_channel}]   padding: {fill}"
+        title = self._titles(step)[0]
         geometry = self._draw_grid(
             painter, area, "input", title, self._padded, before, focus, self._limits[0], padded=True
         )
@@ -244,7 +294,7 @@ class StepCanvas(QWidget):
     def _draw_window_output(self, painter: QPainter, area: QRectF, step) -> None:
         plan = self.plan
         cell = _cell(step.position, plan.dims, (0,) * plan.dims)
-        title = f"output: {plan.layer}[{plan.channel}]   step {step.index + 1} of {plan.count}"
+        title = self._titles(step)[1]
         geometry = self._draw_grid(
             painter, area, "output", title, self._output, (0, 0), cell, self._limits[1]
         )
@@ -256,38 +306,43 @@ class StepCanvas(QWidget):
         (fr, fc), (nr, nc), size = geometry.first, geometry.shown, geometry.cell
         ox, oy = geometry.origin.x(), geometry.origin.y()
         r0, c0 = current[0] - fr, current[1] - fc
-        empty = self._empty(size)
+        empty = self._empty(size, nr, nc)
+        dpr = empty.devicePixelRatio()
+
+        def blank(r, c, n_r, n_c):  # cells r … r + n_r, c … c + n_c of the shown block
+            source = QRectF(0, 0, n_c * size * dpr, n_r * size * dpr)
+            painter.drawPixmap(QRectF(ox + c * size, oy + r * size, n_c * size, n_r * size), empty, source)
+
         if 0 <= r0 < nr and c0 + 1 < nc:  # the rest of the current row
             start = max(c0 + 1, 0)
-            painter.drawTiledPixmap(
-                QRectF(ox + start * size, oy + r0 * size, (nc - start) * size, size), empty
-            )
+            blank(r0, start, 1, nc - start)
         below = max(r0 + 1, 0)
         if below < nr:
-            painter.drawTiledPixmap(
-                QRectF(ox, oy + below * size, nc * size, (nr - below) * size), empty
-            )
+            blank(below, 0, nr - below, nc)
 
-    def _empty(self, size: int):
-        """One empty cell (its gap and its fill), to tile over the cells not written yet."""
-        if self._empty_cell is None or self._empty_cell.width() != size:
+    def _empty(self, size: int, rows: int, cols: int):
+        """A block of empty cells (their gaps and fills), to cover the cells not written yet."""
+        dpr = self.devicePixelRatioF()
+        have = self._empty_cell
+        if have is None or have[0] != (size, dpr) or have[1] < rows or have[2] < cols:
             from PySide6.QtGui import QPixmap
 
-            pixmap = QPixmap(size, size)
+            pixmap = QPixmap(round(cols * size * dpr), round(rows * size * dpr))
+            pixmap.setDevicePixelRatio(dpr)
             pixmap.fill(BACKGROUND)
             p = QPainter(pixmap)
-            p.fillRect(QRectF(1, 1, size - 2, size - 2), EMPTY)
+            for r in range(rows):
+                for c in range(cols):
+                    p.fillRect(QRectF(c * size + 1, r * size + 1, size - 2, size - 2), EMPTY)
             p.end()
-            self._empty_cell = pixmap
-        return self._empty_cell
+            self._empty_cell = have = ((size, dpr), rows, cols, pixmap)
+        return have[3]
 
     # ---------------------------------------------------------------- scatter steps
     def _draw_scatter_input(self, painter: QPainter, area: QRectF, step) -> None:
         plan = self.plan
         cell = _cell(step.position, plan.dims, (0,) * plan.dims)
-        title = (
-            f"input: {plan.source}[{self.shown_channel}]   step {step.index + 1} of {plan.count}"
-        )
+        title = self._titles(step)[0]
         geometry = self._draw_grid(
             painter, area, "input", title, self._output, (0, 0), cell, self._limits[0]
         )
@@ -304,10 +359,7 @@ class StepCanvas(QWidget):
         after = tuple(stop - first - n - b for (first, stop), n, b in zip(extent, acc.shape, before))
         mine = [t for t in step.targets if t.channel == self.shown_channel]
         focus = _centre([_cell(t.position, plan.dims, before) for t in mine])
-        pad = _transposed_pad(plan)
-        title = f"output: {plan.layer}[{plan.channel}] accumulating"
-        if any(pad):
-            title += f"   (cropped by P = {', '.join(map(str, pad))})"
+        title = self._titles(step)[1]
         geometry = self._draw_grid(
             painter, area, "accumulated", title, _as_2d(full), _two(before), focus,
             self._limits[1], padded=any(before) or any(after), after=_two(after),
@@ -316,8 +368,10 @@ class StepCanvas(QWidget):
         self._tint_overlaps(painter, geometry, _as_2d(plan.overlaps(step.index)))
         last = step.index == plan.count - 1
         extra = _as_2d(plan.output_padding_cells())
+        self.output_padding_marked = set()
         if last and extra.any():
             for r, c in zip(*np.nonzero(extra)):
+                self.output_padding_marked.add((int(r), int(c)))
                 self._outline(painter, geometry, _less(geometry, (r, c)), OUTPUT_PADDING_EDGE, 3)
         labels = {}
         for t in mine:
@@ -379,7 +433,8 @@ class StepCanvas(QWidget):
         rows, cols = values.shape
         lines = self._title_lines(painter, title, area.width() - 3 * line_h)
         self.titles[name] = title
-        title_h = line_h * len(lines)
+        self.title_lines[name] = lines
+        title_h = line_h * max(len(lines), self._title_rows)
         body = area.adjusted(0, title_h, 0, -(line_h if name == "accumulated" else 0))
         cell = min(body.width() / cols, body.height() / rows, MAX_CELL)
         first, shown = (0, 0), (rows, cols)
@@ -443,37 +498,30 @@ class StepCanvas(QWidget):
         key = (cell, font.key(), limit, dpr, pad is not None, values.shape, geometry.offset)
         tiles = self._tiles.get(name)
         if tiles is None or tiles.key != key:
-            tiles = self._tiles[name] = _Tiles(key)
-        dpm = round(self.logicalDpiX() / 0.0254)
-
-        def render(tile):
-            r0, c0 = tile[0] * TILE, tile[1] * TILE
-            n_r, n_c = min(TILE, values.shape[0] - r0), min(TILE, values.shape[1] - c0)
-            image = QImage(round(n_c * cell * dpr), round(n_r * cell * dpr), QImage.Format.Format_RGB32)
-            image.setDevicePixelRatio(dpr)
-            image.setDotsPerMeterX(dpm)
-            image.setDotsPerMeterY(dpm)
-            image.fill(BACKGROUND)
-            p = QPainter(image)
-            self._paint_cells(p, values, pad, limit, font, (r0, c0), (n_r, n_c), QPointF(0, 0), cell)
-            p.end()
-            return image
-
+            tiles = self._tiles[name] = _Tiles(key, _tile_renderer(values, pad, limit, font, cell, dpr, round(self.logicalDpiX() / 0.0254)))
         ox, oy = geometry.origin.x(), geometry.origin.y()
         painter.save()
         painter.setClipRect(QRectF(ox, oy, shown[1] * cell, shown[0] * cell))
-        for tr in range(first[0] // TILE, (first[0] + shown[0] - 1) // TILE + 1):
-            for tc in range(first[1] // TILE, (first[1] + shown[1] - 1) // TILE + 1):
-                image = tiles.get((tr, tc), render)
+        rows = range(first[0] // TILE, (first[0] + shown[0] - 1) // TILE + 1)
+        cols = range(first[1] // TILE, (first[1] + shown[1] - 1) // TILE + 1)
+        for tr in rows:
+            for tc in cols:
                 x = ox + (tc * TILE - first[1]) * cell
                 y = oy + (tr * TILE - first[0]) * cell
-                painter.drawImage(QPointF(x, y), image)
+                painter.drawImage(QPointF(x, y), tiles.get((tr, tc)))
         painter.restore()
+        n_r, n_c = -(-values.shape[0] // TILE), -(-values.shape[1] // TILE)
+        for tr in range(max(rows.start - 1, 0), min(rows.stop + 1, n_r)):
+            for tc in range(max(cols.start - 1, 0), min(cols.stop + 1, n_c)):
+                if tr not in rows or tc not in cols:
+                    self._around.append((tiles, (tr, tc)))
 
     @staticmethod
     def _paint_cells(painter, values, pad, limit, font, first, shown, origin, cell) -> None:
         """Cells ``first`` … ``first + shown`` of ``values``: colour, padding hatch, value."""
         painter.setFont(font)
+        # the hatch follows the grid (the same in a tile and drawn in place)
+        painter.setBrushOrigin(QPointF(origin.x() - first[1] * cell, origin.y() - first[0] * cell))
         block = values[first[0] : first[0] + shown[0], first[1] : first[1] + shown[1]]
         rgb = colours_of(block, limit)
         hatch = QBrush(QColor(240, 180, 41, 60), Qt.BrushStyle.BDiagPattern)
@@ -549,6 +597,26 @@ class StepCanvas(QWidget):
             geometry.cell,
             geometry.cell,
         )
+
+
+def _tile_renderer(values, pad, limit, font, cell: int, dpr: float, dpm: int):
+    """``render(tile)``: the QImage of one tile of a static grid (any thread may call it)."""
+
+    def render(tile):
+        r0, c0 = tile[0] * TILE, tile[1] * TILE
+        n_r, n_c = min(TILE, values.shape[0] - r0), min(TILE, values.shape[1] - c0)
+        size = (round(n_c * cell * dpr), round(n_r * cell * dpr))
+        image = QImage(*size, QImage.Format.Format_RGB32)
+        image.setDevicePixelRatio(dpr)
+        image.setDotsPerMeterX(dpm)
+        image.setDotsPerMeterY(dpm)
+        image.fill(BACKGROUND)
+        p = QPainter(image)
+        StepCanvas._paint_cells(p, values, pad, limit, font, (r0, c0), (n_r, n_c), QPointF(0, 0), cell)
+        p.end()
+        return image
+
+    return render
 
 
 def _as_2d(array: np.ndarray) -> np.ndarray:

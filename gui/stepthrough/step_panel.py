@@ -303,8 +303,9 @@ class StepPanel(QWidget):
             for i in (*range(self.index + 1, self.index + 1 + ahead), self.index - 1)
             if 0 <= i < plan.count and not plan.has_step(i)
         ]
-        if wanted:
-            self._prefetch.submit(_make_steps, plan, wanted, tag="next")
+        tiles = self.canvas.tile_work()
+        if wanted or tiles is not None:
+            self._prefetch.submit(_make_steps, plan, wanted, tiles, tag="next")
 
     def keyPressEvent(self, event) -> None:  # noqa: N802 - Qt's name
         keys = {
@@ -338,14 +339,16 @@ class StepPanel(QWidget):
         self.stepChanged.emit(self.index)
 
 
-def _make_steps(plan, indices) -> None:
-    """On the worker: make the steps (kept in the plan); a step that cannot be made waits
-    for the GUI thread to say why."""
+def _make_steps(plan, indices, tiles=None) -> None:
+    """On the worker: make the steps (kept in the plan; a step that cannot be made waits
+    for the GUI thread to say why), then the canvas's tiles around the shown ones."""
     for i in indices:
         try:
             plan.step(i)
         except EngineError:
-            return
+            break
+    if tiles is not None:
+        tiles()
 
 
 def _running_text(step) -> str:
