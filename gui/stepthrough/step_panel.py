@@ -25,13 +25,14 @@ from PySide6.QtWidgets import (
 
 from engine.errors import EngineError
 from gui.compute.jobs import Jobs
+from gui.state.document import STEP_THROUGH_VIEW
 from engine.explain import fmt_num
 from engine.spec import INPUT
 from engine.stepthrough import STEPPABLE, build_plan, carry_step
 from gui.stepthrough.step_canvas import StepCanvas
 from gui.widgets.stable_text import StableText
 
-TITLE = "Step through"
+TITLE = STEP_THROUGH_VIEW
 TIP = "The selected layer's kernel sliding over its input, step by step, forward and back"
 SPEEDS = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0)  # steps per second
 DEFAULT_SPEED = 2.0
@@ -384,3 +385,7 @@ def install_stepthrough(window) -> None:
         return panel
 
     window.add_lab(TITLE, build, TIP)
+    # "Step through" in the inspector and the maps' menu: a request through the document
+    window.document.viewRequested.connect(
+        lambda view: window.show_lab(TITLE) if view == TITLE else None
+    )
