@@ -311,7 +311,9 @@ class StepCanvas(QWidget):
 
         def blank(r, c, n_r, n_c):  # cells r … r + n_r, c … c + n_c of the shown block
             source = QRectF(0, 0, n_c * size * dpr, n_r * size * dpr)
-            painter.drawPixmap(QRectF(ox + c * size, oy + r * size, n_c * size, n_r * size), empty, source)
+            painter.drawPixmap(
+                QRectF(ox + c * size, oy + r * size, n_c * size, n_r * size), empty, source
+            )
 
         if 0 <= r0 < nr and c0 + 1 < nc:  # the rest of the current row
             start = max(c0 + 1, 0)
@@ -354,15 +356,28 @@ class StepCanvas(QWidget):
         acc = plan.accumulated(step.index).astype(np.float64)
         # the drawn grid: positions −P … the farthest tap; outside the output: cropped
         full = np.full(tuple(stop - first for first, stop in extent), -np.inf)
-        full[tuple(slice(-first, -first + n) for (first, _), n in zip(extent, acc.shape))] = acc
+        inside = zip(extent, acc.shape, strict=True)
+        full[tuple(slice(-first, -first + n) for (first, _), n in inside)] = acc
         before = tuple(-first for first, _ in extent)
-        after = tuple(stop - first - n - b for (first, stop), n, b in zip(extent, acc.shape, before))
+        # cells after the output on each axis: the cropped (or not reached) end
+        after = tuple(
+            stop - first - n - b
+            for (first, stop), n, b in zip(extent, acc.shape, before, strict=True)
+        )
         mine = [t for t in step.targets if t.channel == self.shown_channel]
         focus = _centre([_cell(t.position, plan.dims, before) for t in mine])
         title = self._titles(step)[1]
         geometry = self._draw_grid(
-            painter, area, "accumulated", title, _as_2d(full), _two(before), focus,
-            self._limits[1], padded=any(before) or any(after), after=_two(after),
+            painter,
+            area,
+            "accumulated",
+            title,
+            _as_2d(full),
+            _two(before),
+            focus,
+            self._limits[1],
+            padded=any(before) or any(after),
+            after=_two(after),
         )
         self.geometry_of["output"] = geometry
         self._tint_overlaps(painter, geometry, _as_2d(plan.overlaps(step.index)))
@@ -370,7 +385,7 @@ class StepCanvas(QWidget):
         extra = _as_2d(plan.output_padding_cells())
         self.output_padding_marked = set()
         if last and extra.any():
-            for r, c in zip(*np.nonzero(extra)):
+            for r, c in zip(*np.nonzero(extra), strict=False):
                 self.output_padding_marked.add((int(r), int(c)))
                 self._outline(painter, geometry, _less(geometry, (r, c)), OUTPUT_PADDING_EDGE, 3)
         labels = {}
@@ -386,7 +401,7 @@ class StepCanvas(QWidget):
         """Cells written by more than one input position so far, tinted by their count
         (``tinted`` keeps the model: full-grid cell -> count)."""
         self.tinted = {}
-        for r, c in zip(*np.nonzero(counts > 1)):
+        for r, c in zip(*np.nonzero(counts > 1), strict=False):
             n = int(counts[r, c])
             self.tinted[(int(r), int(c))] = n
             rect = self._cell_rect(geometry, _less(geometry, (r, c)))
@@ -498,7 +513,12 @@ class StepCanvas(QWidget):
         key = (cell, font.key(), limit, dpr, pad is not None, values.shape, geometry.offset)
         tiles = self._tiles.get(name)
         if tiles is None or tiles.key != key:
-            tiles = self._tiles[name] = _Tiles(key, _tile_renderer(values, pad, limit, font, cell, dpr, round(self.logicalDpiX() / 0.0254)))
+            tiles = self._tiles[name] = _Tiles(
+                key,
+                _tile_renderer(
+                    values, pad, limit, font, cell, dpr, round(self.logicalDpiX() / 0.0254)
+                ),
+            )
         ox, oy = geometry.origin.x(), geometry.origin.y()
         painter.save()
         painter.setClipRect(QRectF(ox, oy, shown[1] * cell, shown[0] * cell))
@@ -612,7 +632,9 @@ def _tile_renderer(values, pad, limit, font, cell: int, dpr: float, dpm: int):
         image.setDotsPerMeterY(dpm)
         image.fill(BACKGROUND)
         p = QPainter(image)
-        StepCanvas._paint_cells(p, values, pad, limit, font, (r0, c0), (n_r, n_c), QPointF(0, 0), cell)
+        StepCanvas._paint_cells(
+            p, values, pad, limit, font, (r0, c0), (n_r, n_c), QPointF(0, 0), cell
+        )
         p.end()
         return image
 

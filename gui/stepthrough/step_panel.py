@@ -24,11 +24,11 @@ from PySide6.QtWidgets import (
 )
 
 from engine.errors import EngineError
-from gui.compute.jobs import Jobs
-from gui.state.document import STEP_THROUGH_VIEW
 from engine.explain import fmt_num
 from engine.spec import INPUT
 from engine.stepthrough import STEPPABLE, build_plan, carry_step
+from gui.compute.jobs import Jobs
+from gui.state.document import STEP_THROUGH_VIEW
 from gui.stepthrough.step_canvas import StepCanvas
 from gui.widgets.stable_text import StableText
 

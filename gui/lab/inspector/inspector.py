@@ -21,10 +21,10 @@ from PySide6.QtWidgets import (
 
 from engine.spec import INPUT, LAYER_TYPES
 from engine.stepthrough import STEPPABLE
-from gui.state.document import STEP_THROUGH_VIEW
 from gui.lab.inspector.formula_view import FormulaView
 from gui.lab.inspector.kernel_editor import KERNEL_TYPES, KernelEditor
 from gui.lab.inspector.param_form import ParamForm
+from gui.state.document import STEP_THROUGH_VIEW
 
 NO_LAYER = "Select a layer (in the maps or the layer stack) to inspect it."
 

@@ -1,4 +1,4 @@
-""""Step through" from the inspector and from a layer's maps: through the document
+""" "Step through" from the inspector and from a layer's maps: through the document
 (select the layer, request the view), the window brings the Step through lab to the front."""
 
 from __future__ import annotations

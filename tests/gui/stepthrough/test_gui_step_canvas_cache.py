@@ -82,14 +82,17 @@ def test_transposed_overlaps_are_tinted_by_count_and_output_padding_marked_at_th
             panel.go(index)
             panel.canvas.grab()
             counts = plan.overlaps(index)
-            expected = {(int(r), int(c)): int(counts[r, c]) for r, c in zip(*np.nonzero(counts > 1))}
+            rows, cols = np.nonzero(counts > 1)
+            expected = {
+                (int(r), int(c)): int(counts[r, c]) for r, c in zip(rows, cols, strict=True)
+            }
             assert panel.canvas.tinted == expected
             if index < plan.count - 1:
                 assert panel.canvas.output_padding_marked == set()
         assert max(panel.canvas.tinted.values()) == 4  # the middle cells: four kernels
         mask = plan.output_padding_cells()
         assert panel.canvas.output_padding_marked == {
-            (int(r), int(c)) for r, c in zip(*np.nonzero(mask))
+            (int(r), int(c)) for r, c in zip(*np.nonzero(mask), strict=False)
         }
         assert len(panel.canvas.output_padding_marked) == 2 * 7 - 1  # last row and column
     finally:
