@@ -159,6 +159,7 @@ class StepCanvas(QWidget):
         self._around: list[tuple[_Tiles, tuple[int, int]]] = []  # tiles next to the shown
         self._empty_cell = None
         self._title_rows = 1
+        self._legend_rows = 1  # lines under a transposed convolution's output
 
     # ---------------------------------------------------------------- model
     def set_plan(self, plan, shown_channel: int) -> None:
@@ -367,6 +368,9 @@ class StepCanvas(QWidget):
         mine = [t for t in step.targets if t.channel == self.shown_channel]
         focus = _centre([_cell(t.position, plan.dims, before) for t in mine])
         title = self._titles(step)[1]
+        counts = _as_2d(plan.overlaps(step.index))
+        extra = _as_2d(plan.output_padding_cells())
+        self._legend_rows = 2 if extra.any() else 1
         geometry = self._draw_grid(
             painter,
             area,
@@ -378,11 +382,12 @@ class StepCanvas(QWidget):
             self._limits[1],
             padded=any(before) or any(after),
             after=_two(after),
+            tints=counts,
         )
         self.geometry_of["output"] = geometry
-        self._tint_overlaps(painter, geometry, _as_2d(plan.overlaps(step.index)))
+        rows, cols = np.nonzero(counts > 1)
+        self.tinted = {(int(r), int(c)): int(counts[r, c]) for r, c in zip(rows, cols, strict=True)}
         last = step.index == plan.count - 1
-        extra = _as_2d(plan.output_padding_cells())
         self.output_padding_marked = set()
         if last and extra.any():
             for r, c in zip(*np.nonzero(extra), strict=False):
@@ -395,48 +400,56 @@ class StepCanvas(QWidget):
             labels[c] = sign + fmt_num(t.contribution, 2)
             self._outline(painter, geometry, c, PADDING_EDGE if t.cropped else TAP_EDGE, 3)
         self._label_cells(painter, geometry, labels, TAP_EDGE)
-        self._legend(painter, area, last and extra.any())
-
-    def _tint_overlaps(self, painter, geometry: GridGeometry, counts: np.ndarray) -> None:
-        """Cells written by more than one input position so far, tinted by their count
-        (``tinted`` keeps the model: full-grid cell -> count)."""
-        self.tinted = {}
-        for r, c in zip(*np.nonzero(counts > 1), strict=False):
-            n = int(counts[r, c])
-            self.tinted[(int(r), int(c))] = n
-            rect = self._cell_rect(geometry, _less(geometry, (r, c)))
-            if rect is not None:
-                painter.fillRect(rect.adjusted(1, 1, -1, -1), OVERLAP_TINTS[min(n, 4) - 2])
+        self._legend(painter, area, extra.any())
 
     def _legend(self, painter, area: QRectF, output_padding: bool) -> None:
-        """The key to the overlap tints (and the output_padding mark) under the output."""
+        """The key under the output: the overlap tints, and on a line of its own the
+        output_padding mark (shown at the last step)."""
         metrics = painter.fontMetrics()
-        h = metrics.height()
-        y = area.bottom() - h
+        h = metrics.height() + 6
+        y = area.bottom() - h * (2 if output_padding else 1)
         x = area.x()
+        base = metrics.ascent() + 3
         painter.setPen(TITLE)
-        painter.drawText(QPointF(x, y + metrics.ascent()), "written by")
+        painter.drawText(QPointF(x, y + base), "written by")
         x += metrics.horizontalAdvance("written by ") + 2
         for n, tint in enumerate(OVERLAP_TINTS, start=2):
-            box = QRectF(x, y + 2, h - 4, h - 4)
+            box = QRectF(x, y + 4, h - 8, h - 8)
             painter.fillRect(box, EMPTY)
             painter.fillRect(box, tint)
-            x += h
+            x += h - 4
             text = f"{n}+" if n == 4 else str(n)
             painter.setPen(TITLE)
-            painter.drawText(QPointF(x, y + metrics.ascent()), text)
+            painter.drawText(QPointF(x, y + base), text)
             x += metrics.horizontalAdvance(text + "  ")
+        painter.drawText(QPointF(x, y + base), "input positions")
         if output_padding:
-            box = QRectF(x, y + 2, h - 4, h - 4)
+            y += h
+            box = QRectF(area.x(), y + 4, h - 8, h - 8)
             painter.setPen(QPen(OUTPUT_PADDING_EDGE, 2))
             painter.drawRect(box)
-            x += h
             painter.setPen(TITLE)
-            painter.drawText(QPointF(x, y + metrics.ascent()), "output_padding")
+            text = "output_padding (at the last step)"
+            room = int(area.width() - h)
+            painter.drawText(
+                QPointF(area.x() + h - 4, y + base),
+                metrics.elidedText(text, Qt.TextElideMode.ElideRight, room),
+            )
 
     # ---------------------------------------------------------------- drawing pieces
     def _draw_grid(
-        self, painter, area, name, title, values, before, focus, limit, padded=False, after=None
+        self,
+        painter,
+        area,
+        name,
+        title,
+        values,
+        before,
+        focus,
+        limit,
+        padded=False,
+        after=None,
+        tints=None,
     ) -> GridGeometry:
         """Cells of ``values`` (2D; −inf cells empty) with ``before`` padding rows/columns,
         zoomed around ``focus`` (a grid cell) when the whole grid does not fit. Static grids
@@ -450,7 +463,8 @@ class StepCanvas(QWidget):
         self.titles[name] = title
         self.title_lines[name] = lines
         title_h = line_h * max(len(lines), self._title_rows)
-        body = area.adjusted(0, title_h, 0, -(line_h if name == "accumulated" else 0))
+        legend = line_h * self._legend_rows if name == "accumulated" else 0
+        body = area.adjusted(0, title_h, 0, -legend)
         cell = min(body.width() / cols, body.height() / rows, MAX_CELL)
         first, shown = (0, 0), (rows, cols)
         zoomed = cell < MIN_CELL
@@ -483,7 +497,7 @@ class StepCanvas(QWidget):
         if self.cached and name != "accumulated":
             self._paint_tiles(painter, name, geometry, values, pad, limit, small)
         else:
-            self._paint_cells(painter, values, pad, limit, small, first, shown, origin, cell)
+            self._paint_cells(painter, values, pad, limit, small, first, shown, origin, cell, tints)
         if zoomed:
             line = QRectF(area.x(), area.y(), area.width(), line_h)
             self._overview(painter, line, (rows, cols), first, shown)
@@ -537,8 +551,11 @@ class StepCanvas(QWidget):
                     self._around.append((tiles, (tr, tc)))
 
     @staticmethod
-    def _paint_cells(painter, values, pad, limit, font, first, shown, origin, cell) -> None:
-        """Cells ``first`` … ``first + shown`` of ``values``: colour, padding hatch, value."""
+    def _paint_cells(
+        painter, values, pad, limit, font, first, shown, origin, cell, tints=None
+    ) -> None:
+        """Cells ``first`` … ``first + shown`` of ``values``: colour, padding hatch, the
+        overlap tint of a count above 1 in ``tints`` (under the value), value."""
         painter.setFont(font)
         # the hatch follows the grid (the same in a tile and drawn in place)
         painter.setBrushOrigin(QPointF(origin.x() - first[1] * cell, origin.y() - first[0] * cell))
@@ -557,6 +574,9 @@ class StepCanvas(QWidget):
                     painter.fillRect(inner, hatch)
                     painter.setPen(dashed)
                     painter.drawRect(rect.adjusted(2, 2, -2, -2))
+                if tints is not None and tints[first[0] + r, first[1] + c] > 1:
+                    n = int(tints[first[0] + r, first[1] + c])
+                    painter.fillRect(inner, OVERLAP_TINTS[min(n, 4) - 2])
                 v = float(block[r, c])
                 if texts and math.isfinite(v):
                     painter.setPen(white)

@@ -11,7 +11,6 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QFrame,
     QGroupBox,
-    QHBoxLayout,
     QLabel,
     QPushButton,
     QScrollArea,
@@ -70,10 +69,9 @@ class Inspector(QWidget):
         body = QWidget()
         column = QVBoxLayout(body)
         column.setContentsMargins(6, 6, 6, 6)
-        heading = QHBoxLayout()
-        heading.addWidget(self.title, 1)
-        heading.addWidget(self.step_button, 0, Qt.AlignmentFlag.AlignTop)
-        column.addLayout(heading)
+        column.addWidget(self.title)
+        # its own row under the title: the narrow inspector at 1280×800 fits it whole
+        column.addWidget(self.step_button, 0, Qt.AlignmentFlag.AlignLeft)
         column.addWidget(self.description)
         column.addWidget(self.error_label)
         column.addWidget(self.params_box)
