@@ -28,7 +28,7 @@ sys.path.insert(0, ROOT)
 
 SIZE = (800, 450)
 IMPORTS = (
-    "import PySide6.QtWidgets, pyqtgraph, torch, PIL.Image; "
+    "import PySide6.QtWidgets, torch, PIL.Image; "
     "import engine.network, gui.stepthrough.step_panel, gui.app.theme"
 )
 
