@@ -115,3 +115,21 @@ def test_titles_wrap_whole_instead_of_eliding_when_narrow(qtbot):
         assert "step 1 of 144" in panel.canvas.toolTip()
     finally:
         scheduler.shutdown()
+
+
+def test_after_a_paint_the_worker_makes_the_next_steps(qtbot):
+    conv = LayerSpec("c", "conv", {"out_channels": 1, "kernel_size": 3, "padding": 1})
+    panel, scheduler = _panel(qtbot, [conv], (1, 20, 20))
+    try:
+        panel.go(50)
+        plan = panel.plan
+        assert not plan.has_step(51) and not plan.has_step(49)
+        panel.canvas.repaint()  # paused: the step after and the one before
+        qtbot.waitUntil(lambda: plan.has_step(51) and plan.has_step(49), timeout=10_000)
+        panel.timer.setInterval(60_000)  # playing, but no tick during the test
+        panel.timer.start()
+        panel.canvas.repaint()
+        qtbot.waitUntil(lambda: all(plan.has_step(50 + k) for k in range(1, 5)), timeout=10_000)
+        panel.pause()
+    finally:
+        scheduler.shutdown()
