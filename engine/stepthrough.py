@@ -218,6 +218,10 @@ class StepPlan:
         return out
 
     # ----------------------------------------------------------------- steps
+    def has_step(self, index: int) -> bool:
+        """True when step ``index`` is made already (reading it costs nothing)."""
+        return int(index) in self._cache
+
     def step(self, index: int) -> Step:
         """Step ``index`` (made once and kept; safe to call from two threads)."""
         index = int(index)
@@ -332,6 +336,60 @@ class StepPlan:
             per_axis(ls.param("dilation"), dims, "dilation"),
         )
         return np.asarray(out[self.channel])
+
+    def scatter_extent(self) -> tuple[tuple[int, int], ...]:
+        """Scatter plans: per axis the output positions ``(first, stop)`` the drawing spans:
+        from −P (cropped by the padding) to the farthest position a kernel tap reaches
+        (S·(L−1) + D·(K−1) − P) or the output's last position, whichever is further."""
+        if self.kind != "scatter":
+            raise StepError("only a transposed convolution scatters")
+        ls, dims = self.layer_spec, self.dims
+        kernel = self.weights[self.layer]["weight"].shape[2:]
+        stride = per_axis(ls.param("stride"), dims, "stride")
+        dilation = per_axis(ls.param("dilation"), dims, "dilation")
+        pad = per_axis(ls.param("padding"), dims, "padding")
+        out = []
+        for a in range(dims):
+            reach = stride[a] * (self.input.shape[1 + a] - 1) + dilation[a] * (kernel[a] - 1)
+            out.append((-pad[a], max(reach - pad[a], self.output.shape[1 + a] - 1) + 1))
+        return tuple(out)
+
+    def overlaps(self, index: int) -> np.ndarray:
+        """Scatter plans: how many of the input positions of steps 0…``index`` wrote each
+        output position, over :meth:`scatter_extent` (cell 0 is position −P). A count above 1
+        is an overlap: there the output sums several scaled kernels."""
+        extent = self.scatter_extent()
+        ls, dims = self.layer_spec, self.dims
+        kernel = self.weights[self.layer]["weight"].shape[2:]
+        stride = per_axis(ls.param("stride"), dims, "stride")
+        dilation = per_axis(ls.param("dilation"), dims, "dilation")
+        counts = np.zeros(tuple(stop - first for first, stop in extent), np.int32)
+        done = np.zeros(self.count, np.int32)
+        done[: max(index + 1, 0)] = 1
+        done = done.reshape(self.grid)
+        for k in product(*(range(n) for n in kernel)):
+            # tap k of input position i lands on S·i + D·k − P: cell S·i + D·k
+            where = tuple(
+                slice(dilation[a] * k[a], dilation[a] * k[a] + stride[a] * (n - 1) + 1, stride[a])
+                for a, n in enumerate(self.grid)
+            )
+            counts[where] += done
+        return counts
+
+    def output_padding_cells(self) -> np.ndarray:
+        """Scatter plans: True on the output positions that ``output_padding`` adds (the last
+        output_padding rows/columns of each axis), over :meth:`scatter_extent`."""
+        extent = self.scatter_extent()
+        extra = per_axis(self.layer_spec.param("output_padding"), self.dims, "output_padding")
+        mask = np.zeros(tuple(stop - first for first, stop in extent), bool)
+        for a, ((first, _stop), op) in enumerate(zip(extent, extra, strict=True)):
+            if op <= 0:
+                continue
+            n = self.output.shape[1 + a]
+            index = [slice(None)] * self.dims
+            index[a] = slice(n - op - first, n - first)
+            mask[tuple(index)] = True
+        return mask
 
     def written(self, index: int) -> np.ndarray:
         """Window plans: a boolean map of the output positions written by steps 0…index."""

@@ -28,6 +28,7 @@ from gui.state.training_history import TrainingHistory, TrainingRun
 Weights = dict[str, dict[str, np.ndarray]]
 
 COLORMAPS = ("auto", "diverging", "viridis", "magma", "gray")
+STEP_THROUGH_VIEW = "Step through"  # the lab request_view opens from the inspector and maps
 """View colormaps: 'auto' is diverging (blue-white-red, centred on zero) for layers with
 negative values and sequential (viridis) for non-negative ones."""
 
@@ -127,6 +128,9 @@ class Document(QObject):
     lessonChanged()
         The lesson's scenes changed (``lesson``: a tuple of :class:`engine.lessons.Scene`).
     viewChanged(), message(level, text)
+    viewRequested(view)
+        A view of the selected layer was asked for (``request_view``): the window brings
+        that lab to the front (the Step through lab: ``STEP_THROUGH_VIEW``).
     """
 
     inputChanged = Signal()
@@ -140,6 +144,7 @@ class Document(QObject):
     trainingChanged = Signal()
     lessonChanged = Signal()
     message = Signal(str, str)
+    viewRequested = Signal(str)
 
     def __init__(
         self,
@@ -423,6 +428,16 @@ class Document(QObject):
         self._selected = name
         self._kernel_index = (0, 0)
         self.layerSelected.emit()
+
+    def request_view(self, view: str, layer: str | None = None) -> None:
+        """Open ``view`` (a lab's title, e.g. ``STEP_THROUGH_VIEW``) on ``layer`` (selected
+        first; None: the selected layer). Nothing is opened for a layer that does not exist."""
+        if layer is not None:
+            if layer != INPUT and layer not in self._spec.names():
+                self._reject(f"there is no layer named '{layer}'")
+                return
+            self.select_layer(layer)
+        self.viewRequested.emit(view)
 
     def set_kernel_index(self, a: int, b: int) -> None:
         """Show the kernel ``weight[a, b]`` of the selected layer."""

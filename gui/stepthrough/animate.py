@@ -1,7 +1,9 @@
 """``python app.py animate NETWORK_OR_WORKSPACE --layer NAME --gif OUT.gif ...``: the
 step-through rendered offscreen, one frame per step (an output position; an input position for
-a transposed convolution), in order, written with Pillow as a GIF and optionally as numbered
-PNGs. Bad arguments end with one ``error:`` line and exit status 2.
+a transposed convolution), in order, written with Pillow as a GIF (one palette shared by all
+frames: quantized once), optionally as numbered PNGs and, with ``--mp4 OUT.mp4``, as an MP4
+when the optional package imageio-ffmpeg is installed (never required). Bad arguments end
+with one ``error:`` line and exit status 2.
 
 The network is a preset name, a network file (.json) or a workspace (.convscope, which brings
 its input and weights). ``--input`` is an example name or an image/signal file (default: the
@@ -33,7 +35,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--weights", metavar="FILE", help="weights (.safetensors or .npz)")
     parser.add_argument("--seed", type=int, default=0, help="seed of fresh weights and input")
     parser.add_argument("--channel", type=int, default=0, help="the output channel (default 0)")
-    parser.add_argument("--gif", required=True, metavar="OUT.gif", help="where to write the GIF")
+    parser.add_argument("--gif", metavar="OUT.gif", help="where to write the GIF")
+    parser.add_argument(
+        "--mp4", metavar="OUT.mp4", help="also (or only) an MP4 (needs imageio-ffmpeg)"
+    )
     parser.add_argument("--size", default=DEFAULT_SIZE, help=f"frame size WxH ({DEFAULT_SIZE})")
     parser.add_argument("--fps", type=float, default=2.0, help="frames per second (default 2)")
     parser.add_argument("--frames", metavar="DIR", help="also write numbered PNGs here")
@@ -105,10 +110,32 @@ def _input(name: str) -> np.ndarray:
     raise AnimateError(f"--input {name!r} is neither an example nor a file")
 
 
+MP4_PACKAGE = "imageio-ffmpeg"
+
+
+def _mp4_writer():
+    """imageio-ffmpeg's ``write_frames`` (AnimateError naming the package when missing)."""
+    try:
+        import imageio_ffmpeg
+    except ImportError:
+        raise AnimateError(
+            f"--mp4 needs the optional package {MP4_PACKAGE} (pip install {MP4_PACKAGE})"
+        ) from None
+    return imageio_ffmpeg.write_frames
+
+
 def _check(args) -> tuple[int, int]:
     size = parse_size(args.size)
-    if not args.gif.lower().endswith(".gif"):
+    if not args.gif and not args.mp4:
+        raise AnimateError("say where to write: --gif OUT.gif and/or --mp4 OUT.mp4")
+    if args.gif and args.gif.lower().endswith(".mp4"):
+        raise AnimateError(f"--gif needs a .gif file name; for an MP4 use --mp4 {args.gif}")
+    if args.gif and not args.gif.lower().endswith(".gif"):
         raise AnimateError(f"--gif needs a .gif file name; got {args.gif!r}")
+    if args.mp4:
+        if not args.mp4.lower().endswith(".mp4"):
+            raise AnimateError(f"--mp4 needs a .mp4 file name; got {args.mp4!r}")
+        _mp4_writer()  # before rendering: a missing package is said at once
     if not 0.1 <= args.fps <= 50:
         raise AnimateError(
             f"--fps must lie in 0.1 … 50 (browsers cap GIFs near 50); got {args.fps}"
@@ -118,8 +145,9 @@ def _check(args) -> tuple[int, int]:
     return size
 
 
-def render_frames(x, spec, weights, layer: str, channel: int, size):
-    """The step-through's frames as QImages, one per step, in order (needs a QApplication)."""
+def render_frames(x, spec, weights, layer: str, channel: int, size, cached: bool = True):
+    """The step-through's frames as QImages, one per step, in order (needs a QApplication).
+    ``cached`` False draws every cell of every frame (the benchmark's baseline)."""
     from PySide6.QtCore import QCoreApplication
 
     from gui.compute.scheduler import ComputeScheduler
@@ -141,6 +169,7 @@ def render_frames(x, spec, weights, layer: str, channel: int, size):
                 "animate a smaller input (--input)"
             )
         panel.set_controls_visible(False)
+        panel.canvas.cached = cached
         panel.show()
         for i in range(count):
             panel.go(i)
@@ -176,9 +205,26 @@ def _pil(image):
 
     rgb = image.convertToFormat(QImage.Format.Format_RGB888)
     w, h = rgb.width(), rgb.height()
-    data = bytes(rgb.constBits())[: rgb.bytesPerLine() * h]
-    arr = np.frombuffer(data, np.uint8).reshape(h, rgb.bytesPerLine())[:, : 3 * w]
-    return Image.fromarray(arr.reshape(h, w, 3).copy(), "RGB")
+    arr = np.frombuffer(rgb.constBits(), np.uint8, rgb.bytesPerLine() * h)
+    arr = arr.reshape(h, rgb.bytesPerLine())[:, : 3 * w].reshape(h, w, 3)
+    return Image.fromarray(np.ascontiguousarray(arr), "RGB")
+
+
+def shared_palette_frames(frames, shared: bool = True):
+    """The frames as palette images for a GIF. ``shared``: one palette for all, quantized
+    once from the first, middle and last frames and mapped without dithering (the frames
+    share their colours: cells, marks, text), instead of Pillow quantizing every frame."""
+    from PIL import Image
+
+    if not shared:
+        return [f.quantize(256) for f in frames]
+    w, h = frames[0].size
+    picks = sorted({0, len(frames) // 2, len(frames) - 1})
+    sample = Image.new("RGB", (w, h * len(picks)))
+    for k, i in enumerate(picks):
+        sample.paste(frames[i], (0, h * k))
+    palette = sample.quantize(256, method=Image.Quantize.FASTOCTREE)
+    return [f.quantize(palette=palette, dither=Image.Dither.NONE) for f in frames]
 
 
 def main(argv: list[str], theme=None) -> int:
@@ -207,21 +253,52 @@ def main(argv: list[str], theme=None) -> int:
     return _write(args, frames)
 
 
-def _write(args, frames) -> int:
-    duration = round(1000 / args.fps)  # GIF durations are in milliseconds
-    tmp = args.gif + ".tmp.gif"
+def write_gif(path: str, frames, fps: float, shared: bool = True) -> None:
+    """The frames (PIL RGB images) as a looping GIF at ``fps``, written atomically."""
+    duration = round(1000 / fps)  # GIF durations are in milliseconds
+    images = shared_palette_frames(frames, shared)
+    tmp = path + ".tmp.gif"
+    images[0].save(
+        tmp, save_all=True, append_images=images[1:], duration=duration, loop=0, optimize=False
+    )
+    os.replace(tmp, path)
+
+
+def write_mp4(path: str, frames, fps: float) -> None:
+    """The frames as an H.264 MP4 through imageio-ffmpeg, written atomically."""
+    write_frames = _mp4_writer()
+    w, h = frames[0].size
+    tmp = path + ".tmp.mp4"
+    writer = write_frames(tmp, (w, h), fps=fps, macro_block_size=2, ffmpeg_log_level="error")
+    writer.send(None)  # the writer starts
     try:
-        frames[0].save(
-            tmp, save_all=True, append_images=frames[1:], duration=duration, loop=0, optimize=False
-        )
-        os.replace(tmp, args.gif)
+        for frame in frames:
+            writer.send(np.asarray(frame, np.uint8).tobytes())
+    finally:
+        writer.close()
+    os.replace(tmp, path)
+
+
+def _write(args, frames) -> int:
+    written = []
+    try:
+        if args.gif:
+            write_gif(args.gif, frames, args.fps)
+            written.append(args.gif)
+        if args.mp4:
+            write_mp4(args.mp4, frames, args.fps)
+            written.append(args.mp4)
         if args.frames:
             os.makedirs(args.frames, exist_ok=True)
             digits = len(str(len(frames)))
             for i, frame in enumerate(frames):
                 frame.save(os.path.join(args.frames, f"frame{i:0{digits}d}.png"))
-    except OSError as error:
-        print(f"error: animate: cannot write: {error.strerror or error}", file=sys.stderr)
+    except AnimateError as error:
+        print(f"error: animate: {error}", file=sys.stderr)
         return 2
-    print(f"wrote {args.gif} ({len(frames)} frames at {args.fps:g} fps)")
+    except (OSError, RuntimeError) as error:  # imageio-ffmpeg reports ffmpeg's failures so
+        text = getattr(error, "strerror", None) or str(error).strip().splitlines()[-1]
+        print(f"error: animate: cannot write: {text}", file=sys.stderr)
+        return 2
+    print(f"wrote {' and '.join(written)} ({len(frames)} frames at {args.fps:g} fps)")
     return 0

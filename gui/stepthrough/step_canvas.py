@@ -10,11 +10,13 @@ overview of the whole grid and where the window lies.
 from __future__ import annotations
 
 import math
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
-from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPen
+from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QFont, QImage, QPainter, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from engine.explain import fmt_num
@@ -23,6 +25,8 @@ MIN_CELL = 26  # px: below this a grid is shown zoomed around the step, at ZOOM_
 ZOOM_CELL = 60  # px: big enough for the values and the products
 MAX_CELL = 96
 TEXT_CELL = 40  # px: cells at least this big show their numbers
+TILE = 4  # cells per side of one cached tile of a static grid
+MAX_TILES = 160  # tiles kept per grid (~ 4 MB each at 60 px cells: ~ 35 MB at most)
 
 BACKGROUND = QColor(30, 30, 35)
 EMPTY = QColor(48, 48, 55)
@@ -30,6 +34,13 @@ PADDING_EDGE = QColor(240, 180, 41)  # amber: the padding cells' dashed border
 TAP_EDGE = QColor(80, 220, 255)  # cyan: the window's taps
 WINNER_EDGE = QColor(255, 215, 94)
 CURRENT_EDGE = QColor(255, 120, 60)  # the output cell being written
+OUTPUT_PADDING_EDGE = QColor(235, 90, 235)  # magenta: cells output_padding adds
+# overlaps of a transposed convolution: written by 2, 3, 4 or more input positions
+OVERLAP_TINTS = (
+    QColor(190, 120, 255, 70),
+    QColor(190, 120, 255, 125),
+    QColor(190, 120, 255, 180),
+)
 TITLE = QColor(230, 230, 230)
 NEG, POS = np.array([70, 130, 235]), np.array([235, 110, 60])
 MID = np.array([52, 52, 60])
@@ -85,27 +96,76 @@ class GridGeometry:
         return r + self.first[0] - self.offset[0], c + self.first[1] - self.offset[1]
 
 
+class _Tiles:
+    """Cached pictures of a static grid (cell colours, padding hatch, values), TILE×TILE
+    cells each, made when first shown and kept (least recently used dropped). A step only
+    draws these and its own marks over them."""
+
+    def __init__(self, key, render):
+        self.key, self.render = key, render
+        self.images: OrderedDict[tuple[int, int], QImage] = OrderedDict()
+        self._lock = threading.Lock()  # the worker renders the tiles around the shown ones
+
+    def has(self, tile: tuple[int, int]) -> bool:
+        with self._lock:
+            return tile in self.images
+
+    def get(self, tile: tuple[int, int]) -> QImage:
+        with self._lock:
+            image = self.images.get(tile)
+            if image is not None:
+                self.images.move_to_end(tile)
+                return image
+        image = self.render(tile)  # QPainter on a QImage: safe on any thread
+        with self._lock:
+            self.images[tile] = image
+            if len(self.images) > MAX_TILES:
+                self.images.popitem(last=False)
+        return image
+
+
 class StepCanvas(QWidget):
     """Draws ``plan.step(index)``; emits ``cellClicked(position)`` for a click on the grid
-    the steps run over (the output, or the input of a transposed convolution)."""
+    the steps run over (the output, or the input of a transposed convolution).
+
+    The grids that do not change from step to step (the padded input, the whole output of a
+    window plan, the input of a transposed convolution) are drawn once into cached tiles
+    (``cached``; False draws every cell each time, the same picture); a step paints those,
+    then the cells not written yet, the window's taps, the products and the current cell.
+    ``painted`` follows every paint (the panel prepares the next steps after it).
+    """
 
     cellClicked = Signal(tuple)
+    painted = Signal()
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setMinimumSize(420, 220)
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
         self.plan = None
         self.index = 0
         self.shown_channel = 0
+        self.cached = True
         self.geometry_of: dict[str, GridGeometry] = {}
+        self.titles: dict[str, str] = {}  # the grids' whole titles (the tooltip)
+        self.tinted: dict[tuple[int, int], int] = {}  # overlap cell (full grid) -> count
+        self.output_padding_marked: set[tuple[int, int]] = set()  # (full grid) at the end
+        self.title_lines: dict[str, list[str]] = {}  # each grid's title as drawn
         self._padded = None
+        self._output = None
         self._limits = (1.0, 1.0)
+        self._tiles: dict[str, _Tiles] = {}
+        self._around: list[tuple[_Tiles, tuple[int, int]]] = []  # tiles next to the shown
+        self._empty_cell = None
+        self._title_rows = 1
+        self._legend_rows = 1  # lines under a transposed convolution's output
 
     # ---------------------------------------------------------------- model
     def set_plan(self, plan, shown_channel: int) -> None:
         self.plan, self.shown_channel = plan, shown_channel
-        self._padded = None
+        self._padded = self._output = None
+        self._tiles = {}
         if plan is not None:
             self._padded = _as_2d(plan.padded_input(shown_channel))
             finite = self._padded[np.isfinite(self._padded)]
@@ -115,6 +175,10 @@ class StepCanvas(QWidget):
             if finite.size and finite.min() >= 0:
                 lim_in = -lim_in  # a non-negative input (an image): shades of grey
             self._limits = (lim_in, lim_out or 1.0)
+            if plan.kind == "window":
+                self._output = _as_2d(plan.output[plan.channel].astype(np.float64))
+            else:
+                self._output = _as_2d(plan.input[shown_channel].astype(np.float64))
         self.update()
 
     def set_index(self, index: int) -> None:
@@ -133,15 +197,29 @@ class StepCanvas(QWidget):
             if self.plan.index_of(position) is not None:
                 self.cellClicked.emit(tuple(int(p) for p in position))
 
+    def changeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().changeEvent(event)
+        changes = (QEvent.Type.FontChange, QEvent.Type.StyleChange, QEvent.Type.PaletteChange)
+        if event.type() in changes:
+            self._tiles = {}  # a new font (presentation mode) or style: new tiles
+
     def paintEvent(self, _event) -> None:  # noqa: N802 - Qt's name
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
         painter.fillRect(self.rect(), BACKGROUND)
+        self._around = []
         if self.plan is None or self.plan.count == 0:
             painter.end()
             return
         step = self.plan.step(min(self.index, self.plan.count - 1))
         left, right = self._areas()
+        # both grids start under the same number of title lines (the longer title's)
+        painter.setFont(self.font())
+        line_h = painter.fontMetrics().height() + 6
+        self._title_rows = max(
+            len(self._title_lines(painter, title, area.width() - 3 * line_h))
+            for title, area in zip(self._titles(step), (left, right), strict=True)
+        )
         if self.plan.kind == "window":
             self._draw_window_input(painter, left, step)
             self._draw_window_output(painter, right, step)
@@ -149,6 +227,39 @@ class StepCanvas(QWidget):
             self._draw_scatter_input(painter, left, step)
             self._draw_scatter_output(painter, right, step)
         painter.end()
+        tip = "\n".join(self.titles.values())
+        if tip != self.toolTip():
+            self.setToolTip(tip)
+        self.painted.emit()
+
+    def _titles(self, step) -> tuple[str, str]:
+        """The input's and the output's titles at ``step``."""
+        plan = self.plan
+        counter = f"step {step.index + 1} of {plan.count}"
+        if plan.kind == "window":
+            fill = plan.padding_fill if any(b or a for b, a in plan.padding) else "none"
+            return (
+                f"input: {plan.source}[{self.shown_channel}]   padding: {fill}",
+                f"output: {plan.layer}[{plan.channel}]   {counter}",
+            )
+        pad = _transposed_pad(plan)
+        out = f"output: {plan.layer}[{plan.channel}] accumulating"
+        if any(pad):
+            out += f"   (cropped by P = {', '.join(map(str, pad))})"
+        return f"input: {plan.source}[{self.shown_channel}]   {counter}", out
+
+    def tile_work(self):
+        """A callable for a worker: renders the missing tiles around the shown ones (those a
+        next step scrolls into view), or None when none is missing."""
+        missing = [(tiles, t) for tiles, t in self._around if not tiles.has(t)]
+        if not missing:
+            return None
+
+        def work():
+            for tiles, tile in missing:
+                tiles.get(tile)
+
+        return work
 
     def _areas(self) -> tuple[QRectF, QRectF]:
         r = QRectF(self.rect()).adjusted(8, 4, -8, -4)
@@ -168,93 +279,192 @@ class StepCanvas(QWidget):
         focus = _centre([_cell(t.position, plan.dims, before) for t in taps])
         if not taps:  # nothing read from the shown channel: follow the output position
             focus = _cell(step.position, plan.dims, before)
-        fill = plan.padding_fill if any(b or a for b, a in plan.padding) else "none"
-        title = f"input: {plan.source}[{self.shown_channel}]   padding: {fill}"
+        title = self._titles(step)[0]
         geometry = self._draw_grid(
             painter, area, "input", title, self._padded, before, focus, self._limits[0], padded=True
         )
         labels = {}
-        for i, t in enumerate(taps):
+        winner = step.taps[step.winner] if step.winner is not None else None
+        for t in taps:
             cell = _cell(t.position, plan.dims, before)
-            edge = (
-                WINNER_EDGE if step.winner is not None and step.taps[step.winner] is t else TAP_EDGE
-            )
             if step.combine == "sum":
                 labels[cell] = fmt_num(t.product, 2)  # ω·x, the product this tap adds
-            self._outline(painter, geometry, cell, edge, 3)
-            del i
+            self._outline(painter, geometry, cell, WINNER_EDGE if t is winner else TAP_EDGE, 3)
         self._label_cells(painter, geometry, labels, TAP_EDGE)
 
     def _draw_window_output(self, painter: QPainter, area: QRectF, step) -> None:
         plan = self.plan
-        out = _as_2d(plan.output[plan.channel].astype(np.float64))
-        written = _as_2d(plan.written(step.index))
-        shown = np.where(written, out, -np.inf)
         cell = _cell(step.position, plan.dims, (0,) * plan.dims)
-        title = f"output: {plan.layer}[{plan.channel}]   step {step.index + 1} of {plan.count}"
+        title = self._titles(step)[1]
         geometry = self._draw_grid(
-            painter, area, "output", title, shown, (0, 0), cell, self._limits[1]
+            painter, area, "output", title, self._output, (0, 0), cell, self._limits[1]
         )
+        self._blank_unwritten(painter, geometry, cell)
         self._outline(painter, geometry, cell, CURRENT_EDGE, 4)
+
+    def _blank_unwritten(self, painter, geometry: GridGeometry, current) -> None:
+        """The cells after the current one (raster order) are not written yet: empty."""
+        (fr, fc), (nr, nc), size = geometry.first, geometry.shown, geometry.cell
+        ox, oy = geometry.origin.x(), geometry.origin.y()
+        r0, c0 = current[0] - fr, current[1] - fc
+        empty = self._empty(size, nr, nc)
+        dpr = empty.devicePixelRatio()
+
+        def blank(r, c, n_r, n_c):  # cells r … r + n_r, c … c + n_c of the shown block
+            source = QRectF(0, 0, n_c * size * dpr, n_r * size * dpr)
+            painter.drawPixmap(
+                QRectF(ox + c * size, oy + r * size, n_c * size, n_r * size), empty, source
+            )
+
+        if 0 <= r0 < nr and c0 + 1 < nc:  # the rest of the current row
+            start = max(c0 + 1, 0)
+            blank(r0, start, 1, nc - start)
+        below = max(r0 + 1, 0)
+        if below < nr:
+            blank(below, 0, nr - below, nc)
+
+    def _empty(self, size: int, rows: int, cols: int):
+        """A block of empty cells (their gaps and fills), to cover the cells not written yet."""
+        dpr = self.devicePixelRatioF()
+        have = self._empty_cell
+        if have is None or have[0] != (size, dpr) or have[1] < rows or have[2] < cols:
+            from PySide6.QtGui import QPixmap
+
+            pixmap = QPixmap(round(cols * size * dpr), round(rows * size * dpr))
+            pixmap.setDevicePixelRatio(dpr)
+            pixmap.fill(BACKGROUND)
+            p = QPainter(pixmap)
+            for r in range(rows):
+                for c in range(cols):
+                    p.fillRect(QRectF(c * size + 1, r * size + 1, size - 2, size - 2), EMPTY)
+            p.end()
+            self._empty_cell = have = ((size, dpr), rows, cols, pixmap)
+        return have[3]
 
     # ---------------------------------------------------------------- scatter steps
     def _draw_scatter_input(self, painter: QPainter, area: QRectF, step) -> None:
         plan = self.plan
-        plane = _as_2d(plan.input[self.shown_channel].astype(np.float64))
         cell = _cell(step.position, plan.dims, (0,) * plan.dims)
-        title = (
-            f"input: {plan.source}[{self.shown_channel}]   step {step.index + 1} of {plan.count}"
-        )
+        title = self._titles(step)[0]
         geometry = self._draw_grid(
-            painter, area, "input", title, plane, (0, 0), cell, self._limits[0]
+            painter, area, "input", title, self._output, (0, 0), cell, self._limits[0]
         )
         self._outline(painter, geometry, cell, CURRENT_EDGE, 4)
 
     def _draw_scatter_output(self, painter: QPainter, area: QRectF, step) -> None:
         plan = self.plan
-        pad = _transposed_pad(plan)
+        extent = plan.scatter_extent()
         acc = plan.accumulated(step.index).astype(np.float64)
-        # the uncropped output: the padding P cropped on each side, drawn as padding cells
-        full_shape = tuple(n + 2 * p for n, p in zip(acc.shape, pad, strict=True))
-        full = np.full(full_shape, -np.inf)
-        full[tuple(slice(p, p + n) for p, n in zip(pad, acc.shape, strict=True))] = acc
-        before = pad if plan.dims == 2 else (0, *pad)
+        # the drawn grid: positions −P … the farthest tap; outside the output: cropped
+        full = np.full(tuple(stop - first for first, stop in extent), -np.inf)
+        inside = zip(extent, acc.shape, strict=True)
+        full[tuple(slice(-first, -first + n) for (first, _), n in inside)] = acc
+        before = tuple(-first for first, _ in extent)
+        # cells after the output on each axis: the cropped (or not reached) end
+        after = tuple(
+            stop - first - n - b
+            for (first, stop), n, b in zip(extent, acc.shape, before, strict=True)
+        )
         mine = [t for t in step.targets if t.channel == self.shown_channel]
-        focus = _centre([_cell(t.position, plan.dims, _pad_tuple(pad)) for t in mine])
-        title = f"output: {plan.layer}[{plan.channel}] accumulating"
-        if any(pad):
-            title += f"   (cropped by P = {', '.join(map(str, pad))})"
+        focus = _centre([_cell(t.position, plan.dims, before) for t in mine])
+        title = self._titles(step)[1]
+        counts = _as_2d(plan.overlaps(step.index))
+        extra = _as_2d(plan.output_padding_cells())
+        self._legend_rows = 2 if extra.any() else 1
         geometry = self._draw_grid(
             painter,
             area,
-            "output",
+            "accumulated",
             title,
             _as_2d(full),
-            before,
+            _two(before),
             focus,
             self._limits[1],
-            padded=any(pad),
+            padded=any(before) or any(after),
+            after=_two(after),
+            tints=counts,
         )
+        self.geometry_of["output"] = geometry
+        rows, cols = np.nonzero(counts > 1)
+        self.tinted = {(int(r), int(c)): int(counts[r, c]) for r, c in zip(rows, cols, strict=True)}
+        last = step.index == plan.count - 1
+        self.output_padding_marked = set()
+        if last and extra.any():
+            for r, c in zip(*np.nonzero(extra), strict=False):
+                self.output_padding_marked.add((int(r), int(c)))
+                self._outline(painter, geometry, _less(geometry, (r, c)), OUTPUT_PADDING_EDGE, 3)
         labels = {}
         for t in mine:
-            c = _cell(t.position, plan.dims, _pad_tuple(pad))
+            c = _cell(t.position, plan.dims, before)
             sign = "+" if t.contribution >= 0 else ""
             labels[c] = sign + fmt_num(t.contribution, 2)
             self._outline(painter, geometry, c, PADDING_EDGE if t.cropped else TAP_EDGE, 3)
         self._label_cells(painter, geometry, labels, TAP_EDGE)
+        self._legend(painter, area, extra.any())
+
+    def _legend(self, painter, area: QRectF, output_padding: bool) -> None:
+        """The key under the output: the overlap tints, and on a line of its own the
+        output_padding mark (shown at the last step)."""
+        metrics = painter.fontMetrics()
+        h = metrics.height() + 6
+        y = area.bottom() - h * (2 if output_padding else 1)
+        x = area.x()
+        base = metrics.ascent() + 3
+        painter.setPen(TITLE)
+        painter.drawText(QPointF(x, y + base), "written by")
+        x += metrics.horizontalAdvance("written by ") + 2
+        for n, tint in enumerate(OVERLAP_TINTS, start=2):
+            box = QRectF(x, y + 4, h - 8, h - 8)
+            painter.fillRect(box, EMPTY)
+            painter.fillRect(box, tint)
+            x += h - 4
+            text = f"{n}+" if n == 4 else str(n)
+            painter.setPen(TITLE)
+            painter.drawText(QPointF(x, y + base), text)
+            x += metrics.horizontalAdvance(text + "  ")
+        painter.drawText(QPointF(x, y + base), "input positions")
+        if output_padding:
+            y += h
+            box = QRectF(area.x(), y + 4, h - 8, h - 8)
+            painter.setPen(QPen(OUTPUT_PADDING_EDGE, 2))
+            painter.drawRect(box)
+            painter.setPen(TITLE)
+            text = "output_padding (at the last step)"
+            room = int(area.width() - h)
+            painter.drawText(
+                QPointF(area.x() + h - 4, y + base),
+                metrics.elidedText(text, Qt.TextElideMode.ElideRight, room),
+            )
 
     # ---------------------------------------------------------------- drawing pieces
     def _draw_grid(
-        self, painter, area, name, title, values, before, focus, limit, padded=False
+        self,
+        painter,
+        area,
+        name,
+        title,
+        values,
+        before,
+        focus,
+        limit,
+        padded=False,
+        after=None,
+        tints=None,
     ) -> GridGeometry:
         """Cells of ``values`` (2D; −inf cells empty) with ``before`` padding rows/columns,
-        zoomed around ``focus`` (a grid cell) when the whole grid does not fit."""
+        zoomed around ``focus`` (a grid cell) when the whole grid does not fit. Static grids
+        (every name but "accumulated") are painted from cached tiles."""
         before = tuple(before) if len(before) == 2 else (0, *before)
         font = QFont(self.font())
         painter.setFont(font)
-        metrics_h = painter.fontMetrics().height() + 6
-        body = area.adjusted(0, metrics_h, 0, 0)
+        line_h = painter.fontMetrics().height() + 6
         rows, cols = values.shape
+        lines = self._title_lines(painter, title, area.width() - 3 * line_h)
+        self.titles[name] = title
+        self.title_lines[name] = lines
+        title_h = line_h * max(len(lines), self._title_rows)
+        legend = line_h * self._legend_rows if name == "accumulated" else 0
+        body = area.adjusted(0, title_h, 0, -legend)
         cell = min(body.width() / cols, body.height() / rows, MAX_CELL)
         first, shown = (0, 0), (rows, cols)
         zoomed = cell < MIN_CELL
@@ -267,24 +477,90 @@ class StepCanvas(QWidget):
             fr = _window_start(focus[0] + before[0], n_r, rows)
             fc = _window_start(focus[1] + before[1], n_c, cols)
             first, shown = (fr, fc), (n_r, n_c)
-        # the title, shortened with … when it does not fit (beside the overview when zoomed)
-        room = area.width() - (3 * metrics_h if zoomed else 0)
+        cell = max(int(cell), 4)  # whole pixels: tiles meet without seams
         painter.setPen(TITLE)
-        painter.drawText(
-            QRectF(area.x(), area.y(), room, metrics_h),
-            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-            painter.fontMetrics().elidedText(title, Qt.TextElideMode.ElideRight, int(room)),
-        )
-        origin = QPointF(body.x() + (body.width() - shown[1] * cell) / 2, body.y())
+        for i, text in enumerate(lines):
+            painter.drawText(
+                QRectF(area.x(), area.y() + i * line_h, area.width(), line_h),
+                Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                text,
+            )
+        origin = QPointF(round(body.x() + (body.width() - shown[1] * cell) / 2), round(body.y()))
         geometry = GridGeometry(origin, cell, first, shown, before)
         self.geometry_of[name] = geometry
         small = QFont(font)
         # "−0.00" (five characters, about 4 points wide per point of size) fits the cell
         small.setPointSizeF(max(6.5, min(font.pointSizeF(), cell / 3.6, (cell - 6) / 4.2)))
-        painter.setFont(small)
+        if after is None:
+            after = _after(self.plan, name)
+        pad = _padding_mask(values.shape, before, after) if padded else None
+        if self.cached and name != "accumulated":
+            self._paint_tiles(painter, name, geometry, values, pad, limit, small)
+        else:
+            self._paint_cells(painter, values, pad, limit, small, first, shown, origin, cell, tints)
+        if zoomed:
+            line = QRectF(area.x(), area.y(), area.width(), line_h)
+            self._overview(painter, line, (rows, cols), first, shown)
+        painter.setFont(font)
+        return geometry
+
+    @staticmethod
+    def _title_lines(painter, title: str, room: float) -> list[str]:
+        """The title on one line when it fits beside the overview, else wrapped at its
+        parts (``"   "``); a part still too long for a line is shortened with …"""
+        metrics = painter.fontMetrics()
+        if metrics.horizontalAdvance(title) <= room:
+            return [title]
+        lines: list[str] = []
+        for part in title.split("   "):
+            joined = f"{lines[-1]}   {part}" if lines else part
+            if lines and metrics.horizontalAdvance(joined) <= room:
+                lines[-1] = joined
+            else:
+                lines.append(part)
+        return [metrics.elidedText(t, Qt.TextElideMode.ElideRight, int(room)) for t in lines]
+
+    def _paint_tiles(self, painter, name, geometry, values, pad, limit, font) -> None:
+        """The shown cells from cached tiles (made on first sight)."""
+        cell, first, shown = geometry.cell, geometry.first, geometry.shown
+        dpr = self.devicePixelRatioF()
+        key = (cell, font.key(), limit, dpr, pad is not None, values.shape, geometry.offset)
+        tiles = self._tiles.get(name)
+        if tiles is None or tiles.key != key:
+            tiles = self._tiles[name] = _Tiles(
+                key,
+                _tile_renderer(
+                    values, pad, limit, font, cell, dpr, round(self.logicalDpiX() / 0.0254)
+                ),
+            )
+        ox, oy = geometry.origin.x(), geometry.origin.y()
+        painter.save()
+        painter.setClipRect(QRectF(ox, oy, shown[1] * cell, shown[0] * cell))
+        rows = range(first[0] // TILE, (first[0] + shown[0] - 1) // TILE + 1)
+        cols = range(first[1] // TILE, (first[1] + shown[1] - 1) // TILE + 1)
+        for tr in rows:
+            for tc in cols:
+                x = ox + (tc * TILE - first[1]) * cell
+                y = oy + (tr * TILE - first[0]) * cell
+                painter.drawImage(QPointF(x, y), tiles.get((tr, tc)))
+        painter.restore()
+        n_r, n_c = -(-values.shape[0] // TILE), -(-values.shape[1] // TILE)
+        for tr in range(max(rows.start - 1, 0), min(rows.stop + 1, n_r)):
+            for tc in range(max(cols.start - 1, 0), min(cols.stop + 1, n_c)):
+                if tr not in rows or tc not in cols:
+                    self._around.append((tiles, (tr, tc)))
+
+    @staticmethod
+    def _paint_cells(
+        painter, values, pad, limit, font, first, shown, origin, cell, tints=None
+    ) -> None:
+        """Cells ``first`` … ``first + shown`` of ``values``: colour, padding hatch, the
+        overlap tint of a count above 1 in ``tints`` (under the value), value."""
+        painter.setFont(font)
+        # the hatch follows the grid (the same in a tile and drawn in place)
+        painter.setBrushOrigin(QPointF(origin.x() - first[1] * cell, origin.y() - first[0] * cell))
         block = values[first[0] : first[0] + shown[0], first[1] : first[1] + shown[1]]
         rgb = colours_of(block, limit)
-        pad = padded and _padding_mask(values.shape, before, _after(self.plan, name))
         hatch = QBrush(QColor(240, 180, 41, 60), Qt.BrushStyle.BDiagPattern)
         dashed = QPen(PADDING_EDGE, 1, Qt.PenStyle.DashLine)
         white = QColor(245, 245, 245)
@@ -294,19 +570,17 @@ class StepCanvas(QWidget):
                 rect = QRectF(origin.x() + c * cell, origin.y() + r * cell, cell, cell)
                 inner = rect.adjusted(1, 1, -1, -1)
                 painter.fillRect(inner, QColor(*rgb[r, c].tolist()))
-                if pad is not False and pad[first[0] + r, first[1] + c]:
+                if pad is not None and pad[first[0] + r, first[1] + c]:
                     painter.fillRect(inner, hatch)
                     painter.setPen(dashed)
                     painter.drawRect(rect.adjusted(2, 2, -2, -2))
+                if tints is not None and tints[first[0] + r, first[1] + c] > 1:
+                    n = int(tints[first[0] + r, first[1] + c])
+                    painter.fillRect(inner, OVERLAP_TINTS[min(n, 4) - 2])
                 v = float(block[r, c])
                 if texts and math.isfinite(v):
                     painter.setPen(white)
                     painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, fmt_num(v, 2))
-        if zoomed:
-            line = QRectF(area.x(), area.y(), area.width(), metrics_h)
-            self._overview(painter, line, (rows, cols), first, shown)
-        painter.setFont(font)
-        return geometry
 
     def _overview(self, painter, line: QRectF, size, first, shown) -> None:
         """A small map of the whole grid with the shown window in it, at the right end of
@@ -365,6 +639,28 @@ class StepCanvas(QWidget):
         )
 
 
+def _tile_renderer(values, pad, limit, font, cell: int, dpr: float, dpm: int):
+    """``render(tile)``: the QImage of one tile of a static grid (any thread may call it)."""
+
+    def render(tile):
+        r0, c0 = tile[0] * TILE, tile[1] * TILE
+        n_r, n_c = min(TILE, values.shape[0] - r0), min(TILE, values.shape[1] - c0)
+        size = (round(n_c * cell * dpr), round(n_r * cell * dpr))
+        image = QImage(*size, QImage.Format.Format_RGB32)
+        image.setDevicePixelRatio(dpr)
+        image.setDotsPerMeterX(dpm)
+        image.setDotsPerMeterY(dpm)
+        image.fill(BACKGROUND)
+        p = QPainter(image)
+        StepCanvas._paint_cells(
+            p, values, pad, limit, font, (r0, c0), (n_r, n_c), QPointF(0, 0), cell
+        )
+        p.end()
+        return image
+
+    return render
+
+
 def _as_2d(array: np.ndarray) -> np.ndarray:
     return array[None] if array.ndim == 1 else array
 
@@ -375,6 +671,16 @@ def _pad_before(plan) -> tuple[int, ...]:
 
 def _pad_tuple(pad) -> tuple[int, ...]:
     return tuple(pad)
+
+
+def _two(cells) -> tuple[int, int]:
+    cells = tuple(cells)
+    return cells if len(cells) == 2 else (0, *cells)
+
+
+def _less(geometry: GridGeometry, cell) -> tuple[int, int]:
+    """A cell of the full grid (padding first) as the grid cell ``_cell`` would give."""
+    return int(cell[0]) - geometry.offset[0], int(cell[1]) - geometry.offset[1]
 
 
 def _transposed_pad(plan) -> tuple[int, ...]:

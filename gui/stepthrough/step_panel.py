@@ -27,14 +27,18 @@ from engine.errors import EngineError
 from engine.explain import fmt_num
 from engine.spec import INPUT
 from engine.stepthrough import STEPPABLE, build_plan, carry_step
+from gui.compute.jobs import Jobs
+from gui.state.document import STEP_THROUGH_VIEW
 from gui.stepthrough.step_canvas import StepCanvas
 from gui.widgets.stable_text import StableText
+from gui.widgets.themes import set_tone
 
-TITLE = "Step through"
+TITLE = STEP_THROUGH_VIEW
 TIP = "The selected layer's kernel sliding over its input, step by step, forward and back"
 SPEEDS = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0)  # steps per second
 DEFAULT_SPEED = 2.0
 ARITHMETIC_SCALE = 1.45  # the arithmetic's font, relative to the panel's
+AHEAD = 4  # steps made off the GUI thread ahead of a playing step (1 when paused)
 
 
 class StepPanel(QWidget):
@@ -51,6 +55,8 @@ class StepPanel(QWidget):
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.timer = QTimer(self)
         self.timer.timeout.connect(self._tick)
+        # the next steps are made on a worker after each paint: a played step only reads them
+        self._prefetch = Jobs("stepthrough-steps", self, linger_s=2.0)
         self._build()
         self.set_speed(DEFAULT_SPEED)
         document.layerSelected.connect(self.refresh)
@@ -76,10 +82,11 @@ class StepPanel(QWidget):
 
         self.canvas = StepCanvas()
         self.canvas.cellClicked.connect(self._jump_to_cell)
+        self.canvas.painted.connect(self._make_next_steps)
         # These change on every step: they re-lay out the panel only for a new height.
         self.arithmetic = StableText()
         self.running = StableText()
-        self.running.setStyleSheet("color: #ffd75e;")
+        set_tone(self.running, "readout")  # the yellow numbers, in every theme
 
         self.home_button = self._button("|◀", "first step (Home)", lambda: self.go(0))
         self.back_button = self._button("◀ Back", "step back (←)", self.step_back)
@@ -303,6 +310,22 @@ class StepPanel(QWidget):
                 self.go(found)
         self.setFocus()
 
+    def _make_next_steps(self) -> None:
+        """After a paint: the steps the next moves will show, made on the worker (the step
+        before too when paused: ← is as quick as →)."""
+        plan = self.plan
+        if plan is None:
+            return
+        ahead = AHEAD if self.playing else 1
+        wanted = [
+            i
+            for i in (*range(self.index + 1, self.index + 1 + ahead), self.index - 1)
+            if 0 <= i < plan.count and not plan.has_step(i)
+        ]
+        tiles = self.canvas.tile_work()
+        if wanted or tiles is not None:
+            self._prefetch.submit(_make_steps, plan, wanted, tiles, tag="next")
+
     def keyPressEvent(self, event) -> None:  # noqa: N802 - Qt's name
         keys = {
             Qt.Key.Key_Space: self.toggle_play,
@@ -335,6 +358,18 @@ class StepPanel(QWidget):
         self.stepChanged.emit(self.index)
 
 
+def _make_steps(plan, indices, tiles=None) -> None:
+    """On the worker: make the steps (kept in the plan; a step that cannot be made waits
+    for the GUI thread to say why), then the canvas's tiles around the shown ones."""
+    for i in indices:
+        try:
+            plan.step(i)
+        except EngineError:
+            break
+    if tiles is not None:
+        tiles()
+
+
 def _running_text(step) -> str:
     """The running result along the taps: 'running sum: 0.1 → 0.7 → … → 1.3'."""
     if step.kind == "scatter":
@@ -347,11 +382,12 @@ def _running_text(step) -> str:
     name = {"sum": "running sum", "max": "running max", "mean": "running sum", "copy": "copied"}[
         step.combine
     ]
-    values = [fmt_num(t.running) for t in step.taps]
+    running = [t.running for t in step.taps]
     if step.combine == "sum" and step.bias is not None:
-        values.insert(0, fmt_num(step.bias))
-    if len(values) > 8:
-        values = [*values[:6], "…", values[-1]]
+        running.insert(0, step.bias)
+    values = [fmt_num(v) for v in (running if len(running) <= 8 else running[:6])]
+    if len(running) > 8:
+        values += ["…", fmt_num(running[-1])]
     text = f"{name}: {' → '.join(values)}"
     if step.combine == "mean":
         text += f"; ÷ {len(step.taps)} = {fmt_num(step.value)}"
@@ -367,3 +403,7 @@ def install_stepthrough(window) -> None:
         return panel
 
     window.add_lab(TITLE, build, TIP)
+    # "Step through" in the inspector and the maps' menu: a request through the document
+    window.document.viewRequested.connect(
+        lambda view: window.show_lab(TITLE) if view == TITLE else None
+    )

@@ -12,16 +12,19 @@ from PySide6.QtWidgets import (
     QFrame,
     QGroupBox,
     QLabel,
+    QPushButton,
     QScrollArea,
     QVBoxLayout,
     QWidget,
 )
 
 from engine.spec import INPUT, LAYER_TYPES
+from engine.stepthrough import STEPPABLE
 from gui.lab.inspector.dropout_controls import DropoutControls
 from gui.lab.inspector.formula_view import FormulaView
 from gui.lab.inspector.kernel_editor import KERNEL_TYPES, KernelEditor
 from gui.lab.inspector.param_form import ParamForm
+from gui.state.document import STEP_THROUGH_VIEW
 from gui.widgets.themes import set_tone
 
 NO_LAYER = "Select a layer (in the maps or the layer stack) to inspect it."
@@ -54,6 +57,14 @@ class Inspector(QWidget):
         set_tone(self.error_label, "error")
         self.error_label.hide()
 
+        # opens the Step through lab on this layer (a request through the document)
+        self.step_button = QPushButton("Step through ▶")
+        self.step_button.setToolTip("Watch this layer's kernel slide over its input, step by step")
+        self.step_button.clicked.connect(
+            lambda: document.request_view(STEP_THROUGH_VIEW, document.selected_layer)
+        )
+        self.step_button.hide()
+
         self.figures_box = self._build_figures()
         self._build_boxes(document, scheduler)
 
@@ -61,6 +72,8 @@ class Inspector(QWidget):
         column = QVBoxLayout(body)
         column.setContentsMargins(6, 6, 6, 6)
         column.addWidget(self.title)
+        # its own row under the title: the narrow inspector at 1280×800 fits it whole
+        column.addWidget(self.step_button, 0, Qt.AlignmentFlag.AlignLeft)
         column.addWidget(self.description)
         column.addWidget(self.error_label)
         column.addWidget(self.params_box)
@@ -167,10 +180,12 @@ class Inspector(QWidget):
                 "" if name != INPUT else f"shape {shape_text(doc.input.shape)}"
             )
             self.error_label.hide()
+            self.step_button.hide()
             for box in (self.params_box, self.figures_box, self.kernel_box, self.formula_box):
                 box.hide()
             return
         layer = doc.spec.layer(name)
+        self.step_button.setVisible(layer.type in STEPPABLE)
         kind = LAYER_TYPES[layer.type]
         index = doc.spec.index(name)
         self.title.setText(f"<b>{index + 1}. {name}</b> · {kind.title}")

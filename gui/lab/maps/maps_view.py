@@ -15,18 +15,20 @@ from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
     QLabel,
+    QMenu,
     QScrollArea,
     QVBoxLayout,
     QWidget,
 )
 
 from engine.spec import INPUT
+from engine.stepthrough import STEPPABLE
 from gui.compute.display import DisplayHint
 from gui.compute.scheduler import ComputeResult, ComputeScheduler, LayerResult, ReceptiveResult
 from gui.lab.maps.colour_bar import colour_bar_width
 from gui.lab.maps.layer_map import LayerMap, canvas_height
 from gui.lab.maps.map_visibility import MapVisibility
-from gui.state.document import COLORMAPS, Document, Probe
+from gui.state.document import COLORMAPS, STEP_THROUGH_VIEW, Document, Probe
 from gui.widgets.flow_layout import FlowLayout
 from gui.widgets.themes import colours, signals
 
@@ -197,6 +199,10 @@ class MapsView(QWidget):
                 widget.hovered.connect(lambda hit, n=name: self._hovered(n, hit))
                 widget.clicked.connect(lambda hit, n=name: self._clicked(n, hit))
                 widget.canvas.painted.connect(lambda n=name: self._painted(n))
+                widget.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+                widget.customContextMenuRequested.connect(
+                    lambda pos, n=name, w=widget: self.popup(self.layer_menu(n), w.mapToGlobal(pos))
+                )
                 self._column.insertWidget(i, widget)
                 self.maps[name] = widget
             self._unpainted.clear()  # those maps are gone; the new ones paint a fresh result
@@ -224,6 +230,22 @@ class MapsView(QWidget):
             )
             widget.set_error(str(info.error) if info.error is not None else None)
         self._resize_maps()
+
+    @staticmethod
+    def popup(menu: QMenu, where) -> None:
+        """Show ``menu`` at the global point ``where`` (its own event loop until it closes)."""
+        menu.exec(where)
+
+    def layer_menu(self, name: str) -> QMenu:
+        """The context menu of a layer's maps: "Step through" for a layer that steps."""
+        menu = QMenu(self)
+        action = menu.addAction("Step through ▶")
+        spec = self.document.spec
+        steps = name != INPUT and name in spec.names() and spec.layer(name).type in STEPPABLE
+        action.setEnabled(steps)
+        action.setToolTip("Watch this layer's kernel slide over its input, step by step")
+        action.triggered.connect(lambda: self.document.request_view(STEP_THROUGH_VIEW, name))
+        return menu
 
     @staticmethod
     def _layer_details(layer) -> str:
