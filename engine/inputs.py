@@ -370,24 +370,29 @@ def _load_csv(path: Path, watch: limits.Watch = limits.NO_WATCH) -> np.ndarray:
     except UnicodeDecodeError as error:
         raise DataError(f"{name}: not a text file (cannot decode it as UTF-8)") from error
     _check_csv_size(name, text)
-    lines = [
-        (number, line)
-        for number, line in enumerate(text.splitlines(), start=1)
-        if line.strip() and not line.lstrip().startswith("#")
-    ]
+    raw = text.splitlines()
     del text
+    parse = watch.part(0.2, 1.0)
+
+    def data_lines(start: int) -> list[tuple[int, str]]:
+        parse.check(start / len(raw))
+        chunk = raw[start : start + CSV_CHUNK_LINES]
+        return [
+            (start + i + 1, line)
+            for i, line in enumerate(chunk)
+            if line.strip() and not line.lstrip().startswith("#")
+        ]
+
+    starts = iter(range(0, len(raw), CSV_CHUNK_LINES))
+    lines: list[tuple[int, str]] = []
+    for start in starts:  # up to the first chunk that holds a data line
+        lines = data_lines(start)
+        if lines:
+            break
     if not lines:
         raise DataError(f"{name}: holds no numbers")
     first = lines[0][1]
     delimiter = next((d for d in (",", ";", "\t") if d in first), None)
-    # rows x columns, read from the first line and the line count, before parsing anything
-    columns = first.count(delimiter) + 1 if delimiter else len(first.split())
-    limits.check_count(
-        len(lines) * columns,
-        limits.MAX_CSV_VALUES,
-        f"{len(lines):,} lines x {columns:,} columns",
-        lambda text: DataError(f"{name}: {text}"),
-    )
 
     def split(chunk: list[str]) -> list[list[str]]:
         if delimiter is None:
@@ -398,26 +403,40 @@ def _load_csv(path: Path, watch: limits.Watch = limits.NO_WATCH) -> np.ndarray:
     if has_header:
         lines = lines[1:]
         if not lines:
+            lines = next((found for found in map(data_lines, starts) if found), [])
+        if not lines:
             raise DataError(f"{name}: has a header row but no numbers")
+    first_number = lines[0][0]
     width = len(split([lines[0][1]])[0])
-    values = np.empty((len(lines), width), dtype=np.float64)
-    parse = watch.part(0.2, 1.0)
-    for start in range(0, len(lines), CSV_CHUNK_LINES):
-        parse.check(start / len(lines))
-        chunk = lines[start : start + CSV_CHUNK_LINES]
-        rows = split([line for _, line in chunk])
-        if not _fast_rows(rows, width, values[start : start + len(chunk)]):
-            _slow_rows(name, chunk, rows, width, lines[0][0], values[start:])
+    blocks = []
+    while lines:
+        blocks.append(_parse_chunk(name, lines, split, delimiter, width, first_number))
+        lines = next((found for found in map(data_lines, starts) if found), [])
     parse.check(1.0)
-    if len(lines) == 1 and not has_header:
+    values = np.concatenate(blocks) if len(blocks) > 1 else blocks[0]
+    if len(values) == 1 and not has_header:
         return values  # one row written across: a single channel
     return values.T
+
+
+def _parse_chunk(name, chunk, split, delimiter, width, first_number) -> np.ndarray:
+    """A chunk of numbered data lines as (lines, width) float64: numpy's parse when every
+    cell is a plain number, else cell by cell (the first bad cell raises its message)."""
+    block = np.empty((len(chunk), width), dtype=np.float64)
+    texts = [line for _, line in chunk]
+    if delimiter is None and width == 1:  # one number per line: no split needed
+        if _fast_rows([t.strip() for t in texts], width, block[:, 0]):
+            return block
+    rows = split(texts)
+    if not _fast_rows(rows, width, block):
+        _slow_rows(name, chunk, rows, width, first_number, block)
+    return block
 
 
 def _fast_rows(rows: list[list[str]], width: int, out: np.ndarray) -> bool:
     """Parse a chunk of well-formed rows at numpy's speed; False when any row needs the
     careful path (a ragged row, a word, NaN, inf, a value beyond float32)."""
-    if any(len(cells) != width for cells in rows):
+    if isinstance(rows[0], list) and any(len(cells) != width for cells in rows):
         return False
     try:
         block = np.array(rows, dtype=np.float64)
