@@ -294,7 +294,7 @@ class WorkspaceActions(QObject):
                 self.error(f"Cannot open {path.name}: {error}")
                 return False
             return self.adopt(workspace, path)
-        index = self.document.undo_stack.index()
+        index = self.document.undo_mark()
         self.loader.start(
             f"Opening {path.name}…",
             lambda watch: _read_workspace(path, watch),
@@ -304,9 +304,9 @@ class WorkspaceActions(QObject):
         )
         return True
 
-    def _loaded(self, workspace: Workspace, path: Path, index: int) -> None:
+    def _loaded(self, workspace: Workspace, path: Path, index: tuple) -> None:
         # Edits made while the file was read are unsaved work too: ask again first.
-        if self.document.undo_stack.index() != index and not self.maybe_save():
+        if self.document.undo_mark() != index and not self.maybe_save():
             self.document.notify("info", f"Opening {path.name} cancelled")
             return
         self.adopt(workspace, path)
@@ -358,7 +358,7 @@ class WorkspaceActions(QObject):
         path = Path(path)
         self._token += 1
         token = self._token
-        self._pending_clean[token] = (self.document.undo_stack.index(), self.document.training)
+        self._pending_clean[token] = (self.document.undo_mark(), self.document.training)
         future = self.writer.save(path, self.snapshot(path), token)
         if not wait:
             return True
@@ -378,7 +378,7 @@ class WorkspaceActions(QObject):
         self.path = Path(path)  # the file now holds the work: it is the window's file
         self._saved_training = training
         stack = self.document.undo_stack
-        if stack.index() == index:
+        if self.document.undo_mark() == index:
             stack.setClean()
         if not self.modified():  # (a clean stack discards it too; only training had changed)
             self.autosaver.discard(wait=False)

@@ -10,8 +10,8 @@ from PIL import Image
 from engine import limits
 from engine.errors import DataError
 from engine.inputs import CSV_CHUNK_LINES, load_input
-from engine.workspace import Workspace, load_workspace, save_workspace
 from engine.spec import LayerSpec, NetworkSpec
+from engine.workspace import Workspace, load_workspace, save_workspace
 
 
 class Counting:

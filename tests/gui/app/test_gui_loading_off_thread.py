@@ -58,9 +58,11 @@ def test_a_36_megapixel_png_loads_off_the_gui_thread_and_ends_scaled(qtbot, open
     assert doc.undo_stack.count() == steps + 1  # one undoable step
     scheduler = window.scheduler
     qtbot.waitUntil(
-        lambda: scheduler.latest is not None
-        and scheduler.latest.generation == scheduler.generation
-        and scheduler.idle,
+        lambda: (
+            scheduler.latest is not None
+            and scheduler.latest.generation == scheduler.generation
+            and scheduler.idle
+        ),
         timeout=WAIT,
     )
     assert scheduler.latest.trace.outputs  # the maps are drawn from the scaled input
