@@ -150,6 +150,7 @@ class FileLoader(QObject):
             dialog.setAutoClose(False)
             dialog.setAutoReset(False)
             dialog.setMinimumDuration(0)
+            dialog.setMinimumWidth(max(360, 24 * dialog.fontMetrics().averageCharWidth()))
             dialog.canceled.connect(self.cancel)
             self.dialog = dialog
         self.dialog.setLabelText(self._current[2])
