@@ -7,8 +7,9 @@ inspector's kernel table (as typed), a brush stroke every 20 edits, an undo burs
 every 50, waiting for the maps every 10 edits as a person would. Prints, every ``--every``
 edits, the resident size and what the session holds: undo commands (on the stack and alive
 as Python objects), the compute scheduler's retained traces, pyqtgraph items in the maps'
-scenes, and the number of live numpy arrays; at the end tracemalloc's top allocators that
-grew since the first interval (numpy reports its buffers to tracemalloc).
+scenes; at the end tracemalloc's top allocators that grew since the first interval (numpy
+reports its buffers to tracemalloc; ``--no-trace`` runs without it, whose own bookkeeping
+grows the resident size too).
 """
 
 from __future__ import annotations
@@ -33,7 +34,6 @@ def _rss_mib() -> float:
 
 def held(window) -> dict[str, int]:
     """What the session keeps: the counts a leak would make grow."""
-    import numpy as np
     import pyqtgraph as pg
 
     from gui.state.commands import StateCommand
@@ -41,7 +41,6 @@ def held(window) -> dict[str, int]:
     gc.collect()
     objects = gc.get_objects()
     commands = sum(1 for o in objects if type(o) is StateCommand)
-    arrays = sum(1 for o in objects if type(o) is np.ndarray)
     items = 0
     for view in window.findChildren(pg.GraphicsView):
         items += len(view.scene().items())
@@ -50,7 +49,6 @@ def held(window) -> dict[str, int]:
         "undo_steps": stack.count(),
         "commands_alive": commands,
         "graphics_items": items,
-        "arrays_alive": arrays,
     }
 
 
@@ -59,6 +57,7 @@ def main() -> None:
     parser.add_argument("--edits", type=int, default=2000)
     parser.add_argument("--every", type=int, default=250)
     parser.add_argument("--top", type=int, default=12)
+    parser.add_argument("--no-trace", action="store_true", help="without tracemalloc")
     parser.add_argument(
         "--trim", action="store_true", help="malloc_trim(0) before each reading (fragmentation?)"
     )
@@ -96,7 +95,8 @@ def main() -> None:
     panel = window.input_panel
     print(f"load: {os.getloadavg()[0]:.2f} (1 min)   edits: {args.edits}")
     print(f"{'edits':>6} {'RSS MiB':>8}  held")
-    tracemalloc.start(8)
+    if not args.no_trace:
+        tracemalloc.start(8)
     first = None
     start_rss = _rss_mib()
     for edit in range(args.edits + 1):
@@ -107,7 +107,7 @@ def main() -> None:
 
                 ctypes.CDLL("libc.so.6").malloc_trim(0)
             print(f"{edit:6d} {_rss_mib():8.1f}  {counts}", flush=True)
-            if first is None:
+            if first is None and not args.no_trace:
                 first = tracemalloc.take_snapshot()
         if edit == args.edits:
             break
@@ -132,8 +132,11 @@ def main() -> None:
         if edit % 10 == 9:
             settle()
     settle()
-    last = tracemalloc.take_snapshot()
     print(f"\nRSS {start_rss:.1f} -> {_rss_mib():.1f} MiB over {args.edits} edits")
+    if args.no_trace:
+        window.close()
+        return
+    last = tracemalloc.take_snapshot()
     print(f"tracemalloc: top {args.top} allocators that grew since the first interval")
     for stat in last.compare_to(first, "lineno")[: args.top]:
         frame = stat.traceback[0]
