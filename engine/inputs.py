@@ -39,7 +39,7 @@ import numpy as np
 from PIL import Image, UnidentifiedImageError
 
 from . import limits
-from .errors import DataError
+from .errors import DataError, short
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff")
 SIGNAL_SUFFIXES = (".csv", ".txt", ".npy", ".wav")
@@ -59,33 +59,43 @@ class LoadedInput:
 
 
 def load_input(
-    path: str | os.PathLike, *, max_side: int = 512, max_length: int = MAX_SIGNAL_LENGTH
+    path: str | os.PathLike,
+    *,
+    max_side: int = 512,
+    max_length: int = MAX_SIGNAL_LENGTH,
+    watch: limits.Watch | None = None,
 ) -> LoadedInput:
-    """Load an image or a signal file as a network input (see the module notes for the rules)."""
+    """Load an image or a signal file as a network input (see the module notes for the rules).
+
+    ``watch`` (:class:`engine.limits.Watch`): asked between chunks of reading and parsing
+    (every 4 MiB read, every 64 KiB of an image decoded, every 16k CSV lines); a Cancel
+    there raises :class:`engine.limits.Cancelled` within one chunk's time.
+    """
     path = Path(path)
     if max_side < 1 or max_length < 1:
         raise DataError(f"{path.name}: max_side and max_length must be at least 1")
     try:
-        return _load_input(path, max_side, max_length)
+        return _load_input(path, max_side, max_length, watch or limits.NO_WATCH)
     except MemoryError:
         raise DataError(f"{path.name}: too large to load (out of memory)") from None
 
 
-def _load_input(path: Path, max_side: int, max_length: int) -> LoadedInput:
+def _load_input(path: Path, max_side: int, max_length: int, watch: limits.Watch) -> LoadedInput:
     _check_readable(path)
     suffix = path.suffix.lower()
     if suffix in IMAGE_SUFFIXES:
-        array, notice = _load_image(path, max_side)
+        array, notice = _load_image(path, max_side, watch)
     elif suffix in (".csv", ".txt"):
-        array, notice = _shorten(path, _load_csv(path), max_length)
+        array, notice = _shorten(path, _load_csv(path, watch), max_length)
     elif suffix == ".npy":
-        array = _load_npy(path)
+        array = _load_npy(path, watch)
+        watch.check()
         if array.ndim == 3:
             array, notice = _resize_float_image(path, array, max_side)
         else:
             array, notice = _shorten(path, array, max_length)
     elif suffix == ".wav":
-        array, notice = _shorten(path, _load_wav(path), max_length)
+        array, notice = _shorten(path, _load_wav(path, watch), max_length)
     else:
         known = ", ".join(IMAGE_SUFFIXES + SIGNAL_SUFFIXES)
         raise DataError(f"{path.name}: unsupported file type '{path.suffix}' (use {known})")
@@ -125,19 +135,43 @@ def _check_readable(path: Path) -> None:
     )
 
 
-def _read_bytes(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError as error:
-        raise DataError(f"{path.name}: cannot read ({error.strerror})") from error
+def _read_bytes(path: Path, watch: limits.Watch = limits.NO_WATCH) -> bytes:
+    return limits.read_file(path, lambda text: DataError(f"{path.name}: {text}"), watch)
+
+
+class _WatchedFile(io.BufferedReader):
+    """A file whose every read first asks a :class:`~engine.limits.Watch` (Pillow decodes
+    between reads of 64 KiB, so a Cancel stops a decode within one block)."""
+
+    def __init__(self, path: Path, watch: limits.Watch):
+        super().__init__(io.FileIO(path, "rb"), 1 << 16)
+        self._size = max(1, os.fstat(self.fileno()).st_size)
+        self._watch = watch
+
+    def read(self, size: int | None = -1) -> bytes:
+        self._watch.check(self.tell() / self._size)
+        return super().read(size)
 
 
 # ----------------------------------------------------------------------------- images
 
 
-def _load_image(path: Path, max_side: int) -> tuple[np.ndarray, str | None]:
+def _load_image(
+    path: Path, max_side: int, watch: limits.Watch = limits.NO_WATCH
+) -> tuple[np.ndarray, str | None]:
+    try:
+        data = _WatchedFile(path, watch.part(0.0, 0.9))
+    except OSError as error:
+        raise DataError(f"{path.name}: cannot read ({error.strerror or error})") from None
+    with data:
+        return _decode_image(path, data, max_side, watch)
+
+
+def _decode_image(
+    path: Path, data, max_side: int, watch: limits.Watch
+) -> tuple[np.ndarray, str | None]:
+    """Open lazily (the header's size is checked first), decode, scale down."""
     name = path.name
-    data = io.BytesIO(_read_bytes(path))
     try:
         with warnings.catch_warnings():
             # We check the pixel count ourselves (lower limit, clear message).
@@ -173,6 +207,8 @@ def _load_image(path: Path, max_side: int) -> tuple[np.ndarray, str | None]:
             if max(w, h) > max_side:
                 scale = max_side / max(w, h)
                 size = (max(1, round(w * scale)), max(1, round(h * scale)))
+                img.load()
+                watch.check(0.9)
                 img = img.resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0)
                 notice = _scaled_notice(name, original, size)
             pixels = np.asarray(img, dtype=np.float32) / 255.0
@@ -181,6 +217,7 @@ def _load_image(path: Path, max_side: int) -> tuple[np.ndarray, str | None]:
         array, value_notice = _numeric_image(img)
     except (OSError, SyntaxError, ValueError, EOFError) as error:
         raise DataError(f"{name}: damaged or truncated image file ({error})") from error
+    watch.check(0.9)
     array, notice = _resize_float_image(path, array, max_side, original)
     notices = [n for n in (value_notice and f"{name}: {value_notice}", notice) if n]
     return array, "; ".join(notices) or None
@@ -293,48 +330,130 @@ def _check_csv_size(name: str, text: str) -> None:
     )
 
 
-def _load_csv(path: Path) -> np.ndarray:
+CSV_CHUNK_LINES = 16_384  # lines parsed between two checks of a Watch
+CSV_SAMPLE_BYTES = 1 << 16  # the head of a CSV its size is estimated from
+
+
+def _estimate_csv(path: Path) -> None:
+    """Refuse a CSV whose head and size say it holds far more values than a CSV input may
+    (more than twice :data:`engine.limits.MAX_CSV_VALUES`), before the file is read: a
+    10-million-line file is refused in milliseconds. Closer cases get the exact count."""
     name = path.name
     try:
-        text = _read_bytes(path).decode("utf-8-sig")
+        size = path.stat().st_size
+        with open(path, "rb") as handle:
+            head = handle.read(CSV_SAMPLE_BYTES)
+    except OSError as error:
+        raise DataError(f"{name}: cannot read ({error.strerror or error})") from None
+    if size <= len(head):
+        return  # the whole file: its exact count follows
+    sample = head[: head.rfind(b"\n") + 1] or head
+    all_lines = sample.decode("utf-8", errors="replace").splitlines()
+    data = [line for line in all_lines if line.strip() and not line.lstrip().startswith("#")]
+    if not data:
+        return
+    delimiter = next((d for d in (",", ";", "\t") if d in data[0]), None)
+    columns = data[0].count(delimiter) + 1 if delimiter else len(data[0].split())
+    lines = int(size * len(data) / len(sample))
+    if lines * columns > 2 * limits.MAX_CSV_VALUES:
+        raise DataError(
+            f"{name}: about {lines:,} lines x {columns:,} columns (estimated from its "
+            f"{size:,} bytes); at most {limits.MAX_CSV_VALUES:,} values can be loaded"
+        )
+
+
+def _load_csv(path: Path, watch: limits.Watch = limits.NO_WATCH) -> np.ndarray:
+    name = path.name
+    _estimate_csv(path)
+    try:
+        text = _read_bytes(path, watch.part(0.0, 0.2)).decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise DataError(f"{name}: not a text file (cannot decode it as UTF-8)") from error
     _check_csv_size(name, text)
-    lines = [
-        (number, line)
-        for number, line in enumerate(text.splitlines(), start=1)
-        if line.strip() and not line.lstrip().startswith("#")
-    ]
+    raw = text.splitlines()
+    del text
+    parse = watch.part(0.2, 1.0)
+
+    def data_lines(start: int) -> list[tuple[int, str]]:
+        parse.check(start / len(raw))
+        chunk = raw[start : start + CSV_CHUNK_LINES]
+        return [
+            (start + i + 1, line)
+            for i, line in enumerate(chunk)
+            if line.strip() and not line.lstrip().startswith("#")
+        ]
+
+    starts = iter(range(0, len(raw), CSV_CHUNK_LINES))
+    lines: list[tuple[int, str]] = []
+    for start in starts:  # up to the first chunk that holds a data line
+        lines = data_lines(start)
+        if lines:
+            break
     if not lines:
         raise DataError(f"{name}: holds no numbers")
     first = lines[0][1]
     delimiter = next((d for d in (",", ";", "\t") if d in first), None)
-    # rows x columns, read from the first line and the line count, before parsing anything
-    columns = first.count(delimiter) + 1 if delimiter else len(first.split())
-    limits.check_count(
-        len(lines) * columns,
-        limits.MAX_CSV_VALUES,
-        f"{len(lines):,} lines x {columns:,} columns",
-        lambda text: DataError(f"{name}: {text}"),
-    )
 
-    def split(line: str) -> list[str]:
+    def split(chunk: list[str]) -> list[list[str]]:
         if delimiter is None:
-            return line.split()
-        return [cell.strip() for cell in next(csv.reader([line], delimiter=delimiter))]
+            return [line.split() for line in chunk]
+        return [[cell.strip() for cell in row] for row in csv.reader(chunk, delimiter=delimiter)]
 
-    rows = [(number, split(line)) for number, line in lines]
-    has_header = any(_parse_number(cell) is None for cell in rows[0][1])
+    has_header = any(_parse_number(cell) is None for cell in split([first])[0])
     if has_header:
-        rows = rows[1:]
-        if not rows:
+        lines = lines[1:]
+        if not lines:
+            lines = next((found for found in map(data_lines, starts) if found), [])
+        if not lines:
             raise DataError(f"{name}: has a header row but no numbers")
-    width = len(rows[0][1])
-    values = np.empty((len(rows), width), dtype=np.float64)
-    for r, (number, cells) in enumerate(rows):
+    first_number = lines[0][0]
+    width = len(split([lines[0][1]])[0])
+    blocks = []
+    while lines:
+        blocks.append(_parse_chunk(name, lines, split, delimiter, width, first_number))
+        lines = next((found for found in map(data_lines, starts) if found), [])
+    parse.check(1.0)
+    values = np.concatenate(blocks) if len(blocks) > 1 else blocks[0]
+    if len(values) == 1 and not has_header:
+        return values  # one row written across: a single channel
+    return values.T
+
+
+def _parse_chunk(name, chunk, split, delimiter, width, first_number) -> np.ndarray:
+    """A chunk of numbered data lines as (lines, width) float64: numpy's parse when every
+    cell is a plain number, else cell by cell (the first bad cell raises its message)."""
+    block = np.empty((len(chunk), width), dtype=np.float64)
+    texts = [line for _, line in chunk]
+    if delimiter is None and width == 1:  # one number per line: no split needed
+        if _fast_rows([t.strip() for t in texts], width, block[:, 0]):
+            return block
+    rows = split(texts)
+    if not _fast_rows(rows, width, block):
+        _slow_rows(name, chunk, rows, width, first_number, block)
+    return block
+
+
+def _fast_rows(rows: list[list[str]], width: int, out: np.ndarray) -> bool:
+    """Parse a chunk of well-formed rows at numpy's speed; False when any row needs the
+    careful path (a ragged row, a word, NaN, inf, a value beyond float32)."""
+    if isinstance(rows[0], list) and any(len(cells) != width for cells in rows):
+        return False
+    try:
+        block = np.array(rows, dtype=np.float64)
+    except (ValueError, TypeError, OverflowError):
+        return False
+    if block.shape != out.shape or not (np.abs(block) <= limits.FLOAT32_MAX).all():
+        return False  # (NaN compares False: it goes the careful way too)
+    out[...] = block
+    return True
+
+
+def _slow_rows(name, chunk, rows, width, first_number, out: np.ndarray) -> None:
+    """Parse a chunk cell by cell: the first bad cell raises its exact message."""
+    for r, ((number, _), cells) in enumerate(zip(chunk, rows, strict=True)):
         if len(cells) != width:
             raise DataError(
-                f"{name} line {number}: {len(cells)} values, but line {rows[0][0]} has {width}"
+                f"{name} line {number}: {len(cells)} values, but line {first_number} has {width}"
             )
         for c, cell in enumerate(cells):
             where = f"{name} line {number}, column {c + 1}"
@@ -342,22 +461,20 @@ def _load_csv(path: Path) -> np.ndarray:
                 raise DataError(f"{where}: the value is missing")
             value = _parse_number(cell)
             if value is None:
-                raise DataError(f"{where}: '{cell}' is not a number")
+                raise DataError(f"{where}: '{short(cell, 40)}' is not a number")
             if math.isnan(value):
                 raise DataError(f"{name} line {number}: NaN is not allowed")
             if math.isinf(value):
                 raise DataError(f"{name} line {number}: an infinite value is not allowed")
             if abs(value) > limits.FLOAT32_MAX:
                 raise DataError(f"{where}: {cell[:30]} is beyond float32's range (about 3.4e38)")
-            values[r, c] = value
-    if len(rows) == 1 and not has_header:
-        return values  # one row written across: a single channel
-    return values.T
+            out[r, c] = value
 
 
-def _load_npy(path: Path) -> np.ndarray:
+def _load_npy(path: Path, watch: limits.Watch = limits.NO_WATCH) -> np.ndarray:
     name = path.name
-    data = _read_bytes(path)
+    _check_npy_head(path)
+    data = _read_bytes(path, watch.part(0.0, 0.9))
     limits.npy_header(data, lambda text: DataError(f"{name}: {text}"))
     try:
         array = np.load(io.BytesIO(data), allow_pickle=False)
@@ -387,10 +504,26 @@ def _load_npy(path: Path) -> np.ndarray:
     )
 
 
-def _load_wav(path: Path) -> np.ndarray:
+def _check_npy_head(path: Path) -> None:
+    """The npy header's shape against the limits from the file's head, before the file is
+    read (the header is at most 64 KiB in any npy that numpy writes)."""
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(1 << 16)
+    except OSError as error:
+        raise DataError(f"{path.name}: cannot read ({error.strerror or error})") from None
+    try:
+        limits.npy_header(head, lambda text: DataError(f"{path.name}: {text}"), complete=False)
+    except DataError as error:
+        if len(head) < 1 << 16 or "not a valid NPY" not in str(error):
+            raise
+        # a header longer than the head: the whole file's read judges it
+
+
+def _load_wav(path: Path, watch: limits.Watch = limits.NO_WATCH) -> np.ndarray:
     name = path.name
     try:
-        with wave.open(io.BytesIO(_read_bytes(path)), "rb") as reader:
+        with wave.open(io.BytesIO(_read_bytes(path, watch)), "rb") as reader:
             channels = reader.getnchannels()
             width = reader.getsampwidth()
             frames = reader.getnframes()

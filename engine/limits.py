@@ -55,6 +55,78 @@ FLOAT32_MAX = float(np.finfo(np.float32).max)
 _CHUNK = 1 << 20
 
 
+class Cancelled(Exception):  # noqa: N818 - a person's choice, not an error
+    """A load stopped because the person pressed Cancel; nothing was changed.
+
+    Deliberately not an :class:`EngineError` (nor a ``ValueError``): no reader's handler for
+    damaged files may turn a Cancel into a "damaged file" message.
+    """
+
+
+class Watch:
+    """Cancel and progress of one long read, checked between chunks.
+
+    ``cancelled()`` is asked at every :meth:`check`; when it says True, :class:`Cancelled`
+    is raised there. ``progress(fraction)`` hears how far the read is (0..1) at most every
+    1 % of the way. :meth:`part` gives a watch whose 0..1 maps to a part of this one's.
+    """
+
+    def __init__(
+        self,
+        cancelled: Callable[[], bool] | None = None,
+        progress: Callable[[float], None] | None = None,
+        lo: float = 0.0,
+        hi: float = 1.0,
+    ):
+        self.cancelled = cancelled
+        self.progress = progress
+        self.lo, self.hi = lo, hi
+        self._last = -1.0
+
+    def check(self, fraction: float | None = None) -> None:
+        if self.cancelled is not None and self.cancelled():
+            raise Cancelled("cancelled")
+        if self.progress is not None and fraction is not None:
+            value = self.lo + (self.hi - self.lo) * min(1.0, max(0.0, fraction))
+            if value - self._last >= 0.01 or value >= self.hi:
+                self._last = value
+                self.progress(value)
+
+    def part(self, lo: float, hi: float) -> Watch:
+        span = self.hi - self.lo
+        return Watch(self.cancelled, self.progress, self.lo + span * lo, self.lo + span * hi)
+
+
+NO_WATCH = Watch()
+
+READ_CHUNK = 4 << 20  # bytes read between two checks of a Watch
+
+
+def read_file(path, fail: Callable[[str], Exception], watch: Watch = NO_WATCH) -> bytes:
+    """A whole file's bytes, read in :data:`READ_CHUNK` pieces with ``watch`` checked
+    between them (the caller has checked the file's size against its limit)."""
+    try:
+        with open(path, "rb") as handle:
+            size = max(1, _file_size(handle))
+            out = bytearray()
+            watch.check(0.0)
+            while True:
+                chunk = handle.read(READ_CHUNK)
+                if not chunk:
+                    break
+                out += chunk
+                watch.check(len(out) / size)
+    except OSError as error:
+        raise fail(f"cannot read ({error.strerror or error})") from None
+    return bytes(out)
+
+
+def _file_size(handle) -> int:
+    import os
+
+    return os.fstat(handle.fileno()).st_size
+
+
 def check_count(count: int, limit: int, what: str, fail: Callable[[str], Exception]) -> None:
     """Raise ``fail(message)`` when ``count`` (declared, not yet allocated) exceeds ``limit``."""
     if count > limit:
@@ -84,9 +156,12 @@ def finite_float32(values: np.ndarray, what: str, fail: Callable[[str], Exceptio
 # --------------------------------------------------------------------------- npy
 
 
-def npy_header(data: bytes, fail: Callable[[str], Exception]) -> tuple[tuple, np.dtype, int]:
+def npy_header(
+    data: bytes, fail: Callable[[str], Exception], *, complete: bool = True
+) -> tuple[tuple, np.dtype, int]:
     """(shape, dtype, offset of the data) of the npy file in ``data``, checked against the
-    limits and against the bytes actually present, before anything is allocated."""
+    limits and (when ``data`` is the ``complete`` file) against the bytes actually present,
+    before anything is allocated."""
     buffer = io.BytesIO(data)
     try:
         version = np.lib.format.read_magic(buffer)
@@ -105,7 +180,7 @@ def npy_header(data: bytes, fail: Callable[[str], Exception]) -> tuple[tuple, np
     offset = buffer.tell()
     have = len(data) - offset
     need = count * dtype.itemsize
-    if have < need:
+    if complete and have < need:
         raise fail(
             f"truncated: the header declares {need:,} bytes of values, the file has {have:,}"
         )
@@ -174,6 +249,7 @@ def read_zip_member(
     name: str,
     fail: Callable[[str], Exception],
     limit: int = MAX_MEMBER_BYTES,
+    watch: Watch = NO_WATCH,
 ) -> bytes:
     """A zip member's bytes, bounded three ways: the size the directory declares must be
     within ``limit`` and within :data:`MAX_RATIO` of the compressed size, and inflating stops
@@ -195,6 +271,7 @@ def read_zip_member(
                 if not chunk:
                     break
                 out += chunk
+                watch.check(len(out) / max(declared, 1))
                 if len(out) > declared:
                     raise fail(f"{name} inflates to more than the {declared:,} bytes it declares")
     except EngineError:

@@ -206,8 +206,12 @@ def _c_float32(array: np.ndarray, what: str) -> np.ndarray:
 # ----------------------------------------------------------------------------- loading
 
 
-def load_workspace(path: str | os.PathLike) -> Workspace:
+def load_workspace(path: str | os.PathLike, *, watch: limits.Watch | None = None) -> Workspace:
     """Read a workspace file.
+
+    ``watch`` (:class:`engine.limits.Watch`) is asked between chunks of reading and of
+    inflating (every 4 MiB read, every 1 MiB inflated): a Cancel there raises
+    :class:`engine.limits.Cancelled`.
 
     Raises
     ------
@@ -223,20 +227,25 @@ def load_workspace(path: str | os.PathLike) -> Workspace:
         limits.check_file_size(
             size, limits.MAX_FILE_BYTES, lambda text: FileFormatError(f"{source}: {text}")
         )
-        data = handle.read()
-    return workspace_from_bytes(data, source)
+    watch = watch or limits.NO_WATCH
+    data = limits.read_file(
+        path, lambda text: FileFormatError(f"{source}: {text}"), watch.part(0.0, 0.3)
+    )
+    return workspace_from_bytes(data, source, watch=watch.part(0.3, 1.0))
 
 
-def workspace_from_bytes(data: bytes, source: str = "the workspace file") -> Workspace:
+def workspace_from_bytes(
+    data: bytes, source: str = "the workspace file", *, watch: limits.Watch | None = None
+) -> Workspace:
     """Parse the bytes of a workspace file; ``source`` names it in error messages."""
     try:
-        return _workspace_from_bytes(data, source)
+        return _workspace_from_bytes(data, source, watch or limits.NO_WATCH)
     except MemoryError:
         raise FileFormatError(f"{source}: too large to load (out of memory)") from None
 
 
-def _workspace_from_bytes(data: bytes, source: str) -> Workspace:
-    where = _Where(source)
+def _workspace_from_bytes(data: bytes, source: str, watch: limits.Watch) -> Workspace:
+    where = _Where(source, watch)
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, ValueError, EOFError, OSError):
@@ -257,14 +266,16 @@ def _workspace_from_bytes(data: bytes, source: str) -> Workspace:
         if ARRAYS_MEMBER not in names:
             where.fail(f"is damaged: {ARRAYS_MEMBER} is missing")
         tensors = _read_tensors(archive, where)
+    watch.check()
     return _build(document, tensors, where)
 
 
 class _Where:
     """Builds error messages that name the file (and the place inside it)."""
 
-    def __init__(self, source: str):
+    def __init__(self, source: str, watch: limits.Watch = limits.NO_WATCH):
         self.source = source
+        self.watch = watch
 
     def fail(self, text: str, place: str | None = None):
         prefix = f"{self.source}"
@@ -276,17 +287,19 @@ class _Where:
         self.fail(f"damaged: {text}", place)
 
 
-def _read_member(archive: zipfile.ZipFile, name: str, where: _Where, limit: int) -> bytes:
+def _read_member(
+    archive: zipfile.ZipFile, name: str, where: _Where, limit: int, part=(0.0, 1.0)
+) -> bytes:
     """The member's bytes, inflated with the caps of :func:`engine.limits.read_zip_member`."""
 
     def fail(text: str) -> FileFormatError:
         return FileFormatError(f"{where.source}, {name}: damaged or too large: {text}")
 
-    return limits.read_zip_member(archive, name, fail, limit)
+    return limits.read_zip_member(archive, name, fail, limit, where.watch.part(*part))
 
 
 def _read_json(archive: zipfile.ZipFile, where: _Where) -> dict[str, Any]:
-    raw = _read_member(archive, JSON_MEMBER, where, limits.MAX_JSON_BYTES)
+    raw = _read_member(archive, JSON_MEMBER, where, limits.MAX_JSON_BYTES, (0.0, 0.1))
     try:
         document = json.loads(raw.decode("utf-8"))
     except UnicodeDecodeError:
@@ -318,7 +331,7 @@ def _check_header(document: dict[str, Any], where: _Where) -> None:
 def _read_tensors(archive: zipfile.ZipFile, where: _Where) -> dict[str, np.ndarray]:
     from safetensors.numpy import load as load_tensors
 
-    raw = _read_member(archive, ARRAYS_MEMBER, where, limits.MAX_MEMBER_BYTES)
+    raw = _read_member(archive, ARRAYS_MEMBER, where, limits.MAX_MEMBER_BYTES, (0.1, 1.0))
     limits.check_safetensors(
         raw, lambda text: FileFormatError(f"{where.source}, {ARRAYS_MEMBER}: damaged: {text}")
     )

@@ -27,6 +27,9 @@ from gui.state.training_history import TrainingHistory, TrainingRun
 
 Weights = dict[str, dict[str, np.ndarray]]
 
+# Undo steps kept; older ones are dropped and freed (a step holds references to its before
+# and after state: a stroke on a 512 x 512 RGB input keeps one 3 MiB input alive).
+UNDO_LIMIT = 200
 COLORMAPS = ("auto", "diverging", "viridis", "magma", "gray")
 STEP_THROUGH_VIEW = "Step through"  # the lab request_view opens from the inspector and maps
 """View colormaps: 'auto' is diverging (blue-white-red, centred on zero) for layers with
@@ -175,6 +178,8 @@ class Document(QObject):
         self._training = TrainingHistory()
         self._lesson: tuple = ()  # engine.lessons.Scene, in order
         self._undo_stack = QUndoStack(self)
+        # Bounded: the oldest steps are dropped (and freed) beyond UNDO_LIMIT.
+        self._undo_stack.setUndoLimit(UNDO_LIMIT)
         # (command, stack index, stack count, macro generation) of the last push: a later edit
         # with its merge key extends that command while nothing else happened since.
         self._last_push: tuple[StateCommand, int, int, int] | None = None
@@ -232,6 +237,13 @@ class Document(QObject):
     @property
     def undo_stack(self) -> QUndoStack:
         return self._undo_stack
+
+    def undo_mark(self) -> tuple:
+        """Where the undo stack stands: equal marks mean no step was done, undone or pushed in
+        between (at the undo limit a push keeps index and count; the step done last tells)."""
+        stack = self._undo_stack
+        index = stack.index()
+        return (index, stack.command(index - 1) if index > 0 else None)
 
     # --------------------------------------------------------- undoable edits
     def set_input(
@@ -621,6 +633,8 @@ class Document(QObject):
         stack = self._undo_stack
         if (stack.index(), stack.count(), self._macro_generation) != (index, count, generation):
             return None  # something was pushed, undone or begun since
+        if self._macro_depth == 0 and stack.command(stack.index() - 1) is not command:
+            return None  # at the undo limit a new push keeps index and count: it is not ours
         # Outside a stroke a saved state stays reachable by undo: never extend the step it
         # was saved at (Qt's own merge rule).
         if self._macro_depth == 0 and stack.cleanIndex() == stack.index():

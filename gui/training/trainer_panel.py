@@ -64,6 +64,21 @@ def _load(source: str):
 _first_set_up = True  # the process's first data set imports its generator's modules
 
 
+def _check_run_budget(specs, config, dataset) -> None:
+    """Refuse (``engine.budget.BudgetError``) a run whose training step costs more than this
+    machine computes interactively, before any thread or data is started."""
+    from engine.budget import check_budget
+
+    sample = None if dataset is None else tuple(np.shape(dataset.x_train)[1:])
+    for spec in specs:
+        # the data set's samples when they fit the network's kind, else its own input shape
+        shape = sample if sample and len(sample) == len(spec.input_shape) else None
+        name = spec.name or "the network"
+        check_budget(
+            spec, shape, batch=config.batch_size, passes=3, what=f"one training step of {name}"
+        )
+
+
 def _result_text(r) -> str:
     """One network's result line: accuracy, or the task's test scores."""
     head = f"{r.network}: {r.parameters:,} parameters, "
@@ -265,10 +280,11 @@ class TrainerPanel(QWidget):
         try:
             config = self.form.config()
             specs = self._specs_for(self.form.networks())
+            source = self.form.data_source
+            _check_run_budget(specs, config, self._datasets.get(source))
         except EngineError as error:
             self.form.show_error(str(error))
             return
-        source = self.form.data_source
         dataset = self._datasets.get(source) or (lambda: _load(source))
         self._specs = specs
         self._task = config.task

@@ -26,6 +26,7 @@ from shiboken6 import isValid
 from engine.errors import EngineError
 from engine.spec import LayerSpec, NetworkSpec
 from engine.workspace import SUFFIX, Workspace, load_workspace
+from gui.compute.loading import FileLoader
 from gui.state.training_history import HISTORY_KEYS, TrainingHistory
 from gui.workspace.autosave import Autosaver, BackgroundWriter
 from gui.workspace.workspace_dialogs import Dialogs
@@ -92,6 +93,7 @@ class WorkspaceActions(QObject):
         self.extras: dict[str, Any] = {}
         self.extra_arrays: dict[str, Any] = {}
         self.writer = BackgroundWriter(self)
+        self.loader = FileLoader(window)
         self.writer.finished.connect(self._save_finished)
         # save token -> (undo index, training history) at the snapshot
         self._pending_clean: dict[int, tuple[int, TrainingHistory]] = {}
@@ -269,7 +271,7 @@ class WorkspaceActions(QObject):
         self.update_title()
         return True
 
-    def open(self, path: str | os.PathLike | None = None) -> bool:
+    def open(self, path: str | os.PathLike | None = None, *, wait: bool = False) -> bool:
         """Open a workspace (asks for the file when ``path`` is None)."""
         if not self.maybe_save():
             return False
@@ -277,20 +279,40 @@ class WorkspaceActions(QObject):
             path = self.dialogs.open_path(self.window, "Open workspace", WORKSPACE_FILTER)
             if not path:
                 return False
-        return self.open_file(path)
+        return self.open_file(path, wait=wait)
 
-    def open_file(self, path: str | os.PathLike) -> bool:
-        """Load ``path`` into the document; on any problem: one message, nothing changed."""
+    def open_file(self, path: str | os.PathLike, *, wait: bool = False) -> bool:
+        """Load ``path`` into the document; on any problem: one message, nothing changed.
+
+        The file is read and parsed off the GUI thread (``self.loader``: progress, Cancel);
+        the document changes only when all of it has been read. True means the load
+        started; ``wait``: read it here and now and return whether it was opened.
+        """
         path = Path(path)
-        try:
-            workspace = load_workspace(path)
-        except EngineError as error:
-            self.error(f"Cannot open {path.name}: {error}")
-            return False
-        except OSError as error:
-            self.error(f"Cannot open {path.name}: {error.strerror or error}")
-            return False
-        return self.adopt(workspace, path)
+        if wait:
+            self.loader.cancel()
+            try:
+                workspace = _read_workspace(path, None)
+            except EngineError as error:
+                self.error(f"Cannot open {path.name}: {error}")
+                return False
+            return self.adopt(workspace, path)
+        index = self.document.undo_mark()
+        self.loader.start(
+            f"Opening {path.name}…",
+            lambda watch: _read_workspace(path, watch),
+            lambda workspace: self._loaded(workspace, path, index),
+            lambda message: self.error(f"Cannot open {path.name}: {message}"),
+            lambda: self.document.notify("info", f"Opening {path.name} cancelled"),
+        )
+        return True
+
+    def _loaded(self, workspace: Workspace, path: Path, index: tuple) -> None:
+        # Edits made while the file was read are unsaved work too: ask again first.
+        if self.document.undo_mark() != index and not self.maybe_save():
+            self.document.notify("info", f"Opening {path.name} cancelled")
+            return
+        self.adopt(workspace, path)
 
     def adopt(self, workspace: Workspace, path: str | os.PathLike, remember: bool = True) -> bool:
         """Put an already loaded workspace from ``path`` into the document (as Open does).
@@ -339,7 +361,7 @@ class WorkspaceActions(QObject):
         path = Path(path)
         self._token += 1
         token = self._token
-        self._pending_clean[token] = (self.document.undo_stack.index(), self.document.training)
+        self._pending_clean[token] = (self.document.undo_mark(), self.document.training)
         future = self.writer.save(path, self.snapshot(path), token)
         if not wait:
             return True
@@ -359,7 +381,7 @@ class WorkspaceActions(QObject):
         self.path = Path(path)  # the file now holds the work: it is the window's file
         self._saved_training = training
         stack = self.document.undo_stack
-        if stack.index() == index:
+        if self.document.undo_mark() == index:
             stack.setClean()
         if not self.modified():  # (a clean stack discards it too; only training had changed)
             self.autosaver.discard(wait=False)
@@ -422,6 +444,7 @@ class WorkspaceActions(QObject):
         if isValid(stack):
             stack.cleanChanged.disconnect(self.update_title)
             stack.indexChanged.disconnect(self.update_title)
+        self.loader.shutdown()
         self.autosaver.clean_exit()
         self.writer.wait()
         self.writer.shutdown()
@@ -434,6 +457,14 @@ class WorkspaceActions(QObject):
 
     def error(self, text: str) -> None:
         self.document.notify("error", text)
+
+
+def _read_workspace(path: Path, watch) -> Workspace:
+    """``engine.workspace.load_workspace`` with an OS error as an EngineError (its text)."""
+    try:
+        return load_workspace(path, watch=watch)
+    except OSError as error:  # missing, no permission
+        raise EngineError(str(error.strerror or error)) from None
 
 
 def install_workspace(window, **kwargs) -> WorkspaceActions:

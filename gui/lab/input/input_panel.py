@@ -26,10 +26,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.errors import EngineError
+from engine.errors import DataError, EngineError
 from engine.examples import example_names, make_example
 from engine.inputs import IMAGE_SUFFIXES, SIGNAL_SUFFIXES, load_input, save_input
 from engine.spec import INPUT
+from gui.compute.loading import FileLoader
 from gui.lab.input.draw_image import DrawImage
 from gui.lab.input.draw_signal import DrawSignal
 from gui.lab.input.transform_box import TransformBox
@@ -68,6 +69,8 @@ class InputPanel(QWidget):
         # (input array, its name): the combo names an input by identity, also after undo
         self._names: list[tuple[np.ndarray, str]] = []
         self._incoming: str | None = None  # the name of an input being set right now
+        # files are read and parsed off the GUI thread, with progress and Cancel
+        self.loader = FileLoader(self)
 
         # -- drawing
         self.draw_signal = DrawSignal(document)
@@ -215,16 +218,34 @@ class InputPanel(QWidget):
         if path:
             self.save_path(path)
 
-    def load_path(self, path: str | Path) -> bool:
-        """Load an input file; on any problem the message says why and nothing changes."""
+    def load_path(self, path: str | Path, *, wait: bool = False) -> bool:
+        """Load an input file; on any problem the message says why and nothing changes.
+
+        The file is read and parsed off the GUI thread (``self.loader``: progress, Cancel)
+        and becomes the input, one undo step, only when it is all read; True means the
+        load started. ``wait``: read it here and now (scripts, tests) and return whether it
+        became the input.
+        """
         path = Path(path)
         self.last_dir = str(path.parent)
-        try:
-            loaded = load_input(path)
-        except EngineError as error:
-            return self._error(str(error))
-        except OSError as error:  # e.g. a directory or a vanished file
-            return self._error(f"{path.name}: {error.strerror or error}")
+        if wait:
+            self.loader.cancel()
+            try:
+                loaded = _read_input(path, None)
+            except EngineError as error:
+                return self._error(str(error))
+            return self._adopt(path, loaded)
+        self.loader.start(
+            f"Opening {path.name}…",
+            lambda watch: _read_input(path, watch),
+            lambda loaded: self._adopt(path, loaded),
+            self._error,
+            lambda: self.document.notify("info", f"Opening {path.name} cancelled"),
+        )
+        return True
+
+    def _adopt(self, path: Path, loaded) -> bool:
+        """A loaded file becomes the input (one undo step)."""
         array = loaded.array
         with self._naming(path.name):
             if array.ndim - 1 != self.document.dims:
@@ -365,3 +386,11 @@ class InputPanel(QWidget):
     def _clear_error(self) -> None:
         self.error_label.clear()
         self.error_label.hide()
+
+
+def _read_input(path: Path, watch):
+    """``engine.inputs.load_input`` with an OS error as a DataError naming the file."""
+    try:
+        return load_input(path, watch=watch)
+    except OSError as error:  # e.g. a vanished file
+        raise DataError(f"{path.name}: {error.strerror or error}") from None

@@ -47,7 +47,7 @@ def test_the_example_combo_names_the_input(open_window, tmp_path):
     doc.undo_stack.undo()  # back to chirp: the name comes back too
     assert panel.example_combo.currentText() == "chirp"
     path = tmp_path / "wave.csv"
-    assert panel.save_path(path) and panel.load_path(path)
+    assert panel.save_path(path) and panel.load_path(path, wait=True)
     assert panel.source_name() == "wave.csv"
 
 

@@ -7,15 +7,22 @@ It fails on any Python exception (pytest-qt captures those raised in Qt callback
 warning (``qt_log_level_fail``), and, at the end, on any difference between the maps'
 trace and a fresh engine forward pass of the document.
 
-The default run is a few hundred actions; ``CONVSCOPE_MONKEY_STEPS=2000`` (and
-``CONVSCOPE_MONKEY_SEED``) run longer or other sequences on demand.
+The default run is 1,000 actions (``CONVSCOPE_MONKEY_STEPS`` and ``CONVSCOPE_MONKEY_SEED``
+run longer or other sequences on demand). Its hostile files include header bombs (npy, WAV,
+safetensors, PNG declaring far more than any limit) and zip bombs (an npz and a workspace
+whose members inflate hundreds-fold), all built here. Inputs and workspaces are opened the
+way the window opens them, off the GUI thread; their messages arrive later.
 """
 
 from __future__ import annotations
 
 import io
+import json
 import os
 import random
+import struct
+import zipfile
+import zlib
 
 import numpy as np
 import pytest
@@ -30,7 +37,8 @@ pytestmark = pytest.mark.qt_log_ignore(
     "propagateSizeHints", "does not support raise", "grabbing the keyboard"
 )
 
-STEPS = int(os.environ.get("CONVSCOPE_MONKEY_STEPS", "250"))
+STEPS = int(os.environ.get("CONVSCOPE_MONKEY_STEPS", "1000"))
+SETTLE_EVERY = 50  # actions between two waits for the maps (a person's pause)
 SEEDS = [int(s) for s in os.environ.get("CONVSCOPE_MONKEY_SEED", "16").split(",")]
 NONSENSE = ["3", "x", "1e39", "-1", "0", "2", "nan", "inf", "−0,5", "", "7", "abc", "1e"]
 CELLS = ["0.5", "-2", "1e39", "-1e39", "1e308", "abc", "nan", "inf", "3.4e38", "0", "−1,25"]
@@ -52,12 +60,64 @@ def _hostile_files(folder) -> list:
         "garbage.npz": b"PK\x03\x04" + b"\x00" * 30,
         "garbage.convscope": b"PK\x05\x06" + b"\x00" * 18,
     }
+    files.update(_bombs())
     paths = []
     for name, data in files.items():
         path = folder / name
         path.write_bytes(data)
         paths.append(path)
+    for name, member, prefix in (
+        ("bomb.npz", "conv1.weight.npy", _npy_header((16 << 20,))),
+        ("bomb.convscope", "workspace.json", b'{"format": "convscope.workspace", "x": "'),
+    ):
+        paths.append(_zip_bomb(folder / name, member, prefix))
     return paths
+
+
+def _npy_header(shape) -> bytes:
+    buffer = io.BytesIO()
+    np.lib.format.write_array_header_1_0(
+        buffer, {"descr": "<f4", "fortran_order": False, "shape": shape}
+    )
+    return buffer.getvalue()
+
+
+def _bombs() -> dict[str, bytes]:
+    """Header bombs: small files declaring terabytes."""
+    fmt = struct.pack("<IHHIIHH", 16, 1, 2, 8000, 32000, 4, 16)
+    wav = b"RIFF" + struct.pack("<I", 0xFFFFFFF0) + b"WAVEfmt " + fmt
+    wav += b"data" + struct.pack("<I", 0xFFFFFFF0) + b"\0" * 1000
+    tensors = json.dumps(
+        {"conv1.weight": {"dtype": "F32", "shape": [1 << 40], "data_offsets": [0, 16]}}
+    ).encode()
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
+
+    png = b"\x89PNG\r\n\x1a\n" + chunk(
+        b"IHDR", struct.pack(">IIBBBBB", 90_000, 90_000, 8, 0, 0, 0, 0)
+    )
+    return {
+        "bomb.npy": _npy_header((1 << 20, 1 << 20)) + b"\0" * 64,
+        "bomb3d.npy": _npy_header((3, 1 << 16, 1 << 16)) + b"\0" * 64,
+        "bomb.wav": wav,
+        "bomb.safetensors": struct.pack("<Q", len(tensors)) + tensors + b"\0" * 16,
+        "liar.safetensors": struct.pack("<Q", 1 << 60) + b"{}",
+        "bomb.png": png + chunk(b"IEND", b""),
+    }
+
+
+def _zip_bomb(path, name: str, prefix: bytes, inflated: int = 64 << 20):
+    """A zip whose member inflates from about 64 KiB to ``inflated`` bytes (1000-fold)."""
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        with archive.open(name, "w", force_zip64=True) as member:
+            member.write(prefix)
+            zeros = b"\0" * (1 << 20)
+            for _ in range(inflated >> 20):
+                member.write(zeros)
+    return path
 
 
 class Monkey:
@@ -150,14 +210,17 @@ class Monkey:
 
     def open_hostile(self):
         path = self.rng.choice(self.files)
-        action = self.rng.choice(
-            [
-                self.window.input_panel.load_path,
-                self.window.import_actions.import_weights,
-                self.window.import_actions.import_network,
-            ]
-        )
-        assert not action(path), path
+        choice = self.rng.randrange(5)
+        if choice == 0:  # Open or drop as the input: read off the GUI thread
+            assert self.window.input_panel.load_path(path), path
+        elif choice == 1:  # File > Open workspace: off the GUI thread too
+            assert self.window.workspace_actions.open_file(path), path
+        elif choice == 2:
+            assert not self.window.input_panel.load_path(path, wait=True), path
+        elif choice == 3:
+            assert not self.window.import_actions.import_weights(path), path
+        else:
+            assert not self.window.import_actions.import_network(path), path
 
     # ------------------------------------------------------------- undo
     def undo_burst(self):
@@ -232,6 +295,9 @@ def _spin_boxes(editors) -> list:
 
 def _settled(window) -> bool:
     s = window.scheduler
+    loads = (window.input_panel.loader, window.workspace_actions.loader)
+    if any(loader.busy for loader in loads):
+        return False
     return s.latest is not None and s.latest.generation == s.generation and s.idle
 
 
@@ -252,7 +318,7 @@ def test_random_actions_never_raise_and_end_with_the_engine_s_maps(
         done.append(name)
         getattr(monkey, name)()
         QApplication.processEvents()
-        if step % 25 == 24:  # let passes finish now and then, as a person pauses
+        if step % SETTLE_EVERY == SETTLE_EVERY - 1:  # let passes finish now and then
             qtbot.waitUntil(lambda: _settled(window), timeout=60_000)
     if window.presentation_action.isChecked():
         window.set_presentation(False)

@@ -106,7 +106,7 @@ def test_save_then_open_restores_everything(qtbot, env, tmp_path):
     save(qtbot, actions, path)
     assert actions.new()
     assert state(doc) != expected
-    assert actions.open_file(path)
+    assert actions.open_file(path, wait=True)
     assert state(doc) == expected
     assert doc.undo_stack.count() == 0  # an opened file starts a fresh history
     assert not window.isWindowModified()
@@ -121,7 +121,8 @@ def test_open_via_menu_action_with_chosen_file(qtbot, env, tmp_path):
     save(qtbot, actions, path)
     actions.new()
     dialogs.paths.append(str(path))
-    actions.open_action.trigger()
+    with qtbot.waitSignal(actions.opened, timeout=30_000):  # read off the GUI thread
+        actions.open_action.trigger()
     assert state(doc) == expected
 
 
@@ -183,7 +184,7 @@ def test_damaged_file_leaves_document_and_mark_unchanged(env, tmp_path, name):
         path.write_bytes(bad_files(tmp_path)[name])
     before = state(doc)
     count = doc.undo_stack.count()
-    assert not actions.open_file(path)
+    assert not actions.open_file(path, wait=True)
     assert state(doc) == before
     assert doc.undo_stack.count() == count
     assert window.isWindowModified()  # the unsaved mark stays
@@ -215,10 +216,10 @@ def test_open_while_modified_asks_first(qtbot, env, tmp_path):
     save(qtbot, actions, path)
     doc.set_layer_params(0, {"out_channels": 7})
     dialogs.answers.append("cancel")
-    assert not actions.open(path)
+    assert not actions.open(path, wait=True)
     assert doc.spec.layers[0].param("out_channels") == 7
     dialogs.answers.append("discard")
-    assert actions.open(path)
+    assert actions.open(path, wait=True)
     assert doc.spec.layers[0].param("out_channels") == 3
 
 

@@ -120,7 +120,7 @@ def test_history_survives_save_new_and_open_through_the_document(qtbot, env, tmp
     assert doc.training == TrainingHistory()
     assert curves.records(0) == [] and curves.summary.text() == "No training yet."
 
-    assert actions.open_file(path)
+    assert actions.open_file(path, wait=True)
     assert doc.training.runs == (first, second)
     assert curves.records(0) == [r._asdict() for r in second.records[0]]
     line = curves._lines[0]["test_loss"]
@@ -137,7 +137,7 @@ def test_a_workspace_saved_the_old_way_opens_with_its_curves(qtbot, env, tmp_pat
     curves = bound_curves(qtbot, doc)
     path = tmp_path / "old.convscope"
     save_workspace(path, old_workspace(doc, {EXTRAS_KEY: OLD_CURVES, "other": [1, 2]}))
-    assert actions.open_file(path)
+    assert actions.open_file(path, wait=True)
     run = doc.training.latest
     assert len(doc.training.runs) == 1 and run.labels == ("udl-mnist1d-cnn",)
     assert run.total_steps == 40 and run.settings == ()
@@ -167,7 +167,7 @@ def test_damaged_curves_give_one_warning_show_nothing_and_are_kept(qtbot, env, t
     doc.record_training(a_run())  # the history of the workspace open before
     path = tmp_path / "damaged.convscope"
     save_workspace(path, old_workspace(doc, extras))
-    assert actions.open_file(path)
+    assert actions.open_file(path, wait=True)
     warnings = [text for level, text in messages if level == "warning"]
     assert len(warnings) == 1 and "training curves are damaged" in warnings[0]
     assert doc.training == TrainingHistory()
@@ -183,7 +183,7 @@ def test_a_diverged_run_with_nan_losses_still_saves(qtbot, env, tmp_path):
     doc.record_training(TrainingRun(("cnn",), 10, (records,)))
     path = tmp_path / "diverged.convscope"
     assert actions.save_to(path, wait=True), messages
-    assert actions.open_file(path)
+    assert actions.open_file(path, wait=True)
     last = doc.training.latest.records[0][-1]
     assert last.step == 10 and math.isnan(last.train_loss) and math.isnan(last.test_loss)
 
@@ -241,5 +241,5 @@ def test_opening_or_starting_anew_is_not_unsaved_work(env, tmp_path):
     doc.record_training(a_run())
     assert actions.save_to(tmp_path / "w.convscope", wait=True)
     assert actions.new() and not actions.modified()
-    assert actions.open_file(tmp_path / "w.convscope")
+    assert actions.open_file(tmp_path / "w.convscope", wait=True)
     assert doc.training.runs and not actions.modified()

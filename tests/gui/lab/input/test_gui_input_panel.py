@@ -85,7 +85,7 @@ def test_every_bad_file_gives_a_message_and_changes_nothing(qtbot, doc, panel, t
     steps = doc.undo_stack.count()
     for label, path in _bad_files(tmp_path).items():
         with qtbot.waitSignal(doc.message, timeout=2000) as blocker:
-            assert panel.load_path(path) is False, label
+            assert panel.load_path(path, wait=True) is False, label
         level, text = blocker.args
         assert level == "error", label
         assert path.name in text, f"{label}: the message should name the file: {text}"
@@ -95,11 +95,11 @@ def test_every_bad_file_gives_a_message_and_changes_nothing(qtbot, doc, panel, t
 
 
 def test_a_good_file_loads_and_clears_the_error(qtbot, doc, panel, tmp_path):
-    panel.load_path(tmp_path / "missing.png")
+    panel.load_path(tmp_path / "missing.png", wait=True)
     assert not panel.error_label.isHidden()
     image = (np.arange(24 * 24).reshape(24, 24) % 256).astype(np.uint8)
     Image.fromarray(image).save(tmp_path / "ok.png")
-    assert panel.load_path(tmp_path / "ok.png")
+    assert panel.load_path(tmp_path / "ok.png", wait=True)
     np.testing.assert_allclose(doc.input[0], image / 255.0, atol=1e-6)
     assert panel.error_label.isHidden()
     doc.undo_stack.undo()
@@ -109,7 +109,7 @@ def test_a_good_file_loads_and_clears_the_error(qtbot, doc, panel, tmp_path):
 def test_a_large_image_is_scaled_down_with_a_notice(qtbot, doc, panel, tmp_path):
     Image.fromarray(np.zeros((600, 1200), np.uint8)).save(tmp_path / "wide.png")
     with qtbot.waitSignal(doc.message, timeout=2000) as blocker:
-        assert panel.load_path(tmp_path / "wide.png")
+        assert panel.load_path(tmp_path / "wide.png", wait=True)
     assert blocker.args[0] == "warning" and "wide.png" in blocker.args[1]
     assert doc.input.shape == (1, 256, 512)
 
@@ -125,7 +125,8 @@ def test_dropping_a_file_loads_it(qtbot, doc, panel, tmp_path):
         Qt.MouseButton.LeftButton,
         Qt.KeyboardModifier.NoModifier,
     )
-    panel.dropEvent(event)
+    with qtbot.waitSignal(panel.loader.ended, timeout=30_000):
+        panel.dropEvent(event)  # read off the GUI thread
     assert np.all(doc.input == 1.0)
 
 
@@ -133,7 +134,7 @@ def test_save_then_load_round_trips(qtbot, doc, panel, tmp_path):
     original = doc.input.copy()
     assert panel.save_path(tmp_path / "x.npy")
     doc.set_input(np.zeros_like(original))
-    assert panel.load_path(tmp_path / "x.npy")
+    assert panel.load_path(tmp_path / "x.npy", wait=True)
     np.testing.assert_array_equal(doc.input, original)
     # a PNG cannot hold 5 channels: a message, nothing written
     doc.set_input(np.zeros((5, 8, 8), np.float32))
@@ -215,7 +216,7 @@ def test_switching_mode_loads_the_lab_network_in_one_step(qtbot, doc, panel):
 
 def test_a_signal_file_in_2d_mode_brings_the_1d_network(qtbot, doc, panel, tmp_path):
     (tmp_path / "s.csv").write_text("0.5\n1.0\n-0.25\n" * 10)
-    assert panel.load_path(tmp_path / "s.csv")
+    assert panel.load_path(tmp_path / "s.csv", wait=True)
     assert doc.input.shape == (1, 30) and doc.dims == 1
     assert doc.analysis.ok and panel.mode_1d.isChecked()
 
