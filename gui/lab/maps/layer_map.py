@@ -28,6 +28,7 @@ from gui.lab.maps.colour_bar import ColourBar
 from gui.widgets.indexed_image import IndexedImageItem
 
 TRACE_PEN = (230, 230, 230)
+TRACE_WIDTH = 1.5
 ERROR_STYLE = "color: #ff6b6b; font-size: 15px; padding: 6px 10px;"
 
 
@@ -93,6 +94,7 @@ class LayerMap(QWidget):
         self._cmap_key: tuple | None = None
         self._layout_key: tuple | None = None
         self._curves: list[pg.PlotDataItem] = []
+        self._curve_width = TRACE_WIDTH
         self._bar_wanted = True
         self._image_rect = QRectF()
         self._overlay_rect = QRectF()  # where a receptive-field overlay goes (scene units)
@@ -260,11 +262,14 @@ class LayerMap(QWidget):
         self.image.clear()
         traces = r.traces
         c, length = traces.shape
-        self._set_curves(c)
-        x = np.arange(length, dtype=np.float32)
+        # A peak envelope (a long trace) is drawn with a 1 px pen: Qt strokes a wider pen
+        # through its slow path (about 6x the time for a few thousand points).
+        self._set_curves(c, 1.0 if r.trace_x is not None else TRACE_WIDTH)
+        x = r.trace_x if r.trace_x is not None else np.arange(length, dtype=np.float32)
+        length = r.shape[1]  # the layer's own length (traces may be its peak envelope)
         for i, curve in enumerate(self._curves):
             curve.setData(x, traces[i] * -1.0 + i)  # inverted y: channel 0 on top, up is up
-        key = (r.kind, traces.shape)
+        key = (r.kind, r.shape)
         if key != self._layout_key:
             self._layout_key = key
             self.view.setAspectLocked(False)
@@ -272,11 +277,15 @@ class LayerMap(QWidget):
             self._place_overlay(QRectF(-0.5, -0.5, length, c))
             self.view.setRange(QRectF(-0.5, -0.55, length, c + 0.1), padding=0)
 
-    def _set_curves(self, n: int) -> None:
+    def _set_curves(self, n: int, width: float = TRACE_WIDTH) -> None:
         while len(self._curves) > n:
             self.view.removeItem(self._curves.pop())
+        if n and width != self._curve_width:
+            for curve in self._curves:
+                curve.setPen(pg.mkPen(TRACE_PEN, width=width))
+        self._curve_width = width
         while len(self._curves) < n:
-            curve = pg.PlotDataItem(pen=pg.mkPen(TRACE_PEN, width=1.5))
+            curve = pg.PlotDataItem(pen=pg.mkPen(TRACE_PEN, width=width))
             self.view.addItem(curve)
             self._curves.append(curve)
 
@@ -308,7 +317,7 @@ class LayerMap(QWidget):
         if r.kind in ("map2d", "vector"):
             return r.image.shape
         if r.kind == "traces":
-            return (1, r.traces.shape[1])
+            return (1, r.shape[1])
         return None
 
     def set_marker(self, channel: int | None, position: tuple[int, ...] | None) -> None:

@@ -272,7 +272,9 @@ class MapsView(QWidget):
         across = min(columns, channels)
         tile = int(max(MIN_TILE, min(MAX_TILE, (width - 2 * across) // max(across, 1))))
         fit = self._tile_to_fit(columns, tile)
-        return DisplayHint(max_columns=columns, tile_px=tile if fit is None else fit)
+        return DisplayHint(
+            max_columns=columns, tile_px=tile if fit is None else fit, trace_px=max(64, width)
+        )
 
     def _tile_to_fit(self, columns: int, widest: int) -> int | None:
         """The largest tile, at most ``widest``, with which every layer fits the viewport's
