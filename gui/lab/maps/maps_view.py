@@ -177,6 +177,9 @@ class MapsView(QWidget):
         if list(self.maps) != names:
             for widget in self.maps.values():
                 self._column.removeWidget(widget)
+                # Hidden now: until Qt deletes it (the event loop's next pass, later when
+                # it is busy) it would paint at its old place, its title over the new maps.
+                widget.hide()
                 widget.deleteLater()
             self.maps = {}
             for i, name in enumerate(names):
