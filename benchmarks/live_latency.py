@@ -252,6 +252,10 @@ def main() -> int:
             f"last worker run: forward {s['forward'] * 1000:.1f} ms, "
             f"display data {s['render'] * 1000:.1f} ms"
         )
+    plan = getattr(scheduler, "_plan", None)
+    if plan is not None:  # which way of running passes the scheduler measured best
+        costs = {k: round(float(np.median(v)) * 1000, 1) for k, v in plan._costs.items()}
+        print(f"pass plan: quick {plan.best(False)}, slow {plan.best(True)}; median ms {costs}")
     print(f"naive runs: {len(naive)}  min {naive.min():.1f}  max {naive.max():.1f} ms")
     print(
         f"median_ms={median:.2f} p95_ms={p95:.2f} naive_median_ms={naive_median:.2f} "

@@ -179,6 +179,8 @@ class ComputeScheduler(QObject):
         self._rf_probe: Probe | None = None
         self._trace: Trace | None = None  # the worker's newest trace (reused by the next run)
         self._last_pass_s = float("inf")  # the worker's last pass (a first pass may be slow)
+        # How passes run, chosen by measured cost (the worker's); "threads" uses every core.
+        self._plan = PassPlan(self._threads, max(self._threads, os.cpu_count() or 1))
         self._thread: threading.Thread | None = None
         self._render_basis: tuple | None = None  # (settings, trace, render) of the last run
         self._render_pool = None  # the worker's render thread while it runs (see _work)
@@ -377,13 +379,27 @@ class ComputeScheduler(QObject):
             reuse = self._render_basis[1:]
         drawer = _PassDrawer(job, previous, reuse, self._delivered.emit)
         slow = self._last_pass_s >= EARLY_LAYERS_AFTER_S
-        on_output = drawer.hand_over_now if slow and not job.shared_levels else None
-        if on_output is None and self._render_pool is not None and not job.shared_levels:
-            # A quick pass: each layer is drawn on the render thread while the next one
-            # computes here (torch releases the GIL), and handed over with the whole pass.
-            # Measured on the reference load: median edit-to-repaint 12.4 ms against 13.3
-            # with the worker drawing after the pass on two torch threads.
-            on_output = functools.partial(drawer.draw_meanwhile, self._render_pool)
+        pool = self._render_pool
+        computes = job.start < RENDER_ONLY and not job.shared_levels and pool is not None
+        option = "overlap"
+        if computes:
+            option = self._plan.choose((job.spec, tuple(job.input.shape)), slow)
+        torch_threads = self._plan.threads if option == "threads" else self._threads
+        if torch.get_num_threads() != torch_threads:
+            torch.set_num_threads(torch_threads)  # this worker thread's own setting
+        on_output = None
+        if not job.shared_levels:
+            if pool is not None and option == "overlap":
+                # Each layer is drawn on the render thread while the next one computes
+                # here (torch releases the GIL). A quick pass is handed over whole
+                # (measured on the reference load: median edit-to-repaint 12.4 ms against
+                # 13.3 with the worker drawing after the pass on two torch threads); a
+                # slow one layer by layer as each drawing ends (at 512x512 the worker
+                # drew each layer itself between layers before: about a quarter of the
+                # pass, now beside it on the other core).
+                on_output = functools.partial(drawer.draw_meanwhile, pool, hand_over=slow)
+            elif slow or option != "overlap":
+                on_output = drawer.hand_over_now if slow else drawer.draw_now
         trace = _run_pass(job, previous, on_output)
         t1 = time.perf_counter()
         early = drawer.collect()
@@ -403,6 +419,8 @@ class ComputeScheduler(QObject):
         t2 = time.perf_counter()
         if job.start < RENDER_ONLY:
             self._last_pass_s = t2 - t0
+        if computes:
+            self._plan.record(slow, option, t2 - t0)
         times = {"forward": t1 - t0 - drawer.seconds, "render": t2 - t1 + drawer.seconds}
         return ComputeResult(trace, render, job.generation, times)
 
@@ -586,6 +604,87 @@ def _run_pass(job: _Job, previous: Trace | None, on_output) -> Trace:
     )
 
 
+class PassPlan:
+    """How the worker runs passes, chosen by their measured cost (not by a guess).
+
+    Options: ``"overlap"`` (``base`` torch threads; each layer is drawn on the render
+    thread while the next computes), ``"serial"`` (``base`` torch threads; the worker
+    draws each layer itself) and ``"threads"`` (``threads`` torch threads, offered when
+    more than ``base``: every core for the layers, the worker
+    drawing between them: both cores on the big layers while the GUI thread is idle;
+    slow passes only).
+    Which wins depends on the machine, its load and the network: each option is tried,
+    then the one with the lowest median of its recent pass times is used; a losing option
+    is tried again after ``RETRY`` passes, then twice as long each time it loses again
+    (a loaded machine can make intra-op threads ten times slower). Costs are kept per
+    kind of pass (quick or slow) and forgotten when the network or the input's shape
+    changes.
+    """
+
+    RECENT = 5
+    RETRY = 24
+
+    def __init__(self, base: int, threads: int) -> None:
+        more = threads > base
+        self.options = ("overlap", "serial", "threads") if more else ("overlap", "serial")
+        self.threads = threads
+        self._key = None
+        self._costs: dict[tuple, list[float]] = {}
+        self._wait: dict[tuple, int] = {}  # passes until a losing option is tried again
+        self._backoff: dict[tuple, int] = {}
+        self._warm = False
+
+    def choose(self, key, slow: bool) -> str:
+        if key != self._key:
+            self._key = key
+            self._costs, self._wait, self._backoff = {}, {}, {}
+            self._warm = True  # the first pass after a change warms caches up: not counted
+        options = self._options(slow)
+        for option in options:
+            # one try of intra-op threads: under load a try can take ten passes' time
+            wanted = 1 if option == "threads" else 2
+            if len(self._costs.get((slow, option), ())) < wanted:
+                return option
+        best = self.best(slow)
+        for option in options:
+            if option == best:
+                continue
+            k = (slow, option)
+            self._wait[k] = self._wait.get(k, self.RETRY) - 1
+            if self._wait[k] <= 0:
+                return option
+        return best
+
+    def _options(self, slow: bool) -> tuple[str, ...]:
+        # Threads only for slow passes: a quick one has no layer big enough to share.
+        return self.options if slow else tuple(o for o in self.options if o != "threads")
+
+    def best(self, slow: bool) -> str:
+        def median(option: str) -> float:
+            costs = self._costs.get((slow, option))
+            return float(np.median(costs)) if costs else float("inf")
+
+        return min(self._options(slow), key=median)
+
+    def record(self, slow: bool, option: str, seconds: float) -> None:
+        if self._warm:
+            self._warm = False
+            return
+        k = (slow, option)
+        costs = self._costs.setdefault(k, [])
+        costs.append(seconds)
+        del costs[: -self.RECENT]
+        if k in self._wait and self._wait[k] <= 0:  # a retry: wait longer if it lost again
+            best = self.best(slow)
+            lost = best != option
+            factor = 1
+            if lost:  # far behind: try it much later
+                far = seconds > 2 * float(np.median(self._costs[(slow, best)]))
+                factor = 4 if far else 2
+            self._backoff[k] = self._backoff.get(k, self.RETRY) * factor
+            self._wait[k] = self._backoff[k]
+
+
 class _PassDrawer:
     """Draws the layers of one pass as they are computed (the worker's side of a job)."""
 
@@ -616,6 +715,19 @@ class _PassDrawer:
             changed=changed,
         )
 
+    def draw_now(self, name: str, output: np.ndarray, changed) -> None:
+        """A quick pass drawn by the worker between layers (handed over with the pass)."""
+        draw = self.drawing_of(name, output, changed)
+        if draw is None:
+            return
+        start = time.perf_counter()
+        try:
+            self.early[name] = draw()
+        except Exception:  # noqa: BLE001 - the final pass renders it (or reports)
+            log.exception("drawing %s failed", name)
+        finally:
+            self.seconds += time.perf_counter() - start
+
     def hand_over_now(self, name: str, output: np.ndarray, changed) -> None:
         """A slow pass: per-layer levels depend on the layer alone, so draw it and send it."""
         draw = self.drawing_of(name, output, changed)
@@ -631,11 +743,25 @@ class _PassDrawer:
             self.seconds += time.perf_counter() - start
         self._hand_over(LayerResult(name, self.early[name], self.job.generation))
 
-    def draw_meanwhile(self, pool, name: str, output: np.ndarray, changed) -> None:
-        """A quick pass: draw the layer on the render thread while the next one computes."""
+    def draw_meanwhile(
+        self, pool, name: str, output: np.ndarray, changed, hand_over: bool = False
+    ) -> None:
+        """Draw the layer on the render thread while the next one computes; ``hand_over``:
+        send it to the GUI thread as soon as it is drawn (a slow pass)."""
         draw = self.drawing_of(name, output, changed)
-        if draw is not None:
-            self._drawing[name] = pool.submit(draw)
+        if draw is None:
+            return
+        future = pool.submit(draw)
+        self._drawing[name] = future
+        if hand_over:
+            generation = self.job.generation
+
+            def send(done: Future, name=name) -> None:  # on the render thread
+                if done.cancelled() or done.exception() is not None:
+                    return  # collect() logs it; the final pass draws it again
+                self._hand_over(LayerResult(name, done.result(), generation))
+
+            future.add_done_callback(send)
 
     def collect(self) -> dict[str, LayerDisplay]:
         """Every layer drawn during the pass (the render thread's included)."""

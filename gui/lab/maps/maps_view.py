@@ -275,8 +275,12 @@ class MapsView(QWidget):
         across = min(columns, channels)
         tile = int(max(MIN_TILE, min(MAX_TILE, (width - 2 * across) // max(across, 1))))
         fit = self._tile_to_fit(columns, tile)
+        # Traces (1D layers) are drawn across the width; other networks keep one hint
+        # whatever the width (a scroll bar coming and going redraws nothing).
+        traces = any(s and len(s) == 2 for s in shapes)
+        trace_px = max(64, width) if traces else DisplayHint.trace_px
         return DisplayHint(
-            max_columns=columns, tile_px=tile if fit is None else fit, trace_px=max(64, width)
+            max_columns=columns, tile_px=tile if fit is None else fit, trace_px=trace_px
         )
 
     def _tile_to_fit(self, columns: int, widest: int) -> int | None:
