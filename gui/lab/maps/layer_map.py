@@ -95,6 +95,7 @@ class LayerMap(QWidget):
         self._layout_key: tuple | None = None
         self._curves: list[pg.PlotDataItem] = []
         self._curve_width = TRACE_WIDTH
+        self._overlay_source: np.ndarray | None = None  # the overlay array shown now
         self._bar_wanted = True
         self._image_rect = QRectF()
         self._overlay_rect = QRectF()  # where a receptive-field overlay goes (scene units)
@@ -293,11 +294,16 @@ class LayerMap(QWidget):
         """Highlight a receptive field (display-layout uint8 from the worker), or hide it."""
         if overlay is None or self.display is None or self.display.kind == "missing":
             self.overlay.hide()
+            self._overlay_source = None
             return
         expected = self._overlay_shape()
         if expected is not None and overlay.shape != expected:
             self.overlay.hide()  # made for another layout; a fresh one is on its way
+            self._overlay_source = None
             return
+        if overlay is self._overlay_source and self.overlay.isVisible():
+            return  # the same receptive field (a weight edit): nothing to draw again
+        self._overlay_source = overlay
         self.overlay.setImage(overlay, levels=(0, 255), lut=overlay_table(), autoLevels=False)
         self._place_overlay(self._overlay_rect)
 
