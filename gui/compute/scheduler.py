@@ -179,8 +179,7 @@ class ComputeScheduler(QObject):
         self._rf_probe: Probe | None = None
         self._trace: Trace | None = None  # the worker's newest trace (reused by the next run)
         self._last_pass_s = float("inf")  # the worker's last pass (a first pass may be slow)
-        # How passes run, chosen by measured cost (the worker's); "threads" uses every core.
-        self._plan = PassPlan(self._threads, max(self._threads, os.cpu_count() or 1))
+        self._plan = PassPlan()  # how passes run, chosen by measured cost (the worker's)
         self._thread: threading.Thread | None = None
         self._render_basis: tuple | None = None  # (settings, trace, render) of the last run
         self._render_pool = None  # the worker's render thread while it runs (see _work)
@@ -384,9 +383,6 @@ class ComputeScheduler(QObject):
         option = "overlap"
         if computes:
             option = self._plan.choose((job.spec, tuple(job.input.shape)), slow)
-        torch_threads = self._plan.threads if option == "threads" else self._threads
-        if torch.get_num_threads() != torch_threads:
-            torch.set_num_threads(torch_threads)  # this worker thread's own setting
         on_output = None
         if not job.shared_levels:
             if pool is not None and option == "overlap":
@@ -607,27 +603,26 @@ def _run_pass(job: _Job, previous: Trace | None, on_output) -> Trace:
 class PassPlan:
     """How the worker runs passes, chosen by their measured cost (not by a guess).
 
-    Options: ``"overlap"`` (``base`` torch threads; each layer is drawn on the render
-    thread while the next computes), ``"serial"`` (``base`` torch threads; the worker
-    draws each layer itself) and ``"threads"`` (``threads`` torch threads, offered when
-    more than ``base``: every core for the layers, the worker
-    drawing between them: both cores on the big layers while the GUI thread is idle;
-    slow passes only).
-    Which wins depends on the machine, its load and the network: each option is tried,
-    then the one with the lowest median of its recent pass times is used; a losing option
-    is tried again after ``RETRY`` passes, then twice as long each time it loses again
-    (a loaded machine can make intra-op threads ten times slower). Costs are kept per
-    kind of pass (quick or slow) and forgotten when the network or the input's shape
+    Options: ``"overlap"`` (each layer is drawn on the render thread while the next one
+    computes) and ``"serial"`` (the worker draws each layer itself, between layers).
+    Which wins depends on the machine, its load and the network (on two loaded cores the
+    render thread competing with the worker made 512x512 passes slower; on a quiet one
+    the overlap wins): each option is tried, then the one with the lowest median of its
+    recent pass times is used; the loser is tried again after ``RETRY`` passes, then
+    twice as long each time it loses again, four times when far behind. Costs are kept
+    per kind of pass (quick or slow) and forgotten when the network or the input's shape
     changes.
+
+    Intra-op torch threads for the big layers were measured too and left out: their
+    sums come out in another order (the maps would no longer equal a fresh engine pass
+    bit for bit), and with the machine loaded a pass took ten times as long.
     """
 
     RECENT = 5
     RETRY = 24
+    options = ("overlap", "serial")
 
-    def __init__(self, base: int, threads: int) -> None:
-        more = threads > base
-        self.options = ("overlap", "serial", "threads") if more else ("overlap", "serial")
-        self.threads = threads
+    def __init__(self) -> None:
         self._key = None
         self._costs: dict[tuple, list[float]] = {}
         self._wait: dict[tuple, int] = {}  # passes until a losing option is tried again
@@ -639,14 +634,11 @@ class PassPlan:
             self._key = key
             self._costs, self._wait, self._backoff = {}, {}, {}
             self._warm = True  # the first pass after a change warms caches up: not counted
-        options = self._options(slow)
-        for option in options:
-            # one try of intra-op threads: under load a try can take ten passes' time
-            wanted = 1 if option == "threads" else 2
-            if len(self._costs.get((slow, option), ())) < wanted:
+        for option in self.options:
+            if len(self._costs.get((slow, option), ())) < 2:
                 return option
         best = self.best(slow)
-        for option in options:
+        for option in self.options:
             if option == best:
                 continue
             k = (slow, option)
@@ -655,16 +647,12 @@ class PassPlan:
                 return option
         return best
 
-    def _options(self, slow: bool) -> tuple[str, ...]:
-        # Threads only for slow passes: a quick one has no layer big enough to share.
-        return self.options if slow else tuple(o for o in self.options if o != "threads")
-
     def best(self, slow: bool) -> str:
         def median(option: str) -> float:
             costs = self._costs.get((slow, option))
             return float(np.median(costs)) if costs else float("inf")
 
-        return min(self._options(slow), key=median)
+        return min(self.options, key=median)
 
     def record(self, slow: bool, option: str, seconds: float) -> None:
         if self._warm:
@@ -676,9 +664,8 @@ class PassPlan:
         del costs[: -self.RECENT]
         if k in self._wait and self._wait[k] <= 0:  # a retry: wait longer if it lost again
             best = self.best(slow)
-            lost = best != option
             factor = 1
-            if lost:  # far behind: try it much later
+            if best != option:  # far behind: try it much later
                 far = seconds > 2 * float(np.median(self._costs[(slow, best)]))
                 factor = 4 if far else 2
             self._backoff[k] = self._backoff.get(k, self.RETRY) * factor
