@@ -10,8 +10,9 @@ than one already delivered is dropped.
 
 When passes are slow (``EARLY_LAYERS_AFTER_S``), each recomputed layer's display data
 leaves as soon as it is ready (``layerReady``), so the GUI paints early layers while the
-worker computes later ones; a quick pass is delivered whole, its layers drawn on a render
-thread while the worker computes the next ones. The worker thread stays a
+worker computes later ones; a quick pass is delivered whole. Either way each layer is drawn
+on a render thread while the worker computes the next one, or by the worker itself between
+layers, whichever :class:`PassPlan` measured faster. The worker thread stays a
 moment after its last job (``IDLE_LINGER_S``): starting a thread per edit made the GUI
 thread wait for the OS to schedule it.
 """
