@@ -88,11 +88,14 @@ def live_latency(window, edits: int) -> list[float]:
     rng = np.random.default_rng(0)
     shape = document.weights["conv1"]["weight"].shape
     if len(shape) == 4:
+
         def targets(i):
             return (i % shape[0], 0, i % shape[2], (i // shape[2]) % shape[3])
     else:
+
         def targets(i):
             return (i % shape[0], 0, i % shape[2])
+
     times = []
     for i in range(edits + 5):  # the first 5 warm up
         target = targets(i)

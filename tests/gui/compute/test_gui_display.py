@@ -133,9 +133,9 @@ def test_long_traces_are_their_peak_envelope_and_short_ones_themselves(c, length
     f = -(-length // px)
     assert render.factor == f
     blocks = [values[:, i : i + f] for i in range(0, length, f)]
-    expected = np.stack(
-        [np.stack((b.min(1), b.max(1)), 1) for b in blocks], 1
-    ).reshape(c, -1) * np.float32(0.5 / m)
+    expected = np.stack([np.stack((b.min(1), b.max(1)), 1) for b in blocks], 1).reshape(
+        c, -1
+    ) * np.float32(0.5 / m)
     np.testing.assert_array_equal(render.traces, expected)
     centres = [(i + min(i + f, length) - 1) / 2 for i in range(0, length, f)]
     np.testing.assert_array_equal(render.trace_x, np.repeat(centres, 2).astype(np.float32))

@@ -39,7 +39,7 @@ def test_a_loser_is_tried_again_later_and_far_behind_much_later():
     ]
     assert len(near_tries) > len(far_tries) >= 3  # retried, the far loser less often
     for tries in (near_tries, far_tries):
-        gaps = [b - a for a, b in zip(tries[1:], tries[2:])]
+        gaps = [b - a for a, b in zip(tries[1:], tries[2:], strict=False)]
         assert gaps == sorted(gaps) and gaps[-1] > gaps[0]  # each loss waits longer
 
 
@@ -86,7 +86,10 @@ def test_every_plan_draws_what_a_fresh_pass_gives(qtbot, lab_2d, monkeypatch, op
         np.testing.assert_allclose(output, fresh.outputs[name], rtol=1e-5, atol=1e-6)
         # and its maps are exactly the drawing of that output, whichever way it was drawn
         expected = layer_display(
-            name, output, scheduler.display_hint, document.view.colormap,
+            name,
+            output,
+            scheduler.display_hint,
+            document.view.colormap,
             tables=tables,
         )
         shown = result.display[name]
