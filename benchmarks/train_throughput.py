@@ -14,9 +14,18 @@ the app trains, first run included; the idle gap is the same timer with nothing 
 machine's own noise).
 
     python benchmarks/train_throughput.py [--steps 2000] [--repeats 3]
+    python benchmarks/train_throughput.py --tasks segmentation detection [--task-steps 300]
 
 Last line: ``app_steps_per_s=… bare_steps_per_s=… ratio=… max_stall_ms=… load=…`` (load: the
 1-minute load average at the start and the end).
+
+With ``--tasks`` (segmentation, detection; the classification run above is then skipped
+unless ``classification`` is listed too), each task's default preset and settings (the
+Training tab's task choice, ``engine.train_cli.TASK_DEFAULTS``) train on the task's
+multi-object shapes: the panel with its live curves, kernels and maps against the same
+``engine.training.Trainer`` run headless on a thread of its own (what ``app.py train
+--task …`` does), interleaved as above. Each task prints
+``<task>_app_steps_per_s=… <task>_headless_steps_per_s=… <task>_ratio=… <task>_max_stall_ms=…``.
 """
 
 from __future__ import annotations
@@ -134,10 +143,75 @@ def app_run(panel, steps: int) -> tuple[float, float]:
     return done[0][0].steps_per_second, stall
 
 
+def headless_task_run(spec, dataset, config) -> float:
+    """Steps per second of the engine's trainer alone on its own thread (no GUI work)."""
+    from engine.training import Trainer
+
+    out: list[float] = []
+
+    def work() -> None:
+        result = Trainer(spec, dataset, config, device="cpu").run()[0]
+        out.append(result.steps_per_second)
+
+    t = threading.Thread(target=work)
+    t.start()
+    t.join()
+    return out[0]
+
+
+def task_benchmark(panel, task: str, steps: int, repeats: int) -> str:
+    """Interleaved app/headless runs of ``task``; its key=value line."""
+    from dataclasses import replace
+
+    from engine.data.shapes import make_shapes
+    from engine.presets import get_preset
+    from engine.train_cli import TASK_DATA, TASK_DEFAULTS
+    from gui.training.trainer_setup import MULTI_SHAPES
+
+    dataset = panel._datasets.get(MULTI_SHAPES) or make_shapes(**TASK_DATA, seed=0)
+    panel._datasets[MULTI_SHAPES] = dataset
+    panel.form.task_chosen(task)
+    panel.form.steps.setValue(steps)
+    config = replace(panel.form.config(), steps=steps)
+    spec = get_preset(TASK_DEFAULTS[task]["network"]).with_input_shape(dataset.input_shape)
+    load_before = os.getloadavg()[0]
+    app_rates, head_rates, ratios, stalls = [], [], [], []
+    for i in range(repeats):
+        if i % 2 == 0:
+            rate, stall = app_run(panel, steps)
+            head = headless_task_run(spec, dataset, config)
+        else:
+            head = headless_task_run(spec, dataset, config)
+            rate, stall = app_run(panel, steps)
+        app_rates.append(rate)
+        head_rates.append(head)
+        stalls.append(stall)
+        ratios.append(rate / head)
+        print(
+            f"{task} run {i + 1}: app {rate:.1f} steps/s (stall {stall:.1f} ms), headless "
+            f"{head:.1f} steps/s, ratio {ratios[-1]:.2f}",
+            flush=True,
+        )
+    return (
+        f"{task}_app_steps_per_s={statistics.median(app_rates):.1f} "
+        f"{task}_headless_steps_per_s={statistics.median(head_rates):.1f} "
+        f"{task}_ratio={statistics.median(ratios):.2f} {task}_max_stall_ms={max(stalls):.1f} "
+        f"batch={config.batch_size} steps={steps} repeats={repeats} "
+        f"load={load_before:.2f}->{os.getloadavg()[0]:.2f}"
+    )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=2000)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument(
+        "--tasks",
+        nargs="+",
+        default=["classification"],
+        choices=["classification", "segmentation", "detection"],
+    )
+    parser.add_argument("--task-steps", type=int, default=300)
     args = parser.parse_args()
 
     import numpy as np
@@ -163,7 +237,17 @@ def main() -> int:
     longest_gap(lambda quit: QTimer.singleShot(SETTLE_MS, quit))
     setup = setup_stall(panel)
     print(f"set-up (data, torch warm-up; off the GUI thread): longest timer gap {setup:.1f} ms")
+    lines = []
+    for task in args.tasks:
+        if task != "classification":
+            lines.append(task_benchmark(panel, task, args.task_steps, args.repeats))
+    if "classification" not in args.tasks:
+        panel.shutdown()
+        for line in lines:
+            print(line)
+        return 0
     form = panel.form
+    form.task_chosen("classification")
     form.book_experiment()
     form.compare.setChecked(False)
     form.eval_every.setValue(100)
@@ -208,6 +292,8 @@ def main() -> int:
         f"ratio={statistics.median(ratios):.2f} max_stall_ms={max(stalls):.1f} "
         f"load={load_before:.2f}->{os.getloadavg()[0]:.2f}"
     )
+    for line in lines:
+        print(line)
     return 0
 
 

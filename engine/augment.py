@@ -144,3 +144,114 @@ def preview(x: np.ndarray, aug: Augmentation, n: int = 8, seed: int = 0) -> np.n
     with torch.no_grad():
         out = augment(batch, aug, generator)
     return np.ascontiguousarray(out.numpy(), dtype=np.float32)
+
+
+# -- augmentation that moves the targets too (segmentation masks, detection boxes) ----------
+
+TASK_SAFE = ("translate", "flip", "flip_vertical", "brightness", "contrast", "noise")
+
+
+def check_task_augmentation(aug: Augmentation | None, task: str) -> None:
+    """Raise DataError when ``aug`` asks for a change the task's targets cannot follow exactly.
+
+    Masks and boxes follow flips and whole-pixel shifts exactly; a rotation or zoom would turn
+    a box into a shape that is no longer an axis-aligned box, so both are refused.
+    """
+    if aug is None or task == "classification":
+        return
+    wrong = [name for name in ("rotate", "scale") if getattr(aug, name)]
+    if wrong:
+        raise DataError(
+            f"{' and '.join(wrong)} cannot be used for {task}: only flips, shifts (whole "
+            "pixels), brightness, contrast and noise move the masks and boxes exactly "
+            "with the image; set " + " and ".join(wrong) + " to 0"
+        )
+
+
+def task_draws(n: int, aug: Augmentation, size: tuple[int, int], generator: torch.Generator):
+    """Per sample: (flip_x, flip_y, dy, dx, u); shifts in whole pixels, drawn as in
+    :func:`augment` (the same eight uniforms per sample, in the same order)."""
+    u = torch.rand(n, 8, generator=generator) * 2 - 1
+    h, w = size
+    flip_x = (u[:, 4] < 0) if aug.flip else torch.zeros(n, dtype=torch.bool)
+    flip_y = (u[:, 5] < 0) if aug.flip_vertical else torch.zeros(n, dtype=torch.bool)
+    dx = torch.round(aug.translate * w * u[:, 2]).long()
+    dy = torch.round(aug.translate * h * u[:, 3]).long()
+    return flip_x, flip_y, dy, dx, u
+
+
+def move_pixels(t: torch.Tensor, flip_x, flip_y, dy, dx, fill=0) -> torch.Tensor:
+    """(N, C, H, W) or (N, H, W): each sample mirrored (when asked), then shifted by (dy, dx)
+    whole pixels; what comes in from beyond the edges is ``fill``. Exact: values are copied."""
+    squeeze = t.ndim == 3
+    x = t[:, None] if squeeze else t
+    n, _, h, w = x.shape
+    ys = torch.arange(h)[None, :] - dy[:, None]  # where each output row comes from
+    xs = torch.arange(w)[None, :] - dx[:, None]
+    valid = ((ys >= 0) & (ys < h))[:, :, None] & ((xs >= 0) & (xs < w))[:, None, :]
+    ys = torch.where(flip_y[:, None], h - 1 - ys, ys).clamp(0, h - 1)
+    xs = torch.where(flip_x[:, None], w - 1 - xs, xs).clamp(0, w - 1)
+    rows = torch.arange(n)[:, None, None]
+    out = x.permute(0, 2, 3, 1)[rows, ys[:, :, None], xs[:, None, :]].permute(0, 3, 1, 2)
+    out = torch.where(valid[:, None], out, torch.as_tensor(fill, dtype=out.dtype))
+    out = out.contiguous()
+    return out[:, 0] if squeeze else out
+
+
+def move_boxes(boxes, labels, flip_x, flip_y, dy, dx, size: tuple[int, int]):
+    """Boxes (N, K, 4) as (x0, y0, x1, y1) pixels (pixel j spans [j, j + 1)) moved as
+    :func:`move_pixels` moves the image: mirrored (x -> W - x), shifted, then cut to the image;
+    a box left with no area is dropped (its label becomes -1). Returns new (boxes, labels)."""
+    h, w = size
+    b = np.array(boxes, dtype=np.float64, copy=True)
+    k = np.array(labels, dtype=np.int64, copy=True)
+    fx, fy = np.asarray(flip_x, bool), np.asarray(flip_y, bool)
+    b[fx] = np.stack([w - b[fx][..., 2], b[fx][..., 1], w - b[fx][..., 0], b[fx][..., 3]], -1)
+    b[fy] = np.stack([b[fy][..., 0], h - b[fy][..., 3], b[fy][..., 2], h - b[fy][..., 1]], -1)
+    b[..., [0, 2]] += np.asarray(dx, np.float64)[:, None, None]
+    b[..., [1, 3]] += np.asarray(dy, np.float64)[:, None, None]
+    b[..., [0, 2]] = b[..., [0, 2]].clip(0, w)
+    b[..., [1, 3]] = b[..., [1, 3]].clip(0, h)
+    gone = (b[..., 2] <= b[..., 0]) | (b[..., 3] <= b[..., 1])
+    k[gone] = -1
+    b[k < 0] = 0.0
+    return b.astype(np.float32), k
+
+
+def _photometric(out: torch.Tensor, aug: Augmentation, u, generator) -> torch.Tensor:
+    if aug.contrast:
+        mean = out.mean(dim=(1, 2, 3), keepdim=True)
+        out = (out - mean) * (1 + aug.contrast * u[:, 6])[:, None, None, None] + mean
+    if aug.brightness:
+        out = out + (aug.brightness * u[:, 7])[:, None, None, None]
+    if aug.noise:
+        out = out + aug.noise * torch.randn(out.shape, generator=generator, dtype=out.dtype)
+    return out
+
+
+def augment_with_targets(
+    images: torch.Tensor,
+    aug: Augmentation,
+    generator: torch.Generator,
+    masks: torch.Tensor | None = None,
+    boxes=None,
+    labels=None,
+):
+    """Augmented copies of images (N, C, H, W) and their targets, moved together.
+
+    Returns ``(images, masks, boxes, labels)`` (the ones not given are None): masks (N, H, W)
+    get the same flips and shifts (background 0 comes in at the edges), boxes follow
+    :func:`move_boxes`. Only the task-safe augmentations (``TASK_SAFE``) are allowed.
+    """
+    if not isinstance(images, torch.Tensor) or images.ndim != 4:
+        raise DataError("augmentation with masks or boxes needs images (N, C, H, W)")
+    check_task_augmentation(aug, "segmentation" if masks is not None else "detection")
+    size = (int(images.shape[2]), int(images.shape[3]))
+    flip_x, flip_y, dy, dx, u = task_draws(len(images), aug, size, generator)
+    out = move_pixels(images, flip_x, flip_y, dy, dx, 0.0)
+    out = _photometric(out, aug, u, generator)
+    new_masks = None if masks is None else move_pixels(masks, flip_x, flip_y, dy, dx, 0)
+    new_boxes = new_labels = None
+    if boxes is not None:
+        new_boxes, new_labels = move_boxes(boxes, labels, flip_x, flip_y, dy, dx, size)
+    return out.contiguous(), new_masks, new_boxes, new_labels

@@ -263,6 +263,8 @@ def _explain_own(spec, weights, trace, index, where, value) -> Explanation:
     if t == "upsample":
         return _upsample(ls, x, source, where, base)
     if t == "dropout":
+        if ls.param("train") and ls.name in trace.indices:
+            return _dropout_train(ls, trace.indices[ls.name], x, source, where, base)
         return _copy(
             base, x, where, source, note="dropout passes values unchanged when not training"
         )
@@ -373,6 +375,25 @@ def _sum(base: dict, terms: list[Term], bias: float | None) -> Explanation:
     exp = Explanation(**base, kind="sum", terms=terms, bias=bias)
     # float64 accumulation: the explained value matches the float32 trace to rounding
     exp.pre_activation = (bias or 0.0) + math.fsum(t.weight * t.value for t in terms)
+    return exp
+
+
+def _dropout_train(ls, keep: np.ndarray, x: np.ndarray, source: str, where, base):
+    """Training mode: the mask's unit times 1/(1 - p), or 0 where the mask drops it."""
+    p = float(ls.param("p"))
+    kept = bool(keep[where])
+    scale = (0.0 if p >= 1 else 1.0 / (1.0 - p)) if kept else 0.0
+    term = Term(
+        scale, float(x[where]), tuple(int(i) for i in where[1:]), int(where[0]), source=source
+    )
+    seed = ls.param("seed")
+    note = (
+        f"training mode: kept by the mask (seed {seed}), scaled by 1/(1 − p) = {scale:.4g}"
+        if kept
+        else f"training mode: dropped by the mask (seed {seed}, p = {p:g}): 0"
+    )
+    exp = Explanation(**base, kind="sum", terms=[term], note=note)
+    exp.pre_activation = np.float32(scale) * np.float32(term.value) if kept else 0.0
     return exp
 
 

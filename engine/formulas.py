@@ -263,7 +263,14 @@ def _fixed(text: str):
 
 
 def _dropout(layer: _Layer) -> list[str]:
-    return [f"z = x (training: each value 0 with probability {layer.param('p')}, else x/(1 − p))"]
+    p = layer.param("p")
+    if layer.param("train"):
+        keep = "∞" if p >= 1 else f"{1 / (1 - p):.4g}"
+        return [
+            f"training mode (seed {layer.param('seed')}): z = m · x / (1 − p), "
+            f"m = 0 with probability p = {p}, else 1 (survivors × {keep})"
+        ]
+    return [f"z = x (training: each value 0 with probability {p}, else x/(1 − p))"]
 
 
 _WRITERS = {

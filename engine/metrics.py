@@ -231,6 +231,14 @@ def confusion_matrix(predicted, target, n_classes: int) -> torch.Tensor:
     return counts.reshape(n_classes, n_classes)
 
 
+def normalise_rows(confusion) -> np.ndarray:
+    """Each row of a confusion matrix divided by its sum: ``[t, p]`` = the share of true class
+    ``t`` predicted as ``p`` (the diagonal is each class's recall); a row of zeros stays 0."""
+    c = np.asarray(confusion, dtype=np.float64)
+    totals = c.sum(1, keepdims=True)
+    return np.divide(c, totals, out=np.zeros_like(c), where=totals > 0)
+
+
 def per_class_iou(confusion) -> np.ndarray:
     """IoU of each class from a confusion matrix; nan where a class is absent and unpredicted."""
     c = np.asarray(confusion, dtype=np.float64)

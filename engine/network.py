@@ -187,8 +187,10 @@ def forward(
 
     With ``start_from`` and ``previous`` (an earlier trace of the same input), the outputs of
     layers that do not depend on ``start_from`` are reused and only the rest is computed.
-    Dropout is the identity unless ``training``; then its keep-mask (drawn from
-    ``dropout_seed`` and the layer's position) is stored in ``trace.indices``. A max pool's
+    Dropout is the identity unless ``training`` (then its keep-mask is drawn from
+    ``dropout_seed`` and the layer's position) or its own ``train`` parameter is set (the
+    lab's view: the mask is ``ops.dropout_mask(shape, p, seed)`` of its ``seed`` parameter);
+    either way the keep-mask is stored in ``trace.indices``. A max pool's
     indices are computed in the pass only when a max unpool reads them; otherwise
     ``trace.indices[name]`` computes them on first access. ``on_output(name, output,
     changed)`` is called as soon as each layer's output is computed (not for reused ones),
@@ -422,6 +424,9 @@ def _run(
         )
     layer_weights = weights.get(node.name) if isinstance(weights, dict) else None
     seed = (int(dropout_seed) * 1009 + node.index) & 0x7FFFFFFF
+    if node.layer.type == "dropout" and not training and node.params["train"]:
+        # the lab's training-mode view: the mask comes from the layer's own seed
+        training, seed = True, int(node.params["seed"])
     out, extra = L.forward(
         node.layer,
         node.params,

@@ -44,6 +44,9 @@ class ParamSpec:
     choices: tuple[str, ...] = ()
 
 
+DROPOUT_SEED_MAX = 2**31 - 1
+
+
 @dataclass(frozen=True)
 class LayerType:
     """What a kind of layer is called and which parameters it takes."""
@@ -168,7 +171,24 @@ LAYER_TYPES: dict[str, LayerType] = {
         LayerType(
             "dropout",
             "Dropout",
-            {"p": ParamSpec("float", 0.5, "probability of dropping a unit", 0.0, 1.0)},
+            {
+                "p": ParamSpec("float", 0.5, "probability of dropping a unit", 0.0, 1.0),
+                # The lab's view of training (never used by the trainer or the export):
+                "train": ParamSpec(
+                    "bool",
+                    False,
+                    "show training mode in the lab: units dropped by a mask drawn from the "
+                    "seed, survivors scaled by 1/(1 - p)",
+                ),
+                "seed": ParamSpec(
+                    "int",
+                    0,
+                    "the seed of the lab's mask (Resample draws the next one)",
+                    0,
+                    DROPOUT_SEED_MAX,
+                ),
+            },
+            description="Training: each unit 0 with probability p, the others × 1/(1 − p).",
         ),
         LayerType("flatten", "Flatten", {}),
         LayerType(

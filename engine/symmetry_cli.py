@@ -1,11 +1,16 @@
 """``python app.py symmetry NETWORK [--input EXAMPLE_OR_FILE] [--weights FILE] [--seed N]
-[--transform shift|flip|rot90] [--shift DX[,DY]] [--fill wrap|zeros] [--sweep N] --json OUT.json``.
+[--transform shift|flip|rot90] [--shift DX[,DY]] [--fill wrap|zeros] [--sweep N]
+[--sweep-axis x|y|diagonal] [--consistency DATASET [--samples N]] --json OUT.json``.
 
 Measures the equivariance and invariance errors of every layer (:mod:`engine.symmetry`)
 and writes them as JSON: ``transform`` and ``layers`` (in network order: ``name``, ``type``,
 ``shape``, ``shift`` at that layer's grid or null, ``equivariance_error`` or null,
 ``invariance_error``, ``note``); with ``--sweep N`` also ``sweep`` (both errors per layer
-for the shifts 0..N along x, and the class probabilities when the network ends in scores).
+for the shifts 0..N along ``--sweep-axis``, and the class probabilities when the network ends
+in scores); with ``--consistency DATASET`` also ``consistency`` (:mod:`engine.consistency`: per
+shift 0..N, N from ``--sweep`` or 8, the share of the data set's first ``--samples`` test samples
+whose predicted class the shift leaves unchanged, and the accuracy when the labels fit) and
+``consistency_data`` (which data, how many samples, the direction and fill).
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ import os
 
 import numpy as np
 
+from . import consistency as C
 from . import symmetry as S
 from .errors import DataError, EngineError
 from .examples import example_kind, example_names, make_example
@@ -23,6 +29,8 @@ from .inputs import load_input
 from .network import init_weights
 from .serialize import atomic_write_text
 from .summary import resolve_network
+
+CONSISTENCY_SHIFTS = 8  # shifts 0..8 when no --sweep N says otherwise
 
 
 def parse_shift(text: str, dims: int) -> tuple[int, ...]:
@@ -88,9 +96,23 @@ def run(args) -> int:
     )
     dims = x.ndim - 1
     transform = build_transform(args.transform, args.shift, args.fill, dims)
+    direction = C.axis_direction(args.sweep_axis, dims)
+    if args.samples is not None and args.consistency is None:
+        raise DataError("--samples goes with --consistency DATASET")
     out = S.measure(spec, weights, x, transform, keep_maps=False).to_dict()
     if args.sweep is not None:
-        out["sweep"] = S.sweep(spec, weights, x, args.sweep, fill=args.fill).to_dict()
+        out["sweep"] = S.sweep(
+            spec, weights, x, args.sweep, fill=args.fill, direction=direction
+        ).to_dict()
+    if args.consistency is not None:
+        samples, labels, text = C.dataset_samples(args.consistency, args.samples)
+        result = C.consistency(
+            spec, weights, samples, CONSISTENCY_SHIFTS if args.sweep is None else args.sweep,
+            fill=args.fill, direction=direction, labels=labels, data=text,
+        )  # fmt: skip
+        info = result.to_dict()
+        out["consistency"] = info.pop("shifts")
+        out["consistency_data"] = info
     atomic_write_text(args.json, json.dumps(out, indent=1, allow_nan=False) + "\n")
     print(f"wrote {args.json} ({len(out['layers'])} layers, {transform.describe()})")
     return 0
@@ -114,5 +136,15 @@ def register(subparsers) -> None:
     parser.add_argument("--shift", metavar="DX[,DY]", help="whole positions (default 1)")
     parser.add_argument("--fill", choices=S.FILLS, default="wrap")
     parser.add_argument("--sweep", type=int, metavar="N", help="also sweep shifts 0..N")
+    parser.add_argument(
+        "--sweep-axis", choices=C.AXES, default="x",
+        help="the direction of the sweep and of --consistency's shifts (y, diagonal: images)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--consistency", metavar="DATASET",
+        help="also the consistency of the predicted class under shifts 0..N on DATASET's test "
+        "samples (mnist1d, shapes, a folder of class subfolders or a CSV of signals)",
+    )  # fmt: skip
+    parser.add_argument("--samples", type=int, metavar="N", help="test samples (default: all)")
     parser.add_argument("--json", required=True, metavar="OUT.json", help="where to write")
     parser.set_defaults(func=run)

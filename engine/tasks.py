@@ -70,6 +70,13 @@ class Classification:
     def loss(self, output, target):
         return F.cross_entropy(output, target)
 
+    def augmented(self, x, idx, aug, generator, y_all):
+        """An augmented training batch (CPU images ``x`` of the samples ``idx``) and its
+        targets; here the labels do not move (``y_all`` holds every training target)."""
+        from .augment import augment
+
+        return augment(x, aug, generator), y_all[idx.to(y_all.device)]
+
     def measure(self, outputs, targets, part="test", index=None) -> dict[str, float]:
         n = sum(len(t) for t in targets)
         loss = sum(
@@ -81,6 +88,16 @@ class Classification:
 
     def final(self, outputs, targets) -> dict:
         return {}
+
+    def confusion(self, outputs, targets) -> np.ndarray:
+        """(C, C) counts over samples: ``[t, p]`` = samples of true class t predicted p."""
+        total = torch.zeros(self.n_classes, self.n_classes, dtype=torch.int64)
+        for o, t in zip(outputs, targets, strict=True):
+            total += metrics.confusion_matrix(o.argmax(1), t, self.n_classes)
+        return total.numpy()
+
+    def class_names(self, dataset) -> list[str]:
+        return [str(c) for c in dataset.class_names]
 
 
 class Segmentation(Classification):
@@ -97,7 +114,17 @@ class Segmentation(Classification):
         self.size = tuple(int(s) for s in np.asarray(dataset.masks_train).shape[1:])
 
     def targets(self, dataset, part):
-        return torch.tensor(np.asarray(getattr(dataset, f"masks_{part}"), dtype=np.int64))
+        masks = torch.tensor(np.asarray(getattr(dataset, f"masks_{part}"), dtype=np.int64))
+        if part == "train":
+            self._train_masks = masks  # the CPU copy augmentation moves with the images
+        return masks
+
+    def augmented(self, x, idx, aug, generator, y_all):
+        """Images and their masks flipped and shifted together (engine.augment)."""
+        from .augment import augment_with_targets
+
+        out, masks, _, _ = augment_with_targets(x, aug, generator, masks=self._train_masks[idx])
+        return out, masks.to(y_all.device)
 
     def check_output(self, module, x, label, device):
         shape = _output_shape(module, x, device)
@@ -111,10 +138,10 @@ class Segmentation(Classification):
             )
 
     def _confusion(self, outputs, targets):
-        total = torch.zeros(self.n_classes, self.n_classes, dtype=torch.int64)
-        for o, t in zip(outputs, targets, strict=True):
-            total += metrics.confusion_matrix(o.argmax(1), t, self.n_classes)
-        return total
+        return torch.from_numpy(self.confusion(outputs, targets))
+
+    def class_names(self, dataset) -> list[str]:
+        return ["background", *(str(c) for c in dataset.class_names)]
 
     def measure(self, outputs, targets, part="test", index=None):
         n = sum(t.numel() for t in targets)
@@ -179,7 +206,19 @@ class Detection(Classification):
         boxes = getattr(dataset, f"boxes_{part}")
         labels = getattr(dataset, f"box_labels_{part}")
         self._truth[part] = det.ground_truth(boxes, labels)
+        if part == "train":
+            self._train_boxes = (np.asarray(boxes), np.asarray(labels))
         return det.encode_targets(boxes, labels, self.size, self.grid)
+
+    def augmented(self, x, idx, aug, generator, y_all):
+        """Images flipped and shifted with their boxes; the grid targets encoded anew."""
+        from .augment import augment_with_targets
+
+        rows = idx.numpy()
+        boxes, labels = self._train_boxes[0][rows], self._train_boxes[1][rows]
+        out, _, boxes, labels = augment_with_targets(x, aug, generator, boxes=boxes, labels=labels)
+        target = det.encode_targets(boxes, labels, self.size, self.grid)
+        return out, target.to(y_all.device)
 
     def loss(self, output, target):
         return det.detection_loss(output, target)
@@ -214,6 +253,8 @@ class Detection(Classification):
             "map50": float(np.nanmean(ap)),
             "per_class_ap": [None if np.isnan(v) else float(v) for v in ap],
         }
+
+    confusion = None  # boxes, not one class per sample or pixel: per-class AP instead
 
     def predictions(self, outputs) -> list[dict]:
         return det.coco_results(self.decode(outputs))

@@ -82,11 +82,14 @@ class TrainConfig:
 
         if self.task not in TASKS:
             raise bad(f"unknown task '{self.task}' (choose {', '.join(TASKS)})")
-        if self.task != "classification" and augmentation_active(self.augmentation):
-            raise bad(
-                f"augmentation is for classification only: for {self.task} a flip or shift "
-                "would have to move the masks and boxes too, which is not done yet"
-            )
+        if augmentation_active(self.augmentation):
+            from .augment import check_task_augmentation
+            from .errors import DataError
+
+            try:
+                check_task_augmentation(self.augmentation, self.task)
+            except DataError as e:
+                raise bad(str(e)) from None
         if self.optimizer not in OPTIMIZERS:
             raise bad(f"unknown optimizer '{self.optimizer}' (choose {' or '.join(OPTIMIZERS)})")
         if not _finite(self.lr) or self.lr <= 0:
@@ -401,9 +404,10 @@ class Trainer:
         idx = self._order[self._cursor : self._cursor + b]
         self._cursor += b
         if self._aug is not None:
-            from .augment import augment
-
-            x = augment(self._x_train_cpu[idx], self._aug, self._aug_gen).to(self.device)
+            x, y = self.task.augmented(
+                self._x_train_cpu[idx], idx, self._aug, self._aug_gen, self._y_train
+            )
+            return x.to(self.device), y
         else:
             x = self._x_train[idx.to(self.device)]
         return x, self._y_train[idx.to(self.device)]
@@ -452,6 +456,21 @@ class Trainer:
             return self.task.final(outputs, self._chunks(self._y_test))
         finally:
             module.train()
+
+    def test_confusion(self, index: int = 0) -> tuple[np.ndarray, list[str]] | None:
+        """Network ``index``'s confusion matrix on the test set now, ``[true, predicted]``
+        counts (samples for classification, pixels for segmentation), with the class names;
+        None for detection (its per-class AP is the summary)."""
+        if self.task.confusion is None:
+            return None
+        module = self.members[index].module
+        module.eval()
+        try:
+            outputs = self._outputs(module, self._x_test)
+            matrix = self.task.confusion(outputs, self._chunks(self._y_test))
+        finally:
+            module.train()
+        return matrix, self.task.class_names(self.dataset)
 
     def test_predictions(self, index: int = 0):
         """Segmentation: (N_test, H, W) int64 classes; detection: COCO results rows."""
@@ -669,6 +688,112 @@ def predict(spec: NetworkSpec, weights: Weights, x: np.ndarray) -> np.ndarray:
     return torch.softmax(out[0].double(), 0).float().numpy()
 
 
+CLASSIFY_SCORE_THRESHOLD = 0.3  # a detection counted by "Classify" (the overlay's default)
+
+
+def predict_for_task(
+    spec: NetworkSpec, weights: Weights, x: np.ndarray, task: str, class_names
+) -> dict[str, Any]:
+    """What "Classify" says about one input ``x``, read as the network's task reads it.
+
+    Returns ``{"values", "names", "text", "quantity"}``: for classification the class
+    probabilities; for segmentation the share of pixels given each class (background first)
+    by the per-pixel argmax (plus ``"mask"``); for detection the number of boxes found per
+    class (score >= 0.3, NMS at IoU 0.5; plus ``"detections"``). A network whose output does
+    not fit the task raises :class:`TrainingError` naming what the task needs.
+    """
+    names = [str(c) for c in class_names]
+    if task == "classification":
+        p = predict(spec, weights, x)
+        if len(p) != len(names):
+            raise TrainingError(
+                f"the network gives {len(p)} scores but the data set has {len(names)} classes"
+            )
+        best = int(np.argmax(p))
+        text = f"most likely: {names[best]} ({p[best]:.1%})"
+        return {"values": p, "names": names, "text": text, "quantity": "probability"}
+    out = _raw_output(spec, weights, x)
+    if task == "segmentation":
+        return _segmentation_summary(out, x, names)
+    if task == "detection":
+        return _detection_summary(out, x, names)
+    raise TrainingError(f"unknown task '{task}' (choose {', '.join(TASKS)})")
+
+
+def _raw_output(spec: NetworkSpec, weights: Weights, x: np.ndarray) -> np.ndarray:
+    from .torch_build import build_module
+
+    x = np.asarray(x, dtype=np.float32)
+    expected = tuple(spec.input_shape)
+    if expected and x.shape != expected:
+        raise TrainingError(
+            f"the input has shape {_fmt(x.shape)} but the network expects {_fmt(expected)}"
+        )
+    module = build_module(spec, weights, input_shape=x.shape)
+    module.eval()
+    with torch.no_grad():
+        return module(torch.tensor(x)[None])[0].numpy()
+
+
+def _segmentation_summary(out: np.ndarray, x: np.ndarray, names: list[str]) -> dict[str, Any]:
+    need = (len(names) + 1, *x.shape[1:])
+    if tuple(out.shape) != need:
+        raise TrainingError(
+            f"the network's output has shape {_fmt(out.shape)}; a segmenter of this data "
+            f"ends in {_fmt(need)}: background + {len(names)} class scores per pixel"
+        )
+    mask = out.argmax(0)
+    counts = np.bincount(mask.ravel(), minlength=need[0]).astype(np.float64)
+    shares = counts / counts.sum()
+    all_names = ["background", *names]
+    found = [(shares[k], all_names[k]) for k in range(1, need[0]) if counts[k]]
+    found.sort(reverse=True)
+    if found:
+        listed = ", ".join(f"{name} {share:.1%}" for share, name in found)
+        text = (
+            f"per-pixel classes (a segmenter labels every pixel): {listed} of the pixels; "
+            f"background {shares[0]:.1%}. Most pixels of an object: {found[0][1]}."
+        )
+    else:
+        text = "per-pixel classes: every pixel is background (no object found)"
+    return {
+        "values": shares.astype(np.float32),
+        "names": all_names,
+        "text": text,
+        "quantity": "share of pixels",
+        "mask": mask.astype(np.int64),
+    }
+
+
+def _detection_summary(out: np.ndarray, x: np.ndarray, names: list[str]) -> dict[str, Any]:
+    from .detection import decode_detections, grid_channels
+
+    size = int(x.shape[-1])
+    ok = (
+        out.ndim == 3 and out.shape[0] == grid_channels(len(names)) and out.shape[1] == out.shape[2]
+    )
+    if not ok or size % out.shape[1]:
+        raise TrainingError(
+            f"the network's output has shape {_fmt(out.shape)}; a grid detector of this data "
+            f"ends in ({grid_channels(len(names))}, S, S) with S dividing {size}"
+        )
+    boxes, scores, labels = decode_detections(out, CLASSIFY_SCORE_THRESHOLD, 0.5, size)[0]
+    counts = np.bincount(np.asarray(labels, np.int64), minlength=len(names)).astype(np.float32)
+    if len(scores):
+        order = np.argsort(-np.asarray(scores))
+        listed = ", ".join(f"{names[int(labels[i])]} {float(scores[i]):.2f}" for i in order)
+        text = f"{len(scores)} object(s) found (score ≥ {CLASSIFY_SCORE_THRESHOLD}): {listed}"
+    else:
+        text = f"no object found (no cell scores ≥ {CLASSIFY_SCORE_THRESHOLD})"
+    return {
+        "values": counts,
+        "names": names,
+        "text": text,
+        "quantity": "boxes found",
+        "detections": (np.asarray(boxes), np.asarray(scores), np.asarray(labels)),
+    }
+
+
 # --------------------------------------------------------------------------- helpers
 
 
@@ -724,6 +849,7 @@ __all__ = [
     "Trainer",
     "TrainingError",
     "augmentation_active",
+    "predict_for_task",
     "compare",
     "device_name",
     "member_labels",

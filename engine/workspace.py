@@ -6,6 +6,9 @@ A workspace file is a zip archive holding two members:
     ``{"format": "convscope.workspace", "version": 1, "network": <engine.serialize network
     JSON>, "view": {...}, "extras": {...}, "metadata": {...}, "arrays": {...}}``; ``arrays``
     says which tensor in ``arrays.safetensors`` is the input, which are weights, which extras.
+    An optional ``"lesson": {"scenes": [...]}`` holds the lesson (:mod:`engine.lessons`):
+    each scene's fields, its network and the names of its arrays (identical arrays stored
+    once); files without it open with no lesson and older readers ignore it.
 ``arrays.safetensors``
     every array (safetensors: plain bytes and a JSON header, never pickle).
 
@@ -57,6 +60,8 @@ class Workspace:
         JSON-able extras (e.g. training history); ``extra_arrays`` holds extra arrays by name.
     metadata:
         filled in on save (application, format version, time); read back on load.
+    lesson:
+        the lesson's scenes (:class:`engine.lessons.Scene`), in order; empty for none.
     """
 
     input: np.ndarray
@@ -66,6 +71,7 @@ class Workspace:
     extras: dict[str, Any] = field(default_factory=dict)
     extra_arrays: dict[str, np.ndarray] = field(default_factory=dict)
     metadata: dict[str, Any] = field(default_factory=dict)
+    lesson: tuple = ()
 
 
 # ----------------------------------------------------------------------------- saving
@@ -91,6 +97,7 @@ def workspace_to_bytes(workspace: Workspace) -> bytes:
         tensors[tensor_name] = np.ascontiguousarray(array)
         extra_keys[name] = tensor_name
 
+    lesson = _lesson_to_json(workspace.lesson, tensors)
     network = network_to_json(workspace.spec)
     document = {
         "format": FORMAT,
@@ -105,6 +112,8 @@ def workspace_to_bytes(workspace: Workspace) -> bytes:
         "extras": workspace.extras,
         "arrays": {"input": _INPUT_KEY, "weights": weight_keys, "extras": extra_keys},
     }
+    if lesson is not None:
+        document["lesson"] = lesson
     try:
         text = json.dumps(document, indent=1, allow_nan=False)
     except (TypeError, ValueError) as error:
@@ -116,6 +125,49 @@ def workspace_to_bytes(workspace: Workspace) -> bytes:
         # Float arrays barely compress; storing them keeps autosave cheap.
         archive.writestr(ARRAYS_MEMBER, save_tensors(tensors), compress_type=zipfile.ZIP_STORED)
     return buffer.getvalue()
+
+
+def _lesson_to_json(scenes, tensors: dict[str, np.ndarray]) -> dict[str, Any] | None:
+    """The lesson's JSON; its arrays go into ``tensors``, each distinct array once (scenes
+    mostly share their input and weights with each other and with the workspace)."""
+    if not scenes:
+        return None
+    from .lessons import scene_state
+    from .serialize import network_to_json
+
+    names: dict[tuple, str] = {}
+    for name, array in tensors.items():
+        names[_digest(array)] = name
+
+    def store(array: np.ndarray, what: str) -> str:
+        array = _c_float32(array, what)
+        key = _digest(array)
+        if key not in names:
+            names[key] = f"lesson/{len(names)}"
+            tensors[names[key]] = array
+        return names[key]
+
+    out = []
+    for i, scene in enumerate(scenes):
+        what = f"lesson scene {i + 1}"
+        entry = scene_state(scene)
+        entry["network"] = json.loads(network_to_json(scene.spec))
+        entry["arrays"] = {
+            "input": store(scene.input, f"the input of {what}"),
+            "weights": {
+                layer: {k: store(v, f"weights of '{layer}' in {what}") for k, v in p.items()}
+                for layer, p in scene.weights.items()
+            },
+        }
+        out.append(entry)
+    return {"scenes": out}
+
+
+def _digest(array: np.ndarray) -> tuple:
+    import hashlib
+
+    data = np.ascontiguousarray(array)
+    return (str(data.dtype), data.shape, hashlib.sha1(data.tobytes()).hexdigest())
 
 
 def save_workspace(path: str | os.PathLike, workspace: Workspace) -> None:
@@ -305,7 +357,47 @@ def _build(document: dict[str, Any], tensors: dict[str, np.ndarray], where: _Whe
     for key, value in (("view", view), ("extras", extras), ("metadata", metadata)):
         if not isinstance(value, dict):
             where.damaged(f"{JSON_MEMBER} '{key}'", "not an object")
-    return Workspace(array, spec, weights, view, extras, extra_arrays, metadata)
+    lesson = _read_lesson(document.get("lesson"), tensor, where)
+    return Workspace(array, spec, weights, view, extras, extra_arrays, metadata, lesson)
+
+
+def _read_lesson(lesson: Any, tensor, where: _Where) -> tuple:
+    """The scenes of ``workspace.json``'s optional ``lesson``, each checked like the
+    workspace itself (network, float32 finite arrays of fitting shapes, plain fields)."""
+    from .lessons import MAX_SCENES, Scene, scene_fields_from_json
+
+    if lesson is None:
+        return ()
+    if not isinstance(lesson, dict) or not isinstance(lesson.get("scenes"), list):
+        where.damaged(f"{JSON_MEMBER} 'lesson'", "not an object with a list of 'scenes'")
+    items = lesson["scenes"]
+    if len(items) > MAX_SCENES:
+        where.damaged(
+            f"{JSON_MEMBER} 'lesson'", f"{len(items)} scenes; at most {MAX_SCENES} can be loaded"
+        )
+    scenes = []
+    for i, item in enumerate(items):
+        at = _Where(f"{where.source}, lesson scene {i + 1}")
+        fields_ = scene_fields_from_json(item, at.source)
+        spec = _read_network(item.get("network"), at)
+        arrays = item.get("arrays")
+        if not isinstance(arrays, dict):
+            at.damaged("'arrays'", "missing or not an object")
+        array = tensor(arrays.get("input"), f"lesson scene {i + 1}, the input")
+        _check_float_array(array, "the input", at)
+        if array.ndim not in (2, 3) or 0 in array.shape:
+            at.damaged("the input", f"shape {tuple(array.shape)} is not (C, L) or (C, H, W)")
+        spec = spec.with_input_shape(array.shape)
+        weights = _read_weights(arrays.get("weights"), tensor, spec, array.shape, at)
+        names = {*spec.names(), "input"}
+        for key, name in (
+            ("selected", fields_["selected"]),
+            ("probe", (fields_["probe"] or [None])[0]),
+        ):
+            if name is not None and name not in names:
+                at.damaged(f"'{key}'", f"the network has no layer '{name:.60}'")
+        scenes.append(Scene(array, spec, weights, **fields_))
+    return tuple(scenes)
 
 
 def _read_network(network: Any, where: _Where) -> NetworkSpec:

@@ -8,6 +8,7 @@ designer/   the Layers tab: layer stack, table model, add-layer menu, totals
 training/   the Training tab and its worker
 workspace/  files: save/open, autosave, crash recovery, export
 overlays/   a segmenter's mask or a detector's boxes over the input
+lessons/    the Lessons dock: scenes of saved states, presented with PageDown/PageUp
 widgets/    generic Qt pieces (flow layout, stable text, strokes, indexed image)
 
 Who may import whom is written down as import-linter contracts in pyproject.toml.

@@ -1,7 +1,8 @@
 """The GUI entry point: ``main(argv) -> int`` (called by app.py).
 
 ``app.py [EXAMPLE_OR_FILE]`` opens the lab (a ``.convscope`` file opens that workspace);
-``app.py --screenshot OUT.png [--size WxH] [EXAMPLE_OR_FILE]`` renders the window offscreen
+``app.py --screenshot OUT.png [--size WxH] [--presentation] [--theme NAME] [EXAMPLE_OR_FILE]``
+renders the window offscreen
 once the first maps (and the probe's receptive field) are drawn, saves it and exits. A bad
 example, file or size ends with one line on stderr and exit status 2.
 """
@@ -150,7 +151,23 @@ def build_parser(with_commands: bool = False) -> argparse.ArgumentParser:
     parser.add_argument(
         "--presentation", action="store_true", help="start in presentation mode (F5)"
     )
+    parser.add_argument(
+        "--theme",
+        default=None,
+        metavar="|".join(THEME_NAMES),
+        help="the colours: dark, light or high-contrast for projectors (default: the one "
+        "chosen last time in View ▸ Theme; a screenshot: dark)",
+    )
     return parser
+
+
+THEME_NAMES = ("dark", "light", "high-contrast")  # gui.app.theme.THEME_NAMES (kept light)
+
+
+def check_theme(name: str | None) -> str | None:
+    if name is not None and name not in THEME_NAMES:
+        raise UsageError(f"--theme must be one of {', '.join(THEME_NAMES)}; got {name!r}")
+    return name
 
 
 def name_application(app) -> None:
@@ -214,6 +231,9 @@ def create_window(start: Start, remember: bool = True):
     install_stepthrough(window)
     install_workspace(window)
     install_task_overlay(window)  # a segmenter's mask / a detector's boxes on the input
+    from gui.lessons import install_lessons
+
+    install_lessons(window)  # the Lessons dock: scenes, and presenting them (PageDown/PageUp)
     from gui.app.help_menu import install_help
 
     install_help(window, app_version())  # last: its keyboard list reads the others' actions
@@ -281,6 +301,7 @@ def main(argv: list[str]) -> int:
         size = parse_size(args.size or SCREENSHOT_SIZE) if (args.size or args.screenshot) else None
         if args.screenshot and not args.screenshot.lower().endswith(".png"):
             raise UsageError(f"--screenshot needs a .png file name; got {args.screenshot!r}")
+        check_theme(args.theme)
         start = resolve_input(args.target)
     except UsageError as error:
         print(f"error: {error}", file=sys.stderr)
@@ -292,11 +313,11 @@ def main(argv: list[str]) -> int:
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
-    from gui.app.theme import apply_theme
+    from gui.app.theme import apply_theme, saved_theme
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     name_application(app)
-    apply_theme(app)
+    apply_theme(app, args.theme or ("dark" if args.screenshot else saved_theme()))
     sys.excepthook = _excepthook
     try:
         window = create_window(start, remember=not args.screenshot)

@@ -3,7 +3,7 @@
 Other parts of the app add themselves with :meth:`MainWindow.add_dock` and by adding
 actions to :attr:`MainWindow.file_menu` (or any menu in :attr:`MainWindow.menus`).
 View ▸ Presentation mode (F5) enlarges the fonts and hides the bottom docks for a projector;
-View ▸ Full screen is F11.
+View ▸ Full screen is F11; View ▸ Theme switches dark, light and high-contrast (remembered).
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
     QFrame,
@@ -25,12 +25,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gui.app import theme as themes
 from gui.app.theme import set_presentation_fonts
-from gui.compute.scheduler import ComputeScheduler
+from gui.compute.scheduler import RENDER_ONLY, ComputeScheduler
 from gui.lab.input.input_panel import InputPanel
 from gui.lab.inspector.inspector import Inspector
 from gui.lab.maps.maps_view import MapsView
 from gui.state.document import Document
+from gui.widgets.themes import colours, set_tone
 
 # The bottom docks (layers, training) take this share of the height, within these bounds;
 # the maps keep the rest.
@@ -40,7 +42,7 @@ WIDE_PANEL = 800  # px: a bottom dock's panel wider than this scrolls sideways
 # or what its content needs if that is more (nothing scrolls sideways).
 PRESENTATION_SIDE_SHARE, PRESENTATION_SIDE_MAX = 0.25, 420
 
-MESSAGE_COLOURS = {"info": "", "warning": "#f0b429", "error": "#ff6b6b"}
+MESSAGE_TONES = {"warning": "warning", "error": "error"}  # the theme's colours (set_tone)
 
 
 def _scrolling(widget: QWidget) -> QScrollArea:
@@ -327,8 +329,7 @@ class MainWindow(QMainWindow):
 
     def show_message(self, level: str, text: str) -> None:
         """Show a document message in the status bar (errors stay until replaced)."""
-        colour = MESSAGE_COLOURS.get(level, "")
-        self._message.setStyleSheet(f"color: {colour};" if colour else "")
+        set_tone(self._message, MESSAGE_TONES.get(level, ""))
         self._message.setText(text)
         self._message.setToolTip(text)
         self.statusBar().clearMessage()
@@ -387,6 +388,39 @@ class MainWindow(QMainWindow):
         view_menu.addAction(presentation)
         view_menu.addAction(full)
         self.presentation_action, self.full_screen_action = presentation, full
+        self._build_theme_menu(view_menu)
+
+    # ------------------------------------------------------------- themes
+    def _build_theme_menu(self, view_menu: QMenu) -> None:
+        menu = view_menu.addMenu("&Theme")
+        group = QActionGroup(self)
+        self.theme_actions: dict[str, QAction] = {}
+        for name in themes.THEME_NAMES:
+            action = QAction(themes.THEME_TITLES[name], self, checkable=True)
+            action.setChecked(name == colours().name)
+            action.triggered.connect(lambda _on, n=name: self.set_theme(n))
+            group.addAction(action)
+            menu.addAction(action)
+            self.theme_actions[name] = action
+        self.theme_menu = menu
+
+    @property
+    def theme(self) -> str:
+        """The current theme's name (dark, light, high-contrast)."""
+        return colours().name
+
+    def set_theme(self, name: str, remember: bool = True) -> None:
+        """Switch the theme: palette, style sheet, plots, the maps' gaps (redrawn); the
+        choice is remembered for the next start (``remember``)."""
+        if name not in themes.THEME_NAMES:
+            self.document.notify("error", f"unknown theme '{name}'")
+            return
+        if name != colours().name:
+            themes.set_theme(name, self)
+            self.scheduler.request(RENDER_ONLY)  # the tiles' gaps take the new background
+        self.theme_actions[name].setChecked(True)
+        if remember:
+            themes.remember_theme(name)
 
     def add_file_action(self, action: QAction) -> None:
         """Put ``action`` into the File menu above Quit."""

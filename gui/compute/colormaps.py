@@ -13,7 +13,23 @@ import pyqtgraph as pg
 
 from gui.compute.display import GAP, LEVELS, ColourTables, argb_table
 
-BACKGROUND = (30, 30, 34)  # the maps panel's background (dark theme)
+BACKGROUND = (30, 30, 34)  # the maps panel's background in the dark theme
+_background = [BACKGROUND]  # the current theme's (gui.app.theme.set_theme sets it)
+
+
+def background() -> tuple[int, int, int]:
+    """The maps' background (and the tiles' gap colour) of the current theme."""
+    return _background[0]
+
+
+def set_background(rgb: tuple[int, int, int]) -> None:
+    """A new theme: the lookup tables' gap entry becomes ``rgb`` (tables made anew)."""
+    rgb = tuple(int(v) for v in rgb)
+    if rgb != _background[0]:
+        _background[0] = rgb
+        lookup_table.cache_clear()
+        colour_tables.cache_clear()
+
 
 # A blue-white-red diverging map (ColorBrewer RdBu, reversed), white exactly at zero.
 _DIVERGING = [
@@ -51,7 +67,7 @@ def lookup_table(name: str, symmetric: bool = True) -> np.ndarray:
     colours = cmap.map(positions, mode=pg.ColorMap.BYTE)[:, :3]
     lut = np.empty((256, 3), dtype=np.uint8)
     lut[:LEVELS] = colours
-    lut[GAP] = BACKGROUND
+    lut[GAP] = _background[0]
     lut.flags.writeable = False
     return lut
 

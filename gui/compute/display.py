@@ -98,6 +98,9 @@ class LayerDisplay:
     channel_ranges: np.ndarray | None = None
     small: torch.Tensor | None = None
     trace_x: np.ndarray | None = None  # sample positions of ``traces`` (None: 0, 1, ...)
+    # A dropout layer in training mode: where its mask dropped units, in the layout of
+    # ``image`` (1 dropped, 0 kept, GAP between tiles) or, for traces, (C, L) bool.
+    dropped: np.ndarray | None = None
     extra: dict = field(default_factory=dict)
 
 
@@ -417,6 +420,27 @@ def _downsampled(
     index = channel_index(changed)
     small[index] = downsample(values[index], factor)
     return small
+
+
+def dropped_for(keep: np.ndarray, display: LayerDisplay) -> np.ndarray | None:
+    """Where a dropout mask (``keep``: True = kept, the layer's output shape) dropped units,
+    in ``display``'s layout: for 2D maps a displayed pixel is marked when at least half the
+    positions of its block were dropped (exactly the dropped units at factor 1)."""
+    dropped = torch.from_numpy(~np.asarray(keep, dtype=bool))
+    if display.kind == "map2d":
+        f = display.factor
+        share = dropped.float() if f <= 1 else downsample(dropped.float(), f)
+        marks = (share >= 0.5).to(torch.uint8)
+        pitch = display.pitch if f <= 1 else None
+        image = tile(marks, display.grid, pitch)
+        if image.shape != display.image.shape:
+            image = tile(marks, display.grid)
+        return image if image.shape == display.image.shape else None
+    if display.kind == "vector":
+        return np.ascontiguousarray(dropped.numpy().astype(np.uint8)[None, :])
+    if display.kind == "traces":
+        return np.ascontiguousarray(dropped.numpy())
+    return None
 
 
 def overlay_for(

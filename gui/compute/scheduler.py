@@ -19,6 +19,7 @@ thread wait for the OS to schedule it.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import logging
 import os
@@ -41,6 +42,7 @@ from gui.compute.display import (
     ColourTables,
     DisplayHint,
     LayerDisplay,
+    dropped_for,
     layer_channel_ranges,
     layer_display,
     overlay_for,
@@ -560,7 +562,21 @@ def trace_display(
                 changed=changed,
                 ranges=per_channel.get(name),
             )
+    _mark_dropped(trace, spec, displays)
     return displays
+
+
+def _mark_dropped(trace: Trace, spec, displays: dict[str, LayerDisplay]) -> None:
+    """Give each dropout layer run in training mode its dropped units (from the trace's
+    keep-mask) in the display layout."""
+    for layer in spec.layers:
+        d = displays.get(layer.name)
+        if layer.type != "dropout" or d is None or d.dropped is not None:
+            continue
+        if d.kind != "missing" and layer.name in trace.indices:
+            marks = dropped_for(trace.indices[layer.name], d)
+            if marks is not None:
+                displays[layer.name] = dataclasses.replace(d, dropped=marks)
 
 
 def _shared_levels(trace: Trace, names, basis_of):
@@ -739,17 +755,19 @@ class _PassDrawer:
         draw = self.drawing_of(name, output, changed)
         if draw is None:
             return
-        future = pool.submit(draw)
-        self._drawing[name] = future
         if hand_over:
             generation = self.job.generation
 
-            def send(done: Future, name=name) -> None:  # on the render thread
-                if done.cancelled() or done.exception() is not None:
-                    return  # collect() logs it; the final pass draws it again
-                self._hand_over(LayerResult(name, done.result(), generation))
+            def draw_and_send(draw=draw, name=name) -> LayerDisplay:  # on the render thread
+                display = draw()
+                # Sent before the future is done: the pass's ComputeResult, sent once every
+                # future is done, is always queued after its layers.
+                self._hand_over(LayerResult(name, display, generation))
+                return display
 
-            future.add_done_callback(send)
+            self._drawing[name] = pool.submit(draw_and_send)
+        else:
+            self._drawing[name] = pool.submit(draw)
 
     def collect(self) -> dict[str, LayerDisplay]:
         """Every layer drawn during the pass (the render thread's included)."""

@@ -7,6 +7,7 @@ from PySide6.QtWidgets import QLabel, QWidget
 
 from engine.errors import DependencyError
 from gui.widgets.text_format import fmt_count, fmt_shape
+from gui.widgets.themes import colours
 
 
 def totals_text(analysis) -> str:
@@ -30,7 +31,7 @@ def totals_text(analysis) -> str:
     if errors:
         first = errors[0]
         text += (
-            f" &nbsp;·&nbsp; <span style='color:#c81e1e'>{len(errors)} layer"
+            f" &nbsp;·&nbsp; <span style='color:{colours().error}'>{len(errors)} layer"
             f"{'s' if len(errors) != 1 else ''} cannot work (first: {first.name})"
             + (f"; {blocked} after it cannot run" if blocked else "")
             + "</span>"

@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 from engine.errors import EngineError
 from gui.state.document import Document
 from gui.widgets.text_format import ERROR_COLOR, fmt_count, fmt_shape
+from gui.widgets.themes import colours
 
 NETWORK_FILTER = "Networks and workspaces (*.json *.convscope)"
 HEADERS = ("A: layer", "output", "params", "B: layer", "output", "params")
@@ -307,7 +308,7 @@ class CompareView(QWidget):
         )
         error = self.other.analysis.first_error()
         if error is not None:
-            text += f"<br><span style='color:#c81e1e'>B on this input: {error}</span>"
+            text += f"<br><span style='color:{colours().error}'>B on this input: {error}</span>"
         return text
 
     # -------------------------------------------------------------- widgets

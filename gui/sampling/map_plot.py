@@ -14,6 +14,7 @@ from PySide6.QtCore import QRectF, Qt, Signal
 from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from gui.compute.colormaps import lookup_table
+from gui.widgets.themes import colours
 
 HIGHLIGHT = (255, 215, 0)  # the receptive-field yellow of the maps
 PAIRED = (80, 220, 255)  # a second highlight (max unpool: where the maxima go)
@@ -32,7 +33,7 @@ class MapPlot(QWidget):
         self.title.setObjectName("samplingTitle")
         self.title.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
         self.canvas = pg.GraphicsLayoutWidget()
-        self.canvas.setBackground((30, 30, 34))
+        self.canvas.setBackground(colours().plot)
         self.canvas.ci.setContentsMargins(2, 2, 2, 2)
         self.view = self.canvas.addViewBox()
         self.view.setMouseEnabled(False, False)
@@ -52,7 +53,7 @@ class MapPlot(QWidget):
             size=9, brush=pg.mkBrush(*PAIRED, 220), pen=pg.mkPen(None)
         )
         self.paired_marks.setZValue(11)
-        self.zero_line = pg.InfiniteLine(angle=0, pen=pg.mkPen((90, 90, 100)))
+        self.zero_line = pg.InfiniteLine(angle=0, pen=pg.mkPen(colours().grid))
         for item in (self.image, self.overlay, self.curve, self.marks, self.paired_marks):
             self.view.addItem(item)
         self.view.addItem(self.zero_line)

@@ -21,6 +21,7 @@ from gui.sampling.section import spin, wrapping
 from gui.sampling.views import CheckerSection, DownSection, MatrixSection, UpSection
 from gui.state.document import Document
 from gui.widgets.flow_layout import FlowLayout
+from gui.widgets.themes import colours
 
 JOBS = ("down", "up", "checker", "matrix", "mixing")
 MIXING_PHOTO = "astronaut"  # the RGB photograph when the input has no three channels
@@ -94,7 +95,7 @@ class SamplingPanel(QWidget):
         for section in self.sections.values():
             line = QFrame()
             line.setFrameShape(QFrame.Shape.HLine)
-            line.setStyleSheet("color: #44444c;")
+            line.setStyleSheet(f"color: {colours().grid};")
             column.addWidget(line)
             column.addWidget(section)
         column.addStretch(1)

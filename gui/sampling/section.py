@@ -8,8 +8,7 @@ from PySide6.QtWidgets import QLabel, QSizePolicy, QSpinBox, QVBoxLayout, QWidge
 
 from gui.sampling.map_plot import MapPlot
 from gui.widgets.flow_layout import FlowLayout
-
-ERROR_TEXT = "#ff6b6b"  # the status bar's error colour (readable on the dark theme)
+from gui.widgets.themes import set_tone
 
 
 def wrapping(text: str = "", name: str = "samplingCaption") -> QLabel:
@@ -41,7 +40,7 @@ class Section(QWidget):
         self.controls = FlowLayout(spacing=8)
         self.maps = FlowLayout(spacing=10, row_spacing=8)
         self.error = wrapping(name="samplingError")
-        self.error.setStyleSheet(f"color: {ERROR_TEXT};")
+        set_tone(self.error, "error")
         self.error.hide()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 10, 6, 6)

@@ -124,6 +124,8 @@ class Document(QObject):
         The probed value changed (hover or pin); only the formula panel, the maps' readout
         and the receptive field read it. A spec edit emits these after ``specChanged``, so
         views that list layers are already refreshed when the selection moves.
+    lessonChanged()
+        The lesson's scenes changed (``lesson``: a tuple of :class:`engine.lessons.Scene`).
     viewChanged(), message(level, text)
     """
 
@@ -136,6 +138,7 @@ class Document(QObject):
     probeChanged = Signal()
     viewChanged = Signal()
     trainingChanged = Signal()
+    lessonChanged = Signal()
     message = Signal(str, str)
 
     def __init__(
@@ -163,6 +166,7 @@ class Document(QObject):
         self._probe: Probe | None = None
         self._view = ViewSettings()
         self._training = TrainingHistory()
+        self._lesson: tuple = ()  # engine.lessons.Scene, in order
         self._undo_stack = QUndoStack(self)
         # (command, stack index, stack count, macro generation) of the last push: a later edit
         # with its merge key extends that command while nothing else happened since.
@@ -212,6 +216,11 @@ class Document(QObject):
     def training(self) -> TrainingHistory:
         """The finished training runs of this workspace (oldest first)."""
         return self._training
+
+    @property
+    def lesson(self) -> tuple:
+        """The lesson's scenes (:class:`engine.lessons.Scene`), in order."""
+        return self._lesson
 
     @property
     def undo_stack(self) -> QUndoStack:
@@ -299,6 +308,16 @@ class Document(QObject):
         before = {"input": self._input, "spec": self._spec, "weights": self._weights}
         after = {"input": array, "spec": spec, "weights": _frozen_weights(weights)}
         self._push(before, after, 0, text, None)
+        return True
+
+    def set_lesson(self, scenes: tuple, text: str = "Change lesson") -> bool:
+        """Replace the lesson's scenes (one undo step; the network is not recomputed)."""
+        scenes = tuple(scenes)
+        if len(scenes) == len(self._lesson) and all(
+            a is b for a, b in zip(scenes, self._lesson, strict=True)
+        ):
+            return True
+        self._push({"lesson": self._lesson}, {"lesson": scenes}, 0, text, None)
         return True
 
     def set_layer_params(
@@ -597,6 +616,9 @@ class Document(QObject):
             self._spec = state["spec"]
         if "weights" in state:
             self._weights = state["weights"]
+        if "lesson" in state:
+            self._lesson = state["lesson"]
+            self.lessonChanged.emit()
         spec_changed = "spec" in state or shape_changed
         dropped: list = []
         if spec_changed:

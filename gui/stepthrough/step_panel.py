@@ -47,6 +47,7 @@ class StepPanel(QWidget):
         self.document, self.scheduler = document, scheduler
         self.plan = None
         self.index = 0
+        self._wanted: int | None = None  # a step asked for before its plan was built
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.timer = QTimer(self)
         self.timer.timeout.connect(self._tick)
@@ -192,6 +193,8 @@ class StepPanel(QWidget):
         inputs = plan.input_channels() or (0,)
         self._set_range(self.shown_box, len(inputs), self.shown_box.value())
         self.index = carry_step(self.plan, self.index, plan)
+        if self._wanted is not None:  # a lesson's scene asked for this step
+            self.index, self._wanted = min(self._wanted, max(plan.count - 1, 0)), None
         self.plan = plan
         what = "input position" if plan.kind == "scatter" else "output position"
         self.heading.setText(f"{name} · {kind} · {plan.count} steps, one per {what}")
@@ -244,6 +247,20 @@ class StepPanel(QWidget):
         if index != self.index:
             self.index = index
             self._show_step()
+
+    def request_step(self, index: int) -> None:
+        """Show step ``index`` (a lesson's scene): now, or once the plan of the newest trace
+        is built (after an edit the current plan is about to be replaced)."""
+        result = self.scheduler.latest
+        if (
+            self.plan is not None
+            and result is not None
+            and (result.generation == self.scheduler.generation)
+        ):
+            self._wanted = None
+            self.go(index)
+        else:
+            self._wanted = int(index)
 
     def go_end(self) -> None:
         if self.plan is not None:

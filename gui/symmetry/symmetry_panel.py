@@ -34,11 +34,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from engine import consistency as C
 from engine import symmetry as S
 from gui.compute.colormaps import colormap
 from gui.compute.jobs import Jobs
 from gui.state.document import Document
+from gui.symmetry.consistency_view import ConsistencySection
+from gui.symmetry.priority import yield_to_gui
 from gui.widgets.flow_layout import FlowLayout
+from gui.widgets.themes import colours
 
 TITLE = "Symmetry"
 TIP = "Invariance and equivariance per layer: f(t(x)) against t(f(x)) and f(x), measured"
@@ -69,16 +73,50 @@ class Snapshot:
 
 def measure_job(snap: Snapshot, transform: S.Transform, layer: str | None, channel: int):
     """The rows of every layer and the chosen layer's channel maps (runs on the worker)."""
+    yield_to_gui()
     report = S.measure(snap.spec, snap.weights, snap.x, transform)
     names = [row.name for row in report.layers]
     chosen = layer if layer in names else (names[0] if names else None)
     maps = S.channel_maps(report.layer(chosen), channel) if chosen else None
+    if maps is not None and maps["f_tx"] is not None and maps["f_tx"].ndim == 2:
+        maps["display"] = [  # uint8 for pyqtgraph's fast path: no float rescale on paint
+            None if a is None else to_uint8(a, map_levels(maps, i))
+            for i, a in enumerate((maps["f_tx"], maps["t_fx"], maps["difference"]))
+        ]
     for row in report.layers:  # only the rows' numbers leave the worker
         row.f_tx = row.t_fx = row.f_x = None
     return {"report": report, "layer": chosen, "maps": maps}
 
 
+def map_levels(maps: dict, i: int) -> tuple[float, float]:
+    """The display range of map i (0 f(t x), 1 t(f x), 2 the difference, diverging at 0)."""
+    if i < 2:
+        return maps["levels"]
+    if maps["max_diff"]:
+        return (-maps["max_diff"], maps["max_diff"])
+    return maps["diff_levels"]
+
+
+def to_uint8(a: np.ndarray, levels: tuple[float, float]) -> np.ndarray:
+    """``a`` mapped linearly from ``levels`` onto 0..255 (clipped), C-contiguous uint8."""
+    low, high = levels
+    scale = 255.0 / (high - low) if high > low else 0.0
+    out = np.clip((a - low) * scale + 0.5, 0, 255)
+    return np.ascontiguousarray(out, dtype=np.uint8)
+
+
+_LUTS: dict = {}
+
+
+def _lut(name: str, signed: bool = False) -> np.ndarray:
+    key = (name, signed)
+    if key not in _LUTS:
+        _LUTS[key] = colormap(name, signed).getLookupTable(nPts=256)
+    return _LUTS[key]
+
+
 def sweep_job(snap: Snapshot, n: int, fill: str, direction: tuple[int, ...]):
+    yield_to_gui()
     return S.sweep(snap.spec, snap.weights, snap.x, n, fill=fill, direction=direction)
 
 
@@ -92,7 +130,7 @@ class TripleMaps(pg.GraphicsLayoutWidget):
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self.setBackground((30, 30, 34))
+        self.setBackground(colours().plot)
         self._dims = 0
         self.images: list[pg.ImageItem] = []
         self.curves: list[pg.PlotDataItem] = []
@@ -133,24 +171,29 @@ class TripleMaps(pg.GraphicsLayoutWidget):
         dims = arrays[0].ndim
         if dims != self._dims:
             self._build(dims)
-        levels, diff_levels = maps["levels"], maps["diff_levels"]
-        maps_lut = colormap("auto", levels[0] < 0).getLookupTable(nPts=256)
-        diff_lut = colormap("diverging").getLookupTable(nPts=256)
+        maps_lut = _lut("auto", maps["levels"][0] < 0)
+        diff_lut = _lut("diverging")
+        shown = maps.get("display") or arrays
         for i, array in enumerate(arrays):
-            lut, lv = (diff_lut, diff_levels) if i == 2 else (maps_lut, levels)
-            if i == 2 and maps["max_diff"]:
-                lv = (-maps["max_diff"], maps["max_diff"])  # diverging, 0 is white
+            lut, lv = (diff_lut if i == 2 else maps_lut), map_levels(maps, i)
             if dims == 2:
                 if array is None:
                     self.images[i].clear()
+                elif shown[i].dtype == np.uint8:  # made on the worker: the fast path
+                    self.images[i].setImage(shown[i], levels=(0, 255), lut=lut, autoLevels=False)
                 else:
                     self.images[i].setImage(array, levels=lv, lut=lut, autoLevels=False)
                     box = self.images[i].getViewBox()
                     h, w = array.shape
                     box.setRange(xRange=(0, w), yRange=(0, h), padding=0.02)
             else:
-                self.curves[i].setData([] if array is None else np.arange(array.size), array)
-                self.curves[i].getViewBox().setYRange(*lv, padding=0.05)
+                if array is None:  # t(f(x)) not defined here: nothing to draw
+                    self.curves[i].setData([], [])
+                else:
+                    self.curves[i].setData(np.arange(array.size), array)
+                box = self.curves[i].getViewBox()
+                box.setYRange(*lv, padding=0.05)
+                box.setXRange(0, max(1, arrays[0].size - 1), padding=0.02)  # the same for all
         note = "" if maps["max_diff"] is None else f" ±{_fmt(maps['max_diff'])}"
         titles = [
             "f(t(x))",
@@ -159,7 +202,7 @@ class TripleMaps(pg.GraphicsLayoutWidget):
         ]
         size = f"{QApplication.font().pointSizeF():.0f}pt"  # follows presentation mode
         for label, title in zip(self.labels, titles, strict=True):
-            label.setText(title, size=size, color="#cccccc")
+            label.setText(title, size=size, color=colours().plot_text)
 
 
 class SweepPlots(QWidget):
@@ -175,7 +218,7 @@ class SweepPlots(QWidget):
             ("invariance", "invariance error vs shift"),
             ("probabilities", "class probabilities vs shift"),
         ):
-            widget = pg.PlotWidget(background=(30, 30, 34))
+            widget = pg.PlotWidget(background=colours().plot)
             widget.setTitle(title)
             widget.setLabel("bottom", "shift")
             widget.showGrid(x=True, y=True, alpha=0.2)
@@ -195,28 +238,52 @@ class SweepPlots(QWidget):
         outer.addWidget(self.legend)
         self.setLayout(outer)
         self.points: dict[str, int] = {}  # key -> points drawn in its first line
+        self._lines: dict[str, list[pg.PlotDataItem]] = {}
+        self._labels: tuple | None = None
 
-    def show_sweep(self, sweep: S.Sweep | None) -> None:
-        for widget in self.plots.values():
-            widget.clear()
-            if widget.plotItem.legend is not None:
-                widget.plotItem.legend.clear()
-        self.points = {}
+    def _line(self, key: str, i: int) -> pg.PlotDataItem:
+        """The i-th line of plot ``key``, made once and reused (setData is far cheaper than
+        a new item per sweep: a fresh item and its scatter cost the GUI thread ~5 ms)."""
+        items = self._lines.setdefault(key, [])
+        while len(items) <= i:
+            items.append(self.plots[key].plot([], []))
+        return items[i]
+
+    def _trim(self, key: str, n: int) -> None:
+        items = self._lines.get(key, [])
+        for item in items[n:]:
+            self.plots[key].removeItem(item)
+        del items[n:]
+
+    def _label_plots(self, direction) -> None:
         size = f"{QApplication.font().pointSizeF():.0f}pt"  # follows presentation mode
+        along = {(1,): "", (0, 1): "", (1, 0): " along y", (1, 1): " along the diagonal"}
+        labels = (size, along.get(tuple(direction or ()), ""))
+        if labels == self._labels:
+            return
+        self._labels = labels
         for key, widget in self.plots.items():
             widget.setTitle(
                 f"{key} {'error ' if key != 'probabilities' else ''}vs shift", size=size
             )
+            widget.setLabel("bottom", "shift" + labels[1])
+
+    def show_sweep(self, sweep: S.Sweep | None) -> None:
+        self.points = {}
+        self._label_plots(None if sweep is None else sweep.direction)
         if sweep is None:
+            for key in self.plots:
+                self._trim(key, 0)
             return
         x = np.asarray(sweep.shifts, float)
         legend = []
         for key in ("equivariance", "invariance"):
-            for i, (name, values) in enumerate(getattr(sweep, key).items()):
+            lines = getattr(sweep, key)
+            for i, (name, values) in enumerate(lines.items()):
                 y = np.array([math.nan if v is None else v for v in values], float)
                 keep = np.isfinite(y)  # not defined: no point (the line joins defined ones)
                 colour = LINE_COLOURS[i % len(LINE_COLOURS)]
-                self.plots[key].plot(
+                self._line(key, i).setData(
                     x[keep], y[keep], pen=pg.mkPen(colour, width=2), symbol="o",
                     symbolSize=6, symbolBrush=colour, symbolPen=None, name=name,
                 )  # fmt: skip
@@ -224,19 +291,21 @@ class SweepPlots(QWidget):
                 if key == "equivariance":
                     hex_colour = "#{:02x}{:02x}{:02x}".format(*colour)
                     legend.append(f"<span style='color:{hex_colour}'>●</span> {name}")
-        self.legend.setText(
-            "&nbsp;&nbsp; ".join(legend)
-            + "&nbsp;&nbsp; <span style='color:#999'>(a missing point: the shift is not a "
-            "whole number of positions at that layer)</span>"
+            self._trim(key, len(lines))
+        self.legend.setText("&nbsp;&nbsp; ".join(legend))
+        self.legend.setToolTip(
+            "A missing point: the shift is not a whole number of positions at that layer."
         )
         probs = sweep.probabilities
         self.plots["probabilities"].setVisible(probs is not None)
+        classes = 0 if probs is None else probs.shape[1]
+        for c in range(classes):
+            colour = LINE_COLOURS[c % len(LINE_COLOURS)]
+            self._line("probabilities", c).setData(
+                x, probs[:, c], pen=pg.mkPen(colour, width=2), name=f"class {c}"
+            )
+        self._trim("probabilities", classes)
         if probs is not None:
-            for c in range(probs.shape[1]):
-                colour = LINE_COLOURS[c % len(LINE_COLOURS)]
-                self.plots["probabilities"].plot(
-                    x, probs[:, c], pen=pg.mkPen(colour, width=2), name=f"class {c}"
-                )
             self.points["probabilities"] = len(x)
 
 
@@ -270,8 +339,10 @@ class SymmetryLab(QWidget):
         self.worker.failed.connect(self._on_failed)
         self.last_measure: dict | None = None
         self.last_sweep: S.Sweep | None = None
+        self._build_lessons()
         self._build_controls()
         self._build_views()
+        self._connect_controls()
         self._sweep_timer = QTimer(self, singleShot=True, interval=120)
         self._sweep_timer.timeout.connect(self.request_sweep)
         document.inputChanged.connect(self._document_changed)
@@ -314,8 +385,14 @@ class SymmetryLab(QWidget):
         self.layer = QComboBox(self)
         self.layer.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.channel = self._spin(0, 4095, 0, "the channel the three maps show")
-        self.sweep_n = self._spin(1, 256, DEFAULT_SWEEP, "sweep the x shift over 0..N")
-        flow = FlowLayout(spacing=10)
+        self.sweep_n = self._spin(1, 256, DEFAULT_SWEEP, "sweep the shift over 0..N")
+        self.sweep_axis = QComboBox(self)
+        self.sweep_axis.addItems(list(C.AXES))
+        self.sweep_axis.setToolTip(
+            "the sweep's (and the consistency's) direction: one step along x, y or both"
+        )
+        flow = FlowLayout(spacing=8)
+        flow.addWidget(self._labelled("lesson", self.lesson, self.load_lesson))
         flow.addWidget(self._labelled("shift x", self.dx_slider, self.dx))
         self.dy_holder = self._labelled("y", self.dy)
         flow.addWidget(self.dy_holder)
@@ -325,8 +402,11 @@ class SymmetryLab(QWidget):
         self.rotation_holder = self._labelled("rotate", self.rotation)
         flow.addWidget(self.rotation_holder)
         flow.addWidget(self._labelled("layer", self.layer, QLabel("channel"), self.channel))
-        flow.addWidget(self._labelled("sweep 0…", self.sweep_n))
+        self.axis_holder = self._labelled("along", self.sweep_axis)
+        flow.addWidget(self._labelled("sweep 0…", self.sweep_n, self.axis_holder))
         self.controls = flow
+
+    def _build_lessons(self) -> None:
         self.lesson = QComboBox(self)
         for item in S.LESSONS:
             self.lesson.addItem(item.title, item.name)
@@ -337,10 +417,8 @@ class SymmetryLab(QWidget):
         self.caption.setObjectName("symmetry-caption")
         self.caption.setWordWrap(True)
         self.caption.setVisible(False)
-        lessons = FlowLayout(spacing=10)
-        lessons.addWidget(self._labelled("lesson", self.lesson, self.load_lesson))
-        lessons.addWidget(self.caption)
-        self.lesson_row = lessons
+
+    def _connect_controls(self) -> None:
         for signal in (
             self.dx.valueChanged, self.dy.valueChanged, self.channel.valueChanged,
             self.fill.currentIndexChanged, self.flip_x.toggled, self.flip_y.toggled,
@@ -350,6 +428,10 @@ class SymmetryLab(QWidget):
         self.fill.currentIndexChanged.connect(self._sweep_timer_start)
         self.dy.valueChanged.connect(self._sweep_timer_start)
         self.sweep_n.valueChanged.connect(self._sweep_timer_start)
+        self.sweep_axis.currentIndexChanged.connect(self._sweep_timer_start)
+        for signal in (self.dx.valueChanged, self.dy.valueChanged):
+            signal.connect(self._chosen_shift_changed)
+        self.sweep_axis.currentIndexChanged.connect(self._chosen_shift_changed)
 
     def _build_views(self) -> None:
         self.maps = TripleMaps(self)
@@ -368,24 +450,30 @@ class SymmetryLab(QWidget):
         self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
         self.table.cellClicked.connect(lambda row, _c: self.layer.setCurrentIndex(row))
         self.sweep_plots = SweepPlots(self)
+        self.consistency = ConsistencySection(self.document, self.sweep_axis.currentText, self)
         self.bottom = QTabWidget(self)
+        self.bottom.setDocumentMode(True)
         self.bottom.addTab(self.sweep_plots, "Sweep")
+        self.bottom.addTab(self.consistency, "Consistency")
         self.bottom.addTab(self.table, "All layers")
-        self.maps.setMinimumHeight(130)
-        self.bottom.setMinimumHeight(190)
+        self.maps.setMinimumHeight(110)
+        # the pages' own minimums (not a fixed one) so a page is never squeezed over itself
+        self.sweep_plots.setMinimumHeight(130)
+        self.consistency.plot.setMinimumHeight(110)
         split = QSplitter(Qt.Orientation.Vertical, self)
         split.setChildrenCollapsible(False)
         split.addWidget(self.maps)
         split.addWidget(self.bottom)
-        split.setStretchFactor(0, 3)
-        split.setStretchFactor(1, 2)
-        split.setSizes([600, 400])  # kept as proportions when the lab is resized
+        split.setStretchFactor(0, 1)
+        split.setStretchFactor(1, 1)
+        split.setSizes([520, 480])  # kept as proportions when the lab is resized
         self.split = split
         body = _Body(self)
         column = QVBoxLayout(body)
-        column.setContentsMargins(6, 6, 6, 6)
-        column.addLayout(self.lesson_row)
+        column.setContentsMargins(4, 4, 4, 4)
+        column.setSpacing(4)
         column.addLayout(self.controls)
+        column.addWidget(self.caption)
         column.addWidget(self.numbers)
         column.addWidget(split, 1)
         scroll = QScrollArea(self)  # a short window scrolls the lab rather than overlap it
@@ -428,7 +516,7 @@ class SymmetryLab(QWidget):
 
     def _document_changed(self, *_args) -> None:
         dims = self.document.dims
-        for w in (self.dy_holder, self.flip_y, self.rotation_holder):
+        for w in (self.dy_holder, self.flip_y, self.rotation_holder, self.axis_holder):
             w.setVisible(dims == 2)
         names = self.document.spec.names()
         current = self.layer.currentText()
@@ -455,9 +543,28 @@ class SymmetryLab(QWidget):
             self.channel.value(),
         )
 
-    def request_sweep(self) -> int:
+    def sweep_direction(self) -> tuple[int, ...]:
+        """One step of the sweep in axis order (signals: along x whatever the choice)."""
         dims = self.document.dims
-        direction = (0, 1) if dims == 2 else (1,)
+        return C.axis_direction(self.sweep_axis.currentText() if dims == 2 else "x", dims)
+
+    def _chosen_shift_changed(self, *_args) -> None:
+        axis = self.sweep_axis.currentText() if self.document.dims == 2 else "x"
+        self.consistency.set_chosen_shift(self.dy.value() if axis == "y" else self.dx.value())
+
+    def request_consistency(self) -> int:
+        return self.consistency.request()
+
+    @property
+    def last_consistency(self):
+        return self.consistency.last
+
+    @property
+    def consistency_status(self) -> QLabel:
+        return self.consistency.status
+
+    def request_sweep(self) -> int:
+        direction = self.sweep_direction()
         return self._request(
             "sweep", sweep_job, self._snapshot(), self.sweep_n.value(), self.fill.currentText(),
             direction,
@@ -497,7 +604,7 @@ class SymmetryLab(QWidget):
             f"invariance error <b>{_fmt(row.invariance_error)}</b>",
         ]
         if row.note:
-            parts.append(f" · <span style='color:#e6a23c'>{row.note}</span>")
+            parts.append(f" · <span style='color:{colours().warning}'>{row.note}</span>")
         self.numbers.setText("".join(parts))
 
     def _fill_table(self, report: S.SymmetryReport) -> None:
@@ -519,6 +626,7 @@ class SymmetryLab(QWidget):
                 self.table.setItem(r, c, item)
 
     def shutdown(self) -> None:
+        self.consistency.shutdown()
         self.worker.shutdown()
 
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt's name

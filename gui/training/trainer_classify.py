@@ -73,8 +73,37 @@ class ClassifyView(QWidget):
         best = int(np.argmax(p))
         self.label.setText(f"most likely: {class_names[best]} ({p[best]:.1%})")
 
+    def set_task(self, task: str) -> None:
+        """Name the button for what the trained network's output is read as."""
+        text, tip = _BUTTONS.get(task, _BUTTONS["classification"])
+        self.classify_button.setText(text)
+        self.classify_button.setToolTip(tip)
+
+    def show_summary(self, summary: dict) -> None:
+        """Draw what ``engine.training.predict_for_task`` says: bars with their names, the
+        quantity on the left axis, and the engine's sentence below."""
+        values = np.asarray(summary["values"], dtype=np.float64)
+        self.probabilities = values
+        self._bars.setOpts(x=np.arange(len(values)), height=values, width=0.7)
+        self.plot.getAxis("bottom").setTicks([list(enumerate(summary["names"]))])
+        self.plot.setXRange(-0.6, len(values) - 0.4, padding=0)
+        self.plot.setLabel("left", summary.get("quantity", "probability"))
+        top = 1.0 if summary.get("quantity") != "boxes found" else max(1.0, float(values.max()))
+        self.plot.setYRange(0, top, padding=0.02)
+        self.label.setText(summary["text"])
+
     def show_message(self, text: str) -> None:
         """No probabilities: clear the bars and say why."""
         self.probabilities = None
         self._bars.setOpts(x=[], height=[])
         self.label.setText(text)
+
+
+_BUTTONS = {
+    "classification": ("Classify lab input", "Class probabilities of the lab's input"),
+    "segmentation": (
+        "Label lab input's pixels",
+        "A segmenter gives a class to every pixel: the share of pixels of each class",
+    ),
+    "detection": ("Detect in lab input", "The boxes found in the lab's input, counted per class"),
+}

@@ -21,6 +21,13 @@ class RunControls(QWidget):
         self.start_button.setDefault(True)
         self.pause_button = QPushButton("Pause")
         self.stop_button = QPushButton("Stop")
+        self.regularise_button = QPushButton("Regularisation comparison")
+        self.regularise_button.setToolTip(
+            "Train the first network on this data four times, one after another, with these "
+            "settings: without regularisation, with dropout (before each fully connected "
+            "layer, p 0.5), with augmentation (shifts and flips), with both; the curves show "
+            "each run's training (dashed) and test accuracy, the summary each run's gap"
+        )
         self.status = QLabel(status)
         self.status.setObjectName("trainerStatus")
         self.status.setWordWrap(True)
@@ -46,12 +53,14 @@ class RunControls(QWidget):
         layout.setSpacing(2)
         layout.addWidget(self.scroll, 1)
         layout.addLayout(buttons)
+        layout.addWidget(self.regularise_button)
         layout.addWidget(self.status)
 
     def set_running(self, running: bool) -> None:
         self.start_button.setEnabled(not running)
         self.pause_button.setEnabled(running)
         self.stop_button.setEnabled(running)
+        self.regularise_button.setEnabled(not running)
         self.form.setEnabled(not running)
         if not running:
             self.pause_button.setText("Pause")

@@ -32,11 +32,12 @@ from PySide6.QtWidgets import (
 from engine.data.shapes import CLASS_NAMES
 from engine.errors import EngineError
 from engine.presets import get_preset
-from engine.training import device_name, member_labels, pick_device, predict
+from engine.training import device_name, member_labels, pick_device, predict_for_task
 from gui.compute.jobs import Jobs
 from gui.state.training_history import TASK_SCORES, finished_run
 from gui.training.curves_view import CurvesView
 from gui.training.trainer_classify import ClassifyView
+from gui.training.trainer_confusion import NO_RUN, ConfusionView
 from gui.training.trainer_controls import RunControls
 from gui.training.trainer_preview import preview_image
 from gui.training.trainer_setup import LAB, MULTI_SHAPES
@@ -116,6 +117,10 @@ class TrainerPanel(QWidget):
         self.stop_button = self.controls.stop_button
         self.status = self.controls.status
         self.start_button.clicked.connect(self.start)
+        self.regularise_button = self.controls.regularise_button
+        self.regularise_button.clicked.connect(self.compare_regularisation)
+        self._sweep: dict | None = None  # the regularisation comparison under way
+        self.regularisation_gaps: list[float] = []  # its runs' train - test accuracy
         self.pause_button.clicked.connect(self.toggle_pause)
         self.stop_button.clicked.connect(self.worker.stop)
 
@@ -132,6 +137,9 @@ class TrainerPanel(QWidget):
         self.use_button.clicked.connect(self.use_in_lab)
         self.classify_button = self.classify_view.classify_button
         self.classify_button.clicked.connect(self.classify)
+        self.confusion_view = ConfusionView()
+        self._confusions: list | None = None  # per network: (counts, names) of the last run
+        self.member.currentIndexChanged.connect(lambda _: self._show_confusion())
 
         self._build_layout()
         self._set_running(False)
@@ -161,6 +169,7 @@ class TrainerPanel(QWidget):
         self.tabs = QTabWidget()
         self.tabs.addTab(self.watch, "Kernels and maps")
         self.tabs.addTab(self.classify_view, "Classify")
+        self.tabs.addTab(self.confusion_view, "Confusion")
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(self.controls)
         splitter.addWidget(self.curves)
@@ -221,7 +230,10 @@ class TrainerPanel(QWidget):
         elif tag == "checkpoint":
             self.watch.show_images(result)
         elif tag == "classify":
-            self.classify_view.show_probabilities(result, list(self._dataset.class_names))
+            self.classify_view.show_summary(result)
+        elif tag == "confusion":
+            self._confusions = result
+            self._show_confusion()
         elif tag == "preview":
             self.preview_plot.show_image(result)
 
@@ -257,6 +269,8 @@ class TrainerPanel(QWidget):
         self.results = []
         self._set_trained(False)
         self._set_running(True)
+        self._confusions = None
+        self.confusion_view.show_message(NO_RUN)
         self.status.setText("Starting…")
         if not callable(dataset):  # else the views are prepared when the data is there
             self._prepare_views(
@@ -274,6 +288,7 @@ class TrainerPanel(QWidget):
         self.curves.set_step_range(total_steps, 1.15 * math.log(max(2, len(dataset.class_names))))
         self.watch.reset(len(dataset.x_test))
         self.classify_view.set_members(labels)
+        self.classify_view.set_task(self._task)
         self._prepared = (tuple(labels), total_steps, id(dataset))
 
     def toggle_pause(self) -> None:
@@ -284,6 +299,8 @@ class TrainerPanel(QWidget):
             self.pause_button.setEnabled(False)  # until the worker confirms
 
     def _started(self, trainer) -> None:
+        if self._sweep is not None:  # one run of the comparison: the views are prepared
+            return
         self._datasets.setdefault(self.form.data_source, trainer.dataset)
         labels = [m.label for m in trainer.members]
         if self._prepared != (tuple(labels), trainer.total_steps, id(trainer.dataset)):
@@ -294,10 +311,12 @@ class TrainerPanel(QWidget):
         )
 
     def _progress(self, p) -> None:
+        offset = self._sweep["index"] if self._sweep is not None else 0
         for i, records in enumerate(p.records):
-            self.curves.add_records(i, records)
+            self.curves.add_records(offset + i, records)
         for step, weights in p.checkpoints:
-            for store, w in zip(self._checkpoints, weights, strict=True):
+            stores = self._checkpoints[offset : offset + len(weights)]
+            for store, w in zip(stores, weights, strict=True):
                 store[step] = w
             self.watch.add_checkpoint(step)
         now = time.perf_counter()
@@ -318,12 +337,16 @@ class TrainerPanel(QWidget):
         self.pause_button.setEnabled(True)
 
     def _finished(self, results) -> None:
+        if self._sweep is not None:
+            self._sweep_finished(results)
+            return
         self.results = results
         self._set_running(False)
         self._set_trained(True)
         summary = " · ".join(_result_text(r) for r in results)
         # Into the document (the workspace saves it from there); the curves view follows.
         self.document.record_training(finished_run(self.worker.trainer, results, summary))
+        self._request_confusion(self.worker.trainer)
         r = results[0]
         how = "stopped" if r.stopped else "finished"
         self.status.setText(
@@ -331,7 +354,115 @@ class TrainerPanel(QWidget):
             f"({r.steps_per_second:.0f} steps/s) · {r.device}"
         )
 
+    # ---------------------------------------------------------------- regularisation
+    def compare_regularisation(self) -> None:
+        """Train the form's first network on its data without and with dropout and
+        augmentation, one run after another on the training worker (Stop ends it)."""
+        if self.worker.running:
+            return
+        from engine.regularise import variants
+
+        self.form.clear_error()
+        dataset = self._current_dataset()
+        try:
+            config = self.form.config()
+            spec = self._specs_for(self.form.networks())[0]
+            if config.task != "classification":
+                raise EngineError(
+                    "the regularisation comparison is for classification (train and test "
+                    "accuracy); choose the classification task"
+                )
+            if dataset is None:
+                raise EngineError("the data set is still loading; try again in a moment")
+            runs = variants(spec, tuple(dataset.input_shape))
+        except EngineError as error:
+            self.form.show_error(str(error))
+            return
+        name = spec.name or "lab network"
+        self._sweep = {"runs": runs, "index": 0, "results": [], "config": config, "name": name}
+        self._specs = [v.spec for v in runs]
+        self._task = "classification"
+        self._checkpoints = [{} for _ in runs]
+        self.results = []
+        self.regularisation_gaps = []
+        self._set_trained(False)
+        self._set_running(True)
+        self.confusion_view.show_message(NO_RUN)
+        labels = [v.label for v in runs]
+        self._prepare_views(labels, config.total_steps(len(dataset.x_train)), dataset)
+        self._prepared = None
+        self._start_sweep_run(dataset)
+
+    def _start_sweep_run(self, dataset) -> None:
+        from dataclasses import replace
+
+        sweep = self._sweep
+        run = sweep["runs"][sweep["index"]]
+        self.status.setText(f"Run {sweep['index'] + 1} of {len(sweep['runs'])}: {run.label}…")
+        config = replace(sweep["config"], augmentation=run.augmentation)
+        self.worker.start([run.spec], dataset, config)
+
+    def _sweep_finished(self, results) -> None:
+        from dataclasses import replace
+
+        from engine.regularise import gap
+
+        sweep = self._sweep
+        sweep["results"] += results
+        stopped = any(r.stopped for r in results)
+        if not stopped and sweep["index"] + 1 < len(sweep["runs"]):
+            sweep["index"] += 1
+            self._start_sweep_run(self.worker.trainer.dataset)
+            return
+        self._sweep = None
+        done = sweep["results"]
+        self.results = done
+        self.regularisation_gaps = [gap(r) for r in done]
+        self._set_running(False)
+        self._set_trained(True)
+        self.classify_view.set_members([r.network for r in done])
+        lines = [
+            f"{r.network} {r.train_accuracy:.0%} / {r.test_accuracy:.0%}, gap {g * 100:.1f} points"
+            for r, g in zip(done, self.regularisation_gaps, strict=True)
+        ]
+        summary = f"{sweep['name']}, train / test accuracy: " + " · ".join(lines)
+        record = finished_run(self.worker.trainer, done, summary)
+        settings = dict(record.settings)
+        settings["augmentation"] = "per run"
+        settings["comparison"] = "regularisation"
+        self.document.record_training(replace(record, settings=tuple(settings.items())))
+        how = "stopped" if stopped else "finished"
+        self.status.setText(
+            f"Regularisation comparison {how}: {len(done)} runs · {self.device_name}"
+        )
+        self.confusion_view.show_message(
+            "The confusion matrix follows a single run (Start); this was a comparison."
+        )
+
+    def _request_confusion(self, trainer) -> None:
+        """The test set's confusion matrices of the run that ended, computed off the GUI
+        thread (the trainer is idle now)."""
+        self._confusions = None
+        if trainer is None or trainer.task.confusion is None:
+            self.confusion_view.show_message(
+                "Detection has no confusion matrix (a box can be missed, doubled or misplaced, "
+                "not only mislabelled): the per-class AP is in the summary under the curves."
+            )
+            return
+        self.confusion_view.show_message("Computing the test set's confusion matrix…")
+        count = len(trainer.members)
+        self._submit("confusion", lambda: [trainer.test_confusion(i) for i in range(count)])
+
+    def _show_confusion(self) -> None:
+        if not self._confusions:
+            return
+        index = min(self.member_index, len(self._confusions) - 1)
+        counts, names = self._confusions[index]
+        what = "pixels" if self._task == "segmentation" else "samples"
+        self.confusion_view.show_matrix(counts, names, what)
+
     def _failed(self, message: str) -> None:
+        self._sweep = None
         self._set_running(False)
         self.form.show_error(message)
         self.status.setText(f"Not started · {self.device_name}")
@@ -409,7 +540,8 @@ class TrainerPanel(QWidget):
                 "draw an input of that shape."
             )
             return
-        self._submit("classify", predict, spec, weights, np.array(x))
+        names = list(self._dataset.class_names)
+        self._submit("classify", predict_for_task, spec, weights, np.array(x), self._task, names)
 
     @property
     def probabilities(self) -> np.ndarray | None:

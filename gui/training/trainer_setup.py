@@ -30,6 +30,7 @@ from engine.presets import preset_names
 from engine.tasks import TASKS
 from engine.train_cli import TASK_DEFAULTS
 from engine.training import TrainConfig
+from gui.widgets.themes import set_tone
 
 LAB = "lab"  # the network choice meaning "the network in the lab (the document's)"
 DATA_CHOICES = [
@@ -88,7 +89,7 @@ class SetupForm(QWidget):
         self.error_label = QLabel("")
         self.error_label.setObjectName("trainerError")
         self.error_label.setWordWrap(True)
-        self.error_label.setStyleSheet("color: #ff6b6b;")
+        set_tone(self.error_label, "error")
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)

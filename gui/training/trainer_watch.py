@@ -27,8 +27,9 @@ from PySide6.QtWidgets import (
 )
 
 from engine.spec import INPUT
-from gui.compute.colormaps import BACKGROUND, lookup_table
+from gui.compute.colormaps import lookup_table
 from gui.compute.display import GAP, grid_for, levels_for, quantize_numpy
+from gui.widgets.themes import colours
 
 MAX_MAP_LAYERS = 4  # input + the first layers with channel maps (more would be unreadable)
 BAND_GAP = 0.15  # space between the layers' bands, as a fraction of a band's height
@@ -159,7 +160,7 @@ class WatchView(QWidget):
         # Every item is made here, once: building view boxes while training would stall
         # the GUI thread (it shares the GIL with the trainer).
         self.graphics = pg.GraphicsLayoutWidget()
-        self.graphics.setBackground(BACKGROUND)
+        self.graphics.setBackground(colours().plot)
         self.graphics.setMinimumSize(220, 90)
         self._kernel_label = self.graphics.addLabel("kernels", row=0, col=0)
         self._kernel_box = _still_box()

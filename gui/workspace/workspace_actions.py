@@ -169,6 +169,7 @@ class WorkspaceActions(QObject):
             extras=self._extras(),
             extra_arrays=dict(self.extra_arrays),
             metadata={"path": os.fspath(path) if path else ""},
+            lesson=doc.lesson,
         )
 
     def _extras(self) -> dict[str, Any]:
@@ -182,6 +183,7 @@ class WorkspaceActions(QObject):
         """Put a workspace into the document as a fresh start (undo history cleared)."""
         if not self.document.load(workspace.input, workspace.spec, workspace.weights, text):
             return False
+        self.document.set_lesson(workspace.lesson)
         self.document.undo_stack.clear()
         self._apply_view(workspace.view)
         self.extras = dict(workspace.extras)
@@ -258,6 +260,7 @@ class WorkspaceActions(QObject):
         spec = default_network(self.document.input.shape)
         if not self.document.load(self.document.input, spec, None, "New workspace"):
             return False
+        self.document.set_lesson(())
         self.document.undo_stack.clear()
         self.path = None
         self.extras, self.extra_arrays = {}, {}

@@ -118,9 +118,13 @@ def test_data_without_masks_or_boxes_is_refused():
             Trainer(get_preset("udl-mnist1d-cnn"), mnist, _config(task), device="cpu")
 
 
-def test_augmentation_is_refused_where_it_would_not_move_the_targets():
-    with pytest.raises(TrainingError, match="augmentation is for classification only"):
-        _config("segmentation", augmentation=Augmentation(flip=True)).validate()
+def test_rotation_and_zoom_are_refused_where_they_would_not_move_the_targets_exactly():
+    for task in ("segmentation", "detection"):
+        with pytest.raises(TrainingError, match="rotate cannot be used for " + task):
+            _config(task, augmentation=Augmentation(rotate=10.0)).validate()
+        with pytest.raises(TrainingError, match="scale cannot be used"):
+            _config(task, augmentation=Augmentation(scale=0.2, flip=True)).validate()
+        _config(task, augmentation=Augmentation(flip=True, translate=0.1)).validate()
 
 
 # ---------------------------------------------------------------- the grid read as boxes

@@ -33,6 +33,7 @@ from gui.lab.input.draw_image import DrawImage
 from gui.lab.input.draw_signal import DrawSignal
 from gui.lab.input.transform_box import TransformBox
 from gui.widgets.flow_layout import FlowLayout
+from gui.widgets.themes import set_tone
 
 DEFAULT_EXAMPLE = {1: "mnist1d-3", 2: "shapes"}
 LAB_PRESET = {1: "lab-1d", 2: "lab-2d"}
@@ -110,7 +111,7 @@ class InputPanel(QWidget):
         self.error_label = QLabel()
         self.error_label.setObjectName("inputError")
         self.error_label.setWordWrap(True)
-        self.error_label.setStyleSheet("color: #ff6b6b;")
+        set_tone(self.error_label, "error")
         self.error_label.hide()
 
         source_box = QGroupBox("Input")

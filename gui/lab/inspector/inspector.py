@@ -18,9 +18,11 @@ from PySide6.QtWidgets import (
 )
 
 from engine.spec import INPUT, LAYER_TYPES
+from gui.lab.inspector.dropout_controls import DropoutControls
 from gui.lab.inspector.formula_view import FormulaView
 from gui.lab.inspector.kernel_editor import KERNEL_TYPES, KernelEditor
 from gui.lab.inspector.param_form import ParamForm
+from gui.widgets.themes import set_tone
 
 NO_LAYER = "Select a layer (in the maps or the layer stack) to inspect it."
 
@@ -49,7 +51,7 @@ class Inspector(QWidget):
         self.error_label = QLabel()
         self.error_label.setObjectName("layerError")
         self.error_label.setWordWrap(True)
-        self.error_label.setStyleSheet("color: #ff6b6b;")
+        set_tone(self.error_label, "error")
         self.error_label.hide()
 
         self.figures_box = self._build_figures()
@@ -120,7 +122,10 @@ class Inspector(QWidget):
         """Parameters, weights, the selected layer's formula and the hovered value."""
         self.param_form = ParamForm(document)
         self.params_box = QGroupBox("Parameters")
-        QVBoxLayout(self.params_box).addWidget(self.param_form)
+        params_column = QVBoxLayout(self.params_box)
+        self.dropout_controls = DropoutControls(document)
+        params_column.addWidget(self.dropout_controls)
+        params_column.addWidget(self.param_form)
         self.kernel_editor = KernelEditor(document)
         self.kernel_box = QGroupBox("Weights")
         QVBoxLayout(self.kernel_box).addWidget(self.kernel_editor)

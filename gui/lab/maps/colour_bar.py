@@ -14,12 +14,12 @@ from PySide6.QtCore import QEvent, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFontMetrics, QImage, QPainter
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from gui.compute.colormaps import BACKGROUND
+from gui.compute.colormaps import background
 from gui.compute.display import LEVELS
+from gui.widgets.themes import colours
 
 STRIP_WIDTH = 14
 LABEL_GAP = 4
-LABEL_COLOUR = QColor(200, 200, 205)
 
 
 def tick_labels(levels: tuple[float, float]) -> list[tuple[float, str]]:
@@ -98,16 +98,16 @@ class ColourBar(QWidget):
 
     def paintEvent(self, _event) -> None:  # noqa: N802 - Qt's name
         painter = QPainter(self)
-        painter.fillRect(self.rect(), QColor(*BACKGROUND))
+        painter.fillRect(self.rect(), QColor(*background()))
         top, bottom = 3, self.height() - 3
         span = max(bottom - top, 1)
         strip = QRectF(2, top, STRIP_WIDTH, span)
         if self._strip is not None:
             painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
             painter.drawImage(strip, self._strip)
-        painter.setPen(QColor(120, 120, 128))
+        painter.setPen(QColor(colours().grid))
         painter.drawRect(strip)
-        painter.setPen(LABEL_COLOUR)
+        painter.setPen(QColor(colours().plot_text))
         metrics = self.fontMetrics()
         text_h = metrics.height()
         x = strip.right() + LABEL_GAP

@@ -22,14 +22,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gui.compute.colormaps import BACKGROUND, lookup_table, overlay_table
+from gui.compute.colormaps import background, lookup_table, overlay_table
 from gui.compute.display import LayerDisplay, grid_for
 from gui.lab.maps.colour_bar import ColourBar
 from gui.widgets.indexed_image import IndexedImageItem
+from gui.widgets.themes import colours, set_tone, signals
 
-TRACE_PEN = (230, 230, 230)
 TRACE_WIDTH = 1.5
-ERROR_STYLE = "color: #ff6b6b; font-size: 15px; padding: 6px 10px;"
+ERROR_STYLE = "font-size: 15px; padding: 6px 10px;"  # the colour: the theme's error tone
 
 
 def canvas_height(shape: tuple[int, ...] | None, tile_px: int, max_columns: int) -> int:
@@ -46,6 +46,18 @@ def canvas_height(shape: tuple[int, ...] | None, tile_px: int, max_columns: int)
         return 56
     c = shape[0]
     return int(min(420, max(60, c * max(18, min(36, 360 // max(c, 1))) + 30)))
+
+
+DROPPED_RGBA = (230, 0, 180, 235)  # a dropout mask's dropped units: in no colormap
+
+_DROPPED_TABLE: list = []
+
+
+def _dropped_table() -> np.ndarray:
+    """(256, 4): index 1 (a dropped unit) opaque magenta, everything else transparent."""
+    if not _DROPPED_TABLE:
+        _DROPPED_TABLE.append(overlay_table(DROPPED_RGBA))
+    return _DROPPED_TABLE[0]
 
 
 class MapViewBox(pg.ViewBox):
@@ -111,12 +123,13 @@ class LayerMap(QWidget):
         self.title.setObjectName("layerTitle")
         self.error_label = QLabel()
         self.error_label.setStyleSheet(ERROR_STYLE)
+        set_tone(self.error_label, "error")
         self.error_label.setWordWrap(True)
         self.error_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.error_label.hide()
 
         self.canvas = MapCanvas()
-        self.canvas.setBackground(QColor(*BACKGROUND))
+        self.canvas.setBackground(QColor(*background()))
         self.canvas.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.canvas.ci.setContentsMargins(2, 2, 2, 2)
         self.canvas.ci.setSpacing(6)
@@ -134,7 +147,16 @@ class LayerMap(QWidget):
         self.marker.setPen(pen)
         self.marker.setZValue(20)
         self.marker.hide()
-        for item in (self.image, self.overlay, self.marker):
+        # A dropout layer in training mode: its dropped units on top of the maps.
+        self.dropped = IndexedImageItem(axisOrder="row-major")
+        self.dropped.setZValue(5)
+        self.dropped.hide()
+        self.dropped_points = pg.ScatterPlotItem(
+            size=6, pen=None, brush=pg.mkBrush(*DROPPED_RGBA), symbol="x"
+        )
+        self.dropped_points.setZValue(5)
+        self.dropped_points.hide()
+        for item in (self.image, self.overlay, self.marker, self.dropped, self.dropped_points):
             self.view.addItem(item)
         # The colour bar is a widget of its own: inside the maps' canvas every image update
         # repainted it too (a few ms per edit over all layers).
@@ -144,6 +166,7 @@ class LayerMap(QWidget):
         self.canvas.scene().sigMouseMoved.connect(self._mouse_moved)
         self.canvas.scene().sigMouseClicked.connect(self._mouse_clicked)
         self.canvas.viewport().installEventFilter(self)
+        signals.changed.connect(self._follow_theme)
 
         row = QHBoxLayout()
         row.setContentsMargins(0, 0, 0, 0)
@@ -230,6 +253,7 @@ class LayerMap(QWidget):
         else:
             self.image.clear()
             self._set_curves(0)
+        self._apply_dropped(render)
         cmap_key = (colormap_name, render.symmetric)
         if cmap_key != self._cmap_key:
             self._cmap_key = cmap_key
@@ -278,15 +302,20 @@ class LayerMap(QWidget):
             self._place_overlay(QRectF(-0.5, -0.5, length, c))
             self.view.setRange(QRectF(-0.5, -0.55, length, c + 0.1), padding=0)
 
+    def _follow_theme(self, _name: str = "") -> None:
+        self.canvas.setBackground(QColor(*background()))
+        for curve in self._curves:
+            curve.setPen(pg.mkPen(colours().text, width=self._curve_width))
+
     def _set_curves(self, n: int, width: float = TRACE_WIDTH) -> None:
         while len(self._curves) > n:
             self.view.removeItem(self._curves.pop())
         if n and width != self._curve_width:
             for curve in self._curves:
-                curve.setPen(pg.mkPen(TRACE_PEN, width=width))
+                curve.setPen(pg.mkPen(colours().text, width=width))
         self._curve_width = width
         while len(self._curves) < n:
-            curve = pg.PlotDataItem(pen=pg.mkPen(TRACE_PEN, width=width))
+            curve = pg.PlotDataItem(pen=pg.mkPen(colours().text, width=width))
             self.view.addItem(curve)
             self._curves.append(curve)
 
@@ -325,6 +354,24 @@ class LayerMap(QWidget):
         if r.kind == "traces":
             return (1, r.shape[1])
         return None
+
+    def _apply_dropped(self, r: LayerDisplay) -> None:
+        """Mark a dropout mask's dropped units (magenta), or hide the marks."""
+        marks = r.dropped
+        if marks is None:
+            self.dropped.hide()
+            self.dropped_points.hide()
+            return
+        if r.kind == "traces":
+            self.dropped.hide()
+            channel, position = np.nonzero(marks)
+            self.dropped_points.setData(position.astype(np.float32), channel.astype(np.float32))
+            self.dropped_points.show()
+            return
+        self.dropped_points.hide()
+        self.dropped.setImage(marks, levels=(0, 255), lut=_dropped_table(), autoLevels=False)
+        self.dropped.setRect(self._image_rect)
+        self.dropped.show()
 
     def set_marker(self, channel: int | None, position: tuple[int, ...] | None) -> None:
         """Outline the probed position (in its channel's tile), or hide the outline."""

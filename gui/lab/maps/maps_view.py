@@ -28,6 +28,7 @@ from gui.lab.maps.layer_map import LayerMap, canvas_height
 from gui.lab.maps.map_visibility import MapVisibility
 from gui.state.document import COLORMAPS, Document, Probe
 from gui.widgets.flow_layout import FlowLayout
+from gui.widgets.themes import colours, signals
 
 MIN_TILE, MAX_TILE = 40, 200
 # The smallest tile the view shrinks to so that every layer fits its height without
@@ -154,6 +155,7 @@ class MapsView(QWidget):
         self.rf_box.toggled.connect(lambda on: document.set_view(show_receptive_field=on))
         # Titles, errors and sizes follow the analysis; weight edits leave them alone.
         document.specChanged.connect(self._sync_layers)
+        signals.changed.connect(self._follow_theme)  # the titles' tones
         document.specChanged.connect(self._reserve_readout)
         document.viewChanged.connect(self._sync_view)
         document.probeChanged.connect(self._sync_probe)
@@ -170,6 +172,9 @@ class MapsView(QWidget):
     # ------------------------------------------------------------ layers
     def layer_names(self) -> list[str]:
         return [INPUT, *self.document.spec.names()]
+
+    def _follow_theme(self, _name: str) -> None:
+        self._sync_layers()
 
     def _sync_layers(self) -> None:
         """Rebuild the column when layers change; refresh titles, errors and sizes."""
@@ -192,8 +197,10 @@ class MapsView(QWidget):
             self._unpainted.clear()  # those maps are gone; the new ones paint a fresh result
             self.visibility.set_maps(self.maps)
         analysis = self.document.analysis
+        muted = colours().muted
         self.maps[INPUT].set_title(
-            f"<b>input</b> &nbsp;<span style='color:#9aa'>{_shape_text(self.document.input.shape)}"
+            f"<b>input</b> &nbsp;<span style='color:{muted}'>"
+            f"{_shape_text(self.document.input.shape)}"
             "</span>"
         )
         self.maps[INPUT].set_error(None)
@@ -207,7 +214,7 @@ class MapsView(QWidget):
             shape = _shape_text(info.out_shape) if info.out_shape is not None else "—"
             params = f" · {info.parameters:,} parameters" if info.parameters else ""
             widget.set_title(
-                f"<b>{escape(info.name)}</b> &nbsp;<span style='color:#9aa'>{escape(details)}"
+                f"<b>{escape(info.name)}</b> &nbsp;<span style='color:{muted}'>{escape(details)}"
                 f" &nbsp;→ {shape}{params}</span>"
             )
             widget.set_error(str(info.error) if info.error is not None else None)
@@ -226,6 +233,15 @@ class MapsView(QWidget):
             return f"upsample ×{layer.param('scale_factor')} {layer.param('mode')}"
         if layer.type in ("max_pool", "avg_pool"):
             return f"{layer.type.replace('_', ' ')} {layer.param('kernel_size')}"
+        if layer.type == "dropout":
+            q = float(layer.param("p"))
+            if not layer.param("train"):
+                return f"dropout p {q:g} (off: values pass unchanged)"
+            scale = "0" if q >= 1 else f"{1 / (1 - q):.3g}"
+            return (
+                f"dropout p {q:g}, training mode (seed {layer.param('seed')}): "
+                f"magenta = dropped, survivors × {scale}"
+            )
         return layer.type.replace("_", " ")
 
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name

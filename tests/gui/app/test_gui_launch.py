@@ -22,12 +22,13 @@ def test_start_selects_the_first_layer_with_weights(open_window):
 
 def test_training_is_a_tab_beside_layers(open_window, qtbot):
     window = open_window("sine")
-    layers, training = window.bottom_docks()
+    layers, training, lessons = window.bottom_docks()
     assert layers.isAncestorOf(window.layer_stack)
     assert training.isAncestorOf(window.trainer_panel)
+    assert lessons.isAncestorOf(window.lessons_panel)
     window.resize(1280, 800)
     window.show()
-    qtbot.waitUntil(lambda: window.tabifiedDockWidgets(layers) == [training])
+    qtbot.waitUntil(lambda: window.tabifiedDockWidgets(layers) == [training, lessons])
     qtbot.waitUntil(lambda: front_tab(window) == "Layers")
     assert layers.height() < 0.35 * window.height()  # the maps keep most of the height
 

@@ -11,7 +11,7 @@ from engine import symmetry as S
 from engine.network import init_weights
 from engine.spec import LayerSpec, NetworkSpec
 from gui.state.document import Document
-from gui.symmetry.symmetry_panel import SymmetryLab, _fmt
+from gui.symmetry.symmetry_panel import SymmetryLab, _fmt, to_uint8
 
 
 def circular_pool_net() -> NetworkSpec:
@@ -49,7 +49,14 @@ def test_moving_the_shift_slider_updates_the_maps_and_numbers(lab, qtbot):
     shown = _fmt(report.layer("c").equivariance_error)
     assert f"equivariance error <b>{shown}</b>" in lab.numbers.text()
     maps = lab.last_measure["maps"]
-    np.testing.assert_allclose(lab.maps.images[0].image, maps["f_tx"])
+    # drawn as uint8 made on the worker (pyqtgraph's fast path), linear in f(t(x))
+    shown = lab.maps.images[0].image
+    assert shown.dtype == np.uint8
+    np.testing.assert_array_equal(shown, to_uint8(maps["f_tx"], maps["levels"]))
+    low, high = maps["levels"]
+    np.testing.assert_allclose(
+        shown / 255 * (high - low) + low, maps["f_tx"], atol=(high - low) / 255
+    )
     with qtbot.waitSignal(
         lab.measured, timeout=20000, check_params_cb=lambda r: r["report"].transform.shift == (0, 3)
     ):
