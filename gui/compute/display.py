@@ -45,10 +45,12 @@ DIVERGING = ("diverging",)
 
 @dataclass(frozen=True)
 class DisplayHint:
-    """What the maps view can show: at most ``max_columns`` tiles per row, ``tile_px`` wide."""
+    """What the maps view can show: at most ``max_columns`` tiles per row, ``tile_px`` wide;
+    1D traces across ``trace_px`` pixels (longer traces are drawn as a peak envelope)."""
 
     max_columns: int = 16
     tile_px: int = 96
+    trace_px: int = 2048
 
 
 @dataclass
@@ -56,7 +58,9 @@ class LayerDisplay:
     """One layer's display data.
 
     ``kind`` is ``"map2d"`` (tiled uint8 ``image``), ``"traces"`` (1D: ``traces`` (C, L)
-    float32 scaled into [-0.5, 0.5] by ``1 / (2 * max|v|)``), ``"vector"`` (a (1, D) uint8
+    float32 scaled into [-0.5, 0.5] by ``1 / (2 * max|v|)``; when L is over twice the
+    hint's ``trace_px``, a peak envelope instead: each block of ``factor`` samples gives
+    its min and its max, both at the block's centre ``trace_x``), ``"vector"`` (a (1, D) uint8
     ``image``) or ``"missing"`` (the layer has no output: error or skipped).
 
     For map2d, ``grid`` is (rows, cols), ``tile`` is the displayed tile (h, w) and ``factor``
@@ -93,6 +97,7 @@ class LayerDisplay:
     pitch: tuple[int, int] = (0, 0)
     channel_ranges: np.ndarray | None = None
     small: torch.Tensor | None = None
+    trace_x: np.ndarray | None = None  # sample positions of ``traces`` (None: 0, 1, ...)
     # A dropout layer in training mode: where its mask dropped units, in the layout of
     # ``image`` (1 dropped, 0 kept, GAP between tiles) or, for traces, (C, L) bool.
     dropped: np.ndarray | None = None
@@ -363,8 +368,11 @@ def layer_display(
         )
     if output.ndim == 2:
         m = max(abs(vmin), abs(vmax)) or 1.0
-        traces = (values * np.float32(0.5 / m)).numpy()
-        return LayerDisplay(name, "traces", shape, levels, symmetric, traces=traces)
+        traces, x, factor = peak_envelope(values, hint.trace_px)
+        traces = (traces * np.float32(0.5 / m)).numpy()
+        return LayerDisplay(
+            name, "traces", shape, levels, symmetric, traces=traces, factor=factor, trace_x=x
+        )
     if output.ndim == 1:
         image = np.ascontiguousarray(quantize(values, levels).numpy()[None, :])
         rgb = _coloured(image, tables, symmetric)
@@ -372,6 +380,27 @@ def layer_display(
             name, "vector", shape, levels, symmetric, image=image, rgb=rgb, colormap=colormap
         )
     return LayerDisplay(name, "missing", shape, levels, symmetric)
+
+
+def peak_envelope(values: torch.Tensor, pixels: int):
+    """(C, L) -> (traces, x, factor): the values themselves (x None, factor 1) when L is at
+    most ``2 * pixels``; else per block of ``factor = ceil(L / pixels)`` samples its min then
+    its max, both at the block's centre (what a line through every sample covers on a
+    screen ``pixels`` wide; the last block may be shorter)."""
+    c, length = values.shape
+    if length <= 2 * max(1, pixels):
+        return values, None, 1
+    f = math.ceil(length / pixels)
+    blocks = math.ceil(length / f)
+    padded = values
+    if blocks * f != length:  # repeat the last sample: min and max stay the block's own
+        padded = torch.cat((values, values[:, -1:].expand(c, blocks * f - length)), 1)
+    shaped = padded.reshape(c, blocks, f)
+    envelope = torch.stack((shaped.amin(2), shaped.amax(2)), 2).reshape(c, 2 * blocks)
+    starts = np.arange(blocks, dtype=np.float32) * f
+    ends = np.minimum(starts + f, length)
+    x = np.repeat((starts + ends - 1) / 2, 2).astype(np.float32)
+    return envelope, x, f
 
 
 def _downsampled(

@@ -10,8 +10,9 @@ than one already delivered is dropped.
 
 When passes are slow (``EARLY_LAYERS_AFTER_S``), each recomputed layer's display data
 leaves as soon as it is ready (``layerReady``), so the GUI paints early layers while the
-worker computes later ones; a quick pass is delivered whole, its layers drawn on a render
-thread while the worker computes the next ones. The worker thread stays a
+worker computes later ones; a quick pass is delivered whole. Either way each layer is drawn
+on a render thread while the worker computes the next one, or by the worker itself between
+layers, whichever :class:`PassPlan` measured faster. The worker thread stays a
 moment after its last job (``IDLE_LINGER_S``): starting a thread per edit made the GUI
 thread wait for the OS to schedule it.
 """
@@ -181,6 +182,7 @@ class ComputeScheduler(QObject):
         self._rf_probe: Probe | None = None
         self._trace: Trace | None = None  # the worker's newest trace (reused by the next run)
         self._last_pass_s = float("inf")  # the worker's last pass (a first pass may be slow)
+        self._plan = PassPlan()  # how passes run, chosen by measured cost (the worker's)
         self._thread: threading.Thread | None = None
         self._render_basis: tuple | None = None  # (settings, trace, render) of the last run
         self._render_pool = None  # the worker's render thread while it runs (see _work)
@@ -379,13 +381,24 @@ class ComputeScheduler(QObject):
             reuse = self._render_basis[1:]
         drawer = _PassDrawer(job, previous, reuse, self._delivered.emit)
         slow = self._last_pass_s >= EARLY_LAYERS_AFTER_S
-        on_output = drawer.hand_over_now if slow and not job.shared_levels else None
-        if on_output is None and self._render_pool is not None and not job.shared_levels:
-            # A quick pass: each layer is drawn on the render thread while the next one
-            # computes here (torch releases the GIL), and handed over with the whole pass.
-            # Measured on the reference load: median edit-to-repaint 12.4 ms against 13.3
-            # with the worker drawing after the pass on two torch threads.
-            on_output = functools.partial(drawer.draw_meanwhile, self._render_pool)
+        pool = self._render_pool
+        computes = job.start < RENDER_ONLY and not job.shared_levels and pool is not None
+        option = "overlap"
+        if computes:
+            option = self._plan.choose((job.spec, tuple(job.input.shape)), slow)
+        on_output = None
+        if not job.shared_levels:
+            if pool is not None and option == "overlap":
+                # Each layer is drawn on the render thread while the next one computes
+                # here (torch releases the GIL). A quick pass is handed over whole
+                # (measured on the reference load: median edit-to-repaint 12.4 ms against
+                # 13.3 with the worker drawing after the pass on two torch threads); a
+                # slow one layer by layer as each drawing ends (at 512x512 the worker
+                # drew each layer itself between layers before: about a quarter of the
+                # pass, now beside it on the other core).
+                on_output = functools.partial(drawer.draw_meanwhile, pool, hand_over=slow)
+            elif slow or option != "overlap":
+                on_output = drawer.hand_over_now if slow else drawer.draw_now
         trace = _run_pass(job, previous, on_output)
         t1 = time.perf_counter()
         early = drawer.collect()
@@ -405,6 +418,8 @@ class ComputeScheduler(QObject):
         t2 = time.perf_counter()
         if job.start < RENDER_ONLY:
             self._last_pass_s = t2 - t0
+        if computes:
+            self._plan.record(slow, option, t2 - t0)
         times = {"forward": t1 - t0 - drawer.seconds, "render": t2 - t1 + drawer.seconds}
         return ComputeResult(trace, render, job.generation, times)
 
@@ -629,6 +644,78 @@ def _run_pass(job: _Job, previous: Trace | None, on_output) -> Trace:
     )
 
 
+class PassPlan:
+    """How the worker runs passes, chosen by their measured cost (not by a guess).
+
+    Options: ``"overlap"`` (each layer is drawn on the render thread while the next one
+    computes) and ``"serial"`` (the worker draws each layer itself, between layers).
+    Which wins depends on the machine, its load and the network (on two loaded cores the
+    render thread competing with the worker made 512x512 passes slower; on a quiet one
+    the overlap wins): each option is tried, then the one with the lowest median of its
+    recent pass times is used; the loser is tried again after ``RETRY`` passes, then
+    twice as long each time it loses again, four times when far behind. Costs are kept
+    per kind of pass (quick or slow) and forgotten when the network or the input's shape
+    changes.
+
+    Intra-op torch threads for the big layers were measured too and left out: their
+    sums come out in another order (the maps would no longer equal a fresh engine pass
+    bit for bit), and with the machine loaded a pass took ten times as long.
+    """
+
+    RECENT = 5
+    RETRY = 24
+    options = ("overlap", "serial")
+
+    def __init__(self) -> None:
+        self._key = None
+        self._costs: dict[tuple, list[float]] = {}
+        self._wait: dict[tuple, int] = {}  # passes until a losing option is tried again
+        self._backoff: dict[tuple, int] = {}
+        self._warm = False
+
+    def choose(self, key, slow: bool) -> str:
+        if key != self._key:
+            self._key = key
+            self._costs, self._wait, self._backoff = {}, {}, {}
+            self._warm = True  # the first pass after a change warms caches up: not counted
+        for option in self.options:
+            if len(self._costs.get((slow, option), ())) < 2:
+                return option
+        best = self.best(slow)
+        for option in self.options:
+            if option == best:
+                continue
+            k = (slow, option)
+            self._wait[k] = self._wait.get(k, self.RETRY) - 1
+            if self._wait[k] <= 0:
+                return option
+        return best
+
+    def best(self, slow: bool) -> str:
+        def median(option: str) -> float:
+            costs = self._costs.get((slow, option))
+            return float(np.median(costs)) if costs else float("inf")
+
+        return min(self.options, key=median)
+
+    def record(self, slow: bool, option: str, seconds: float) -> None:
+        if self._warm:
+            self._warm = False
+            return
+        k = (slow, option)
+        costs = self._costs.setdefault(k, [])
+        costs.append(seconds)
+        del costs[: -self.RECENT]
+        if k in self._wait and self._wait[k] <= 0:  # a retry: wait longer if it lost again
+            best = self.best(slow)
+            factor = 1
+            if best != option:  # far behind: try it much later
+                far = seconds > 2 * float(np.median(self._costs[(slow, best)]))
+                factor = 4 if far else 2
+            self._backoff[k] = self._backoff.get(k, self.RETRY) * factor
+            self._wait[k] = self._backoff[k]
+
+
 class _PassDrawer:
     """Draws the layers of one pass as they are computed (the worker's side of a job)."""
 
@@ -659,6 +746,19 @@ class _PassDrawer:
             changed=changed,
         )
 
+    def draw_now(self, name: str, output: np.ndarray, changed) -> None:
+        """A quick pass drawn by the worker between layers (handed over with the pass)."""
+        draw = self.drawing_of(name, output, changed)
+        if draw is None:
+            return
+        start = time.perf_counter()
+        try:
+            self.early[name] = draw()
+        except Exception:  # noqa: BLE001 - the final pass renders it (or reports)
+            log.exception("drawing %s failed", name)
+        finally:
+            self.seconds += time.perf_counter() - start
+
     def hand_over_now(self, name: str, output: np.ndarray, changed) -> None:
         """A slow pass: per-layer levels depend on the layer alone, so draw it and send it."""
         draw = self.drawing_of(name, output, changed)
@@ -674,10 +774,26 @@ class _PassDrawer:
             self.seconds += time.perf_counter() - start
         self._hand_over(LayerResult(name, self.early[name], self.job.generation))
 
-    def draw_meanwhile(self, pool, name: str, output: np.ndarray, changed) -> None:
-        """A quick pass: draw the layer on the render thread while the next one computes."""
+    def draw_meanwhile(
+        self, pool, name: str, output: np.ndarray, changed, hand_over: bool = False
+    ) -> None:
+        """Draw the layer on the render thread while the next one computes; ``hand_over``:
+        send it to the GUI thread as soon as it is drawn (a slow pass)."""
         draw = self.drawing_of(name, output, changed)
-        if draw is not None:
+        if draw is None:
+            return
+        if hand_over:
+            generation = self.job.generation
+
+            def draw_and_send(draw=draw, name=name) -> LayerDisplay:  # on the render thread
+                display = draw()
+                # Sent before the future is done: the pass's ComputeResult, sent once every
+                # future is done, is always queued after its layers.
+                self._hand_over(LayerResult(name, display, generation))
+                return display
+
+            self._drawing[name] = pool.submit(draw_and_send)
+        else:
             self._drawing[name] = pool.submit(draw)
 
     def collect(self) -> dict[str, LayerDisplay]:

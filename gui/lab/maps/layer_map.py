@@ -29,6 +29,7 @@ from gui.widgets.indexed_image import IndexedImageItem
 from gui.widgets.rf_outline import attach_outline
 from gui.widgets.themes import colours, set_tone, signals
 
+TRACE_WIDTH = 1.5
 ERROR_STYLE = "font-size: 15px; padding: 6px 10px;"  # the colour: the theme's error tone
 
 
@@ -106,6 +107,8 @@ class LayerMap(QWidget):
         self._cmap_key: tuple | None = None
         self._layout_key: tuple | None = None
         self._curves: list[pg.PlotDataItem] = []
+        self._curve_width = TRACE_WIDTH
+        self._overlay_source: np.ndarray | None = None  # the overlay array shown now
         self._bar_wanted = True
         self._image_rect = QRectF()
         self._overlay_rect = QRectF()  # where a receptive-field overlay goes (scene units)
@@ -293,11 +296,14 @@ class LayerMap(QWidget):
         self.image.clear()
         traces = r.traces
         c, length = traces.shape
-        self._set_curves(c)
-        x = np.arange(length, dtype=np.float32)
+        # A peak envelope (a long trace) is drawn with a 1 px pen: Qt strokes a wider pen
+        # through its slow path (about 6x the time for a few thousand points).
+        self._set_curves(c, 1.0 if r.trace_x is not None else TRACE_WIDTH)
+        x = r.trace_x if r.trace_x is not None else np.arange(length, dtype=np.float32)
+        length = r.shape[1]  # the layer's own length (traces may be its peak envelope)
         for i, curve in enumerate(self._curves):
             curve.setData(x, traces[i] * -1.0 + i)  # inverted y: channel 0 on top, up is up
-        key = (r.kind, traces.shape)
+        key = (r.kind, r.shape)
         if key != self._layout_key:
             self._layout_key = key
             self.view.setAspectLocked(False)
@@ -308,13 +314,17 @@ class LayerMap(QWidget):
     def _follow_theme(self, _name: str = "") -> None:
         self.canvas.setBackground(QColor(*background()))
         for curve in self._curves:
-            curve.setPen(pg.mkPen(colours().text, width=1.5))
+            curve.setPen(pg.mkPen(colours().text, width=self._curve_width))
 
-    def _set_curves(self, n: int) -> None:
+    def _set_curves(self, n: int, width: float = TRACE_WIDTH) -> None:
         while len(self._curves) > n:
             self.view.removeItem(self._curves.pop())
+        if n and width != self._curve_width:
+            for curve in self._curves:
+                curve.setPen(pg.mkPen(colours().text, width=width))
+        self._curve_width = width
         while len(self._curves) < n:
-            curve = pg.PlotDataItem(pen=pg.mkPen(colours().text, width=1.5))
+            curve = pg.PlotDataItem(pen=pg.mkPen(colours().text, width=width))
             self.view.addItem(curve)
             self._curves.append(curve)
 
@@ -349,11 +359,16 @@ class LayerMap(QWidget):
         if overlay is None or self.display is None or self.display.kind == "missing":
             self.overlay.hide()
             self.set_rf_outline(None)  # laptop15
+            self._overlay_source = None
             return
         expected = self._overlay_shape()
         if expected is not None and overlay.shape != expected:
             self.overlay.hide()  # made for another layout; a fresh one is on its way
+            self._overlay_source = None
             return
+        if overlay is self._overlay_source and self.overlay.isVisible():
+            return  # the same receptive field (a weight edit): nothing to draw again
+        self._overlay_source = overlay
         self.overlay.setImage(overlay, levels=(0, 255), lut=overlay_table(), autoLevels=False)
         self._place_overlay(self._overlay_rect)
 
@@ -373,7 +388,7 @@ class LayerMap(QWidget):
         if r.kind in ("map2d", "vector"):
             return r.image.shape
         if r.kind == "traces":
-            return (1, r.traces.shape[1])
+            return (1, r.shape[1])
         return None
 
     def _apply_dropped(self, r: LayerDisplay) -> None:

@@ -7,6 +7,7 @@ probe; clicking pins it (hovering elsewhere no longer moves it) until the next c
 
 from __future__ import annotations
 
+from dataclasses import replace
 from html import escape
 
 from PySide6.QtCore import QEvent, QSize, Qt, QTimer, Signal
@@ -192,6 +193,9 @@ class MapsView(QWidget):
         if list(self.maps) != names:
             for widget in self.maps.values():
                 self._column.removeWidget(widget)
+                # Hidden now: until Qt deletes it (the event loop's next pass, later when
+                # it is busy) it would paint at its old place, its title over the new maps.
+                widget.hide()
                 widget.deleteLater()
             self.maps = {}
             for i, name in enumerate(names):
@@ -329,9 +333,14 @@ class MapsView(QWidget):
         across = min(columns, channels)
         tile = int(max(MIN_TILE, min(MAX_TILE * scale, (width - 2 * across) // max(across, 1))))
         fit = self._tile_to_fit(columns, tile, round(MIN_FIT_TILE * scale))
+        # Traces (1D layers) are drawn across the width; other networks keep one hint
+        # whatever the width (a scroll bar coming and going redraws nothing).
+        traces = any(s and len(s) == 2 for s in shapes)
+        trace_px = max(64, width) if traces else DisplayHint.trace_px
         if fit is not None:
-            return DisplayHint(max_columns=columns, tile_px=fit)
-        return self._tile_for_rows(width, channels) or DisplayHint(columns, tile)
+            return DisplayHint(max_columns=columns, tile_px=fit, trace_px=trace_px)
+        hint = self._tile_for_rows(width, channels) or DisplayHint(columns, tile)
+        return replace(hint, trace_px=trace_px)
 
     # --- laptop15 block: tile scale and VISIBLE_LAYERS ------------------------------------
     def set_tile_scale(self, scale: float) -> None:

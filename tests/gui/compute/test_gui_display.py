@@ -113,3 +113,29 @@ def test_a_huge_layer_stays_downsampled_when_zoomed():
     values = np.zeros((3, 2000, 2000), dtype=np.float32)  # 12 million values
     render = layer_display("x", values, DisplayHint(), "auto", full_resolution=True)
     assert render.factor > 1
+
+
+@given(
+    st.integers(1, 4),
+    st.integers(1, 300),
+    st.integers(1, 60),
+    st.integers(0, 2**31 - 1),
+)
+def test_long_traces_are_their_peak_envelope_and_short_ones_themselves(c, length, px, seed):
+    values = np.random.default_rng(seed).standard_normal((c, length)).astype(np.float32)
+    render = layer_display("conv", values, DisplayHint(trace_px=px), "auto")
+    m = float(np.abs(values).max())
+    assert render.shape == (c, length)  # hover reads the full-resolution output
+    if length <= 2 * px:
+        assert render.trace_x is None and render.factor == 1
+        np.testing.assert_array_equal(render.traces, values * np.float32(0.5 / m))
+        return
+    f = -(-length // px)
+    assert render.factor == f
+    blocks = [values[:, i : i + f] for i in range(0, length, f)]
+    expected = np.stack([np.stack((b.min(1), b.max(1)), 1) for b in blocks], 1).reshape(
+        c, -1
+    ) * np.float32(0.5 / m)
+    np.testing.assert_array_equal(render.traces, expected)
+    centres = [(i + min(i + f, length) - 1) / 2 for i in range(0, length, f)]
+    np.testing.assert_array_equal(render.trace_x, np.repeat(centres, 2).astype(np.float32))

@@ -198,3 +198,25 @@ def test_view_settings_controls_edit_the_document(view_2d):
     assert document.view.colormap == "magma" and document.view.shared_levels
     document.set_view(colormap="gray")
     assert view.colormap_box.currentText() == "gray"
+
+
+def test_another_network_shows_only_its_own_titles_at_once(view_2d, qtbot):
+    # A bug seen on main: after loading another network the old maps (deleted later)
+    # still painted at their places, their titles over the new network's.
+    from dataclasses import replace
+
+    from gui.lab.maps.layer_map import LayerMap
+
+    document, _, view = view_2d
+    spec = document.spec
+    assert not any(layer.inputs for layer in spec.layers)  # a plain chain: names are free
+    renamed = spec.with_layers([replace(layer, name=f"new_{layer.name}") for layer in spec.layers])
+    document.set_network(renamed)
+    assert list(view.maps) == ["input", *renamed.names()]
+    old = [m for m in view.findChildren(LayerMap) if m not in view.maps.values()]
+    assert old  # not deleted yet (Qt deletes them later) ...
+    assert not any(m.isVisibleTo(view) for m in old)  # ... but no longer painted
+    qtbot.waitUntil(lambda: all(m.isVisibleTo(view) for m in view.maps.values()))
+    titles = [m.title.text() for m in view.findChildren(LayerMap) if m.isVisibleTo(view)]
+    assert len(titles) == len(view.maps) and not any("<b>conv1</b>" in t for t in titles)
+    qtbot.waitUntil(lambda: _current(view), timeout=20_000)
