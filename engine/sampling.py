@@ -447,19 +447,7 @@ def upsample_views(
         transposed_formula(length, kk, s, padding, output_padding)
         for length, kk in zip(x.shape[1:], weight.shape[2:], strict=True)
     )
-    transposed = LayerSpec(
-        "transposed_conv",
-        "conv_transpose",
-        {
-            "out_channels": weight.shape[1] * groups,
-            "kernel_size": tuple(weight.shape[2:]),
-            "stride": s,
-            "padding": padding,
-            "output_padding": output_padding,
-            "groups": groups,
-            "bias": False,
-        },
-    )
+    transposed = _transposed_spec(weight, groups, s, padding, output_padding)
     smooth = "linear" if n == 1 else "bilinear"
     views = [
         _run("duplicate", "duplicate", LayerSpec("duplicate", "upsample", {"scale_factor": f}), x),
@@ -482,18 +470,7 @@ def upsample_views(
         notes.append("max unpool: give the map whose max pool this is (pool_input)")
     else:
         pair = max_unpool_pair(pool_input, f, values=x)
-        unpool = LayerSpec("max_unpool", "max_unpool", {"pool": "max_pool"})
-        views.insert(
-            1,
-            SampledView(
-                "max_unpool",
-                "max unpool",
-                unpool,
-                x.shape,
-                pair.unpooled,
-                _came_from=pair.came_from,
-            ),
-        )
+        views.insert(1, _unpool_view(pair, x.shape))
     return UpComparison(
         x,
         f,
@@ -503,6 +480,31 @@ def upsample_views(
         lengths,
         formula,
         tuple(notes),
+    )
+
+
+def _transposed_spec(weight, groups: int, stride: int, padding: int, output_padding: int):
+    """The transposed convolution of the Up row, as a layer of its own."""
+    return LayerSpec(
+        "transposed_conv",
+        "conv_transpose",
+        {
+            "out_channels": weight.shape[1] * groups,
+            "kernel_size": tuple(weight.shape[2:]),
+            "stride": stride,
+            "padding": padding,
+            "output_padding": output_padding,
+            "groups": groups,
+            "bias": False,
+        },
+    )
+
+
+def _unpool_view(pair, shape) -> SampledView:
+    """Max unpool's view: each maximum put back where it came from."""
+    unpool = LayerSpec("max_unpool", "max_unpool", {"pool": "max_pool"})
+    return SampledView(
+        "max_unpool", "max unpool", unpool, shape, pair.unpooled, _came_from=pair.came_from
     )
 
 

@@ -137,28 +137,7 @@ class LayerMap(QWidget):
         self.view = MapViewBox(invertY=True, lockAspect=True, enableMenu=False)
         self.view.setDefaultPadding(0.0)
         self.canvas.addItem(self.view, 0, 0)
-        self.image = IndexedImageItem(axisOrder="row-major")
-        self.overlay = IndexedImageItem(axisOrder="row-major")
-        self.overlay.setZValue(10)
-        self.overlay.hide()
-        self.marker = QGraphicsRectItem()
-        pen = QPen(QColor(255, 215, 0))
-        pen.setCosmetic(True)
-        pen.setWidth(2)
-        self.marker.setPen(pen)
-        self.marker.setZValue(20)
-        self.marker.hide()
-        # A dropout layer in training mode: its dropped units on top of the maps.
-        self.dropped = IndexedImageItem(axisOrder="row-major")
-        self.dropped.setZValue(5)
-        self.dropped.hide()
-        self.dropped_points = pg.ScatterPlotItem(
-            size=6, pen=None, brush=pg.mkBrush(*DROPPED_RGBA), symbol="x"
-        )
-        self.dropped_points.setZValue(5)
-        self.dropped_points.hide()
-        for item in (self.image, self.overlay, self.marker, self.dropped, self.dropped_points):
-            self.view.addItem(item)
+        self._build_items()
         # laptop15: the receptive field's outline, visible at any zoom (set_rf_outline)
         self.rf_outline = attach_outline(self.view)
         self._rf_mask = None
@@ -181,6 +160,32 @@ class LayerMap(QWidget):
         layout.addWidget(self.title)
         layout.addWidget(self.error_label)
         layout.addLayout(row)
+
+    def _build_items(self) -> None:
+        """The items in the view: the maps' image, the receptive field's overlay, the probe's
+        marker and a dropout layer's dropped units."""
+        self.image = IndexedImageItem(axisOrder="row-major")
+        self.overlay = IndexedImageItem(axisOrder="row-major")
+        self.overlay.setZValue(10)
+        self.overlay.hide()
+        self.marker = QGraphicsRectItem()
+        pen = QPen(QColor(255, 215, 0))
+        pen.setCosmetic(True)
+        pen.setWidth(2)
+        self.marker.setPen(pen)
+        self.marker.setZValue(20)
+        self.marker.hide()
+        # A dropout layer in training mode: its dropped units on top of the maps.
+        self.dropped = IndexedImageItem(axisOrder="row-major")
+        self.dropped.setZValue(5)
+        self.dropped.hide()
+        self.dropped_points = pg.ScatterPlotItem(
+            size=6, pen=None, brush=pg.mkBrush(*DROPPED_RGBA), symbol="x"
+        )
+        self.dropped_points.setZValue(5)
+        self.dropped_points.hide()
+        for item in (self.image, self.overlay, self.marker, self.dropped, self.dropped_points):
+            self.view.addItem(item)
 
     # ------------------------------------------------------------ content
     @property
