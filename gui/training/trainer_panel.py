@@ -383,7 +383,7 @@ class TrainerPanel(QWidget):
         augmentation, one run after another on the training worker (Stop ends it)."""
         if self.worker.running:
             return
-        from engine.regularise import variants
+        from engine.regularise import network_for, variants
 
         self.form.clear_error()
         dataset = self._current_dataset()
@@ -397,12 +397,20 @@ class TrainerPanel(QWidget):
                 )
             if dataset is None:
                 raise EngineError("the data set is still loading; try again in a moment")
+            spec, note = network_for(spec, dataset)  # shapes: shapes-cnn if spec misfits
             runs = variants(spec, tuple(dataset.input_shape))
         except EngineError as error:
             self.form.show_error(str(error))
             return
         name = spec.name or "lab network"
-        self._sweep = {"runs": runs, "index": 0, "results": [], "config": config, "name": name}
+        self._sweep = {
+            "runs": runs,
+            "index": 0,
+            "results": [],
+            "config": config,
+            "name": name,
+            "note": note,
+        }
         self._specs = [v.spec for v in runs]
         self._task = "classification"
         self._checkpoints = [{} for _ in runs]
@@ -414,6 +422,8 @@ class TrainerPanel(QWidget):
         labels = [v.label for v in runs]
         self._prepare_views(labels, config.total_steps(len(dataset.x_train)), dataset)
         self._prepared = None
+        if note:
+            self.curves.set_summary(f"Regularisation comparison of {name}: {note}.")
         self._start_sweep_run(dataset)
 
     def _start_sweep_run(self, dataset) -> None:
@@ -449,6 +459,8 @@ class TrainerPanel(QWidget):
             for r, g in zip(done, self.regularisation_gaps, strict=True)
         ]
         summary = f"{sweep['name']}, train / test accuracy: " + " · ".join(lines)
+        if sweep["note"]:
+            summary += f" ({sweep['note']})"
         record = finished_run(self.worker.trainer, done, summary)
         settings = dict(record.settings)
         settings["augmentation"] = "per run"
