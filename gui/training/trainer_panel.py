@@ -39,7 +39,7 @@ from gui.training.curves_view import CurvesView
 from gui.training.trainer_classify import ClassifyView
 from gui.training.trainer_confusion import NO_RUN, ConfusionView
 from gui.training.trainer_controls import RunControls
-from gui.training.trainer_preview import preview_image
+from gui.training.trainer_preview import preview_image, task_preview
 from gui.training.trainer_setup import LAB, MULTI_SHAPES
 from gui.training.trainer_watch import WatchView, checkpoint_images, first_conv, steps_text
 from gui.training.training_worker import TrainingWorker, collector_paused, warm_up
@@ -599,7 +599,27 @@ class TrainerPanel(QWidget):
         self.form.clear_error()
         x = np.array(dataset.x_train[0])
         seed = int(self.form.seed.value())
-        self._submit("preview", preview_image, x, aug, seed)
+        task = self.form.task.currentData()
+        if task == "classification":
+            self._submit("preview", preview_image, x, aug, seed)
+            return
+        from engine.augment import check_task_augmentation
+
+        try:  # the masks and boxes follow flips and shifts only
+            check_task_augmentation(aug, task)
+        except EngineError as error:
+            self.form.show_error(str(error))
+            return
+        targets = {}
+        if task == "segmentation" and getattr(dataset, "masks_train", None) is not None:
+            targets["mask"] = np.array(dataset.masks_train[0])
+        elif task == "detection" and getattr(dataset, "boxes_train", None) is not None:
+            targets["boxes"] = np.array(dataset.boxes_train[0])
+            targets["labels"] = np.array(dataset.box_labels_train[0])
+        if not targets:
+            self._submit("preview", preview_image, x, aug, seed)
+            return
+        self._submit("preview", lambda: task_preview(x, aug, seed, **targets))
 
     def _submit(self, tag: str, fn, *args) -> None:
         # A newer request with the same tag replaces a pending one; the tag comes back with
