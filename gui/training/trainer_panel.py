@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QApplication,
     QDockWidget,
     QLabel,
+    QMainWindow,
     QSplitter,
     QTabWidget,
     QVBoxLayout,
@@ -48,6 +49,7 @@ STATUS_INTERVAL = 0.25  # seconds between status-line updates while training
 # In a window the background set-up waits for the lab to settle (set_up_after_first_maps).
 SETTLE_MS = 300
 SETUP_LATEST_MS = 5000
+COMPARE_HEIGHT = 0.45  # a comparison's dock is at least this share of the window's height
 
 
 def _load(source: str):
@@ -136,6 +138,7 @@ class TrainerPanel(QWidget):
         self.regularise_button.clicked.connect(self.compare_regularisation)
         self._sweep: dict | None = None  # the regularisation comparison under way
         self.regularisation_gaps: list[float] = []  # its runs' train - test accuracy
+        self._sizes_before_compare: list[int] | None = None  # the columns before it
         self.pause_button.clicked.connect(self.toggle_pause)
         self.stop_button.clicked.connect(self.worker.stop)
 
@@ -277,6 +280,9 @@ class TrainerPanel(QWidget):
         if self.worker.running:
             return
         self.form.clear_error()
+        if self._sizes_before_compare is not None:  # the columns as before the comparison
+            self.splitter.setSizes(self._sizes_before_compare)
+            self._sizes_before_compare = None
         try:
             config = self.form.config()
             specs = self._specs_for(self.form.networks())
@@ -424,7 +430,25 @@ class TrainerPanel(QWidget):
         self._prepared = None
         if note:
             self.curves.set_summary(f"Regularisation comparison of {name}: {note}.")
+        self._widen_curves()
         self._start_sweep_run(dataset)
+
+    def _widen_curves(self) -> None:
+        """A comparison's four runs need room: the curves take all the width the settings
+        leave (the kernels and maps fold away; their splitter handle brings them back) and
+        a short dock grows to COMPARE_HEIGHT of the window, until the next Start puts the
+        columns back as they were."""
+        sizes = self.splitter.sizes()
+        if self._sizes_before_compare is None:
+            self._sizes_before_compare = sizes
+        self.splitter.setSizes([sizes[0], sizes[1] + sizes[2], 0])
+        dock, window = self.parentWidget(), self.window()
+        while dock is not None and not isinstance(dock, QDockWidget):
+            dock = dock.parentWidget()  # a dock holds its widget in an inner one
+        if dock is not None and isinstance(window, QMainWindow):
+            want = int(window.height() * COMPARE_HEIGHT)
+            if dock.height() < want:
+                window.resizeDocks([dock], [want], Qt.Orientation.Vertical)
 
     def _start_sweep_run(self, dataset) -> None:
         from dataclasses import replace
