@@ -261,6 +261,7 @@ class TrainerPanel(QWidget):
             self._show_confusion()
         elif tag == "preview":
             self.preview_plot.show_image(result)
+            self._scroll_to_preview()
 
     def _job_failed(self, tag: str, message: str) -> None:
         if tag == "data":
@@ -644,6 +645,26 @@ class TrainerPanel(QWidget):
             self._submit("preview", preview_image, x, aug, seed)
             return
         self._submit("preview", lambda: task_preview(x, aug, seed, **targets))
+
+    def _scroll_to_preview(self) -> None:
+        """The preview (the last thing in the settings column) in view, at its new height:
+        the column scrolls to its end now and again when its range has grown."""
+        bar = self.controls.scroll.verticalScrollBar()
+        bar.setValue(bar.maximum())
+
+        waiting = [True]
+
+        def done() -> None:
+            if waiting[0]:
+                waiting[0] = False
+                bar.rangeChanged.disconnect(grown)
+
+        def grown(_low, high) -> None:
+            bar.setValue(high)
+            done()
+
+        bar.rangeChanged.connect(grown)
+        QTimer.singleShot(0, self, done)  # the layout follows within this turn
 
     def _submit(self, tag: str, fn, *args) -> None:
         # A newer request with the same tag replaces a pending one; the tag comes back with

@@ -117,11 +117,21 @@ class AugmentPreview(pg.GraphicsLayoutWidget):
         self.box_items = []
         self.task = image if isinstance(image, TaskPreview) else None
         if self.task is None:
+            self._box.setAspectLocked(False)
+            self.setMinimumHeight(70)
+            self.setMaximumHeight(16_777_215)
             self.item.setImage(image, levels=(0, 255), lut=lookup_table("gray", False))
-        else:
+        else:  # square pixels, so a box is drawn where it is; as tall as the width needs
+            self._box.setAspectLocked(True)
             self.item.setImage(self.task.image, levels=(0, 255), lut=None)
             self._outline(self.task.boxes)
+            self._fit_height()
         self._box.autoRange(padding=0.01)
+
+    def _fit_height(self) -> None:
+        """As tall as the tiles need at the column's width (square pixels)."""
+        h, w = self.task.image.shape[:2]
+        self.setFixedHeight(max(70, min(400, int(self.width() * h / w) + 8)))
 
     def _outline(self, boxes) -> None:
         from PySide6.QtCore import QRectF
