@@ -442,7 +442,11 @@ class TrainerPanel(QWidget):
         sizes = self.splitter.sizes()
         if self._sizes_before_compare is None:
             self._sizes_before_compare = sizes
-        self.splitter.setSizes([sizes[0], sizes[1] + sizes[2], 0])
+        total = sum(sizes)
+        # the settings as wide as their (presentation-size) contents ask, at most a third
+        need = self.controls.scroll.widget().sizeHint().width() + 22
+        settings = min(max(sizes[0], need), total // 3)
+        self.splitter.setSizes([settings, total - settings, 0])
         dock, window = self.parentWidget(), self.window()
         while dock is not None and not isinstance(dock, QDockWidget):
             dock = dock.parentWidget()  # a dock holds its widget in an inner one
