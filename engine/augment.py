@@ -255,3 +255,39 @@ def augment_with_targets(
     if boxes is not None:
         new_boxes, new_labels = move_boxes(boxes, labels, flip_x, flip_y, dy, dx, size)
     return out.contiguous(), new_masks, new_boxes, new_labels
+
+
+def preview_with_targets(
+    x, aug: Augmentation, n: int = 8, seed: int = 0, mask=None, boxes=None, labels=None
+):
+    """``n`` augmented versions of one image (C, H, W) with its mask (H, W) or its boxes
+    (K, 4) and labels (K,), moved together exactly as training moves them
+    (:func:`augment_with_targets`). Returns ``(images (n, C, H, W) float32, masks (n, H, W)
+    int64 or None, boxes (n, K, 4) float32 or None, labels (n, K) int64 or None)``; a box
+    pushed out of the image has label -1."""
+    x = np.asarray(x, dtype=np.float32)
+    if x.ndim != 3:
+        raise DataError(f"a sample with a mask or boxes is an image (C, H, W), not {x.shape}")
+    if not isinstance(n, int) or not 1 <= n <= 1024:
+        raise DataError(f"the preview count must be from 1 to 1024, not {n!r}")
+    if mask is None and boxes is None:
+        raise DataError("a preview with targets needs a mask or boxes")
+    generator = torch.Generator().manual_seed(int(seed))
+    images = torch.from_numpy(np.ascontiguousarray(x)).unsqueeze(0).repeat(n, 1, 1, 1)
+    masks = None
+    if mask is not None:
+        masks = torch.from_numpy(np.asarray(mask, dtype=np.int64)).unsqueeze(0).repeat(n, 1, 1)
+    many_boxes = many_labels = None
+    if boxes is not None:
+        many_boxes = np.repeat(np.asarray(boxes, np.float32)[None], n, axis=0)
+        many_labels = np.repeat(np.asarray(labels, np.int64)[None], n, axis=0)
+    with torch.no_grad():
+        out, masks, many_boxes, many_labels = augment_with_targets(
+            images, aug, generator, masks=masks, boxes=many_boxes, labels=many_labels
+        )
+    return (
+        np.ascontiguousarray(out.numpy(), dtype=np.float32),
+        None if masks is None else masks.numpy().astype(np.int64),
+        many_boxes,
+        many_labels,
+    )

@@ -95,6 +95,51 @@ def with_dropout(spec: NetworkSpec, p: float = DEFAULT_P) -> NetworkSpec:
     return replace(spec, layers=tuple(layers))
 
 
+SHAPES_PRESET = "shapes-cnn"  # the comparison's network on shapes when the chosen one misfits
+
+
+def misfit(spec: NetworkSpec, input_shape: tuple[int, ...], n_classes: int) -> str | None:
+    """Why ``spec`` cannot classify samples of ``input_shape`` into ``n_classes`` classes
+    (None when it can): the layer that breaks, or the output it ends in."""
+    from .network import analyze
+
+    input_shape = tuple(int(s) for s in input_shape)
+    name = spec.name or "lab network"
+    if spec.input_shape and len(spec.input_shape) != len(input_shape):
+        kind = "images" if len(spec.input_shape) == 3 else "signals"
+        return f"'{name}' is made for {kind} {tuple(spec.input_shape)}, the data is {input_shape}"
+    try:
+        analysis = analyze(spec, input_shape)
+    except EngineError as error:
+        return f"'{name}' does not fit the data's input {input_shape}: {error}"
+    error = analysis.first_error()
+    if error is not None:
+        return f"'{name}' does not fit the data's input {input_shape}: {error}"
+    out = tuple(analysis.out_shape or ())
+    if out != (n_classes,):
+        return f"'{name}' ends in {out}, not the data's {n_classes} class scores"
+    return None
+
+
+def network_for(spec: NetworkSpec, dataset) -> tuple[NetworkSpec, str | None]:
+    """The network the comparison trains on ``dataset``, and a note when it is not ``spec``.
+
+    ``spec`` itself when it classifies the data; on the shapes data set a network that
+    does not fit is replaced by the ``shapes-cnn`` preset (the note says why); elsewhere a
+    misfit raises :class:`RegulariseError` naming it.
+    """
+    reason = misfit(spec, tuple(dataset.input_shape), len(dataset.class_names))
+    if reason is None:
+        return spec, None
+    if getattr(dataset, "name", None) == "shapes":
+        from .presets import get_preset
+
+        preset = get_preset(SHAPES_PRESET)
+        if misfit(preset, tuple(dataset.input_shape), len(dataset.class_names)) is None:
+            return preset, f"{reason}, so the comparison trains {SHAPES_PRESET}"
+    raise RegulariseError(f"the comparison cannot train {reason}")
+
+
 def variants(
     spec: NetworkSpec,
     input_shape: tuple[int, ...],
@@ -156,6 +201,8 @@ __all__ = [
     "Variant",
     "compare_regularisers",
     "gap",
+    "misfit",
+    "network_for",
     "variants",
     "with_dropout",
     "without_dropout",

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import pyqtgraph as pg  # noqa: I001 - PySide6 must be imported before pyqtgraph
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from gui.state.training_history import score_of
 from gui.widgets.spaced_axis import spaced_axes
 
 COLOURS = ["#4cc9f0", "#f77f00", "#90be6d", "#f94144"]
 SERIES = ("train", "test")
+TEXT_SHARE = 0.3  # the key and summary take at most this share of the view's height
 
 
 class CurvesView(QWidget):
@@ -40,11 +41,25 @@ class CurvesView(QWidget):
         plots.setContentsMargins(0, 0, 0, 0)
         plots.addWidget(self.loss_plot, 1)
         plots.addWidget(self.accuracy_plot, 1)
+        # The key and summary scroll in a strip of at most TEXT_SHARE of the height: a
+        # comparison's four runs and gaps would otherwise squeeze the plots flat in a short
+        # dock (1280x800, presentation mode).
+        text = QWidget()
+        text_layout = QVBoxLayout(text)
+        text_layout.setContentsMargins(0, 0, 0, 0)
+        text_layout.setSpacing(2)
+        text_layout.addWidget(self.key)
+        text_layout.addWidget(self.summary)
+        text_layout.addStretch(1)
+        self.text_area = QScrollArea()
+        self.text_area.setWidget(text)
+        self.text_area.setWidgetResizable(True)
+        self.text_area.setFrameShape(QScrollArea.Shape.NoFrame)
+        self.text_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(plots, 1)
-        layout.addWidget(self.key)
-        layout.addWidget(self.summary)
+        layout.addWidget(self.text_area)
         self._records: list[list[dict]] = []
         self._loss_top = 0.0
         self._lines: list[dict[str, pg.PlotDataItem]] = []
@@ -76,6 +91,7 @@ class CurvesView(QWidget):
         self._labels = list(labels)
         self._accuracy_due.clear()
         self.key.setText(key_text(labels))
+        self._fit_text()
         if len(labels) == len(self._lines):
             for lines in self._lines:
                 for line in lines.values():
@@ -167,6 +183,23 @@ class CurvesView(QWidget):
 
     def set_summary(self, text: str) -> None:
         self.summary.setText(text)
+        self._fit_text()
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        self._fit_text()
+
+    def _fit_text(self) -> None:
+        """The text strip as tall as its text needs, up to TEXT_SHARE of the height (then it
+        scrolls); the plots keep the rest."""
+        inner = self.text_area.widget()
+        width = max(1, self.text_area.viewport().width())
+        need = inner.layout().totalHeightForWidth(width) if inner.layout() else 0
+        need = max(need, inner.minimumSizeHint().height())
+        cap = max(self.fontMetrics().height() * 2, int(self.height() * TEXT_SHARE))
+        height = min(need, cap)
+        if self.text_area.maximumHeight() != height or self.text_area.minimumHeight() != height:
+            self.text_area.setFixedHeight(height)
 
     # ------------------------------------------------------------- the document
     def bind(self, document) -> None:

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QApplication,
     QDockWidget,
     QLabel,
+    QMainWindow,
     QSplitter,
     QTabWidget,
     QVBoxLayout,
@@ -39,7 +40,7 @@ from gui.training.curves_view import CurvesView
 from gui.training.trainer_classify import ClassifyView
 from gui.training.trainer_confusion import NO_RUN, ConfusionView
 from gui.training.trainer_controls import RunControls
-from gui.training.trainer_preview import preview_image
+from gui.training.trainer_preview import preview_image, task_preview
 from gui.training.trainer_setup import LAB, MULTI_SHAPES
 from gui.training.trainer_watch import WatchView, checkpoint_images, first_conv, steps_text
 from gui.training.training_worker import TrainingWorker, collector_paused, warm_up
@@ -48,6 +49,7 @@ STATUS_INTERVAL = 0.25  # seconds between status-line updates while training
 # In a window the background set-up waits for the lab to settle (set_up_after_first_maps).
 SETTLE_MS = 300
 SETUP_LATEST_MS = 5000
+COMPARE_HEIGHT = 0.45  # a comparison's dock is at least this share of the window's height
 
 
 def _load(source: str):
@@ -136,6 +138,7 @@ class TrainerPanel(QWidget):
         self.regularise_button.clicked.connect(self.compare_regularisation)
         self._sweep: dict | None = None  # the regularisation comparison under way
         self.regularisation_gaps: list[float] = []  # its runs' train - test accuracy
+        self._sizes_before_compare: list[int] | None = None  # the columns before it
         self.pause_button.clicked.connect(self.toggle_pause)
         self.stop_button.clicked.connect(self.worker.stop)
 
@@ -258,6 +261,7 @@ class TrainerPanel(QWidget):
             self._show_confusion()
         elif tag == "preview":
             self.preview_plot.show_image(result)
+            self._scroll_to_preview()
 
     def _job_failed(self, tag: str, message: str) -> None:
         if tag == "data":
@@ -277,6 +281,9 @@ class TrainerPanel(QWidget):
         if self.worker.running:
             return
         self.form.clear_error()
+        if self._sizes_before_compare is not None:  # the columns as before the comparison
+            self.splitter.setSizes(self._sizes_before_compare)
+            self._sizes_before_compare = None
         try:
             config = self.form.config()
             specs = self._specs_for(self.form.networks())
@@ -383,7 +390,7 @@ class TrainerPanel(QWidget):
         augmentation, one run after another on the training worker (Stop ends it)."""
         if self.worker.running:
             return
-        from engine.regularise import variants
+        from engine.regularise import network_for, variants
 
         self.form.clear_error()
         dataset = self._current_dataset()
@@ -397,12 +404,20 @@ class TrainerPanel(QWidget):
                 )
             if dataset is None:
                 raise EngineError("the data set is still loading; try again in a moment")
+            spec, note = network_for(spec, dataset)  # shapes: shapes-cnn if spec misfits
             runs = variants(spec, tuple(dataset.input_shape))
         except EngineError as error:
             self.form.show_error(str(error))
             return
         name = spec.name or "lab network"
-        self._sweep = {"runs": runs, "index": 0, "results": [], "config": config, "name": name}
+        self._sweep = {
+            "runs": runs,
+            "index": 0,
+            "results": [],
+            "config": config,
+            "name": name,
+            "note": note,
+        }
         self._specs = [v.spec for v in runs]
         self._task = "classification"
         self._checkpoints = [{} for _ in runs]
@@ -414,7 +429,31 @@ class TrainerPanel(QWidget):
         labels = [v.label for v in runs]
         self._prepare_views(labels, config.total_steps(len(dataset.x_train)), dataset)
         self._prepared = None
+        if note:
+            self.curves.set_summary(f"Regularisation comparison of {name}: {note}.")
+        self._widen_curves()
         self._start_sweep_run(dataset)
+
+    def _widen_curves(self) -> None:
+        """A comparison's four runs need room: the curves take all the width the settings
+        leave (the kernels and maps fold away; their splitter handle brings them back) and
+        a short dock grows to COMPARE_HEIGHT of the window, until the next Start puts the
+        columns back as they were."""
+        sizes = self.splitter.sizes()
+        if self._sizes_before_compare is None:
+            self._sizes_before_compare = sizes
+        total = sum(sizes)
+        # the settings as wide as their (presentation-size) contents ask, at most a third
+        need = self.controls.scroll.widget().sizeHint().width() + 22
+        settings = min(max(sizes[0], need), total // 3)
+        self.splitter.setSizes([settings, total - settings, 0])
+        dock, window = self.parentWidget(), self.window()
+        while dock is not None and not isinstance(dock, QDockWidget):
+            dock = dock.parentWidget()  # a dock holds its widget in an inner one
+        if dock is not None and isinstance(window, QMainWindow):
+            want = int(window.height() * COMPARE_HEIGHT)
+            if dock.height() < want:
+                window.resizeDocks([dock], [want], Qt.Orientation.Vertical)
 
     def _start_sweep_run(self, dataset) -> None:
         from dataclasses import replace
@@ -449,6 +488,8 @@ class TrainerPanel(QWidget):
             for r, g in zip(done, self.regularisation_gaps, strict=True)
         ]
         summary = f"{sweep['name']}, train / test accuracy: " + " · ".join(lines)
+        if sweep["note"]:
+            summary += f" ({sweep['note']})"
         record = finished_run(self.worker.trainer, done, summary)
         settings = dict(record.settings)
         settings["augmentation"] = "per run"
@@ -587,7 +628,47 @@ class TrainerPanel(QWidget):
         self.form.clear_error()
         x = np.array(dataset.x_train[0])
         seed = int(self.form.seed.value())
-        self._submit("preview", preview_image, x, aug, seed)
+        task = self.form.task.currentData()
+        if task == "classification":
+            self._submit("preview", preview_image, x, aug, seed)
+            return
+        from engine.augment import check_task_augmentation
+
+        try:  # the masks and boxes follow flips and shifts only
+            check_task_augmentation(aug, task)
+        except EngineError as error:
+            self.form.show_error(str(error))
+            return
+        targets = {}
+        if task == "segmentation" and getattr(dataset, "masks_train", None) is not None:
+            targets["mask"] = np.array(dataset.masks_train[0])
+        elif task == "detection" and getattr(dataset, "boxes_train", None) is not None:
+            targets["boxes"] = np.array(dataset.boxes_train[0])
+            targets["labels"] = np.array(dataset.box_labels_train[0])
+        if not targets:
+            self._submit("preview", preview_image, x, aug, seed)
+            return
+        self._submit("preview", lambda: task_preview(x, aug, seed, **targets))
+
+    def _scroll_to_preview(self) -> None:
+        """The preview (the last thing in the settings column) in view, at its new height:
+        the column scrolls to its end now and again when its range has grown."""
+        bar = self.controls.scroll.verticalScrollBar()
+        bar.setValue(bar.maximum())
+
+        waiting = [True]
+
+        def done() -> None:
+            if waiting[0]:
+                waiting[0] = False
+                bar.rangeChanged.disconnect(grown)
+
+        def grown(_low, high) -> None:
+            bar.setValue(high)
+            done()
+
+        bar.rangeChanged.connect(grown)
+        QTimer.singleShot(0, self, done)  # the layout follows within this turn
 
     def _submit(self, tag: str, fn, *args) -> None:
         # A newer request with the same tag replaces a pending one; the tag comes back with
