@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QApplication
 
 _FONT_EVENTS = (QEvent.Type.ApplicationFontChange, QEvent.Type.FontChange)
 _WATCHED = "convscope_axes_styled"
+_OWN_MINIMUM = "convscope_own_minimum"
 
 
 def tick_font() -> QFont:
@@ -49,6 +50,27 @@ def restyle_view(view: pg.GraphicsView) -> None:
     for item in scene.items():
         if isinstance(item, pg.PlotItem):
             _style_plot(item)
+    if isinstance(view, pg.PlotWidget):
+        fit_widget(view)
+
+
+def fit_widget(widget: pg.PlotWidget) -> None:
+    """At least the height the plot's axes and title need (the caller's own minimum kept):
+    a squeezed plot clips its axis title and drops its tick labels. The width is left to the
+    layouts: a wider minimum pushed the trainer's tabs off a 1280 px window."""
+    own = widget.property(_OWN_MINIMUM)
+    if own is None:
+        own = widget.minimumHeight()
+        widget.setProperty(_OWN_MINIMUM, own)
+    plot = widget.getPlotItem()
+    height = 2 * QFontMetrics(tick_font()).height()  # the data: at least two lines' height
+    for name, entry in plot.axes.items():
+        axis = entry["item"]
+        if axis.isVisible() and name in ("top", "bottom"):
+            height += axis.minimumHeight()
+    if plot.titleLabel.isVisible() and plot.titleLabel.text:
+        height += plot.titleLabel.itemRect().height()
+    widget.setMinimumHeight(max(int(own), int(height)))
 
 
 def _style_plot(plot: pg.PlotItem) -> None:
