@@ -13,7 +13,7 @@ every widget) and styles its plots again, plots added since too.
 from __future__ import annotations
 
 import pyqtgraph as pg  # noqa: I001 - PySide6 is imported first by the gui package
-from PySide6.QtCore import QEvent, QObject
+from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import QApplication
 
@@ -81,6 +81,7 @@ def _style_plot(plot: pg.PlotItem) -> None:
     title = plot.titleLabel
     if title.isVisible() and title.text:
         title.setText(title.text, size=size)
+        _title_may_narrow(title)
 
 
 def _style_axis(axis: pg.AxisItem, font: QFont, size: str) -> None:
@@ -99,6 +100,26 @@ def _style_axis(axis: pg.AxisItem, font: QFont, size: str) -> None:
         axis._updateWidth()  # noqa: SLF001
     axis.picture = None
     axis.update()
+
+
+def _title_may_narrow(title: pg.LabelItem) -> None:
+    """A long title (in presentation mode's size) made the plot wider than its view, which
+    cut off the right end of the x axis and its last labels: the title asks for no width
+    (it is centred and may be cut at its ends instead)."""
+    if getattr(title, "_may_narrow", False):
+        return
+    measure = title.updateMin
+
+    def update_min() -> None:
+        measure()
+        title.setMinimumWidth(0)
+        height = title._sizeHint[Qt.SizeHint.MinimumSize][1]  # noqa: SLF001
+        title._sizeHint[Qt.SizeHint.MinimumSize] = (0, height)  # noqa: SLF001
+        title.updateGeometry()
+
+    title.updateMin = update_min
+    title._may_narrow = True
+    update_min()
 
 
 class _Listener(QObject):

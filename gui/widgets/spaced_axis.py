@@ -110,8 +110,8 @@ class SpacedAxis(pg.AxisItem):
         return [(major, 0), (major / 5, 0)]
 
     def _at_least_two(self, lo: float, hi: float, size: float, major: float) -> float:
-        """A smaller 1-2-5 step while fewer than two labels fit whole, if the labels still
-        keep MIN_GAP_PX between them."""
+        """A smaller 1-2-5 step while fewer than two labels fit whole, if neighbouring
+        labels (measured) still keep MIN_GAP_PX between them."""
         per_px = (hi - lo) / size
         widest = self.widest_label(lo, hi)
         before, after = self.overflow()
@@ -119,10 +119,23 @@ class SpacedAxis(pg.AxisItem):
         last = hi - (widest / 2 - after) * per_px
         while multiples_in(first, last, major) < 2:
             finer = smaller_spacing(major)
-            if finer / per_px < widest + MIN_GAP_PX:
+            if not self._labels_apart(first, last, finer, per_px):
                 break
             major = finer
         return major
+
+    def _labels_apart(self, lo: float, hi: float, spacing: float, per_px: float) -> bool:
+        """Whether labels every ``spacing`` with centres in [lo, hi] keep MIN_GAP_PX
+        between them."""
+        start = math.ceil(lo / spacing - 1e-9)
+        count = math.floor(hi / spacing + 1e-9) - start + 1
+        if count > 200:  # never that many labels along one axis: not worth measuring
+            return False
+        values = [(start + i) * spacing for i in range(max(count, 0))]
+        metrics = self.tick_metrics()
+        widths = [metrics.horizontalAdvance(s) for s in self.tickStrings(values, 1.0, spacing)]
+        need = max((a + b) / 2 + MIN_GAP_PX for a, b in zip(widths, widths[1:], strict=False))
+        return spacing / per_px >= need if len(widths) > 1 else True
 
     def boundingRect(self):  # noqa: N802 - Qt's name
         rect = super().boundingRect()
