@@ -30,7 +30,7 @@ def nice_spacing(span: float, count: float) -> float:
     if span <= 0 or count <= 0 or not math.isfinite(span):
         return 1.0
     raw = span / max(count, 1.0)
-    power = 10 ** math.floor(math.log10(raw))
+    power = 10.0 ** math.floor(math.log10(raw))  # a float: an int of 10**38 overflows numpy
     for m in (1, 2, 5, 10):
         if m * power >= raw * (1 - 1e-9):
             return m * power
@@ -39,7 +39,7 @@ def nice_spacing(span: float, count: float) -> float:
 
 def smaller_spacing(spacing: float) -> float:
     """The 1-2-5 step just below ``spacing`` (5 → 2 → 1 → 0.5 …)."""
-    power = 10 ** math.floor(math.log10(spacing) + 1e-9)
+    power = 10.0 ** math.floor(math.log10(spacing) + 1e-9)
     mantissa = round(spacing / power)
     if mantissa >= 5:
         return 2 * power
