@@ -134,8 +134,9 @@ class SpacedAxis(pg.AxisItem):
         values = [(start + i) * spacing for i in range(max(count, 0))]
         metrics = self.tick_metrics()
         widths = [metrics.horizontalAdvance(s) for s in self.tickStrings(values, 1.0, spacing)]
-        need = max((a + b) / 2 + MIN_GAP_PX for a, b in zip(widths, widths[1:], strict=False))
-        return spacing / per_px >= need if len(widths) > 1 else True
+        pairs = zip(widths, widths[1:], strict=False)
+        need = max(((a + b) / 2 + MIN_GAP_PX for a, b in pairs), default=0.0)
+        return spacing / per_px >= need
 
     def boundingRect(self):  # noqa: N802 - Qt's name
         rect = super().boundingRect()
