@@ -33,6 +33,8 @@ from engine import consistency as C
 from gui.compute.jobs import Jobs
 from gui.state.document import Document
 from gui.symmetry.priority import yield_to_gui
+from gui.widgets.plot_style import style_axes
+from gui.widgets.spaced_axis import spaced_axes
 from gui.widgets.themes import colours
 
 DATA = (("MNIST-1D", "mnist1d"), ("shapes", "shapes"))
@@ -126,11 +128,12 @@ class ConsistencySection(QWidget):
         self.status.setObjectName("consistency-status")
         self.status.setWordWrap(True)
         self.status.setTextFormat(Qt.TextFormat.RichText)
-        self.plot = pg.PlotWidget(background=colours().plot)
+        self.plot = pg.PlotWidget(background=colours().plot, axisItems=spaced_axes())
         self.plot.setLabel("bottom", "shift")
         self.plot.showGrid(x=True, y=True, alpha=0.2)
         self.plot.setMouseEnabled(False, False)
         self.plot.setYRange(0, 1.02, padding=0)
+        style_axes(self.plot)  # labels that never collide, presentation mode's size
         self.marker = pg.InfiniteLine(angle=90, pen=pg.mkPen((200, 200, 200), style=Qt.DashLine))
         self.plot.addItem(self.marker)
         self.curves: dict[str, pg.PlotDataItem] = {}

@@ -42,6 +42,8 @@ from gui.state.document import Document
 from gui.symmetry.consistency_view import ConsistencySection
 from gui.symmetry.priority import yield_to_gui
 from gui.widgets.flow_layout import FlowLayout
+from gui.widgets.plot_style import style_axes
+from gui.widgets.spaced_axis import spaced_axes
 from gui.widgets.themes import colours
 
 TITLE = "Symmetry"
@@ -154,10 +156,11 @@ class TripleMaps(pg.GraphicsLayoutWidget):
                 box.addItem(item)
                 self.images.append(item)
             else:
-                plot = self.addPlot(row=1, col=col)
+                plot = self.addPlot(row=1, col=col, axisItems=spaced_axes())
                 plot.setMouseEnabled(False, False)
                 plot.showGrid(y=True, alpha=0.2)
                 self.curves.append(plot.plot(pen=pg.mkPen((86, 180, 233), width=2)))
+        style_axes(self)  # the 1D plots' axes: never colliding, presentation mode's size
         self._dims = dims
 
     def show_maps(self, maps: dict | None) -> None:
@@ -218,11 +221,12 @@ class SweepPlots(QWidget):
             ("invariance", "invariance error vs shift"),
             ("probabilities", "class probabilities vs shift"),
         ):
-            widget = pg.PlotWidget(background=colours().plot)
+            widget = pg.PlotWidget(background=colours().plot, axisItems=spaced_axes())
             widget.setTitle(title)
             widget.setLabel("bottom", "shift")
             widget.showGrid(x=True, y=True, alpha=0.2)
             widget.setMouseEnabled(False, False)
+            style_axes(widget)  # labels that never collide, presentation mode's size
             layout.addWidget(widget, 1)
             self.plots[key] = widget
         self.plots["probabilities"].setVisible(False)

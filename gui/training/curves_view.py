@@ -14,6 +14,7 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from gui.state.training_history import score_of
+from gui.widgets.plot_style import style_axes
 from gui.widgets.spaced_axis import spaced_axes
 
 COLOURS = ["#4cc9f0", "#f77f00", "#90be6d", "#f94144"]
@@ -81,6 +82,7 @@ class CurvesView(QWidget):
         plot.setMenuEnabled(False)
         plot.hideButtons()
         plot.setMinimumHeight(80)
+        style_axes(plot)  # the app's font size, presentation mode's too
         return plot
 
     def reset(self, labels: list[str]) -> None:

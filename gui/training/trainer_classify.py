@@ -17,6 +17,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gui.widgets.plot_style import style_axes
+from gui.widgets.spaced_axis import spaced_axes
+
 
 class ClassifyView(QWidget):
     """A network chooser and two buttons above bars of class probabilities."""
@@ -32,11 +35,12 @@ class ClassifyView(QWidget):
             "Load this network, with the weights of the checkpoint on the slider, into the lab"
         )
         self.classify_button = QPushButton("Classify lab input")
-        self.plot = pg.PlotWidget()
+        self.plot = pg.PlotWidget(axisItems=spaced_axes())
         self.plot.setLabel("left", "probability")
         self.plot.setYRange(0, 1, padding=0.02)
         self.plot.setMouseEnabled(False, False)
         self.plot.setMinimumHeight(70)
+        style_axes(self.plot)  # labels that never collide, presentation mode's size
         self._bars = pg.BarGraphItem(x=[], height=[], width=0.7, brush="#4cc9f0")
         self.plot.addItem(self._bars)
         self.label = QLabel("")

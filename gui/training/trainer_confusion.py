@@ -16,6 +16,8 @@ from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidg
 from engine.metrics import normalise_rows
 from gui.compute.colormaps import lookup_table
 from gui.compute.display import LEVELS
+from gui.widgets.plot_style import style_axes
+from gui.widgets.spaced_axis import spaced_axes
 
 NO_RUN = "The test set's confusion matrix appears here when a run ends."
 
@@ -35,7 +37,7 @@ class ConfusionView(QWidget):
             "Divide each row by its total: the diagonal becomes each class's recall"
         )
         self.normalised.toggled.connect(lambda _: self._draw())
-        self.plot = pg.PlotWidget()
+        self.plot = pg.PlotWidget(axisItems=spaced_axes())
         self.plot.setMouseEnabled(False, False)
         self.plot.setMenuEnabled(False)
         self.plot.invertY(True)
@@ -43,6 +45,7 @@ class ConfusionView(QWidget):
         self.plot.setLabel("left", "true class")
         self.plot.setLabel("bottom", "predicted class")
         self.plot.setMinimumHeight(120)
+        style_axes(self.plot)  # labels that never collide, presentation mode's size
         self.plot.getViewBox().sigResized.connect(lambda *_: self._set_ticks())
         self.item = pg.ImageItem(axisOrder="row-major")
         self.plot.addItem(self.item)
@@ -103,7 +106,7 @@ class ConfusionView(QWidget):
         n = len(self.names)
         if not n:
             return
-        metrics = QFontMetrics(self.plot.getAxis("bottom").font() or QFont())
+        metrics = QFontMetrics(self.plot.getAxis("bottom").style["tickFont"] or QFont())
         widest = max(metrics.horizontalAdvance(name) for name in self.names)
         column = self.plot.getViewBox().width() / max(n, 1)
         self.short_ticks = widest + 8 > column

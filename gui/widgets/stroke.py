@@ -21,6 +21,9 @@ from PySide6.QtCore import QPointF, Qt, Signal
 from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QWidget
 
+from gui.widgets.plot_style import style_axes
+from gui.widgets.spaced_axis import spaced_axes
+
 _strokes = itertools.count(1)  # stroke ids: each stroke's edits merge into one undo step
 
 # paint(work, x0, y0, x1, y1) changes ``work`` along the segment; truthy when anything changed
@@ -63,10 +66,12 @@ class StrokePlot(pg.PlotWidget):
     strokeFinished = Signal()
 
     def __init__(self, parent: QWidget | None = None, **kwargs):
+        kwargs.setdefault("axisItems", spaced_axes())  # tick labels that never collide
         super().__init__(parent, **kwargs)
         self._stroking = False
         self.setMouseEnabled(x=False, y=False)  # left drags draw; nothing pans by accident
         self.hideButtons()
+        style_axes(self)  # labels that never collide, presentation mode's size
 
     @property
     def stroking(self) -> bool:
