@@ -31,7 +31,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.errors import EngineError
+from engine.errors import DataError, EngineError
+from engine.limits import Watch
+from gui.compute.loading import FileLoader
 from gui.state.document import Document
 from gui.widgets.text_format import ERROR_COLOR, fmt_count, fmt_shape
 from gui.widgets.themes import colours
@@ -51,15 +53,25 @@ def ratio_text(a: int, b: int) -> str:
     return f"A has {a / b:.1f}× as many parameters as B"
 
 
-def load_network_file(path: str | os.PathLike):
-    """(spec, weights or None) from a network JSON or a workspace file."""
+def load_network_file(path: str | os.PathLike, watch: Watch | None = None):
+    """(spec, weights or None) from a network JSON or a workspace file.
+
+    An OS error comes as a DataError with its reason (so the file loader's message is it).
+    """
     from engine.serialize import load_network
     from engine.workspace import load_workspace
 
-    if os.fspath(path).endswith(".convscope"):
-        workspace = load_workspace(path)
-        return workspace.spec, workspace.weights
-    return load_network(path), None
+    try:
+        if watch is not None:
+            watch.check(0.0)
+        if os.fspath(path).endswith(".convscope"):
+            workspace = load_workspace(path, watch=watch)
+            return workspace.spec, workspace.weights
+        return load_network(path), None
+    except OSError as error:
+        raise DataError(str(error.strerror or error)) from None
+    except MemoryError:
+        raise DataError("the file is too large to load") from None
 
 
 class CompareView(QWidget):
@@ -90,6 +102,7 @@ class CompareView(QWidget):
     ):
         super().__init__(parent)
         self.document = document
+        self.loader = FileLoader(self, "convscope-compare-read")
         self.scheduler = scheduler
         self.choose_file = choose_file or self._ask_file
         self.other: Document | None = None
@@ -212,14 +225,32 @@ class CompareView(QWidget):
         self.choice.setCurrentIndex(max(0, self.choice.findText(name)))
         return True
 
-    def load_file(self, path: str | os.PathLike) -> bool:
-        try:
-            spec, weights = load_network_file(path)
-        except (EngineError, OSError) as error:
-            reason = getattr(error, "strerror", None) or error
-            self.document.notify("error", f"Cannot compare with {Path(path).name}: {reason}")
-            return False
-        if not self.set_other(spec, weights, Path(path).name):
+    def load_file(self, path: str | os.PathLike, *, wait: bool = False) -> bool:
+        """Compare with the network in ``path``: read off the GUI thread (``self.loader``:
+        progress, Cancel), True means the read started; ``wait``: read it here and now and
+        return whether B is that network. A Cancel or a failure leaves B as it was."""
+        name = Path(path).name
+        fail = f"Cannot compare with {name}"
+        if wait:
+            self.loader.cancel()
+            try:
+                read = load_network_file(path)
+            except EngineError as error:
+                self.document.notify("error", f"{fail}: {error}")
+                return False
+            return self._adopt_file(name, read)
+        self.loader.start(
+            f"Reading {name}…",
+            lambda watch: load_network_file(path, watch),
+            lambda read: self._adopt_file(name, read),
+            lambda message: self.document.notify("error", f"{fail}: {message}"),
+            lambda: self.document.notify("info", f"Reading {name} cancelled"),
+        )
+        return True
+
+    def _adopt_file(self, name: str, read) -> bool:
+        spec, weights = read
+        if not self.set_other(spec, weights, name):
             return False
         self.choice.setCurrentIndex(0)
         return True
@@ -235,6 +266,7 @@ class CompareView(QWidget):
 
     def shutdown(self) -> None:
         """Stop the worker threads (call when the view goes away)."""
+        self.loader.shutdown()
         self._drop_other()
         if self.mirror_scheduler is not None:
             self.mirror_scheduler.shutdown()

@@ -16,13 +16,18 @@ from engine.workspace import load_workspace
 from gui.workspace.autosave import claim, orphans
 
 
-def offer_recovery(actions) -> bool:
+def offer_recovery(actions, wait: bool = False) -> bool:
     """At start: offer the work of crashed instances, newest first, one at a time.
 
     Only orphans (files whose process is gone, and the legacy name) are offered, never
     a running instance's. A declined file is removed; a restored one once its work is
     in this instance's own recovery file; one that cannot be restored is kept aside
-    (``*.damaged``) so it is not offered again. True if something was restored.
+    (``*.damaged``) so it is not offered again, and the next orphan is offered.
+
+    The accepted file is read off the GUI thread (``actions.loader``: progress, Cancel);
+    a Cancel puts it back under its orphan name, offered again at the next start, and
+    leaves the document as it was. True if a restore started (``wait``: read here and
+    now, True if something was restored).
     """
     for orphan in orphans(actions.autosaver.directory, actions.autosaver.pid):
         path = claim(orphan, actions.autosaver.pid)
@@ -32,17 +37,48 @@ def offer_recovery(actions) -> bool:
         if not actions.dialogs.ask_restore(actions.window, os.fspath(path), when):
             path.unlink(missing_ok=True)
             continue
-        if _restore(actions, orphan, path):
+        if not wait:
+            _start_restore(actions, orphan, path)
+            return True
+        try:
+            workspace = load_workspace(path)
+        except (EngineError, OSError) as error:
+            _put_aside(actions, orphan, path, f"The autosaved work cannot be restored: {error}")
+            continue
+        if _restore(actions, orphan, path, workspace):
             return True
     return False
 
 
-def _restore(actions, orphan: Path, path: Path) -> bool:
+def _start_restore(actions, orphan: Path, path: Path) -> None:
+    def failed(message: str) -> None:
+        _put_aside(actions, orphan, path, f"The autosaved work cannot be restored: {message}")
+        offer_recovery(actions)  # the next orphan, if any
+
+    def cancelled() -> None:
+        try:  # nothing lost: offered again at the next start
+            os.replace(path, orphan)
+        except OSError:
+            pass
+        actions.document.notify("info", "Restoring the autosaved work cancelled")
+
+    actions.loader.start(
+        "Restoring the autosaved work…",
+        lambda watch: _read(path, watch),
+        lambda workspace: _restore(actions, orphan, path, workspace),
+        failed,
+        cancelled,
+    )
+
+
+def _read(path: Path, watch):
     try:
-        workspace = load_workspace(path)
-    except (EngineError, OSError) as error:
-        _put_aside(actions, orphan, path, f"The autosaved work cannot be restored: {error}")
-        return False
+        return load_workspace(path, watch=watch)
+    except OSError as error:
+        raise EngineError(str(error.strerror or error)) from None
+
+
+def _restore(actions, orphan: Path, path: Path, workspace) -> bool:
     if not actions.apply(workspace, "Restore autosaved work"):
         _put_aside(actions, orphan, path, "The autosaved work cannot be restored")
         return False

@@ -6,6 +6,10 @@ current network's weights. Both go through the engine's own readers (the ones ``
 summary/export/train`` use: never pickle, every array checked against what the network
 needs) and become one undo step. A file that cannot be used gives one message naming it and
 the problem, and leaves the document as it was.
+
+The file is read and checked off the GUI thread (``self.loader``, a
+:class:`gui.compute.loading.FileLoader`: progress, Cancel); the document changes only when
+all of it has been read, and a Cancel or a failure leaves it exactly as it was.
 """
 
 from __future__ import annotations
@@ -17,7 +21,9 @@ import numpy as np
 from PySide6.QtCore import QObject
 from PySide6.QtGui import QAction
 
-from engine.errors import EngineError
+from engine.errors import DataError, EngineError
+from engine.limits import Watch
+from gui.compute.loading import FileLoader
 
 NETWORK_FILTER = "Network (*.json *.convscope);;All files (*)"
 WEIGHTS_FILTER = "Weights (*.safetensors *.npz);;All files (*)"
@@ -40,6 +46,7 @@ class ImportActions(QObject):
         self.window = window
         self.document = window.document
         self.dialogs = dialogs
+        self.loader = FileLoader(window, "convscope-import")
         self.network_action = QAction("Import &network…", window)
         self.network_action.setStatusTip(
             "Replace the network with one from a .json network or a .convscope workspace"
@@ -58,15 +65,34 @@ class ImportActions(QObject):
                 window.file_menu.addAction(action)
 
     # ------------------------------------------------------------- network
-    def import_network(self, path: str | os.PathLike | None = None) -> bool:
-        """Replace the document's network with the one in ``path`` (asks when None)."""
+    def import_network(self, path: str | os.PathLike | None = None, *, wait: bool = False) -> bool:
+        """Replace the document's network with the one in ``path`` (asks when None).
+
+        Read off the GUI thread: True means the import started. ``wait``: read it here and
+        now and return whether the network was imported.
+        """
         path = self._path(path, "Import network", NETWORK_FILTER)
         if path is None:
             return False
-        try:
-            spec, weights = _read_network(path)
-        except (EngineError, OSError, MemoryError) as error:
-            return self._error(f"Cannot import the network from {path.name}: {_reason(error)}")
+        fail = f"Cannot import the network from {path.name}"
+        if wait:
+            self.loader.cancel()
+            try:
+                read = _read_network(path, None)
+            except EngineError as error:
+                return self._error(f"{fail}: {error}")
+            return self._adopt_network(path, read)
+        self.loader.start(
+            f"Importing the network of {path.name}…",
+            lambda watch: _read_network(path, watch),
+            lambda read: self._adopt_network(path, read),
+            lambda message: self._error(f"{fail}: {message}"),
+            lambda: self.document.notify("info", f"Importing {path.name} cancelled"),
+        )
+        return True
+
+    def _adopt_network(self, path: Path, read) -> bool:
+        spec, weights = read
         # A workspace's weights are a start: whatever does not fit this input is drawn
         # afresh (the document says which); a bare network keeps the arrays that still fit.
         text = f"Import network {path.name}"
@@ -76,30 +102,42 @@ class ImportActions(QObject):
         return True
 
     # ------------------------------------------------------------- weights
-    def import_weights(self, path: str | os.PathLike | None = None) -> bool:
-        """Put the weights in ``path`` into the current network (asks when None)."""
+    def import_weights(self, path: str | os.PathLike | None = None, *, wait: bool = False) -> bool:
+        """Put the weights in ``path`` into the current network (asks when None).
+
+        Read and checked off the GUI thread: True means the import started. ``wait``: read
+        it here and now and return whether the weights were imported.
+        """
         path = self._path(path, "Import weights", WEIGHTS_FILTER)
         if path is None:
             return False
         doc = self.document
-        try:
-            weights = _read_weights(doc.spec, path, doc.input.shape)
-        except (EngineError, OSError, MemoryError) as error:
-            reason = _reason(error).replace(os.fspath(path), path.name)
-            return self._error(f"Cannot import weights from {path.name}: {reason}")
-        unknown = sorted(set(weights) - set(doc.spec.names()))
-        if unknown:
-            names = ", ".join(f"'{n}'" for n in unknown[:3]) + (" …" if len(unknown) > 3 else "")
+        spec, shape = doc.spec, tuple(doc.input.shape)
+        fail = f"Cannot import weights from {path.name}"
+        if wait:
+            self.loader.cancel()
+            try:
+                weights = _read_weights(spec, path, shape, None)
+            except EngineError as error:
+                return self._error(f"{fail}: {error}")
+            return self._adopt_weights(path, spec, shape, weights)
+        self.loader.start(
+            f"Importing weights from {path.name}…",
+            lambda watch: _read_weights(spec, path, shape, watch),
+            lambda weights: self._adopt_weights(path, spec, shape, weights),
+            lambda message: self._error(f"{fail}: {message}"),
+            lambda: doc.notify("info", f"Importing {path.name} cancelled"),
+        )
+        return True
+
+    def _adopt_weights(self, path: Path, spec, shape: tuple, weights) -> bool:
+        doc = self.document
+        if doc.spec != spec or tuple(doc.input.shape) != shape:
+            # edited while the file was read: its checks were made against another network
             return self._error(
-                f"Cannot import weights from {path.name}: the network has no layer {names}"
+                f"Cannot import weights from {path.name}: the network changed while the file "
+                "was read; import it again"
             )
-        for name, arrays in weights.items():
-            for key, array in arrays.items():
-                if not np.isfinite(array).all():
-                    return self._error(
-                        f"Cannot import weights from {path.name}: layer '{name}' {key} holds "
-                        "NaN or infinite values"
-                    )
         merged = {**doc.weights, **weights}
         if not doc.set_network(doc.spec, merged, f"Import weights {path.name}"):
             return False
@@ -117,22 +155,53 @@ class ImportActions(QObject):
         return False
 
 
-def _read_network(path: Path):
-    """(spec, weights or None) through the engine's readers."""
+def _as_engine_error(path: Path, error: BaseException) -> EngineError:
+    return DataError(_reason(error).replace(os.fspath(path), path.name))
+
+
+def _read_network(path: Path, watch: Watch | None):
+    """(spec, weights or None) through the engine's readers (off the GUI thread)."""
     from engine.serialize import load_network
     from engine.workspace import SUFFIX, load_workspace
 
-    if path.suffix.lower() == SUFFIX:
-        workspace = load_workspace(path)
-        return workspace.spec, workspace.weights
-    return load_network(path), None
+    try:
+        if watch is not None:
+            watch.check(0.0)
+        if path.suffix.lower() == SUFFIX:
+            workspace = load_workspace(path, watch=watch)
+            return workspace.spec, workspace.weights
+        network = load_network(path)
+    except (OSError, MemoryError) as error:
+        raise _as_engine_error(path, error) from None
+    if watch is not None:
+        watch.check(1.0)
+    return network, None
 
 
-def _read_weights(spec, path: Path, input_shape):
-    """The weights in ``path``, every array the network needs present with its shape."""
+def _read_weights(spec, path: Path, input_shape, watch: Watch | None):
+    """The weights in ``path``, every array the network needs present with its shape,
+    no layer the network lacks, every value finite (off the GUI thread)."""
     from engine.export import checked_weights
 
-    return checked_weights(spec, os.fspath(path), tuple(input_shape))
+    try:
+        if watch is not None:
+            watch.check(0.0)
+        weights = checked_weights(spec, os.fspath(path), tuple(input_shape))
+    except (OSError, MemoryError) as error:
+        raise _as_engine_error(path, error) from None
+    except EngineError as error:
+        raise DataError(str(error).replace(os.fspath(path), path.name)) from None
+    unknown = sorted(set(weights) - set(spec.names()))
+    if unknown:
+        names = ", ".join(f"'{n}'" for n in unknown[:3]) + (" …" if len(unknown) > 3 else "")
+        raise DataError(f"the network has no layer {names}")
+    for count, (name, arrays) in enumerate(weights.items()):
+        if watch is not None:
+            watch.check(0.5 + 0.5 * count / max(1, len(weights)))
+        for key, array in arrays.items():
+            if not np.isfinite(array).all():
+                raise DataError(f"layer '{name}' {key} holds NaN or infinite values")
+    return weights
 
 
 def install_imports(window, dialogs) -> ImportActions:

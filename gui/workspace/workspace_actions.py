@@ -445,15 +445,19 @@ class WorkspaceActions(QObject):
             stack.cleanChanged.disconnect(self.update_title)
             stack.indexChanged.disconnect(self.update_title)
         self.loader.shutdown()
+        imports = getattr(self.window, "import_actions", None)
+        if imports is not None:  # File ▸ Import's reader thread
+            imports.loader.shutdown()
         self.autosaver.clean_exit()
         self.writer.wait()
         self.writer.shutdown()
 
-    def offer_recovery(self) -> bool:
-        """At start: offer the work of crashed instances (:mod:`gui.workspace.crash_recovery`)."""
+    def offer_recovery(self, wait: bool = False) -> bool:
+        """At start: offer the work of crashed instances (:mod:`gui.workspace.crash_recovery`),
+        read off the GUI thread (``wait``: here and now)."""
         from gui.workspace.crash_recovery import offer_recovery
 
-        return offer_recovery(self)
+        return offer_recovery(self, wait)
 
     def error(self, text: str) -> None:
         self.document.notify("error", text)

@@ -218,9 +218,9 @@ class Monkey:
         elif choice == 2:
             assert not self.window.input_panel.load_path(path, wait=True), path
         elif choice == 3:
-            assert not self.window.import_actions.import_weights(path), path
+            assert not self.window.import_actions.import_weights(path, wait=True), path
         else:
-            assert not self.window.import_actions.import_network(path), path
+            assert not self.window.import_actions.import_network(path, wait=True), path
 
     # ------------------------------------------------------------- undo
     def undo_burst(self):

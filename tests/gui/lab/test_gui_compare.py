@@ -68,7 +68,7 @@ def test_b_from_file_and_bad_file(view, tmp_path):
     path = tmp_path / "wide.json"
     wide = NetworkSpec((LayerSpec("big", "conv", {"kernel_size": 99}),), (1, 40), name="wide")
     save_network(path, wide)
-    assert view.load_file(path)
+    assert view.load_file(path, wait=True)
     # a 99-tap kernel cannot work on 40 positions: B reports the engine's error at its layer
     error = analyze(wide, (1, 40)).layers[0].error
     assert error is not None and "B on this input" in view.totals.text()
@@ -78,7 +78,7 @@ def test_b_from_file_and_bad_file(view, tmp_path):
     view.document.message.connect(lambda level, text: messages.append((level, text)))
     bad = tmp_path / "bad.json"
     bad.write_text("{ nope")
-    assert not view.load_file(bad)
+    assert not view.load_file(bad, wait=True)
     assert messages[-1][0] == "error" and "bad.json" in messages[-1][1]
     assert view.other_label == "wide.json"  # the previous B stays
 

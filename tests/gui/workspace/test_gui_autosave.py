@@ -205,7 +205,7 @@ def test_after_a_crash_the_next_start_restores_the_orphan(qtbot, labs, tmp_path,
     second = labs()
     assert state(second.doc) != expected
     with qtbot.waitSignal(second.autosaver.written, timeout=10_000):
-        assert second.actions.offer_recovery()
+        assert second.actions.offer_recovery(wait=True)
     assert second.dialogs.asked == ["restore"]
     assert state(second.doc) == expected
     assert second.window.isWindowModified()  # restored work is unsaved until saved
@@ -222,11 +222,11 @@ def test_a_declined_orphan_is_removed_and_changes_nothing(qtbot, labs, dead_pid)
     second = labs()
     before = state(second.doc)
     second.dialogs.restore = False
-    assert not second.actions.offer_recovery()
+    assert not second.actions.offer_recovery(wait=True)
     assert second.dialogs.asked == ["restore"]
     assert state(second.doc) == before and not second.window.isWindowModified()
     assert list(orphan.parent.iterdir()) == []
-    assert not labs().actions.offer_recovery()  # not offered again
+    assert not labs().actions.offer_recovery(wait=True)  # not offered again
 
 
 def test_a_running_instances_file_is_never_offered(qtbot, labs, dead_pid):
@@ -239,7 +239,7 @@ def test_a_running_instances_file_is_never_offered(qtbot, labs, dead_pid):
     starting = labs()
     starting.dialogs.restore = False
     assert orphans(starting.autosaver.directory) == [orphan]
-    assert not starting.actions.offer_recovery()
+    assert not starting.actions.offer_recovery(wait=True)
     assert len(starting.dialogs.offered) == 1
     assert f"autosave-{os.getpid()}-claimed" in Path(starting.dialogs.offered[0]).name
     assert not orphan.exists()
@@ -253,7 +253,7 @@ def test_the_legacy_file_is_offered(qtbot, labs):
     expected = state(crashed.doc)
     second = labs()
     with qtbot.waitSignal(second.autosaver.written, timeout=10_000):
-        assert second.actions.offer_recovery()
+        assert second.actions.offer_recovery(wait=True)
     assert state(second.doc) == expected
     assert not legacy.exists()
 
@@ -270,7 +270,7 @@ def test_several_orphans_are_offered_newest_first_one_at_a_time(qtbot, labs, dea
     second = labs()
     second.dialogs.restores = [False, True]  # no to the newest, yes to the next
     with qtbot.waitSignal(second.autosaver.written, timeout=10_000):
-        assert second.actions.offer_recovery()
+        assert second.actions.offer_recovery(wait=True)
     assert second.dialogs.asked == ["restore", "restore"]
     assert state(second.doc) == expected
     assert not older.exists() and not newer.exists()
@@ -294,13 +294,13 @@ def test_damaged_recovery_file_is_reported_kept_and_not_offered_again(labs, dead
     before = state(lab.doc)
     messages = []
     lab.doc.message.connect(lambda level, text: messages.append((level, text)))
-    assert not lab.actions.offer_recovery()
+    assert not lab.actions.offer_recovery(wait=True)
     assert state(lab.doc) == before
     assert messages[-1][0] == "error" and "cannot be restored" in messages[-1][1]
     kept = orphan.with_suffix(".damaged")
     assert kept.read_bytes() == b"PK\x03\x04 broken" and str(kept) in messages[-1][1]
     lab.dialogs.asked.clear()
-    assert not lab.actions.offer_recovery()
+    assert not lab.actions.offer_recovery(wait=True)
     assert lab.dialogs.asked == []
 
 
@@ -334,3 +334,33 @@ def test_a_discard_at_interpreter_exit_runs_in_place(tmp_path, qtbot, monkeypatc
     future = writer.run(lambda: stale.unlink(), str(stale), token="discard")
     assert future.result() == "" and not stale.exists()
     writer.shutdown()
+
+
+def test_a_restore_is_read_off_the_gui_thread_and_a_cancel_puts_the_file_back(
+    qtbot, labs, dead_pid
+):
+    crashed = labs()
+    edit(crashed.doc)
+    orphan = crash(qtbot, crashed, dead_pid)
+    expected, saved = state(crashed.doc), orphan.read_bytes()
+    second = labs()
+    before, count = state(second.doc), second.doc.undo_stack.count()
+    loader = second.actions.loader
+    with qtbot.waitSignal(loader.ended, timeout=10_000) as ended:
+        assert second.actions.offer_recovery()  # the read started
+        assert loader.busy and state(second.doc) == before
+        loader.cancel()
+    assert ended.args == ["cancelled"]
+    qtbot.waitUntil(lambda: loader.jobs.idle, timeout=10_000)
+    for _ in range(5):
+        qtbot.wait(0)
+    assert state(second.doc) == before and second.doc.undo_stack.count() == count
+    assert orphan.read_bytes() == saved  # put back under its name: offered at the next start
+    assert orphans(orphan.parent) == [orphan]
+
+    third = labs()
+    with qtbot.waitSignal(third.autosaver.written, timeout=10_000):
+        with qtbot.waitSignal(third.actions.loader.ended, timeout=10_000) as ended:
+            assert third.actions.offer_recovery()
+    assert ended.args == ["done"]
+    assert state(third.doc) == expected

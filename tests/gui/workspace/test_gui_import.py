@@ -45,19 +45,29 @@ class _Boom:
         return (open, (self.marker, "w"))
 
 
+WAIT = 60_000  # ms: the machine is shared; nothing here sleeps
+
+
+def _finished(qtbot, window):
+    """Waits for the import started inside the ``with`` block to end (off the GUI thread)."""
+    return qtbot.waitSignal(window.import_actions.loader.ended, timeout=WAIT)
+
+
 def test_the_menu_entries_are_in_the_file_menu(env):
     doc, window, actions, dialogs, messages = env
     texts = [a.text() for a in window.file_menu.actions()]
     assert "Import &network…" in texts and "Import &weights…" in texts
 
 
-def test_import_network_from_json_is_one_undo_step(env, tmp_path):
+def test_import_network_from_json_is_one_undo_step(qtbot, env, tmp_path):
     doc, window, actions, dialogs, messages = env
     path = tmp_path / "other.json"
     save_network(path, _other_spec())
     before = state(doc)
     dialogs.paths.append(str(path))
-    window.import_actions.network_action.trigger()
+    with _finished(qtbot, window) as ended:
+        window.import_actions.network_action.trigger()
+    assert ended.args == ["done"]
     assert list(doc.spec.names()) == ["c1", "act", "c2"]
     assert doc.spec.layer("c1").param("kernel_size") == 5
     assert doc.weights["c1"]["weight"].shape == (2, 1, 5)
@@ -76,20 +86,21 @@ def test_import_network_from_a_workspace_brings_its_weights(env, tmp_path):
     }
     path = tmp_path / "w.convscope"
     save_workspace(path, Workspace(np.zeros((1, 32), np.float32), spec, weights))
-    assert window.import_actions.import_network(path)
+    assert window.import_actions.import_network(path, wait=True)
     np.testing.assert_array_equal(doc.weights["c2"]["weight"], weights["c2"]["weight"])
     np.testing.assert_array_equal(doc.weights["c1"]["bias"], weights["c1"]["bias"])
 
 
 @pytest.mark.parametrize("suffix", [".safetensors", ".npz"])
-def test_import_weights_replaces_the_current_network_s_weights(env, tmp_path, suffix):
+def test_import_weights_replaces_the_current_network_s_weights(qtbot, env, tmp_path, suffix):
     doc, window, actions, dialogs, messages = env
     path = tmp_path / f"trained{suffix}"
     wanted = _weights_like(doc, 0.125)
     save_weights(path, wanted)
     before, spec = state(doc), doc.spec
     dialogs.paths.append(str(path))
-    window.import_actions.weights_action.trigger()
+    with _finished(qtbot, window):
+        window.import_actions.weights_action.trigger()
     assert doc.spec == spec
     for name, arrays in wanted.items():
         for key, array in arrays.items():
@@ -131,13 +142,15 @@ def _npy_object_array(obj) -> bytes:
     return buffer.getvalue()
 
 
-def test_every_bad_weights_file_is_one_message_and_changes_nothing(env, tmp_path):
+def test_every_bad_weights_file_is_one_message_and_changes_nothing(qtbot, env, tmp_path):
     doc, window, actions, dialogs, messages = env
     for name, (data, word) in _bad_weight_files(doc, tmp_path).items():
         path = tmp_path / name
         path.write_bytes(data)
         before, count, seen = state(doc), doc.undo_stack.count(), len(messages)
-        assert not window.import_actions.import_weights(path), name
+        with _finished(qtbot, window) as ended:
+            assert window.import_actions.import_weights(path), name  # the read started
+        assert ended.args == ["failed"], name
         assert state(doc) == before and doc.undo_stack.count() == count, name
         assert len(messages) == seen + 1, (name, messages[seen:])
         level, text = messages[-1]
@@ -156,13 +169,19 @@ def test_every_bad_weights_file_is_one_message_and_changes_nothing(env, tmp_path
         ("missing.json", None, "No such file"),
     ],
 )
-def test_a_bad_network_file_is_one_message_and_changes_nothing(env, tmp_path, name, data, word):
+def test_a_bad_network_file_is_one_message_and_changes_nothing(
+    qtbot, env, tmp_path, name, data, word
+):
     doc, window, actions, dialogs, messages = env
     path = tmp_path / name
     if data is not None:
         path.write_bytes(data)
     before, count = state(doc), doc.undo_stack.count()
-    assert not window.import_actions.import_network(path)
+    with _finished(qtbot, window) as ended:
+        window.import_actions.import_network(path)
+    assert ended.args == ["failed"]
+    assert state(doc) == before and doc.undo_stack.count() == count
+    assert not window.import_actions.import_network(path, wait=True)  # the same, here and now
     assert state(doc) == before and doc.undo_stack.count() == count
     level, text = messages[-1]
     assert level == "error" and name in text
