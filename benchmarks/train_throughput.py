@@ -15,6 +15,12 @@ machine's own noise).
 
     python benchmarks/train_throughput.py [--steps 2000] [--repeats 3]
     python benchmarks/train_throughput.py --tasks segmentation detection [--task-steps 300]
+    python benchmarks/train_throughput.py --cpu   # + a profiled run: GUI-thread CPU per handler
+
+With ``--cpu``, the app runs (first run included) run under ``benchmarks.gui_cpu.HandlerCpu``:
+each run's line gains the longest GUI-thread CPU time of one handler beside its wall gap, a
+table of the handlers follows, and the last line gains ``max_handler_cpu_ms=…`` — what a loaded
+machine cannot blur. The profiler slows the GUI thread's Python, so time the ratio without it.
 
 Last line: ``app_steps_per_s=… bare_steps_per_s=… ratio=… max_stall_ms=… load=…`` (load: the
 1-minute load average at the start and the end).
@@ -124,9 +130,14 @@ def setup_stall(panel) -> float:
     return longest_gap(until)
 
 
+PROFILER = None  # a benchmarks.gui_cpu.HandlerCpu with --cpu
+
+
 def app_run(panel, steps: int) -> tuple[float, float]:
     """(steps/s of the panel's run, longest GUI-thread gap in ms while it trained)."""
     done: list = []
+    if PROFILER is not None:
+        PROFILER.start()
 
     def until(quit) -> None:
         def finished(results) -> None:
@@ -138,9 +149,29 @@ def app_run(panel, steps: int) -> tuple[float, float]:
         panel.form.steps.setValue(steps)
         panel.start()
 
-    stall = longest_gap(until)
+    try:
+        stall = longest_gap(until)
+    finally:
+        if PROFILER is not None:
+            PROFILER.stop()
     panel.worker.join()
     return done[0][0].steps_per_second, stall
+
+
+def run_cpu() -> str:
+    """With --cpu: the longest handler CPU time so far, for a run's line, and a fresh count."""
+    global PROFILER
+    if PROFILER is None:
+        return ""
+    longest = PROFILER.longest_ms()
+    CPU_TABLES.append(PROFILER)
+    from benchmarks.gui_cpu import HandlerCpu
+
+    PROFILER = HandlerCpu()
+    return f", longest handler cpu {longest:.1f} ms"
+
+
+CPU_TABLES: list = []
 
 
 def headless_task_run(spec, dataset, config) -> float:
@@ -189,7 +220,7 @@ def task_benchmark(panel, task: str, steps: int, repeats: int) -> str:
         ratios.append(rate / head)
         print(
             f"{task} run {i + 1}: app {rate:.1f} steps/s (stall {stall:.1f} ms), headless "
-            f"{head:.1f} steps/s, ratio {ratios[-1]:.2f}",
+            f"{head:.1f} steps/s, ratio {ratios[-1]:.2f}{run_cpu()}",
             flush=True,
         )
     return (
@@ -212,7 +243,15 @@ def main() -> int:
         choices=["classification", "segmentation", "detection"],
     )
     parser.add_argument("--task-steps", type=int, default=300)
+    parser.add_argument(
+        "--cpu", action="store_true", help="one more, profiled run: GUI-thread CPU per handler"
+    )
     args = parser.parse_args()
+    if args.cpu:
+        global PROFILER
+        from benchmarks.gui_cpu import HandlerCpu
+
+        PROFILER = HandlerCpu()
 
     import numpy as np
     from PySide6.QtCore import QTimer
@@ -277,7 +316,7 @@ def main() -> int:
         print(
             f"run {i + 1}: app {rate:.0f} steps/s (stall {stall:.1f} ms), bare 1 thread "
             f"{one:.0f}, bare {default_threads} threads {many:.0f} steps/s, "
-            f"ratio {ratios[-1]:.2f}; idle timer gap {idle[-1]:.1f} ms",
+            f"ratio {ratios[-1]:.2f}; idle timer gap {idle[-1]:.1f} ms{run_cpu()}",
             flush=True,
         )
     panel.shutdown()
@@ -292,9 +331,28 @@ def main() -> int:
         f"ratio={statistics.median(ratios):.2f} max_stall_ms={max(stalls):.1f} "
         f"load={load_before:.2f}->{os.getloadavg()[0]:.2f}"
     )
+    if CPU_TABLES:
+        merged = merge_cpu(CPU_TABLES)
+        print(merged.report(top=15))
+        print(f"max_handler_cpu_ms={merged.longest_ms():.1f} (profiled)")
     for line in lines:
         print(line)
     return 0
+
+
+def merge_cpu(tables):
+    """One HandlerCpu holding the counts of all ``tables``."""
+    from benchmarks.gui_cpu import HandlerCpu, HandlerStat
+
+    merged = HandlerCpu()
+    for t in tables:
+        for name, s in t.stats.items():
+            m = merged.stats.setdefault(name, HandlerStat())
+            m.count += s.count
+            m.total_ms += s.total_ms
+            m.longest_ms = max(m.longest_ms, s.longest_ms)
+            m.longest_wall_ms = max(m.longest_wall_ms, s.longest_wall_ms)
+    return merged
 
 
 if __name__ == "__main__":
