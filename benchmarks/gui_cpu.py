@@ -2,15 +2,16 @@
 
 Wall-clock gaps (GapMeter) grow when other processes take the cores; the GUI thread's own CPU
 time (``time.thread_time``) does not. ``HandlerCpu`` is a profiler (``sys.setprofile``, which
-only ever sees the thread that installed it: the GUI thread) that times every *top-level*
-Python call the event loop makes (a Python call made from inside a C call, such as
-``QEventLoop.exec``, while no handler runs) — a slot, a timer handler, an event or paint
-override — and
-keeps, per handler (``module.qualname``), the count, the total and the longest CPU time, and
-the longest wall time. Code called from a handler is counted in that handler.
+only ever sees the thread that installed it: the GUI thread) that times every Python call
+made from C — what the event loop calls: a slot, a timer handler, an event or paint override —
+and keeps, per handler (``module.qualname``), the count, the total and the longest CPU time, and
+the longest wall time. Python code called back from C inside a handler (a slot of a signal
+the handler emits, a paint override inside ``sendPostedEvents``) is a handler of its own as
+well, and its time is also counted in the handler around it. ``skip`` names (the benchmark's
+own timers) are not listed; what they call back is.
 
 The profiler costs time of its own (a Python call per Python and C call), so its figures are
-upper bounds; benchmarks run it in a separate pass, never in the runs they time.
+upper bounds; benchmarks run it only when asked (``--cpu``), and say so.
 
     cpu = HandlerCpu(skip=("benchmarks.",)); cpu.start(); ...event loop...; cpu.stop()
     print(cpu.report())
@@ -38,53 +39,43 @@ class HandlerCpu:
         self.stats: dict[str, HandlerStat] = {}
         self._skip = skip
         self._depth = 0
-        self._name = ""
-        self._t0 = 0.0
-        self._w0 = 0.0
+        self._c: list[int] = []
+        self._open: list[tuple[int, str, float, float]] = []
 
     def start(self) -> None:
         self._depth = 0
-        self._active = 0  # the depth of the running handler (0: none)
-        self._c_at = -1  # the depth of the open C call (-1: none)
+        self._c: list[int] = []  # the depths of the open C calls
+        self._open: list[tuple[int, str, float, float]] = []  # the running handlers
         sys.setprofile(self._profile)
 
     def stop(self) -> None:
         sys.setprofile(None)
 
     def _profile(self, frame, event, _arg) -> None:
-        if self._active:
-            if event == "call":
-                self._depth += 1
-            elif event == "return":
-                if self._depth == self._active:
-                    self._record()
-                    self._active = 0
-                self._depth -= 1
-            return
-        if event == "call":
+        if event == "c_call":
+            self._c.append(self._depth)
+        elif event == "call":
             self._depth += 1
-            if self._c_at == self._depth - 1:  # called back from C: a handler starts
-                self._active = self._depth
+            if self._c and self._c[-1] == self._depth - 1:  # called back from C
                 code = frame.f_code
                 module = frame.f_globals.get("__name__", "?")
-                self._name = f"{module}.{getattr(code, 'co_qualname', code.co_name)}"
-                self._t0 = time.thread_time()
-                self._w0 = time.perf_counter()
+                name = f"{module}.{getattr(code, 'co_qualname', code.co_name)}"
+                self._open.append((self._depth, name, time.thread_time(), time.perf_counter()))
         elif event == "return":
+            if self._open and self._open[-1][0] == self._depth:
+                self._record(*self._open.pop()[1:])
             self._depth -= 1
-            if self._c_at > self._depth:
-                self._c_at = -1
-        elif event == "c_call":
-            self._c_at = self._depth
-        elif self._c_at == self._depth:  # c_return / c_exception
-            self._c_at = -1
+            while self._c and self._c[-1] > self._depth:
+                self._c.pop()
+        elif self._c and self._c[-1] == self._depth:  # c_return / c_exception
+            self._c.pop()
 
-    def _record(self) -> None:
-        cpu = (time.thread_time() - self._t0) * 1000
-        wall = (time.perf_counter() - self._w0) * 1000
-        if self._name.startswith(self._skip):
+    def _record(self, name: str, t0: float, w0: float) -> None:
+        cpu = (time.thread_time() - t0) * 1000
+        wall = (time.perf_counter() - w0) * 1000
+        if name.startswith(self._skip):
             return
-        stat = self.stats.setdefault(self._name, HandlerStat())
+        stat = self.stats.setdefault(name, HandlerStat())
         stat.count += 1
         stat.total_ms += cpu
         stat.longest_ms = max(stat.longest_ms, cpu)
