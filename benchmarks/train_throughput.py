@@ -15,11 +15,13 @@ machine's own noise).
 
     python benchmarks/train_throughput.py [--steps 2000] [--repeats 3]
     python benchmarks/train_throughput.py --tasks segmentation detection [--task-steps 300]
-    python benchmarks/train_throughput.py --cpu   # + a profiled run: GUI-thread CPU per handler
+    python benchmarks/train_throughput.py --cpu   # profiled: GUI-thread CPU per handler
 
 With ``--cpu``, the app runs (first run included) run under ``benchmarks.gui_cpu.HandlerCpu``:
-each run's line gains the longest GUI-thread CPU time of one handler beside its wall gap, a
-table of the handlers follows, and the last line gains ``max_handler_cpu_ms=…`` — what a loaded
+each run's line gains the longest GUI-thread CPU time of one handler beside its wall gap and
+that gap split by the thread's scheduler counters (ran on a core / waited for a core: the
+machine's load / blocked: the GIL another thread held, or idle), a table of the handlers
+follows, and the last line gains ``max_handler_cpu_ms=…`` — what a loaded
 machine cannot blur. The profiler slows the GUI thread's Python, so time the ratio without it.
 
 Last line: ``app_steps_per_s=… bare_steps_per_s=… ratio=… max_stall_ms=… load=…`` (load: the
@@ -94,12 +96,13 @@ def longest_gap(until) -> float:
 
     from benchmarks.gap_meter import GapMeter
 
-    meter = GapMeter()
+    meter = GapMeter(split=PROFILER is not None)
     loop = QEventLoop()
     meter.start()
     until(loop.quit)
     loop.exec()
     meter.stop()
+    LAST_SPLIT[:] = [meter.longest_split()]
     return meter.longest_ms()
 
 
@@ -154,6 +157,8 @@ def app_run(panel, steps: int) -> tuple[float, float]:
     finally:
         if PROFILER is not None:
             PROFILER.stop()
+    if LAST_SPLIT and LAST_SPLIT[0] is not None:
+        LONGEST_SPLITS.append(LAST_SPLIT[0])
     panel.worker.join()
     return done[0][0].steps_per_second, stall
 
@@ -165,13 +170,23 @@ def run_cpu() -> str:
         return ""
     longest = PROFILER.longest_ms()
     CPU_TABLES.append(PROFILER)
+    split = max(LONGEST_SPLITS, default=None)
+    LONGEST_SPLITS.clear()
+    where = (
+        f" (of the longest gap {split[0]:.0f} ms: ran {split[1]:.0f}, waited for a core "
+        f"{split[2]:.0f}, blocked {split[3]:.0f})"
+        if split is not None
+        else ""
+    )
     from benchmarks.gui_cpu import HandlerCpu
 
     PROFILER = HandlerCpu()
-    return f", longest handler cpu {longest:.1f} ms"
+    return f", longest handler cpu {longest:.1f} ms{where}"
 
 
 CPU_TABLES: list = []
+LONGEST_SPLITS: list = []  # with --cpu: each app run's longest gap, split (GapMeter)
+LAST_SPLIT: list = []  # the last measured loop's
 
 
 def headless_task_run(spec, dataset, config) -> float:
