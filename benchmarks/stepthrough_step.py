@@ -15,7 +15,11 @@ Step through lab on conv2 (16 input channels: 144 taps a step, zoomed around the
 3. Jumps (scrub): a step not made ahead, made on the GUI thread, with its paint.
 Target (issue 13): at most 5 ms per played step.
 
-    python benchmarks/stepthrough_step.py
+    python benchmarks/stepthrough_step.py [--cpu]
+
+``--cpu``: then one more play of 3 s under ``benchmarks.gui_cpu.HandlerCpu``, printing the
+longest GUI-thread CPU time per handler (tick, paints, the canvas's ``painted`` slot, …)
+beside its wall time, and ``max_handler_cpu_ms=…`` (profiled: upper bounds).
 """
 
 from __future__ import annotations
@@ -121,10 +125,29 @@ def main() -> int:
         f"{statistics.median(jumps):.2f} ms, p95 {_p95(jumps):.2f} ms "
         f"(wall median {statistics.median(jumps_wall):.2f} ms)"
     )
+    if "--cpu" in sys.argv[1:]:
+        profiled_play(app, panel, timed_tick)
     window.close()
     window.trainer_panel.shutdown()
     window.scheduler.shutdown()
     return 0
+
+
+def profiled_play(app, panel, timed_tick) -> None:
+    """Play 3 s more under the per-handler profiler; print its table."""
+    from benchmarks.gui_cpu import HandlerCpu
+
+    cpu = HandlerCpu(skip=("benchmarks.", "__main__."))
+    panel.play()
+    cpu.start()
+    t_end = time.perf_counter() + PLAY_S / 2
+    while time.perf_counter() < t_end:
+        app.processEvents()
+        time.sleep(0.001)
+    cpu.stop()
+    panel.pause()
+    print(cpu.report(title="profiled play at 8 steps/s: GUI-thread CPU per handler"))
+    print(f"max_handler_cpu_ms={cpu.longest_ms():.1f} (profiled)")
 
 
 if __name__ == "__main__":

@@ -15,6 +15,14 @@ machine's own noise).
 
     python benchmarks/train_throughput.py [--steps 2000] [--repeats 3]
     python benchmarks/train_throughput.py --tasks segmentation detection [--task-steps 300]
+    python benchmarks/train_throughput.py --cpu   # profiled: GUI-thread CPU per handler
+
+With ``--cpu``, the app runs (first run included) run under ``benchmarks.gui_cpu.HandlerCpu``:
+each run's line gains the longest GUI-thread CPU time of one handler beside its wall gap and
+that gap split by the thread's scheduler counters (ran on a core / waited for a core: the
+machine's load / blocked: the GIL another thread held, or idle), a table of the handlers
+follows, and the last line gains ``max_handler_cpu_ms=…`` — what a loaded
+machine cannot blur. The profiler slows the GUI thread's Python, so time the ratio without it.
 
 Last line: ``app_steps_per_s=… bare_steps_per_s=… ratio=… max_stall_ms=… load=…`` (load: the
 1-minute load average at the start and the end).
@@ -88,12 +96,13 @@ def longest_gap(until) -> float:
 
     from benchmarks.gap_meter import GapMeter
 
-    meter = GapMeter()
+    meter = GapMeter(split=PROFILER is not None)
     loop = QEventLoop()
     meter.start()
     until(loop.quit)
     loop.exec()
     meter.stop()
+    LAST_SPLIT[:] = [meter.longest_split()]
     return meter.longest_ms()
 
 
@@ -124,9 +133,14 @@ def setup_stall(panel) -> float:
     return longest_gap(until)
 
 
+PROFILER = None  # a benchmarks.gui_cpu.HandlerCpu with --cpu
+
+
 def app_run(panel, steps: int) -> tuple[float, float]:
     """(steps/s of the panel's run, longest GUI-thread gap in ms while it trained)."""
     done: list = []
+    if PROFILER is not None:
+        PROFILER.start()
 
     def until(quit) -> None:
         def finished(results) -> None:
@@ -138,9 +152,41 @@ def app_run(panel, steps: int) -> tuple[float, float]:
         panel.form.steps.setValue(steps)
         panel.start()
 
-    stall = longest_gap(until)
+    try:
+        stall = longest_gap(until)
+    finally:
+        if PROFILER is not None:
+            PROFILER.stop()
+    if LAST_SPLIT and LAST_SPLIT[0] is not None:
+        LONGEST_SPLITS.append(LAST_SPLIT[0])
     panel.worker.join()
     return done[0][0].steps_per_second, stall
+
+
+def run_cpu() -> str:
+    """With --cpu: the longest handler CPU time so far, for a run's line, and a fresh count."""
+    global PROFILER
+    if PROFILER is None:
+        return ""
+    longest = PROFILER.longest_ms()
+    CPU_TABLES.append(PROFILER)
+    split = max(LONGEST_SPLITS, default=None)
+    LONGEST_SPLITS.clear()
+    where = (
+        f" (of the longest gap {split[0]:.0f} ms: ran {split[1]:.0f}, waited for a core "
+        f"{split[2]:.0f}, blocked {split[3]:.0f})"
+        if split is not None
+        else ""
+    )
+    from benchmarks.gui_cpu import HandlerCpu
+
+    PROFILER = HandlerCpu()
+    return f", longest handler cpu {longest:.1f} ms{where}"
+
+
+CPU_TABLES: list = []
+LONGEST_SPLITS: list = []  # with --cpu: each app run's longest gap, split (GapMeter)
+LAST_SPLIT: list = []  # the last measured loop's
 
 
 def headless_task_run(spec, dataset, config) -> float:
@@ -189,7 +235,7 @@ def task_benchmark(panel, task: str, steps: int, repeats: int) -> str:
         ratios.append(rate / head)
         print(
             f"{task} run {i + 1}: app {rate:.1f} steps/s (stall {stall:.1f} ms), headless "
-            f"{head:.1f} steps/s, ratio {ratios[-1]:.2f}",
+            f"{head:.1f} steps/s, ratio {ratios[-1]:.2f}{run_cpu()}",
             flush=True,
         )
     return (
@@ -212,7 +258,15 @@ def main() -> int:
         choices=["classification", "segmentation", "detection"],
     )
     parser.add_argument("--task-steps", type=int, default=300)
+    parser.add_argument(
+        "--cpu", action="store_true", help="one more, profiled run: GUI-thread CPU per handler"
+    )
     args = parser.parse_args()
+    if args.cpu:
+        global PROFILER
+        from benchmarks.gui_cpu import HandlerCpu
+
+        PROFILER = HandlerCpu()
 
     import numpy as np
     from PySide6.QtCore import QTimer
@@ -277,7 +331,7 @@ def main() -> int:
         print(
             f"run {i + 1}: app {rate:.0f} steps/s (stall {stall:.1f} ms), bare 1 thread "
             f"{one:.0f}, bare {default_threads} threads {many:.0f} steps/s, "
-            f"ratio {ratios[-1]:.2f}; idle timer gap {idle[-1]:.1f} ms",
+            f"ratio {ratios[-1]:.2f}; idle timer gap {idle[-1]:.1f} ms{run_cpu()}",
             flush=True,
         )
     panel.shutdown()
@@ -292,9 +346,28 @@ def main() -> int:
         f"ratio={statistics.median(ratios):.2f} max_stall_ms={max(stalls):.1f} "
         f"load={load_before:.2f}->{os.getloadavg()[0]:.2f}"
     )
+    if CPU_TABLES:
+        merged = merge_cpu(CPU_TABLES)
+        print(merged.report(top=15))
+        print(f"max_handler_cpu_ms={merged.longest_ms():.1f} (profiled)")
     for line in lines:
         print(line)
     return 0
+
+
+def merge_cpu(tables):
+    """One HandlerCpu holding the counts of all ``tables``."""
+    from benchmarks.gui_cpu import HandlerCpu, HandlerStat
+
+    merged = HandlerCpu()
+    for t in tables:
+        for name, s in t.stats.items():
+            m = merged.stats.setdefault(name, HandlerStat())
+            m.count += s.count
+            m.total_ms += s.total_ms
+            m.longest_ms = max(m.longest_ms, s.longest_ms)
+            m.longest_wall_ms = max(m.longest_wall_ms, s.longest_wall_ms)
+    return merged
 
 
 if __name__ == "__main__":

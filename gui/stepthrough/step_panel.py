@@ -10,7 +10,7 @@ still exists (:func:`engine.stepthrough.carry_step`).
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (
     QComboBox,
@@ -103,7 +103,8 @@ class StepPanel(QWidget):
         self.slider = QSlider(Qt.Orientation.Horizontal)
         self.slider.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.slider.valueChanged.connect(self.go)
-        self.counter = QLabel()
+        self.counter = QLabel()  # of a fixed size (_fit_counter)
+        self.counter.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         controls = QHBoxLayout()
         for w in (
             self.home_button,
@@ -163,6 +164,18 @@ class StepPanel(QWidget):
         mono.setBold(True)
         self.arithmetic.setFont(mono)
         self.canvas.setFont(self.font())
+        self._fit_counter()
+
+    def _fit_counter(self) -> None:
+        """The counter as wide as its widest text ("N / N"): a QLabel of fixed size does not
+        invalidate the panel's layout on every step (one of the costs of a played step)."""
+        n = self.plan.count if self.plan is not None else 0
+        metrics = self.counter.fontMetrics()
+        text = f"{max(n, 1)} / {max(n, 1)}"
+        width = metrics.horizontalAdvance(text) + metrics.horizontalAdvance("0")
+        size = QSize(width, self.counter.sizeHint().height())
+        if self.counter.minimumSize() != size or self.counter.maximumSize() != size:
+            self.counter.setFixedSize(size)
 
     # ---------------------------------------------------------------- the plan
     def refresh(self) -> None:
@@ -209,6 +222,7 @@ class StepPanel(QWidget):
         self.slider.blockSignals(True)
         self.slider.setRange(0, max(plan.count - 1, 0))
         self.slider.blockSignals(False)
+        self._fit_counter()
         self._show_step()
         return None
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg  # noqa: I001 - PySide6 is imported first by the gui package
-from PySide6.QtGui import QFont, QFontMetrics
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QTransform
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from engine.metrics import normalise_rows
@@ -49,7 +50,10 @@ class ConfusionView(QWidget):
         self.plot.getViewBox().sigResized.connect(lambda *_: self._set_ticks())
         self.item = pg.ImageItem(axisOrder="row-major")
         self.plot.addItem(self.item)
-        self._texts: list[pg.TextItem] = []
+        # one item writes every cell's number (100 TextItems took ~40 ms to make on the GUI
+        # thread when the first run ended, while the curves still moved)
+        self._cells = _CellTexts()
+        self.plot.addItem(self._cells)
         self.label = QLabel(NO_RUN)
         self.label.setWordWrap(True)
 
@@ -74,8 +78,7 @@ class ConfusionView(QWidget):
         self.counts = self.shown = None
         self.cell_texts = []
         self.item.clear()
-        for t in self._texts:
-            t.setVisible(False)
+        self._cells.set_cells([])
         self.label.setText(text)
 
     def _draw(self) -> None:
@@ -120,24 +123,60 @@ class ConfusionView(QWidget):
 
     def _write_cells(self, shares: np.ndarray) -> None:
         n = len(shares)
-        while len(self._texts) < n * n:
-            text = pg.TextItem(anchor=(0.5, 0.5))
-            font = QFont()
-            font.setPointSize(9)
-            text.setFont(font)
-            self.plot.addItem(text)
-            self._texts.append(text)
         self.cell_texts = []
+        cells = []
         for i in range(n):
             row = []
             for j in range(n):
                 v = self.shown[i, j]
                 s = f"{v:.2f}" if self.normalised.isChecked() else f"{int(v):,}"
                 row.append(s)
-                t = self._texts[i * n + j]
-                t.setText(s, color="#101010" if shares[i, j] > 0.6 else "#f0f0f0")
-                t.setPos(j, i)
-                t.setVisible(True)
+                cells.append((j, i, s, DARK_TEXT if shares[i, j] > 0.6 else LIGHT_TEXT))
             self.cell_texts.append(row)
-        for t in self._texts[n * n :]:
-            t.setVisible(False)
+        self._cells.set_cells(cells)
+
+
+DARK_TEXT, LIGHT_TEXT = QColor("#101010"), QColor("#f0f0f0")
+
+
+class _CellTexts(pg.GraphicsObject):
+    """The cells' numbers, centred on their cells at a fixed 9 pt whatever the zoom (as a
+    TextItem per cell would draw them), painted by one item."""
+
+    def __init__(self):
+        super().__init__()
+        self.cells: list[tuple[float, float, str, QColor]] = []
+        self.font = QFont()
+        self.font.setPointSize(9)
+        self._rect = QRectF()
+
+    def set_cells(self, cells: list[tuple[float, float, str, QColor]]) -> None:
+        self.prepareGeometryChange()
+        self.cells = cells
+        if cells:
+            xs = [c[0] for c in cells]
+            ys = [c[1] for c in cells]
+            self._rect = QRectF(
+                min(xs) - 0.5, min(ys) - 0.5, max(xs) - min(xs) + 1, max(ys) - min(ys) + 1
+            )
+        else:
+            self._rect = QRectF()
+        self.update()
+
+    def boundingRect(self) -> QRectF:  # noqa: N802 - Qt's name
+        return self._rect
+
+    def paint(self, painter, *_args) -> None:
+        if not self.cells:
+            return
+        to_device = painter.transform()
+        painter.save()
+        painter.setTransform(QTransform())
+        painter.setFont(self.font)
+        box = QRectF(-100.0, -50.0, 200.0, 100.0)
+        align = Qt.AlignmentFlag.AlignCenter
+        for x, y, text, colour in self.cells:
+            centre = to_device.map(QPointF(x, y))
+            painter.setPen(colour)
+            painter.drawText(box.translated(centre), align, text)
+        painter.restore()

@@ -26,6 +26,7 @@ class StableText(QWidget):
         policy = QSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
         policy.setHeightForWidth(True)
         self.setSizePolicy(policy)
+        self._measured: tuple | None = None  # ((width, text, font, sheet), height)
         self._height = self._needed(self.width())
 
     # -------------------------------------------------------------- text
@@ -55,7 +56,16 @@ class StableText(QWidget):
             self.updateGeometry()  # the one case the surrounding layout must hear of
 
     def _needed(self, width: int) -> int:
-        return self.label.heightForWidth(width) if width > 0 else self.label.sizeHint().height()
+        # Laying out the text to measure it is the dear part (~0.1 ms for a long formula), and
+        # a new text is measured up to four times (setText, the label's layout request, the
+        # layout asking): the last answer is kept for the same width, text, font and sheet.
+        label = self.label
+        key = (width, label.text(), label.font().key(), label.styleSheet())
+        if self._measured is not None and self._measured[0] == key:
+            return self._measured[1]
+        height = label.heightForWidth(width) if width > 0 else label.sizeHint().height()
+        self._measured = (key, height)
+        return height
 
     # ------------------------------------------------------------ layout
     def hasHeightForWidth(self) -> bool:  # noqa: N802 - Qt's name
@@ -77,6 +87,11 @@ class StableText(QWidget):
             self._settle()
             return True
         return super().event(event)
+
+    def changeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        if event.type() in (QEvent.Type.StyleChange, QEvent.Type.FontChange):
+            self._measured = None  # a new application style or font: measure again
+        super().changeEvent(event)
 
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
         self.label.setGeometry(0, 0, self.width(), self.height())
