@@ -1,6 +1,7 @@
 """File ▸ Import network… / Import weights… and Compare's "From file…" read off the GUI
-thread: the call returns at once and the result comes through the event loop, the file becomes one undo step on
-completion, and a Cancel or a failure leaves the document exactly as it was."""
+thread: the call returns at once and the result comes through the event loop, the file
+becomes one undo step on completion, and a Cancel or a failure leaves the document exactly
+as it was."""
 
 from __future__ import annotations
 
