@@ -748,31 +748,28 @@ class _PassDrawer:
 
     def draw_now(self, name: str, output: np.ndarray, changed) -> None:
         """A quick pass drawn by the worker between layers (handed over with the pass)."""
-        draw = self.drawing_of(name, output, changed)
-        if draw is None:
-            return
-        start = time.perf_counter()
-        try:
-            self.early[name] = draw()
-        except Exception:  # noqa: BLE001 - the final pass renders it (or reports)
-            log.exception("drawing %s failed", name)
-        finally:
-            self.seconds += time.perf_counter() - start
+        self._draw_early(name, output, changed)
 
     def hand_over_now(self, name: str, output: np.ndarray, changed) -> None:
         """A slow pass: per-layer levels depend on the layer alone, so draw it and send it."""
+        if self._draw_early(name, output, changed):
+            self._hand_over(LayerResult(name, self.early[name], self.job.generation))
+
+    def _draw_early(self, name: str, output: np.ndarray, changed) -> bool:
+        """Draw ``name`` into ``early``; False when there is nothing to draw or drawing
+        failed (the final pass renders it, or reports)."""
         draw = self.drawing_of(name, output, changed)
         if draw is None:
-            return
+            return False
         start = time.perf_counter()
         try:
             self.early[name] = draw()
+            return True
         except Exception:  # noqa: BLE001 - the final pass renders it (or reports)
-            log.exception("early render of %s failed", name)
-            return
+            log.exception("early drawing of %s failed", name)
+            return False
         finally:
             self.seconds += time.perf_counter() - start
-        self._hand_over(LayerResult(name, self.early[name], self.job.generation))
 
     def draw_meanwhile(
         self, pool, name: str, output: np.ndarray, changed, hand_over: bool = False
