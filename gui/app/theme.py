@@ -8,6 +8,7 @@ once, :func:`saved_theme` / :func:`remember_theme` keep the choice in QSettings.
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from PySide6.QtCore import QEvent
@@ -128,8 +129,6 @@ def set_theme(name: str, root: QWidget | None = None) -> None:
     size), pyqtgraph's defaults and every plot under ``root``, the maps' lookup tables."""
     import pyqtgraph as pg
 
-    from gui.compute import colormaps
-
     app = QApplication.instance()
     c = THEMES[name]
     presenting = "font" in _saved
@@ -145,8 +144,12 @@ def set_theme(name: str, root: QWidget | None = None) -> None:
             _saved["theme_style"] = style_sheet(BASE_POINT_SIZE, name)
     pg.setConfigOption("background", c.plot)
     pg.setConfigOption("foreground", c.plot_text)
-    colormaps.set_background(rgb(c.plot))
     set_current(name)
+    # The maps' tables read the theme when first imported; importing them here would pull
+    # torch in before the start-up splash is on screen.
+    colormaps = sys.modules.get("gui.compute.colormaps")
+    if colormaps is not None:
+        colormaps.set_background(rgb(c.plot))
     if root is not None:
         restyle_plots(root)
 

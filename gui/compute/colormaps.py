@@ -12,9 +12,11 @@ import numpy as np
 import pyqtgraph as pg
 
 from gui.compute.display import GAP, LEVELS, ColourTables, argb_table
+from gui.widgets.themes import colours, rgb
 
 BACKGROUND = (30, 30, 34)  # the maps panel's background in the dark theme
-_background = [BACKGROUND]  # the current theme's (gui.app.theme.set_theme sets it)
+# the current theme's (gui.app.theme.set_theme sets it once this module is imported)
+_background = [rgb(colours().plot)]
 
 
 def background() -> tuple[int, int, int]:
