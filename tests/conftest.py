@@ -192,3 +192,22 @@ def open_window(qtbot, tmp_path, monkeypatch):
     for window in made:
         window.close()
         window.trainer_panel.shutdown()
+
+
+@pytest.fixture
+def themed(qtbot):
+    """The application's theme as app.py applies it (fonts, style sheet), undone afterwards."""
+    from PySide6.QtGui import QFont, QPalette
+    from PySide6.QtWidgets import QApplication
+
+    from gui.app.theme import apply_theme
+
+    app = QApplication.instance()
+    saved = app.style().name(), QFont(app.font()), QPalette(app.palette()), app.styleSheet()
+    apply_theme(app)
+    yield app
+    style, font, palette, sheet = saved
+    app.setStyleSheet(sheet)
+    app.setStyle(style)
+    app.setPalette(palette)
+    app.setFont(font)

@@ -6,11 +6,10 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import QCoreApplication, QSize
-from PySide6.QtGui import QFont, QPalette
 from PySide6.QtWidgets import QApplication, QComboBox, QLabel, QPushButton, QSizePolicy, QWidget
 
 from gui.app import launch
-from gui.app.theme import PRESENTATION_POINT_SIZE, apply_theme
+from gui.app.theme import PRESENTATION_POINT_SIZE
 from gui.lab.maps.layer_map import canvas_height
 from gui.lab.maps.maps_view import MIN_FIT_TILE, MIN_READABLE_TILE, MIN_TILE, VISIBLE_LAYERS
 from gui.state.document import Probe
@@ -34,20 +33,6 @@ def settle(qtbot=None, window=None) -> None:
     for _ in range(3):
         QCoreApplication.sendPostedEvents()
         QApplication.processEvents()
-
-
-@pytest.fixture
-def themed(qtbot):
-    """The application's theme as app.py applies it (fonts, style sheet), undone afterwards."""
-    app = QApplication.instance()
-    saved = app.style().name(), QFont(app.font()), QPalette(app.palette()), app.styleSheet()
-    apply_theme(app)
-    yield app
-    style, font, palette, sheet = saved
-    app.setStyleSheet(sheet)
-    app.setStyle(style)
-    app.setPalette(palette)
-    app.setFont(font)
 
 
 @pytest.fixture

@@ -6,12 +6,11 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import QCoreApplication, Qt
-from PySide6.QtGui import QFont, QPalette
 from PySide6.QtWidgets import QApplication
 
 from gui.app import launch
 from gui.app.side_panels import STRIP_WIDTH, PanelHandle
-from gui.app.theme import BASE_POINT_SIZE, PRESENTATION_POINT_SIZE, apply_theme
+from gui.app.theme import BASE_POINT_SIZE, PRESENTATION_POINT_SIZE
 
 
 def _settle(qtbot, window) -> None:
@@ -29,19 +28,6 @@ def _settle(qtbot, window) -> None:
         for _ in range(3):
             QCoreApplication.sendPostedEvents()
             QApplication.processEvents()
-
-
-@pytest.fixture
-def themed(qtbot):
-    app = QApplication.instance()
-    saved = app.style().name(), QFont(app.font()), QPalette(app.palette()), app.styleSheet()
-    apply_theme(app)
-    yield app
-    style, font, palette, sheet = saved
-    app.setStyleSheet(sheet)
-    app.setStyle(style)
-    app.setPalette(palette)
-    app.setFont(font)
 
 
 @pytest.fixture

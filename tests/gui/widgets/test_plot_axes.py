@@ -11,11 +11,11 @@ from __future__ import annotations
 import pyqtgraph as pg  # noqa: I001 - PySide6 first (the gui package)
 import pytest
 from PySide6.QtCore import QCoreApplication, QRectF
-from PySide6.QtGui import QFont, QFontMetricsF, QImage, QPainter, QPalette
+from PySide6.QtGui import QFontMetricsF, QImage, QPainter
 from PySide6.QtWidgets import QApplication
 
 from gui.app import launch
-from gui.app.theme import PRESENTATION_POINT_SIZE, apply_theme
+from gui.app.theme import PRESENTATION_POINT_SIZE
 from gui.symmetry.symmetry_panel import TITLE as SYMMETRY
 from gui.widgets.plot_style import style_axes
 from gui.widgets.spaced_axis import apart
@@ -27,19 +27,6 @@ def settle(qtbot, window) -> None:
     for _ in range(4):
         QCoreApplication.sendPostedEvents()
         QApplication.processEvents()
-
-
-@pytest.fixture
-def themed(qtbot):
-    app = QApplication.instance()
-    saved = app.style().name(), QFont(app.font()), QPalette(app.palette()), app.styleSheet()
-    apply_theme(app)
-    yield app
-    style, font, palette, sheet = saved
-    app.setStyleSheet(sheet)
-    app.setStyle(style)
-    app.setPalette(palette)
-    app.setFont(font)
 
 
 @pytest.fixture
