@@ -3,12 +3,16 @@ ticking), with Cancel that leaves the document exactly as it was, and one messag
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 from PIL import Image
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QPushButton
 
 from engine.inputs import CSV_CHUNK_LINES
+from engine.limits import Watch
+from gui.lab.input import input_panel as input_panel_module
 
 WAIT = 120_000  # ms: the machine is shared; nothing here sleeps
 
@@ -69,25 +73,40 @@ def test_a_36_megapixel_png_loads_off_the_gui_thread_and_ends_scaled(qtbot, open
 
 
 def test_cancel_during_a_large_csv_leaves_the_document_exactly_as_it_was(
-    qtbot, open_window, tmp_path
+    qtbot, open_window, tmp_path, monkeypatch
 ):
+    """The parse is held at its first check until Cancel was pressed, so the dialog is
+    sure to show (a fast machine could otherwise finish the 2 M lines first)."""
     path = tmp_path / "long.csv"
     path.write_text("channel\n" + "0.25\n" * 2_000_000)  # legal: 2 M values
+    gate, checks = threading.Event(), []
+    real_read = input_panel_module._read_input
+
+    def held_read(read_path, watch):
+        def cancelled():
+            checks.append(1)
+            gate.wait(WAIT / 1000)
+            return watch.cancelled()
+
+        return real_read(read_path, Watch(cancelled, watch.progress))
+
+    monkeypatch.setattr(input_panel_module, "_read_input", held_read)
     window = open_window("sine")
     doc, panel = window.document, window.input_panel
     before = (doc.input, doc.spec, doc.weights, doc.undo_stack.count(), doc.undo_stack.index())
     messages = _messages(doc)
-    with qtbot.waitSignal(panel.loader.progressed, timeout=WAIT):
-        panel.load_path(path)
+    assert panel.load_path(path)
     qtbot.waitUntil(lambda: panel.loader.dialog is not None, timeout=WAIT)  # shown when slow
     with qtbot.waitSignal(panel.loader.ended, timeout=WAIT) as ended:
         panel.loader.dialog.findChild(QPushButton).click()  # the dialog's Cancel button
+    gate.set()  # the parse goes on, sees the Cancel at its next check and stops there
     assert ended.args == ["cancelled"]
     assert not panel.loader.busy and panel.loader.dialog is None
-    # the worker stops at its next chunk; whatever it delivers later changes nothing
+    # whatever the worker delivers later changes nothing
     qtbot.waitUntil(lambda: panel.loader.jobs.idle, timeout=WAIT)
     for _ in range(5):
         qtbot.wait(0)
+    assert len(checks) == 1  # it stopped at the first check after the Cancel
     after = (doc.input, doc.spec, doc.weights, doc.undo_stack.count(), doc.undo_stack.index())
     assert all(a is b for a, b in zip(before[:3], after[:3], strict=True))
     assert before[3:] == after[3:]
