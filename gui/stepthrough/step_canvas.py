@@ -20,6 +20,8 @@ from PySide6.QtGui import QBrush, QColor, QFont, QImage, QPainter, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from engine.explain import fmt_num
+from gui.widgets.themes import colours
+from gui.widgets.themes import rgb as rgb_of
 
 MIN_CELL = 26  # px: below this a grid is shown zoomed around the step, at ZOOM_CELL
 ZOOM_CELL = 60  # px: big enough for the values and the products
@@ -559,28 +561,35 @@ class StepCanvas(QWidget):
         painter.setFont(font)
         # the hatch follows the grid (the same in a tile and drawn in place)
         painter.setBrushOrigin(QPointF(origin.x() - first[1] * cell, origin.y() - first[0] * cell))
-        block = values[first[0] : first[0] + shown[0], first[1] : first[1] + shown[1]]
-        rgb = colours_of(block, limit)
+        rows = slice(first[0], first[0] + shown[0])
+        cols = slice(first[1], first[1] + shown[1])
+        block = values[rows, cols]
+        # every cell's fill in one image: a Qt call per cell held the GIL long enough (on
+        # the worker making tiles) to stall the GUI thread's paint by ~150 ms
+        fills = _cell_image(colours_of(block, limit), cell, colours().plot)
+        painter.drawImage(QRectF(origin.x(), origin.y(), shown[1] * cell, shown[0] * cell), fills)
         hatch = QBrush(QColor(240, 180, 41, 60), Qt.BrushStyle.BDiagPattern)
         dashed = QPen(PADDING_EDGE, 1, Qt.PenStyle.DashLine)
-        white = QColor(245, 245, 245)
-        texts = cell >= TEXT_CELL
-        for r in range(shown[0]):
-            for c in range(shown[1]):
-                rect = QRectF(origin.x() + c * cell, origin.y() + r * cell, cell, cell)
-                inner = rect.adjusted(1, 1, -1, -1)
-                painter.fillRect(inner, QColor(*rgb[r, c].tolist()))
-                if pad is not None and pad[first[0] + r, first[1] + c]:
-                    painter.fillRect(inner, hatch)
-                    painter.setPen(dashed)
-                    painter.drawRect(rect.adjusted(2, 2, -2, -2))
-                if tints is not None and tints[first[0] + r, first[1] + c] > 1:
-                    n = int(tints[first[0] + r, first[1] + c])
-                    painter.fillRect(inner, OVERLAP_TINTS[min(n, 4) - 2])
-                v = float(block[r, c])
-                if texts and math.isfinite(v):
-                    painter.setPen(white)
-                    painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, fmt_num(v, 2))
+
+        def rect_of(r, c):
+            return QRectF(origin.x() + c * cell, origin.y() + r * cell, cell, cell)
+
+        if pad is not None:
+            painter.setPen(dashed)
+            for r, c in zip(*np.nonzero(pad[rows, cols]), strict=True):
+                rect = rect_of(r, c)
+                painter.fillRect(rect.adjusted(1, 1, -1, -1), hatch)
+                painter.drawRect(rect.adjusted(2, 2, -2, -2))
+        if tints is not None:
+            counts = tints[rows, cols]
+            for r, c in zip(*np.nonzero(counts > 1), strict=True):
+                tint = OVERLAP_TINTS[min(int(counts[r, c]), 4) - 2]
+                painter.fillRect(rect_of(r, c).adjusted(1, 1, -1, -1), tint)
+        if cell >= TEXT_CELL:
+            painter.setPen(QColor(245, 245, 245))  # on the data colours, in every theme
+            for r, c in zip(*np.nonzero(np.isfinite(block)), strict=True):
+                text = fmt_num(float(block[r, c]), 2)
+                painter.drawText(rect_of(r, c), Qt.AlignmentFlag.AlignCenter, text)
 
     def _overview(self, painter, line: QRectF, size, first, shown) -> None:
         """A small map of the whole grid with the shown window in it, at the right end of
@@ -659,6 +668,21 @@ def _tile_renderer(values, pad, limit, font, cell: int, dpr: float, dpm: int):
         return image
 
     return render
+
+
+def _cell_image(rgb: np.ndarray, cell: int, gap: str) -> QImage:
+    """Cells of colours ``rgb`` (rows, cols, 3) as an image of ``cell`` px each, a 1 px
+    ``gap`` coloured edge round every cell (what one fillRect per inner cell drew)."""
+    n_r, n_c = rgb.shape[:2]
+    image = np.empty((n_r * cell, n_c * cell, 4), np.uint8)
+    image[..., :3] = np.repeat(np.repeat(rgb[..., ::-1], cell, axis=0), cell, axis=1)
+    image[..., 3] = 255
+    edge = np.zeros(cell, bool)
+    edge[[0, -1]] = True
+    image[np.tile(edge, n_r), :, :3] = rgb_of(gap)[::-1]
+    image[:, np.tile(edge, n_c), :3] = rgb_of(gap)[::-1]
+    height, width = image.shape[:2]
+    return QImage(image.data, width, height, width * 4, QImage.Format.Format_RGB32).copy()
 
 
 def _as_2d(array: np.ndarray) -> np.ndarray:
